@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way (DESIGN.md): certdoctor → SSCCChecks → (WindowsRegistry, SmartCard, PKI)
+// → CertDoctorCore; Reporting → CertDoctorCore. C libraries are wrapped once, each in its own module.
+let package = Package(
+    name: "certdoctor",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "certdoctor", targets: ["certdoctor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C system libraries and the small shims that wrap their macros and varargs.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CLibXSLT", pkgConfig: "libxslt", providers: [.apt(["libxslt1-dev"])]),
+        .target(name: "CXMLShims", dependencies: ["CLibXML2", "CLibXSLT"]),
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
+
+        // Swift modules.
+        .target(name: "CertDoctorCore"),
+        .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims"]),
+        .target(name: "XMLSupport", dependencies: ["CLibXML2", "CLibXSLT", "CXMLShims"]),
+        .target(name: "WindowsRegistry", dependencies: ["CertDoctorCore"]),
+        .target(name: "SmartCard", dependencies: ["CPCSCLite", "CPKCS11", "XMLSupport"]),
+        .target(name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"]),
+        .target(
+            name: "SSCCChecks",
+            dependencies: ["CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport"]
+        ),
+        .executableTarget(
+            name: "certdoctor",
+            dependencies: [
+                "CertDoctorCore", "SSCCChecks", "Reporting", "WindowsRegistry", "PKI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // One test target per module, plus end-to-end tests of the executable.
+        .testTarget(name: "CertDoctorCoreTests", dependencies: ["CertDoctorCore"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "XMLSupportTests", dependencies: ["XMLSupport"]),
+        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry"]),
+        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
+        .testTarget(name: "SSCCChecksTests", dependencies: ["SSCCChecks", "CertDoctorCore", "PKI"]),
+        .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI"]),
+    ]
+)

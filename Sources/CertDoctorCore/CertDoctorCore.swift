@@ -1,0 +1,1 @@
+// The CertDoctorCore module.

@@ -1,0 +1,1 @@
+// The SmartCard module.
