@@ -34,56 +34,29 @@ public struct PKCS11Certificate: Sendable, Equatable {
     public let der: [UInt8]
 }
 
-/// A private key object (CKO_PRIVATE_KEY). Tokens often hide these until login.
-public struct PKCS11PrivateKey: Sendable, Equatable {
+/// A key object (CKO_PRIVATE_KEY or CKO_PUBLIC_KEY) by its label and CKA_ID.
+public struct PKCS11Key: Sendable, Equatable {
     public let label: String
     public let id: [UInt8]
 }
 
 /// A PKCS#11 module loaded at run time (dlopen + C_GetFunctionList + C_Initialize).
 ///
-/// A module is one process-wide library instance: loading the same path twice shares it, so
-/// only the value that initialised it finalises it.
+/// A module is one library instance per process, initialised once: values for the same path
+/// share it, and the last one released finalises and unloads it, so one check finishing cannot
+/// pull the module from under another.
 public final class PKCS11Module {
     public let path: String
-    private let library: UnsafeMutableRawPointer
-    private let functions: UnsafeMutablePointer<CK_FUNCTION_LIST>
-    private let ownsInitialisation: Bool
+    private let loaded: LoadedPKCS11Library
+    private var functions: UnsafeMutablePointer<CK_FUNCTION_LIST> { loaded.functions }
 
     public init(path: String) throws(PKCS11Error) {
-        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw .cannotLoad(path: path, reason: reason)
-        }
-        guard let symbol = dlsym(library, "C_GetFunctionList") else {
-            dlclose(library)
-            throw .notAModule(path: path)
-        }
-        typealias GetFunctionList = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CK_FUNCTION_LIST>?>?) -> CK_RV
-        let getFunctionList = unsafeBitCast(symbol, to: GetFunctionList.self)
-        var list: UnsafeMutablePointer<CK_FUNCTION_LIST>?
-        let listed = getFunctionList(&list)
-        guard listed == CKR_OK, let list, let initialize = list.pointee.C_Initialize else {
-            dlclose(library)
-            throw .call(function: "C_GetFunctionList", code: UInt(listed))
-        }
-        // OS locking: the module may be called from whichever thread runs the check.
-        var arguments = CK_C_INITIALIZE_ARGS()
-        arguments.flags = CK_FLAGS(CKF_OS_LOCKING_OK)
-        let initialised = initialize(&arguments)
-        guard initialised == CKR_OK || initialised == CKR_CRYPTOKI_ALREADY_INITIALIZED else {
-            dlclose(library)
-            throw .call(function: "C_Initialize", code: UInt(initialised))
-        }
         self.path = path
-        self.library = library
-        self.functions = list
-        self.ownsInitialisation = initialised == CKR_OK
+        self.loaded = try LoadedPKCS11Library.retain(path: path)
     }
 
     deinit {
-        if ownsInitialisation { _ = functions.pointee.C_Finalize?(nil) }
-        dlclose(library)
+        loaded.release()
     }
 
     public func info() throws(PKCS11Error) -> PKCS11ModuleInfo {
@@ -145,16 +118,35 @@ public final class PKCS11Module {
         }
     }
 
-    /// The private key objects visible without login on the token in `slot`; `id` narrows the
-    /// search to the key paired with a certificate's CKA_ID.
-    public func privateKeys(slot: UInt, id: [UInt8]? = nil) throws(PKCS11Error) -> [PKCS11PrivateKey] {
+    /// The private key objects on the token in `slot`; `id` narrows the search to the key paired
+    /// with a certificate's CKA_ID. Tokens hide private keys until login: with `pin` the session
+    /// logs in as the user first. The PIN goes to the module only and appears in no error.
+    public func privateKeys(slot: UInt, id: [UInt8]? = nil, pin: String? = nil) throws(PKCS11Error) -> [PKCS11Key] {
         try withSession(slot) { session throws(PKCS11Error) in
-            try findObjects(session, objectClass: CKO_PRIVATE_KEY, id: id).map { object throws(PKCS11Error) in
-                PKCS11PrivateKey(
-                    label: String(decoding: try attribute(session, object, CKA_LABEL), as: UTF8.self),
-                    id: try attribute(session, object, CKA_ID)
-                )
+            if let pin {
+                var bytes = Array(pin.utf8)
+                let code = functions.pointee.C_Login?(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
+                if code != CKR_USER_ALREADY_LOGGED_IN { try check("C_Login", code) }
             }
+            defer { if pin != nil { _ = functions.pointee.C_Logout?(session) } }
+            return try keys(session, objectClass: CKO_PRIVATE_KEY, id: id)
+        }
+    }
+
+    /// The public key objects on the token in `slot` (visible without login); a public key with
+    /// a certificate's CKA_ID shows the key pair was generated or imported on the token.
+    public func publicKeys(slot: UInt, id: [UInt8]? = nil) throws(PKCS11Error) -> [PKCS11Key] {
+        try withSession(slot) { session throws(PKCS11Error) in
+            try keys(session, objectClass: CKO_PUBLIC_KEY, id: id)
+        }
+    }
+
+    private func keys(_ session: CK_SESSION_HANDLE, objectClass: UInt, id: [UInt8]?) throws(PKCS11Error) -> [PKCS11Key] {
+        try findObjects(session, objectClass: objectClass, id: id).map { object throws(PKCS11Error) in
+            PKCS11Key(
+                label: String(decoding: try attribute(session, object, CKA_LABEL), as: UTF8.self),
+                id: try attribute(session, object, CKA_ID)
+            )
         }
     }
 
@@ -223,6 +215,77 @@ public final class PKCS11Module {
     }
 }
 
+/// The process-wide record of one loaded module.
+private final class LoadedPKCS11Library: @unchecked Sendable {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var byPath: [String: LoadedPKCS11Library] = [:]
+
+    let path: String
+    let library: UnsafeMutableRawPointer
+    let functions: UnsafeMutablePointer<CK_FUNCTION_LIST>
+    private let ownsInitialisation: Bool
+    private var users = 0
+
+    private init(path: String, library: UnsafeMutableRawPointer, functions: UnsafeMutablePointer<CK_FUNCTION_LIST>, ownsInitialisation: Bool) {
+        self.path = path
+        self.library = library
+        self.functions = functions
+        self.ownsInitialisation = ownsInitialisation
+    }
+
+    static func retain(path: String) throws(PKCS11Error) -> LoadedPKCS11Library {
+        lock.lock()
+        defer { lock.unlock() }
+        if let loaded = byPath[path] {
+            loaded.users += 1
+            return loaded
+        }
+        let loaded = try load(path: path)
+        loaded.users = 1
+        byPath[path] = loaded
+        return loaded
+    }
+
+    func release() {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        users -= 1
+        guard users == 0 else { return }
+        Self.byPath[path] = nil
+        if ownsInitialisation { _ = functions.pointee.C_Finalize?(nil) }
+        dlclose(library)
+    }
+
+    private static func load(path: String) throws(PKCS11Error) -> LoadedPKCS11Library {
+        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw .cannotLoad(path: path, reason: reason)
+        }
+        guard let symbol = dlsym(library, "C_GetFunctionList") else {
+            dlclose(library)
+            throw .notAModule(path: path)
+        }
+        typealias GetFunctionList = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CK_FUNCTION_LIST>?>?) -> CK_RV
+        let getFunctionList = unsafeBitCast(symbol, to: GetFunctionList.self)
+        var list: UnsafeMutablePointer<CK_FUNCTION_LIST>?
+        let listed = getFunctionList(&list)
+        guard listed == CKR_OK, let list, let initialize = list.pointee.C_Initialize else {
+            dlclose(library)
+            throw .call(function: "C_GetFunctionList", code: UInt(listed))
+        }
+        // OS locking: the module may be called from whichever thread runs a check.
+        var arguments = CK_C_INITIALIZE_ARGS()
+        arguments.flags = CK_FLAGS(CKF_OS_LOCKING_OK)
+        let initialised = initialize(&arguments)
+        // Already initialised means another library in this process (e.g. p11-kit's proxy) did it.
+        guard initialised == CKR_OK || initialised == CKR_CRYPTOKI_ALREADY_INITIALIZED else {
+            dlclose(library)
+            throw .call(function: "C_Initialize", code: UInt(initialised))
+        }
+        return LoadedPKCS11Library(path: path, library: library, functions: list, ownsInitialisation: initialised == CKR_OK)
+    }
+}
+
 public enum PKCS11Error: Error, Equatable, Sendable {
     /// dlopen failed: the file is missing, of the wrong architecture, or lacks a dependency.
     case cannotLoad(path: String, reason: String)
@@ -238,6 +301,7 @@ public enum PKCS11Error: Error, Equatable, Sendable {
             0x30: "CKR_DEVICE_ERROR", 0x32: "CKR_DEVICE_REMOVED", 0x54: "CKR_FUNCTION_NOT_SUPPORTED",
             0xB3: "CKR_SESSION_HANDLE_INVALID", 0xE0: "CKR_TOKEN_NOT_PRESENT", 0xE1: "CKR_TOKEN_NOT_RECOGNIZED",
             0x3: "CKR_SLOT_ID_INVALID", 0x190: "CKR_CRYPTOKI_NOT_INITIALIZED", 0x150: "CKR_BUFFER_TOO_SMALL",
+            0xA0: "CKR_PIN_INCORRECT", 0xA4: "CKR_PIN_LOCKED", 0x101: "CKR_USER_NOT_LOGGED_IN",
         ]
         return names[code] ?? "0x" + String(code, radix: 16, uppercase: true)
     }
