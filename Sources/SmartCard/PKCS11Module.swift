@@ -105,6 +105,12 @@ public final class PKCS11Module {
         return slots
     }
 
+    /// The slot holding the token labelled `label`. Slot ids are not stable (SoftHSM makes them
+    /// up per token), so tokens are found by label.
+    public func slot(tokenLabel label: String) throws(PKCS11Error) -> PKCS11Slot? {
+        try slots().first { $0.token?.label == label }
+    }
+
     /// The certificate objects on the token in `slot` (public objects; no login).
     public func certificates(slot: UInt) throws(PKCS11Error) -> [PKCS11Certificate] {
         try withSession(slot) { session throws(PKCS11Error) in

@@ -102,6 +102,22 @@ struct PCSCContextTests {
         }
     }
 
+    /// The whole chain: a virtual card with the ePass3003 ATR answering as a PIV card, pcscd,
+    /// and OpenSC's PKCS#11 module reading the certificate back.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: TestEnvironment.openSCModule), "OpenSC's PKCS#11 module is not installed"))
+    func openSCReadsTheCertificateOnTheVirtualCard() async throws {
+        let tokens = try SoftHSMTokens.shared.get()
+        let stack = try await PCSCStack.start()
+        defer { stack.stop() }
+        try await stack.insertCard(slot: 0, atr: TestEnvironment.ePass3003ATR, pivCertificate: tokens.certificate)
+        let module = try PKCS11Module(path: TestEnvironment.openSCModule)
+        #expect(try module.info().manufacturer.contains("OpenSC"))
+        let slot = try #require(try module.slots().first { $0.description.contains("Virtual PCD 00 00") })
+        let certificates = try module.certificates(slot: slot.id)
+        #expect(certificates.map { Data($0.der) }.contains(try Data(contentsOf: tokens.certificate)))
+        #expect(slot.token?.label == SoftHSMTokens.gatewayNumber)
+    }
+
     @Test func theErrorsSpeakBothLanguages() {
         for error in [PCSCError.noService, .noReaders, .timeout(operation: "SCardListReaders", seconds: 2), .other(code: 0x8010_0069, name: "SCARD_W_REMOVED_CARD")] {
             #expect(error.errorDescription?.isEmpty == false)
