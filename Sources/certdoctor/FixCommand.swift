@@ -6,18 +6,21 @@ import SSCCChecks
 struct FixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Plan fixes for failing checks, apply them with a backup, and check again.",
-        discussion: "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is "
-            + "replaced atomically; 'certdoctor undo' puts it back.\n\n" + ExitStatusHelp.text)
+        abstract: Help.text("Plan fixes for failing checks, apply them with a backup, and check again.", "为未通过的检查制定修复计划，备份后执行并复查。"),
+        discussion: Help.text(
+            "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is replaced "
+                + "atomically; 'certdoctor undo' puts it back.",
+            "每个文件在被原子替换前都会备份到修复日志（$XDG_STATE_HOME/certdoctor/journal）；certdoctor undo 可恢复。")
+            + "\n\n" + ExitStatusHelp.text)
 
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var selection: RunOptions
 
-    @Flag(help: "Show the plan and stop.")
+    @Flag(help: Help.argument("Show the plan and stop.", "只显示修复计划。"))
     var dryRun = false
 
-    @Flag(name: .shortAndLong, help: "Apply without asking.")
+    @Flag(name: .shortAndLong, help: Help.argument("Apply without asking.", "不询问，直接执行。"))
     var yes = false
 
     func run() throws {

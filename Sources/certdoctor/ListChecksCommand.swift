@@ -6,12 +6,12 @@ import SSCCChecks
 struct ListChecksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-checks",
-        abstract: "List every check: built-in, manifest and plugin, with where it comes from.")
+        abstract: Help.text("List every check: built-in, manifest and plugin, with where it comes from.", "列出全部检查项（内置、清单、插件）及来源。"))
 
-    @Option(help: "A profile name from Checks/profiles, or a profile file.")
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
     var profile = "sscc"
 
-    @Option(name: .customLong("plugins"), help: "Another directory of plugin checks; repeatable.")
+    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
     var pluginDirectories: [String] = []
 
     @OptionGroup var output: OutputOptions
