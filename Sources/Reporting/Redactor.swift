@@ -133,13 +133,13 @@ struct Redactor {
     /// Account names that identify nobody.
     static let notPersonal: Set<String> = ["root", "public", "default", "all users", "default user", "nobody", "wine"]
 
-    /// Users whose home directory a path names: `/home/alice/…`, `C:\Users\alice\…`,
-    /// `…/drive_c/users/alice/…` (Wine).
+    /// Users whose home directory a path names: `/home/alice/…`, `C:\Users\alice\…` (also
+    /// with the doubled backslashes of a `.reg` file), `…/drive_c/users/alice/…` (Wine).
     static func userNames(inPath path: String) -> [String] {
         path.matches(of: homeDirectory).map { String($0.output.2) }
     }
 
-    nonisolated(unsafe) static let homeDirectory = #/(/home/|/Users/|[A-Za-z]:\\Users\\|drive_c/users/)([^/\\\s"'<>:;,]+)/#
+    nonisolated(unsafe) static let homeDirectory = #/(/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|drive_c/users/)([^/\\\s"'<>:;,]+)/#
     nonisolated(unsafe) static let emailAddress = #/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/#
     nonisolated(unsafe) static let privateKeyBlock =
         #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#

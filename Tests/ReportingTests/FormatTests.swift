@@ -121,7 +121,7 @@ import XMLSupport
 
     @Test func junitMapsOutcomesAndValidates() throws {
         let bytes = try JUnitReporter.render(PreparedReport(SampleReports.mixed(), options: SampleReports.options))
-        let schemaPath = repositoryRoot.appendingPathComponent("Tests/ReportingTests/Fixtures/junit-ant.xsd").path
+        let schemaPath = repositoryRoot.appendingPathComponent("Reports/junit.xsd").path
         let violations = try XMLSchema(contentsOfFile: schemaPath).validate(bytes: bytes, fileName: "report.junit.xml")
         #expect(violations.isEmpty, "\(violations)")
 

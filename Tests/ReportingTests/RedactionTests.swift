@@ -73,3 +73,13 @@ import Testing
         #expect(prepared.results[0].message.en == "mail to <email-2> or <email-2>")
     }
 }
+
+@Suite struct HomeDirectoryTests {
+    @Test func homeDirectoriesInMessagesAreRedactedInEverySpelling() throws {
+        var report = SampleReports.mixed()
+        report.results[0].message = Localized(verbatim: #"/home/wangwu/a, C:\Users\wangwu\b, C:\\Users\\wangwu\\c, drive_c/users/wangwu/d, /root/x, C:\Users\Public\e"#)
+        let prepared = PreparedReport(report, options: SampleReports.options).report
+        #expect(prepared.results[0].message.en
+            == #"/home/<user-3>/a, C:\Users\<user-3>\b, C:\\Users\\<user-3>\\c, drive_c/users/<user-3>/d, /root/x, C:\Users\Public\e"#)
+    }
+}

@@ -32,13 +32,13 @@ struct ToolRun {
 }
 
 /// Runs a real tool (xmllint, promtool, chromium, tar), feeding `input` on stdin.
-func runTool(_ path: String, _ arguments: [String], input: [UInt8]? = nil) throws -> ToolRun {
+func runTool(_ path: String, _ arguments: [String], input: [UInt8]? = nil, stderrToNull: Bool = false) throws -> ToolRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = output
+    process.standardError = stderrToNull ? FileHandle.nullDevice : output
     let stdin = Pipe()
     process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
