@@ -17,6 +17,8 @@ public enum HTMLReporter: Reporter {
         let document: XMLDocument
         do {
             document = try XMLDocument(contentsOfFile: path)
+        } catch let XMLError.unreadable(_, reason) {
+            throw ReportingError.unreadable(path: path, reason: reason)
         } catch let error as XMLError {
             throw ReportingError.notAReport(path: path, reasons: [error.errorDescription ?? "\(error)"])
         }

@@ -6,6 +6,8 @@ public enum ReportingError: Error, Equatable, Sendable, LocalizedError {
     case unknownFormat(String, known: [String])
     /// A report we produced does not validate against our own schema: a bug, never user error.
     case invalidReport([String])
+    /// A saved report given to `report render` cannot be read.
+    case unreadable(path: String, reason: String)
     /// A saved report given to `report render` is not a certdoctor report.
     case notAReport(path: String, reasons: [String])
     case cannotWrite(path: String, reason: String)
@@ -25,6 +27,8 @@ public enum ReportingError: Error, Equatable, Sendable, LocalizedError {
             words = Localized(
                 zh: "生成的 XML 报告不符合架构（程序错误）：\(violations.joined(separator: "；"))",
                 en: "the XML report does not match its schema (a bug): \(violations.joined(separator: "; "))")
+        case let .unreadable(path, reason):
+            words = Localized(zh: "无法读取报告 \(path)：\(reason)", en: "cannot read the report \(path): \(reason)")
         case let .notAReport(path, reasons):
             words = Localized(
                 zh: "\(path) 不是有效的 certdoctor 报告：\(reasons.joined(separator: "；"))",
