@@ -38,6 +38,15 @@ import Testing
         let png = try #require(FileManager.default.contents(atPath: screenshot.path))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
 
+        // The printed form (print stylesheet) is kept as an artefact too.
+        let pdf = Artefacts.directory.appendingPathComponent("report-\(language.rawValue).pdf")
+        try? FileManager.default.removeItem(at: pdf)
+        let printed = try Browser.run(
+            ["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", page.absoluteString],
+            proxy: proxy, profile: directory.file("profile"))
+        #expect(printed.status == 0)
+        #expect(FileManager.default.contents(atPath: pdf.path)?.starts(with: Array("%PDF".utf8)) == true)
+
         #expect(proxy.pageRequests.isEmpty, "the report page asked for \(proxy.pageRequests)")
     }
 
