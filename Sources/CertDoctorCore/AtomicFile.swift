@@ -15,7 +15,8 @@ public enum AtomicFile {
     /// Writes `bytes` to `url`. An existing file keeps its mode (and owner, when run as root); a new file gets
     /// `newFileMode`, which defaults to 0600 because what we write is often key material.
     public static func write(
-        _ bytes: [UInt8], to url: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil
+        _ bytes: [UInt8], to url: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil,
+        beforeRename: () -> Void = {}
     ) throws(CoreError) {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
@@ -38,13 +39,13 @@ public enum AtomicFile {
                 _ = fchown(fd, existing.st_uid, existing.st_gid)
             }
             try writeAll(fd, bytes, path: path)
-            FaultInjection.trigger(.afterTemporaryWrite)
             guard fsync(fd) == 0 else { throw CoreError.cannotWrite(path: path, reason: errnoText()) }
         } catch let error as CoreError {
             throw error
         } catch {
             throw .cannotWrite(path: path, reason: "\(error)")
         }
+        beforeRename()
         guard rename(temporary, path) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
         completed = true
         syncDirectory(directory)

@@ -105,8 +105,15 @@ public struct CheckDescription: Sendable {
         self.source = source
     }
 
-    /// Ids are lower-case dotted words: `cert.pfx-name`.
+    /// Ids are two or more dot-separated words of lower-case letters and digits joined by single hyphens:
+    /// `cert.pfx-name`. (Checked by hand: this runs for every check at every start.)
     public static func isValidID(_ id: String) -> Bool {
-        id.wholeMatch(of: /[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+/) != nil
+        let parts = id.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { part in
+            let words = part.split(separator: "-", omittingEmptySubsequences: false)
+            return words.allSatisfy { word in
+                !word.isEmpty && word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            }
+        }
     }
 }

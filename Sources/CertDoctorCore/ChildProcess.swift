@@ -67,7 +67,15 @@ public enum ChildProcess {
             envp.forEach { free($0) }
         }
         var pid = pid_t()
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // A file just written may still be open for writing in a child that another thread is starting
+        // (it inherited the descriptor and has not reached exec yet); the kernel then says ETXTBSY for a moment.
+        var attempts = 0
+        while status == ETXTBSY && attempts < 50 {
+            usleep(10_000)
+            attempts += 1
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         close(stdinPipe[0])
         close(stdoutPipe[1])
         close(stderrPipe[1])

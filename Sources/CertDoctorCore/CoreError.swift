@@ -80,3 +80,19 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         }
     }
 }
+
+/// An error that knows which documented exit code it ends the program with.
+public protocol ExitStatusProviding: Error {
+    var exitStatus: ExitStatus { get }
+}
+
+extension CoreError: ExitStatusProviding {
+    public var exitStatus: ExitStatus { exitCode }
+}
+
+extension SecretReader.Failure: ExitStatusProviding {
+    public var exitStatus: ExitStatus {
+        if case .unreadableFile = self { return .noInput }
+        return .usage
+    }
+}

@@ -75,6 +75,11 @@ public final class Journal: Sendable {
 
         var seen = Set<String>()
         let touched = plans.flatMap(\.touchedFiles).filter { seen.insert($0.standardizedFileURL.path).inserted }
+        // An earlier run killed mid-write leaves its temporary file beside the target; it was never renamed
+        // into place, so it holds nothing anyone needs.
+        for directory in Set(touched.map { $0.deletingLastPathComponent() }) {
+            AtomicFile.removeLeftovers(in: directory)
+        }
         for (index, url) in touched.enumerated() {
             entry.files.append(try backUp(url, as: "backup-\(index)", into: entryDirectory))
         }
@@ -197,7 +202,7 @@ struct JournalFileWriter: FileWriter {
 
     func replace(_ url: URL, with bytes: [UInt8]) throws {
         try requireDeclared(url)
-        try AtomicFile.write(bytes, to: url)
+        try AtomicFile.write(bytes, to: url, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
     }
 
     func remove(_ url: URL) throws {

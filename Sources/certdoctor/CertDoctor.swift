@@ -1,0 +1,27 @@
+import ArgumentParser
+import CertDoctorCore
+import SSCCChecks
+
+@main
+struct CertDoctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certdoctor",
+        abstract: "Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed.",
+        discussion: ExitStatusHelp.text,
+        version: Doctor.version,
+        subcommands: [
+            CheckCommand.self, FixCommand.self, UndoCommand.self, ListChecksCommand.self, ExplainCommand.self,
+        ],
+        defaultSubcommand: nil
+    )
+}
+
+/// The exit codes, as `--help` lists them.
+enum ExitStatusHelp {
+    static let text: String = {
+        let lines = ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning.en) / \($0.meaning.zh)" }
+        return "EXIT STATUS\n" + lines.joined(separator: "\n")
+            + "\n\nSecrets (the certificate password) are read from --password-file, the environment variable "
+            + "CERTDOCTOR_PFX_PASSWORD or a no-echo prompt, never from the command line."
+    }()
+}

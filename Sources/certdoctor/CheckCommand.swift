@@ -1,0 +1,23 @@
+import ArgumentParser
+import CertDoctorCore
+import SSCCChecks
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run every check and report what would stop a renewal.",
+        discussion: "Exit status 0 when no required check fails or errs, 1 otherwise.\n\n" + ExitStatusHelp.text)
+
+    @OptionGroup var targets: TargetOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var selection: RunOptions
+
+    func run() throws {
+        try Console.run(language: output.language) {
+            let session = try Session(targets: targets, output: output, timeout: selection.timeout)
+            let report = try session.doctor.check(session.environment, runner: selection.runner)
+            try session.emit(report)
+            return report.summary.readyToRenew ? .success : .failure
+        }
+    }
+}
