@@ -35,7 +35,10 @@ public struct PreparedReport: Sendable {
 
     /// Shares the redactor with the support bundle, so its files use the report's placeholders.
     init(_ report: RunReport, options: ReportOptions, redactor: inout Redactor) {
-        self.report = redactor.prepare(report)
+        var prepared = redactor.prepare(report)
+        // Formats that pick one language from the model (JSON, text) follow the options.
+        prepared.language = options.language
+        self.report = prepared
         language = options.language
         redacted = options.redact
         placeholderCount = redactor.placeholderCount
