@@ -36,11 +36,11 @@ struct FixCommand: ParsableCommand {
                 Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
             }
             guard !plans.isEmpty else {
-                Console.say(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.")
+                Console.note(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.", machineOutput: output.format != "text")
                 try session.emit(before)
                 return before.summary.readyToRenew ? .success : .failure
             }
-            Console.say(FixPlanText.render(plans, language: language))
+            Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
             if dryRun { return .success }
             guard yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?") else {
                 Console.warn(language == .zh ? "未修改任何内容（非交互运行时请加 --yes）" : "nothing changed (add --yes when not running interactively)")
@@ -54,10 +54,10 @@ struct FixCommand: ParsableCommand {
                 applied.results, environment: session.environment, started: started, fixes: applied.fixes)
             try session.emit(report)
             for afterword in Set(plans.compactMap { $0.afterword?.text(language) }) {
-                Console.say(afterword)
+                Console.note(afterword, machineOutput: output.format != "text")
             }
-            Console.say((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
-                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"))
+            Console.note((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
+                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"), machineOutput: output.format != "text")
             return report.summary.readyToRenew ? .success : .failure
         }
     }

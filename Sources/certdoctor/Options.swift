@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
+import Reporting
 import SSCCChecks
 
 /// What to examine.
@@ -48,18 +49,38 @@ struct TargetOptions: ParsableArguments {
     }
 }
 
-/// How to show what was found.
+/// How to show what was found, and where reports go.
 struct OutputOptions: ParsableArguments {
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text
-        case json
-    }
-
-    @Option(help: Help.argument("What to print: text for people, json for machines.", "输出格式：text 供人阅读，json 供程序读取。"))
-    var format: Format = .text
+    @Option(help: Help.argument(
+        "What to print: text for people; json, xml, html, junit or prometheus for machines.",
+        "输出格式：text 供人阅读；json、xml、html、junit、prometheus 供程序读取。"))
+    var format = "text"
 
     @Option(help: Help.argument("Write the report to this file instead of standard output.", "将报告写入此文件而非标准输出。"))
     var output: String?
+
+    @Option(help: Help.argument(
+        "Also write report.xml, report.html and report.json into this directory.",
+        "同时在此目录写入 report.xml、report.html 和 report.json。"))
+    var report: String?
+
+    @Flag(help: Help.argument("With --report, also write report.junit.xml.", "配合 --report，另写 report.junit.xml。"))
+    var junit = false
+
+    @Flag(help: Help.argument(
+        "With --report, also write certdoctor.prom for node_exporter's textfile collector.",
+        "配合 --report，另写供 node_exporter 文本收集器读取的 certdoctor.prom。"))
+    var prometheus = false
+
+    @Option(help: Help.argument(
+        "Write a support-ticket bundle (.tar.gz): the reports and the files the checks read, redacted.",
+        "生成工单附件（.tar.gz）：报告及检查读取的文件（已脱敏）。"))
+    var bundle: String?
+
+    @Flag(help: Help.argument(
+        "Keep user names, home paths, host names, e-mail addresses and serial numbers in reports (secrets are never written).",
+        "报告中保留用户名、主目录、主机名、邮箱和序列号（密码等机密始终不写入）。"))
+    var noRedact = false
 
     @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
     var lang: Language?
@@ -68,6 +89,17 @@ struct OutputOptions: ParsableArguments {
     var verbose = false
 
     var language: Language { lang ?? Language.fromEnvironment() }
+
+    func validate() throws {
+        guard ReporterRegistry.identifiers.contains(format) else {
+            throw ValidationError("--format takes one of: \(ReporterRegistry.identifiers.joined(separator: ", "))")
+        }
+    }
+
+    /// The report formats `--report DIR` writes.
+    var reportFormats: [String] {
+        ReportOutput.defaultFormats + (junit ? [JUnitReporter.identifier] : []) + (prometheus ? [PrometheusReporter.identifier] : [])
+    }
 }
 
 extension Language: ExpressibleByArgument {}
