@@ -58,7 +58,8 @@ public struct Doctor: Sendable {
     }
 
     static func targets(of environment: Environment) -> [RunReport.Target] {
-        var targets = [RunReport.Target(kind: "host", location: HostFacts.current().hostName)]
+        // The host is named in the host facts, where redaction knows it for a host name.
+        var targets = [RunReport.Target(kind: "host", location: "localhost")]
         if let pfx = environment.pfxFile { targets.append(.init(kind: "pfx", location: pfx.path)) }
         if let prefix = environment.winePrefix { targets.append(.init(kind: "wine-prefix", location: prefix.path)) }
         targets += environment.registryFiles.map { .init(kind: "registry", location: $0.path) }
