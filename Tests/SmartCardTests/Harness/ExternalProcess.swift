@@ -39,9 +39,15 @@ enum ExternalProcess {
 enum TestEnvironment {
     static var isRoot: Bool { getuid() == 0 }
 
-    /// The repository root, found from this file's location.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root: the nearest directory above this file holding Package.swift (the harness is
+    /// compiled into more than one test target, from different depths).
+    static let repositoryRoot: URL = {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            directory.deleteLastPathComponent()
+        }
+        return directory
+    }()
 
     static let emulatorScript = repositoryRoot.appendingPathComponent("Tests/SmartCardTests/Emulator/vcard.py")
     static let tokenProfile = repositoryRoot.appendingPathComponent("Checks/profiles/sscc-tokens.json")

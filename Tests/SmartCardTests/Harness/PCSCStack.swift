@@ -167,6 +167,12 @@ final class PCSCStack: @unchecked Sendable {
         return try? handle.readToEnd()
     }
 
+    /// Stops a pcscd that a test started as a daemon (a fix under test), found by its configuration
+    /// directory's name; any other pcscd is left alone.
+    static func stopStartedByTests() {
+        try? stopLeftoverStack()
+    }
+
     /// A pcscd left by an earlier test run that crashed is recognised by its configuration
     /// directory and stopped; any other pcscd belongs to someone else and is left alone.
     private static func stopLeftoverStack() throws {

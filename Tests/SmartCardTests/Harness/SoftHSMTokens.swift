@@ -1,8 +1,9 @@
 import Foundation
 
 /// SoftHSM2 tokens for the PKCS#11 tests, made with softhsm2-util, openssl and pkcs11-tool in a
-/// private SOFTHSM2_CONF. SoftHSM reads SOFTHSM2_CONF once per process at C_Initialize, so every
-/// test shares this one set of tokens, made once.
+/// private SOFTHSM2_CONF. SoftHSM reads SOFTHSM2_CONF at C_Initialize and the module is shared
+/// by the whole test process, so every test target in the process uses one set of tokens in a
+/// directory named by the process id, made once under a file lock.
 ///
 /// The PINs are throwaway values for throwaway tokens; softhsm2-util and pkcs11-tool accept them
 /// only as arguments (pkcs11-tool's prompt needs a terminal).
@@ -32,18 +33,33 @@ struct SoftHSMTokens: Sendable {
     }()
 
     private static func make() throws -> SoftHSMTokens {
-        let directory = try ExternalProcess.temporaryDirectory("certdoctor-softhsm")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-softhsm-\(getpid())")
+        let configuration = directory.appendingPathComponent("softhsm2.conf")
+        let certificate = directory.appendingPathComponent("cert.der")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let lock = open(directory.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw ExternalProcess.Failure(command: "open lock", status: errno, output: directory.path) }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
+        setenv("SOFTHSM2_CONF", configuration.path, 1)
+        let ready = directory.appendingPathComponent("ready")
+        if !FileManager.default.fileExists(atPath: ready.path) {
+            try makeTokens(in: directory, configuration: configuration, certificate: certificate)
+            _ = FileManager.default.createFile(atPath: ready.path, contents: nil)
+        }
+        return SoftHSMTokens(directory: directory, configuration: configuration, certificate: certificate)
+    }
+
+    private static func makeTokens(in directory: URL, configuration: URL, certificate: URL) throws {
         let tokens = directory.appendingPathComponent("tokens")
         try FileManager.default.createDirectory(at: tokens, withIntermediateDirectories: true)
-        let configuration = directory.appendingPathComponent("softhsm2.conf")
         try "directories.tokendir = \(tokens.path)\nobjectstore.backend = file\nlog.level = ERROR\n"
             .write(to: configuration, atomically: true, encoding: .utf8)
-        setenv("SOFTHSM2_CONF", configuration.path, 1)
         let environment = ["SOFTHSM2_CONF": configuration.path]
 
         let key = directory.appendingPathComponent("key.pem")
         let certificatePEM = directory.appendingPathComponent("cert.pem")
-        let certificate = directory.appendingPathComponent("cert.der")
         let keyDER = directory.appendingPathComponent("key.der")
         try ExternalProcess.run("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.path, "-out", certificatePEM.path,
@@ -77,6 +93,5 @@ struct SoftHSMTokens: Sendable {
                 }
             }
         }
-        return SoftHSMTokens(directory: directory, configuration: configuration, certificate: certificate)
     }
 }
