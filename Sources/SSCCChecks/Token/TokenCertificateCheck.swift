@@ -22,6 +22,7 @@ struct TokenCertificateCheck: Check {
             CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000504Y0007"], expect: .pass),
             CheckExample(TokenScenario.path("certificate-hash0"), options: ["gateway": "F000504Y0007"], expect: .fail, "named with #0 (E5)"),
             CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007"], expect: .fail, "no key (E6)"),
+            CheckExample(TokenScenario.path("certificate-expired"), options: ["gateway": "F000504Y0007"], expect: .fail, "expired in 2021"),
             CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000999Z0001"], expect: .fail, "another gateway's certificate"),
         ])
 

@@ -109,6 +109,21 @@ struct TokenCheckTests {
         #expect(absentResult.message.en.contains("no token is plugged in"))
     }
 
+    /// Each bad certificate fails for its own reason, so the person knows what to ask SSCC for.
+    @Test(arguments: [
+        ("certificate-hash0", "ending with '#0'"),
+        ("certificate-no-key", "has no private key"),
+        ("certificate-expired", "is not valid now"),
+    ])
+    func certificateFailuresSayWhy(scenario: String, reason: String) async throws {
+        let results = try await TokenHostScenario.all[scenario]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let result = try #require(results.first { $0.id == "token.certificate" })
+        #expect(result.outcome == .fail)
+        #expect(result.message.en.contains(reason), "\(result.message.en)")
+    }
+
     /// The fix starts pcscd when it is installed and stopped; the check then passes.
     @Test func theServiceFixStartsPCSCD() async throws {
         try await PCSCStack.withoutService {

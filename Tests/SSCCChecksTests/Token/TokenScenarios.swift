@@ -41,6 +41,7 @@ struct TokenHostScenario: Sendable {
         "two-tokens": .init(cards: [ePass, ePass], module: softHSM, tokenLabel: SoftHSMTokens.gatewayLabel),
         "certificate-hash0": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.hashZeroLabel),
         "certificate-no-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.noKeyLabel),
+        "certificate-expired": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiredLabel),
     ]
 
     static func named(_ fixture: String) -> TokenHostScenario? {

@@ -15,6 +15,8 @@ struct SoftHSMTokens: Sendable {
     static let hashZeroLabel = "gateway-hash0"
     /// A token holding the certificate without its key.
     static let noKeyLabel = "gateway-nokey"
+    /// A token holding an expired gateway certificate (2020–2021) and its key.
+    static let expiredLabel = "gateway-expired"
 
     static let userPIN = "1234"
 
@@ -70,10 +72,26 @@ struct SoftHSMTokens: Sendable {
         try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", publicKeyDER.path])
         try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key.path, "-outform", "DER", "-out", keyDER.path])
 
-        let objects: [(token: String, certificateLabel: String, withKey: Bool)] = [
-            (gatewayLabel, gatewayNumber, true),
-            (hashZeroLabel, gatewayNumber + "#0", true),
-            (noKeyLabel, gatewayNumber, false),
+        // The expired pair comes from the file-certificate fixtures (their password is a test value).
+        let expiredPFX = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Fixtures/pfx/expired/F000504Y0007#0.pfx")
+        let passwordFile = directory.appendingPathComponent("pfx-password")
+        try "123456".write(to: passwordFile, atomically: true, encoding: .utf8)
+        let expiredPEM = directory.appendingPathComponent("expired.pem")
+        let expiredCertificate = directory.appendingPathComponent("expired-cert.der")
+        let expiredKey = directory.appendingPathComponent("expired-key.der")
+        let expiredPublicKey = directory.appendingPathComponent("expired-pub.der")
+        try ExternalProcess.run("/usr/bin/openssl", [
+            "pkcs12", "-in", expiredPFX.path, "-passin", "file:" + passwordFile.path, "-nodes", "-out", expiredPEM.path,
+        ])
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", expiredPEM.path, "-outform", "DER", "-out", expiredCertificate.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", expiredPEM.path, "-outform", "DER", "-out", expiredKey.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", expiredPEM.path, "-pubout", "-outform", "DER", "-out", expiredPublicKey.path])
+
+        let objects: [(token: String, certificateLabel: String, withKey: Bool, files: (URL, URL, URL))] = [
+            (gatewayLabel, gatewayNumber, true, (certificate, keyDER, publicKeyDER)),
+            (hashZeroLabel, gatewayNumber + "#0", true, (certificate, keyDER, publicKeyDER)),
+            (noKeyLabel, gatewayNumber, false, (certificate, keyDER, publicKeyDER)),
+            (expiredLabel, gatewayNumber, true, (expiredCertificate, expiredKey, expiredPublicKey)),
         ]
         for object in objects {
             try ExternalProcess.run("/usr/bin/softhsm2-util", [
@@ -81,12 +99,12 @@ struct SoftHSMTokens: Sendable {
             ], environment: environment)
             let common = ["--module", TestEnvironment.softHSMModule, "--token-label", object.token, "--login", "--pin", "1234"]
             try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
-                "--write-object", certificate.path, "--type", "cert", "--id", "01", "--label", object.certificateLabel,
+                "--write-object", object.files.0.path, "--type", "cert", "--id", "01", "--label", object.certificateLabel,
             ], environment: environment)
             if object.withKey {
                 // The private key is visible only after login; the public key, as on a token that
                 // generated its pair, is visible without.
-                for (file, type) in [(keyDER, "privkey"), (publicKeyDER, "pubkey")] {
+                for (file, type) in [(object.files.1, "privkey"), (object.files.2, "pubkey")] {
                     try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
                         "--write-object", file.path, "--type", type, "--id", "01", "--label", object.certificateLabel,
                     ], environment: environment)
