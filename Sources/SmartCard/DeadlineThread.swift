@@ -23,27 +23,6 @@ enum DeadlineThread {
             }
         }
     }
-
-    /// The synchronous form, for callers outside structured concurrency (the calling thread
-    /// waits on a semaphore, never the cooperative pool's threads when used as documented).
-    static func runBlocking<T: Sendable>(
-        _ operation: String,
-        timeout: Duration,
-        _ body: @escaping @Sendable () -> Result<T, PCSCError>
-    ) -> Result<T, PCSCError> {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            box.set(body())
-            done.signal()
-        }
-        thread.name = "pcsc: \(operation)"
-        thread.start()
-        if done.wait(timeout: .now() + timeout.seconds) == .timedOut {
-            return .failure(.timeout(operation: operation, seconds: timeout.seconds))
-        }
-        return box.get() ?? .failure(.timeout(operation: operation, seconds: timeout.seconds))
-    }
 }
 
 private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
@@ -60,23 +39,6 @@ private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
         continuation = nil
         lock.unlock()
         pending?.resume(returning: result)
-    }
-}
-
-private final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<T, PCSCError>?
-
-    func set(_ result: Result<T, PCSCError>) {
-        lock.lock()
-        value = result
-        lock.unlock()
-    }
-
-    func get() -> Result<T, PCSCError>? {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
     }
 }
 

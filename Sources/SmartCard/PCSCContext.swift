@@ -86,7 +86,7 @@ public final class PCSCContext: @unchecked Sendable {
             case let .success(list): names = list
             case let .failure(error): return .failure(error)
             }
-            return Self.statusChange(handle, names.map { ($0, DWORD(SCARD_STATE_UNAWARE)) }, wait: 0)
+            return Self.statusChange(handle, names.map { ($0, DWORD(SCARD_STATE_UNAWARE)) }, wait: 0).map { $0 ?? [] }
         }.get()
     }
 
@@ -98,7 +98,7 @@ public final class PCSCContext: @unchecked Sendable {
         let milliseconds = DWORD(max(0, wait.seconds * 1000))
         let result = await DeadlineThread.run("SCardGetStatusChange", timeout: wait + timeout) {
             Self.statusChange(handle, known, wait: milliseconds)
-        }
+        }.map { changed in changed ?? states }
         if case .failure(.timeout) = result {
             // Unblocks a wait that pcscd still honours; harmless when the socket is dead.
             Thread.detachNewThread { _ = SCardCancel(handle) }
@@ -149,9 +149,10 @@ public final class PCSCContext: @unchecked Sendable {
         return names.isEmpty ? .failure(.noReaders) : .success(names)
     }
 
+    /// The readers' states after a change, or nil when nothing changed within `wait`.
     private static func statusChange(
         _ handle: SCARDCONTEXT, _ readers: [(String, DWORD)], wait: DWORD
-    ) -> Result<[ReaderState], PCSCError> {
+    ) -> Result<[ReaderState]?, PCSCError> {
         guard !readers.isEmpty else { return .failure(.noReaders) }
         // The reader names must stay valid for the whole call, so they are copied into C strings
         // owned here and freed afterwards.
@@ -164,23 +165,19 @@ public final class PCSCContext: @unchecked Sendable {
             return state
         }
         let code = SCardGetStatusChange(handle, wait, &states, DWORD(states.count))
-        if code == SCARD_E_TIMEOUT {
-            // Nothing changed within the wait: the caller's view still holds.
-            return .success(zip(readers, states).map { reader, state in
-                Self.readerState(name: reader.0, event: reader.1, state: state, useATR: false)
-            })
-        }
+        if code == SCARD_E_TIMEOUT { return .success(nil) }
         guard code == SCARD_S_SUCCESS else { return .failure(PCSCError(code: code)) }
         return .success(zip(readers, states).map { reader, state in
-            Self.readerState(name: reader.0, event: state.dwEventState, state: state, useATR: true)
+            Self.readerState(name: reader.0, state: state)
         })
     }
 
-    private static func readerState(name: String, event: DWORD, state: SCARD_READERSTATE, useATR: Bool) -> ReaderState {
+    private static func readerState(name: String, state: SCARD_READERSTATE) -> ReaderState {
+        let event = state.dwEventState
         let flags = event & 0xFFFF
         let present = flags & DWORD(SCARD_STATE_PRESENT) != 0
         var atr: ATR?
-        if present && useATR {
+        if present {
             let bytes = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
             atr = bytes.isEmpty ? nil : ATR(bytes: bytes)
         }

@@ -51,6 +51,10 @@ struct PCSCContextTests {
         #expect(tokens.tokens.first?.model.id == "feitian.epass3003")
         #expect(tokens.otherCards.isEmpty)
 
+        // A wait in which nothing changes hands back the same view, ATR included.
+        let states = try await context.readerStates()
+        #expect(try await context.waitForChange(from: states, wait: .milliseconds(500)) == states)
+
         let status = try await context.cardStatus(reader: "Virtual PCD 00 00")
         #expect(status.atr.hex == TestEnvironment.ePass3003ATR)
         #expect(status.activeProtocol == "T=1")
