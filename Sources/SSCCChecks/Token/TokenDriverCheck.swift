@@ -72,7 +72,11 @@ struct TokenDriverCheck: Check {
         let database = try TokenFacts.database(context)
         guard let (model, module) = ModuleProbe.installedVendorModule(database) else { return nil }
         let policyFile = options.firefoxPolicyFile
-        let bytes = try FirefoxSecurityDevices.policy(adding: model.name, module: module, to: FileManager.default.contents(atPath: policyFile.path))
+        let existing = FileManager.default.contents(atPath: policyFile.path)
+        let foreign = FirefoxSecurityDevices.modules(in: existing).filter { _, path in
+            database.models.contains { $0.foreignModule(path: path) != nil }
+        }
+        let bytes = try FirefoxSecurityDevices.policy(adding: model.name, module: module, removing: Set(foreign.keys), to: existing)
         return FixPlan(
             checkID: Self.description.id,
             summary: Localized(zh: "让 Firefox 加载 \(model.name) 的 PKCS#11 模块", en: "make Firefox load the \(model.name) PKCS#11 module"),
@@ -100,6 +104,12 @@ struct ModuleProbe {
 
     static func candidates(options: TokenOptions, database: TokenDatabase) -> [(path: String, configured: Bool)] {
         if let configured = options.pkcs11Module { return [(configured, true)] }
+        // A module Firefox is told to load is configured for the token as much as --pkcs11-module is.
+        let policy = FileManager.default.contents(atPath: options.firefoxPolicyFile.path)
+        let firefox = FirefoxSecurityDevices.modules(in: policy).values.sorted()
+        if let foreign = firefox.first(where: { path in database.models.contains { $0.foreignModule(path: path) != nil } }) {
+            return [(foreign, true)]
+        }
         return database.models.flatMap(\.modules).flatMap(\.paths)
             .filter { FileManager.default.fileExists(atPath: $0) }.map { ($0, false) }
     }
@@ -148,7 +158,24 @@ struct ModuleProbe {
 
 /// Firefox's enterprise policy `SecurityDevices` (policies.json): `{"policies": {"SecurityDevices": {"Add": {name: path}}}}`.
 enum FirefoxSecurityDevices {
-    static func policy(adding name: String, module: String, to existing: Data?) throws -> [UInt8] {
+    /// The modules a policy file loads, by name: the `Add` form (Firefox 114+) and the older flat form.
+    static func modules(in data: Data?) -> [String: String] {
+        guard let data, let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let devices = (root["policies"] as? [String: Any])?["SecurityDevices"] as? [String: Any]
+        else { return [:] }
+        var modules: [String: String] = [:]
+        for (name, value) in devices {
+            if name == "Add", let added = value as? [String: String] {
+                modules.merge(added) { _, new in new }
+            } else if let path = value as? String {
+                modules[name] = path
+            }
+        }
+        return modules
+    }
+
+    /// The policy with `module` added under `name` and the entries in `removing` (another vendor's) taken out.
+    static func policy(adding name: String, module: String, removing: Set<String> = [], to existing: Data?) throws -> [UInt8] {
         var root: [String: Any] = [:]
         if let existing, !existing.isEmpty {
             guard let parsed = try JSONSerialization.jsonObject(with: existing) as? [String: Any] else {
@@ -159,8 +186,17 @@ enum FirefoxSecurityDevices {
         var policies = root["policies"] as? [String: Any] ?? [:]
         var devices = policies["SecurityDevices"] as? [String: Any] ?? [:]
         var add = devices["Add"] as? [String: Any] ?? [:]
+        for entry in removing {
+            add[entry] = nil
+            devices[entry] = nil
+        }
         add[name] = module
         devices["Add"] = add
+        if !removing.isEmpty {
+            // Firefox only unloads a module named in Delete; leaving it out of Add is not enough.
+            let deleted = (devices["Delete"] as? [String] ?? []) + removing.sorted()
+            devices["Delete"] = Array(Set(deleted)).sorted()
+        }
         policies["SecurityDevices"] = devices
         root["policies"] = policies
         let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

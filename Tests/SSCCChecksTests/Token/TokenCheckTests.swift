@@ -124,6 +124,38 @@ struct TokenCheckTests {
         #expect(result.message.en.contains(reason), "\(result.message.en)")
     }
 
+    /// Firefox told to load another vendor's module for the token is E3's wrong driver too; the fix
+    /// replaces that entry with the vendor's module. (The test's database names SoftHSM2 as the vendor's.)
+    @Test func aForeignModuleInFirefoxsPolicyIsReplaced() async throws {
+        let scratch = try ExternalProcess.temporaryDirectory("certdoctor-firefox")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let database = try Self.databaseWithSoftHSMAsVendorModule(in: scratch)
+        let policy = scratch.appendingPathComponent("policies.json")
+        try #"{"policies": {"SecurityDevices": {"Add": {"Mingwah eKey": "\#(TestEnvironment.openSCModule)"}}}}"#
+            .write(to: policy, atomically: true, encoding: .utf8)
+        var environment = Environment(tokenRequested: true, language: .en)
+        environment.tokenOptions = TokenOptions(tokenDatabase: database, driversDirectory: scratch.path, sysfsRoot: scratch.path, firefoxPolicyFile: policy)
+        let context = CheckContext(environment: try Self.doctor().prepare(environment))
+        let finding = try TokenDriverCheck().evaluate(context)
+        #expect(finding.outcome == .fail)
+        #expect(finding.evidence.contains { $0.name == "pkcs11Module" && $0.value == TestEnvironment.openSCModule })
+        let plan = try #require(try TokenDriverCheck().planFix(for: finding, in: context))
+        for step in plan.steps { try step.apply(DirectWriter()) }
+        let devices = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as? [String: Any])?["policies"] as? [String: Any])?["SecurityDevices"] as? [String: Any])
+        #expect(devices["Add"] as? [String: String] == ["Feitian ePass3003": TestEnvironment.softHSMModule])
+        #expect(devices["Delete"] as? [String] == ["Mingwah eKey"])
+        #expect(try TokenDriverCheck().evaluate(CheckContext(environment: try Self.doctor().prepare(environment))).outcome == .pass)
+    }
+
+    static func databaseWithSoftHSMAsVendorModule(in scratch: URL) throws -> URL {
+        let database = scratch.appendingPathComponent("tokens.json")
+        let real = try String(contentsOf: TestEnvironment.tokenProfile, encoding: .utf8)
+        try real.replacingOccurrences(of: "\"/opt/SecurityData_Linux/redist/x86_64/libshuttle_p11v220.so.1.0.0\"", with: "\"\(TestEnvironment.softHSMModule)\"")
+            .write(to: database, atomically: true, encoding: .utf8)
+        return database
+    }
+
     /// The fix starts pcscd when it is installed and stopped; the check then passes.
     @Test func theServiceFixStartsPCSCD() async throws {
         try await PCSCStack.withoutService {
@@ -153,10 +185,7 @@ struct TokenCheckTests {
     @Test func theDriverFixWritesFirefoxsSecurityDevicesPolicy() async throws {
         let scratch = try ExternalProcess.temporaryDirectory("certdoctor-firefox")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let database = scratch.appendingPathComponent("tokens.json")
-        let real = try String(contentsOf: TestEnvironment.tokenProfile, encoding: .utf8)
-        try real.replacingOccurrences(of: "\"/opt/SecurityData_Linux/redist/x86_64/libshuttle_p11v220.so.1.0.0\"", with: "\"\(TestEnvironment.softHSMModule)\"")
-            .write(to: database, atomically: true, encoding: .utf8)
+        let database = try Self.databaseWithSoftHSMAsVendorModule(in: scratch)
         let policy = scratch.appendingPathComponent("policies.json")
         try #"{"policies": {"DisableTelemetry": true}}"#.write(to: policy, atomically: true, encoding: .utf8)
 
