@@ -154,7 +154,7 @@ public struct Doctor: Sendable {
         try journal.record(rechecked: outcomes, in: application.entry)
         let fixes = plans.map { plan in
             RunReport.FixRecord(
-                checkID: plan.checkID, summary: plan.summary, changes: plan.steps.map(\.description),
+                checkID: plan.checkID, summary: plan.summary, changes: plan.steps.map { RunReport.Change($0.description, before: $0.before, after: $0.after) },
                 applied: application.errors[plan.checkID] == nil, outcome: outcomes[plan.checkID],
                 journalEntry: application.entry.id, error: application.errors[plan.checkID])
         }
