@@ -47,7 +47,9 @@ struct Redactor {
         report.fixes = report.fixes.map { fix in
             var fix = fix
             fix.summary = clean(fix.summary)
-            fix.changes = fix.changes.map { clean($0) }
+            fix.changes = fix.changes.map { change in
+                RunReport.Change(clean(change.description), before: change.before.map { clean($0) }, after: change.after.map { clean($0) })
+            }
             fix.journalEntry = fix.journalEntry.map { clean($0) }
             fix.error = fix.error.map { clean($0) }
             return fix

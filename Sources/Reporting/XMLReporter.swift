@@ -76,7 +76,10 @@ public enum XMLReporter: Reporter {
             if let outcome = fix.outcome { element.setAttribute("outcome", outcome.rawValue) }
             addLocalized(fix.summary, as: "summary", to: element)
             for change in fix.changes {
-                addLocalized(change, as: "description", to: element.addChild("change"))
+                let changeElement = element.addChild("change")
+                addLocalized(change.description, as: "description", to: changeElement)
+                if let before = change.before { changeElement.addChild("before", text: before) }
+                if let after = change.after { changeElement.addChild("after", text: after) }
             }
             if let journal = fix.journalEntry { element.addChild("journalEntry", text: journal) }
             if let error = fix.error { element.addChild("error", text: error) }

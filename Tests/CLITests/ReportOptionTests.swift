@@ -73,3 +73,18 @@ import Testing
         #expect(try String(contentsOf: page, encoding: .utf8).contains("cert.pfx-readable"))
     }
 }
+
+@Suite struct FixReportTests {
+    @Test func fixReportRecordsEachChangeWithBeforeAndAfterAndTheJournalEntry() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-aes/F000504Y0007#0.pfx")
+        let out = directory.appendingPathComponent("out")
+        let run = try CLI.run(["fix", "--pfx", file.lastPathComponent, "--password-file", "pw", "--yes", "--report", out.path],
+                              in: directory, environment: ["XDG_STATE_HOME": directory.appendingPathComponent("state").path])
+        #expect(run.exitCode == 0, "\(run.errors)")
+        let xml = try String(contentsOf: out.appendingPathComponent("report.xml"), encoding: .utf8)
+        #expect(xml.contains("<before>certificates PBES2/PBKDF2/AES-256-CBC"))
+        #expect(xml.contains("<after>certificates pbeWithSHA1And3-KeyTripleDES-CBC"))
+        #expect(xml.contains("<journalEntry>"))
+        #expect(xml.contains("outcome=\"fixed\""))
+    }
+}

@@ -111,7 +111,9 @@ enum SampleReports {
             fixes: [RunReport.FixRecord(
                 checkID: "plugin.certenroll-version",
                 summary: Localized(zh: "设置 CertEnroll Control 版本", en: "Set the CertEnroll Control version"),
-                changes: [Localized(verbatim: #"HKLM\Software\Classes\CLSID\{33BBBFD1-0A97-4339-9032-F68F19CB3030}\InstalledVersion: 2,0,3,1 → 2,0,4,8"#)],
+                changes: [RunReport.Change(
+                    Localized(verbatim: #"HKLM\Software\Classes\CLSID\{33BBBFD1-0A97-4339-9032-F68F19CB3030}\InstalledVersion"#),
+                    before: "2,0,3,1", after: "2,0,4,8")],
                 applied: true, outcome: .fixed, journalEntry: "\(home)/.local/state/certdoctor/journal/20260101-1")],
             renewal: [RunReport.RenewalStep(
                 name: "request", outcome: "wait",
