@@ -41,6 +41,26 @@ public struct TokenOptions: Sendable {
     }
 }
 
+extension TokenOptions {
+    /// The environment variable that may carry the token's user PIN.
+    public static let pinVariable = "CERTDOCTOR_TOKEN_PIN"
+
+    /// The options as the command line gives them (`--pkcs11-module`, `--token-label`, `--token-pin-file`).
+    /// The PIN is optional and read from the file or `CERTDOCTOR_TOKEN_PIN`, never from an argument and
+    /// never asked for: without it the checks see the key pair through its public half.
+    public static func fromCommandLine(
+        pkcs11Module: String?, tokenLabel: String?, pinFile: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> TokenOptions {
+        var pin: Secret?
+        if pinFile != nil || environment[pinVariable] != nil {
+            pin = try SecretReader.read(
+                file: pinFile, option: "--token-pin-file", variable: pinVariable, prompt: "", environment: environment)
+        }
+        return TokenOptions(pkcs11Module: pkcs11Module, tokenLabel: tokenLabel, pin: pin)
+    }
+}
+
 public enum TokenOptionsKey: EnvironmentKey {
     public static let defaultValue = TokenOptions()
 }
