@@ -1,4 +1,4 @@
-import CPCSCLite
+internal import CPCSCLite
 import Foundation
 
 /// What one reader reports: its name and, when a card sits in it, the card's ATR.

@@ -1,4 +1,4 @@
-import CPCSCLite
+internal import CPCSCLite
 import Foundation
 
 /// What can go wrong talking to the PC/SC service. The cases are the ones a doctor must tell

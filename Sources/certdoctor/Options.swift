@@ -27,6 +27,17 @@ struct TargetOptions: ParsableArguments {
     @Flag(help: Help.argument("Check the hardware certificate on the USB token.", "检查 USB Key 中的硬件证书。"))
     var token = false
 
+    @Option(help: Help.argument(
+        "The token vendor's PKCS#11 module (default: the profile's token database).", "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。"))
+    var pkcs11Module: String?
+
+    @Option(help: Help.argument("The label of the token to look at, when there are several.", "有多个令牌时要检查的令牌标签。"))
+    var tokenLabel: String?
+
+    @Option(help: Help.argument(
+        "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional).", "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。"))
+    var tokenPinFile: String?
+
     @Option(help: Help.argument("A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable.", "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。"))
     var browser: [String] = []
 
@@ -45,7 +56,8 @@ struct TargetOptions: ParsableArguments {
     func request(language: Language, timeout: TimeInterval) -> TargetRequest {
         TargetRequest(
             pfx: pfx, passwordFile: passwordFile, gateway: gateway, winePrefix: winePrefix, registryFiles: registry,
-            registryHive: registryHive?.uppercased(), token: token, browsers: browser, language: language, timeout: timeout)
+            registryHive: registryHive?.uppercased(), token: token, pkcs11Module: pkcs11Module, tokenLabel: tokenLabel,
+            tokenPinFile: tokenPinFile, browsers: browser, language: language, timeout: timeout)
     }
 }
 

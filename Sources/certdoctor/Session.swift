@@ -26,7 +26,7 @@ struct Session {
     /// Text for a person's own terminal is shown as is; every other output is redacted unless `--no-redact`.
     func emit(_ report: RunReport) throws {
         let options = ReportOptions(
-            language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword].compactMap { $0 })
+            language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 })
         let bytes: [UInt8]
         if output.format == TextReporter.identifier {
             let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
