@@ -83,20 +83,26 @@ public struct RenewedPFXInstaller: Sendable {
             certificate: certificate, key: key, commonName: gateway, oldNotAfter: working.certificate.notAfter,
             issuer: working.certificate.issuer, issuerCertificates: issuerCertificates + chain)
 
-        let bytes: [UInt8]
-        do {
-            bytes = try PKCS12Archive.create(
-                certificate: certificate, privateKey: key, chain: chain, password: password.reveal(), friendlyName: gateway,
-                profile: profile)
-        } catch {
-            throw RenewalError.verificationFailed(reason: error.renewalMessage)
-        }
-        try expectation.verify(bytes, password: password)
-
         let archive = directory.appendingPathComponent("archive")
         let stem = gateway + suffix
         let archivedOld = archive.appendingPathComponent("\(stem).\(working.certificate.serialNumberHex).\(fileExtension)")
         let archivedNew = archive.appendingPathComponent("\(stem).\(certificate.serialNumberHex).\(fileExtension)")
+
+        let bytes: [UInt8]
+        if let earlier = try? FileBytes.read(archivedNew.path), (try? expectation.verify(earlier, password: password)) != nil {
+            // An interrupted run already archived this very certificate with its key; archives are never
+            // overwritten, so that file is the one to install.
+            bytes = earlier
+        } else {
+            do {
+                bytes = try PKCS12Archive.create(
+                    certificate: certificate, privateKey: key, chain: chain, password: password.reveal(), friendlyName: gateway,
+                    profile: profile)
+            } catch {
+                throw RenewalError.verificationFailed(reason: error.renewalMessage)
+            }
+            try expectation.verify(bytes, password: password)
+        }
         try ArchiveFile.store(working.bytes, at: archivedOld)
         // The new file is archived before it replaces the working one, so that `undo` (which restores the old
         // file as the working one) never loses the renewed certificate.

@@ -22,15 +22,15 @@ struct RenewalWorkspace {
     var journal: Journal { Journal(directory: state.appendingPathComponent("certdoctor/journal")) }
     var pending: PendingRenewalStore { PendingRenewalStore(directory: state.appendingPathComponent("certdoctor/renewal")) }
 
-    init(certificateDirectory: URL? = nil) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-renewal-" + UUID().uuidString)
+    init(root existing: URL? = nil, certificateDirectory: URL? = nil) throws {
+        root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-renewal-" + UUID().uuidString)
         self.certificateDirectory = certificateDirectory ?? root.appendingPathComponent("cert")
         state = root.appendingPathComponent("state")
         passwordFile = root.appendingPathComponent("pw")
         for directory in [root, self.certificateDirectory, state] {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        try Data(Self.password.utf8).write(to: passwordFile)
+        if existing == nil { try Data(Self.password.utf8).write(to: passwordFile) }
     }
 
     func remove() {
