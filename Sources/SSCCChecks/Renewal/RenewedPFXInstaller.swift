@@ -86,7 +86,10 @@ public struct RenewedPFXInstaller: Sendable {
         let archive = directory.appendingPathComponent("archive")
         let stem = gateway + suffix
         let archivedOld = archive.appendingPathComponent("\(stem).\(working.certificate.serialNumberHex).\(fileExtension)")
-        let archivedNew = archive.appendingPathComponent("\(stem).\(certificate.serialNumberHex).\(fileExtension)")
+        // A CA must not reuse a serial (RFC 5280), but OpenSSL's CMP mock does; the thumbprint keeps both files.
+        let newLabel = certificate.serialNumberHex == working.certificate.serialNumberHex
+            ? "\(certificate.serialNumberHex)-\(certificate.sha1Thumbprint.prefix(8))" : certificate.serialNumberHex
+        let archivedNew = archive.appendingPathComponent("\(stem).\(newLabel).\(fileExtension)")
 
         let bytes: [UInt8]
         if let earlier = try? FileBytes.read(archivedNew.path), (try? expectation.verify(earlier, password: password)) != nil {
