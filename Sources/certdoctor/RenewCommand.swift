@@ -15,38 +15,24 @@ struct RenewCommand: ParsableCommand {
         abstract: "Renew the file certificate — only when every required check passes.",
         discussion: """
             THE GATE
-              renew first runs every required check that applies (as 'check' does). If any fails or cannot be
-              evaluated, nothing is generated or sent: renew exits 1 and lists the failing checks with their
-              remedies. --fix applies the available fixes first (asking, or --yes) and checks again. There is no
-              way around the gate.
+            renew first runs every check, as 'check' does. If any required check fails or cannot be evaluated, nothing is generated or sent: renew exits 1 and lists the failing checks with their remedies. --fix applies the available fixes first (asking, or --yes) and checks again. Nothing bypasses the gate.
 
             BACKENDS
-              offline (default; the manual's 线下更新): makes a new key pair (--key-type, default rsa2048, or
-              --new-key FILE) and a PKCS#10 request with the old certificate's subject, writes the request
-              (--request-out, default <gateway>.csr.pem beside the certificate) for you to submit, and keeps the
-              new key encrypted with the certificate password in $XDG_STATE_HOME/certdoctor/renewal/ (mode 0600).
-              When the CA has issued the certificate, 'renew --import FILE' (.pem, .cer or .p7b) completes it;
-              the certificate must carry the pending key and the old subject.
-              cmp: an RFC 4210 key update request to --ca-url, signed with the old certificate and key; the
-              CA's answers must verify against --ca-cert; the new certificate is confirmed (certConf).
-              --cmp-timeout limits every exchange.
+            offline (default; the manual's 线下更新): makes a new key pair (--key-type, default rsa2048; or --new-key FILE) and a PKCS#10 request with the old certificate's subject, writes the request (--request-out, default <gateway>.csr.pem beside the certificate) for you to submit to the CA, and keeps the new key encrypted with the certificate password in $XDG_STATE_HOME/certdoctor/renewal/ (mode 0600). When the CA has issued the certificate, 'renew --import FILE' (.pem, .cer or .p7b) completes the renewal; the certificate must carry the pending key and the old subject.
+
+            cmp: an RFC 4210 key update request to --ca-url, signed with the old certificate and key; the CA's answers must verify against --ca-cert; the new certificate is confirmed (certConf). --cmp-timeout limits every exchange.
 
             WRITING THE NEW CERTIFICATE (both backends)
-              The new PFX uses the certificate password and the Windows 7-compatible protection (PBE-SHA1-3DES,
-              SHA-1 MAC) unless --pfx-profile modern. It is verified (opens with the password, key matches the
-              certificate, same CN, later expiry, same issuer) before it replaces <gateway>#0.pfx by rename.
-              The old file is archived first as archive/<gateway>#0.<old serial>.pfx and the new one as
-              archive/<gateway>#0.<new serial>.pfx; archives are never overwritten or deleted. 'certdoctor undo'
-              makes the old certificate the working one again; the new one stays archived.
+            The new PFX is protected with the certificate password, in the Windows 7-compatible profile (PBE-SHA1-3DES, SHA-1 MAC) unless --pfx-profile modern. It is verified (opens with the password, key matches the certificate, same CN, later expiry, same issuer) before it replaces <gateway>#0.pfx by rename. The old file is archived first as archive/<gateway>#0.<old serial>.pfx and the new one as archive/<gateway>#0.<new serial>.pfx; archives are never overwritten or deleted. 'certdoctor undo' makes the old certificate the working one again; the new one stays archived.
 
             EXIT STATUS OF RENEW
-              0   renewed and installed, or (offline) the request was written for you to submit
-              1   refused by the gate, or the CA rejected the renewal (frozen, revoked, already renewed: E7)
-              64  usage error, or the backend needs configuration (--ca-url, --ca-cert)
-              65  the CA's answer was refused (another key, untrusted signer, failed verification)
+              0   renewed and installed, or (offline) the request was written
+              1   refused by the gate, or rejected by the CA (frozen, revoked: E7)
+              64  usage error, or the backend lacks --ca-url/--ca-cert
+              65  the CA's answer was refused (other key, untrusted, unverified)
               66  an input file is missing or unreadable
-              69  the CA is unreachable (E7, network)
-              73  the new certificate or its archive cannot be written (the working one is unchanged)
+              69  the CA is unreachable (network, E7)
+              73  the new file or its archive cannot be written (old one kept)
               75  the CA asks to try again later
 
             """ + ExitStatusHelp.text)
@@ -148,10 +134,9 @@ struct RenewCommand: ParsableCommand {
                     keyType: RenewalKeyType(rawValue: keyType) ?? .rsa2048, fix: fix ? confirm : nil, progress: progress)
             }
             try emit(result, session: session)
+            // On success the message is among the renewal steps already; stdout stays pure JSON with --format json.
             if let message = result.message, result.status != .success {
                 Console.warn(message.text(language))
-            } else if let message = result.message {
-                Console.say(message.text(language))
             }
             for blocking in result.blocking {
                 Console.warn("\(blocking.id) [\(blocking.outcome.rawValue)]: \(blocking.message.text(language))"
@@ -237,7 +222,7 @@ struct RenewCommand: ParsableCommand {
         case .json:
             try Console.write(jsonBytes, to: output.output)
         case .text:
-            try session.emit(result.report)
+            if !result.report.results.isEmpty { try session.emit(result.report) }
             let lines = result.report.renewal.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
             if !lines.isEmpty {
                 Console.say((language == .zh ? "证书更新：" : "Renewal:") + "\n" + lines.joined(separator: "\n"))

@@ -49,15 +49,16 @@ public struct CertificateRenewal: Sendable {
         public var passed: Bool { blocking.isEmpty }
     }
 
-    /// Runs every `required` check that applies. With `fix`, failing checks that have a fix are planned, the
-    /// closure decides (it prints the plan and asks, or says yes for `--yes`), and the checks run again.
+    /// Runs every check; the `required` ones decide. With `fix`, failing checks that have a fix are planned, the
+    /// closure decides (it prints the plan and asks, or says yes for `--yes`), and the fixed checks run again.
     public func gate(fix: (([FixPlan]) -> Bool)? = nil) throws -> Gate {
+        // Advisory checks run too (they never block) so the report says everything `check` would.
         let required = doctor.registry.checks.map(\.description).filter { $0.severity == .required }.map(\.id)
-        let runner = Runner(timeout: checkTimeout, only: required)
+        let runner = Runner(timeout: checkTimeout)
         let context = CheckContext(environment: doctor.prepare(environment))
         var results = try runner.run(doctor.registry, in: context)
         var fixes: [RunReport.FixRecord] = []
-        if let fix, results.contains(where: { $0.severity == .required && $0.outcome.blocksRenewal }) {
+        if let fix {
             let plans = doctor.planFixes(for: results, environment: environment).compactMap(\.plan)
             if !plans.isEmpty, fix(plans) {
                 let applied = try doctor.apply(

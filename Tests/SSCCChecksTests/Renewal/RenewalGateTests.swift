@@ -114,3 +114,35 @@ import Testing
         #expect(try scene.bytes(URL(fileURLWithPath: record.archivedOld)) == oldBytes)
     }
 }
+
+/// `renew --fix`: fixes run through the journal before the renewal, and only when the person agrees.
+@Suite struct RenewalFixTests {
+    @Test(arguments: [true, false])
+    func fixesRunFirstOnlyWhenAccepted(_ accepted: Bool) throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        // Re-export with OpenSSL 3's AES/PBKDF2 default, which the advisory Windows 7 check fails and can fix.
+        let pem = try scene.openssl(["pkcs12", "-in", scene.pfx.path, "-passin", "file:\(scene.passwordFile.path)", "-nodes"])
+        try Data(pem.utf8).write(to: URL(fileURLWithPath: scene.path("old-all.pem")))
+        try scene.openssl(["pkcs12", "-export", "-in", scene.path("old-all.pem"), "-name", RenewalWorkspace.gateway,
+                           "-passout", "file:\(scene.passwordFile.path)", "-out", scene.pfx.path])
+        let aesBytes = try scene.bytes(scene.pfx)
+        var asked: [String] = []
+        let result = try scene.renewal().renew(using: scene.offlineBackend(), fix: { plans in
+            asked = plans.map(\.checkID)
+            return accepted
+        })
+        #expect(asked == ["cert.pfx-compatibility"])
+        #expect(result.outcome == "waiting")
+        if accepted {
+            #expect(result.report.fixes.map(\.checkID) == ["cert.pfx-compatibility"])
+            #expect(result.report.results.first { $0.id == "cert.pfx-compatibility" }?.outcome == .fixed)
+            #expect(try scene.bytes(scene.pfx) != aesBytes)
+            #expect(try scene.journal.entries().map(\.command) == ["renew --fix"])
+        } else {
+            #expect(result.report.fixes.isEmpty)
+            #expect(try scene.bytes(scene.pfx) == aesBytes)
+        }
+    }
+}
