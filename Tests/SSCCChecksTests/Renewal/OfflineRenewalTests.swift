@@ -58,6 +58,37 @@ import Testing
         // The pending key is gone once its certificate is installed.
         #expect(!FileManager.default.fileExists(atPath: keyFile.path))
         #expect(imported.report.renewal.contains { $0.name == "install" })
+
+        // Neither the password nor key material reaches the report, the journal or the renewal record.
+        let encoder = JSONEncoder()
+        let texts = [
+            String(decoding: try encoder.encode(requested.report), as: UTF8.self),
+            String(decoding: try encoder.encode(imported.report), as: UTF8.self),
+            try String(contentsOf: recorded, encoding: .utf8),
+            try String(contentsOf: recorded.deletingLastPathComponent().appendingPathComponent("entry.json"), encoding: .utf8),
+        ]
+        for text in texts {
+            #expect(!text.contains(RenewalWorkspace.password))
+            #expect(!text.contains("PRIVATE KEY"))
+        }
+    }
+
+    @Test func pendingRequestForAnEarlierCertificateIsRefused() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        _ = try scene.renewal().renew(using: scene.offlineBackend())
+        try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
+        // Meanwhile the working certificate was replaced by another one for the same gateway.
+        try scene.signWithOpenSSL(request: scene.path("old.csr"), output: scene.path("other-old.pem"), days: 25)
+        try scene.openssl(["pkcs12", "-export", "-inkey", scene.path("old.key"), "-in", scene.path("other-old.pem"),
+                           "-name", RenewalWorkspace.gateway, "-passout", "file:\(scene.passwordFile.path)", "-out", scene.pfx.path,
+                           "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"])
+        let before = try scene.bytes(scene.pfx)
+        let result = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
+        #expect(result.status == .failure)
+        #expect(result.message?.en.contains("pending request was made for") == true)
+        #expect(try scene.bytes(scene.pfx) == before)
     }
 
     @Test func certificateForAnotherKeyIsRefusedAndNothingChanges() throws {
