@@ -64,9 +64,14 @@ struct OpenSSLError: Sendable, CustomStringConvertible {
 
     /// A one-line summary of drained errors, or `fallback` when the queue was empty.
     static func summary(_ errors: [OpenSSLError], fallback: String) -> String {
-        var lines: [String] = []
-        for error in errors where !lines.contains(error.description) { lines.append(error.description) }
-        return lines.isEmpty ? fallback : lines.joined(separator: "; ")
+        errors.isEmpty ? fallback : errors.map(\.description).orderedUnique().joined(separator: "; ")
+    }
+}
+
+extension Array where Element: Equatable {
+    /// The elements in order, each only at its first occurrence.
+    func orderedUnique() -> [Element] {
+        reduce(into: []) { kept, element in if !kept.contains(element) { kept.append(element) } }
     }
 }
 

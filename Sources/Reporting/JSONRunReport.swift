@@ -97,10 +97,16 @@ public enum JSONRunReport {
         var value: String
     }
 
+    struct FixChange: Encodable {
+        var description: String
+        var before: String?
+        var after: String?
+    }
+
     struct Fix: Encodable {
         var check: String
         var summary: String
-        var changes: [String]
+        var changes: [FixChange]
         var applied: Bool
         var outcome: Outcome?
         var journalEntry: String?
@@ -109,7 +115,7 @@ public enum JSONRunReport {
         init(_ fix: RunReport.FixRecord, language: Language) {
             check = fix.checkID
             summary = fix.summary.text(language)
-            changes = fix.changes.map { $0.text(language) }
+            changes = fix.changes.map { FixChange(description: $0.description.text(language), before: $0.before, after: $0.after) }
             applied = fix.applied
             outcome = fix.outcome
             journalEntry = fix.journalEntry

@@ -63,3 +63,12 @@ import Testing
         #expect(try CLI.run(["check", "--timeout", "0"]).exitCode == 64)
     }
 }
+
+@Suite struct HelpLanguageTests {
+    @Test func helpFollowsLANG() throws {
+        let chinese = try CLI.run(["check", "--help"], environment: ["LANG": "zh_CN.UTF-8"])
+        #expect(chinese.output.contains("要检查的文件证书"))
+        let english = try CLI.run(["check", "--help"], environment: ["LANG": "en_US.UTF-8"])
+        #expect(english.output.contains("The file certificate to check"))
+    }
+}

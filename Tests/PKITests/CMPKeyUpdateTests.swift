@@ -122,6 +122,22 @@ struct CMPInProcessTests {
 
 @Suite("CMP key update over HTTP")
 struct CMPHTTPTests {
+    /// `openssl cmp -cmd kur` against `listener` with the enrolment's keys, written encrypted; the passphrase
+    /// goes through the environment. Leaves the new certificate in `renewed.pem`.
+    private func runOpenSSLKeyUpdate(_ enrolment: Enrolment, _ listener: TestCMPHTTPListener,
+                                     in workspace: OpenSSLWorkspace) throws {
+        let password = "kur-test-pw"
+        try workspace.write(enrolment.authority.certificate.pem(), to: "ca.pem")
+        try workspace.write(enrolment.oldCertificate.pem(), to: "old.pem")
+        try workspace.write(try enrolment.oldKey.pem(encryptedWith: password), to: "old.key")
+        try workspace.write(try enrolment.newKey.pem(encryptedWith: password), to: "new.key")
+        let passphrase = "env:\(OpenSSLWorkspace.passwordVariable)"
+        try workspace.openssl(["cmp", "-config", "", "-server", "127.0.0.1:\(listener.port)", "-path", "pkix/",
+                               "-cmd", "kur", "-cert", "old.pem", "-key", "old.key", "-keypass", passphrase,
+                               "-oldcert", "old.pem", "-newkey", "new.key", "-newkeypass", passphrase,
+                               "-trusted", "ca.pem", "-certout", "renewed.pem"], password: password)
+    }
+
     @Test("Swift client against the test CA on 127.0.0.1")
     func swiftClient() throws {
         let enrolment = try Enrolment()
@@ -139,16 +155,7 @@ struct CMPHTTPTests {
         let listener = try TestCMPHTTPListener(server: server)
         defer { listener.stop() }
         let workspace = try OpenSSLWorkspace()
-        let password = "kur-test-pw"
-        try workspace.write(enrolment.authority.certificate.pem(), to: "ca.pem")
-        try workspace.write(enrolment.oldCertificate.pem(), to: "old.pem")
-        try workspace.write(try enrolment.oldKey.pem(encryptedWith: password), to: "old.key")
-        try workspace.write(try enrolment.newKey.pem(encryptedWith: password), to: "new.key")
-        let passphrase = "env:\(OpenSSLWorkspace.passwordVariable)"
-        try workspace.openssl(["cmp", "-config", "", "-server", "127.0.0.1:\(listener.port)", "-path", "pkix/",
-                               "-cmd", "kur", "-cert", "old.pem", "-key", "old.key", "-keypass", passphrase,
-                               "-oldcert", "old.pem", "-newkey", "new.key", "-newkeypass", passphrase,
-                               "-trusted", "ca.pem", "-certout", "renewed.pem"], password: password)
+        try runOpenSSLKeyUpdate(enrolment, listener, in: workspace)
         let renewed = try workspace.loadCertificate("renewed.pem")
         #expect(renewed.publicKeyDER == enrolment.newKey.publicKeyDER)
         #expect(renewed.subject == enrolment.oldCertificate.subject)
@@ -161,18 +168,8 @@ struct CMPHTTPTests {
         let enrolment = try Enrolment()
         let listener = try TestCMPHTTPListener(server: try enrolment.server(.reject(.notAuthorized, text: "already renewed")))
         defer { listener.stop() }
-        let workspace = try OpenSSLWorkspace()
-        let password = "kur-test-pw"
-        try workspace.write(enrolment.authority.certificate.pem(), to: "ca.pem")
-        try workspace.write(enrolment.oldCertificate.pem(), to: "old.pem")
-        try workspace.write(try enrolment.oldKey.pem(encryptedWith: password), to: "old.key")
-        try workspace.write(try enrolment.newKey.pem(encryptedWith: password), to: "new.key")
-        let passphrase = "env:\(OpenSSLWorkspace.passwordVariable)"
         do {
-            try workspace.openssl(["cmp", "-config", "", "-server", "127.0.0.1:\(listener.port)", "-path", "pkix/",
-                                   "-cmd", "kur", "-cert", "old.pem", "-key", "old.key", "-keypass", passphrase,
-                                   "-oldcert", "old.pem", "-newkey", "new.key", "-newkeypass", passphrase,
-                                   "-trusted", "ca.pem", "-certout", "renewed.pem"], password: password)
+            try runOpenSSLKeyUpdate(enrolment, listener, in: try OpenSSLWorkspace())
             Issue.record("openssl cmp succeeded against a rejecting CA")
         } catch let error as OpenSSLWorkspace.CLIError {
             #expect(error.output.contains("rejection"))

@@ -140,9 +140,17 @@ public final class TestCMPHTTPListener: @unchecked Sendable {
     }
 
     private static func sendAll(_ connection: Int32, _ bytes: [UInt8]) {
+        // A client that hung up must not kill the test process with SIGPIPE.
+        #if os(Linux)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        var on: Int32 = 1
+        setsockopt(connection, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
+        let flags: Int32 = 0
+        #endif
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, flags) }
             guard written > 0 else { return }
             offset += written
         }
