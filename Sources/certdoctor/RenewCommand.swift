@@ -82,9 +82,6 @@ struct RenewCommand: ParsableCommand {
     @Option(help: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate).")
     var requestOut: String?
 
-    @Option(help: "Also write the report (JSON, with the renewal record) into this directory.")
-    var report: String?
-
     @Flag(help: "Apply the available fixes for failing checks first, then check again.")
     var fix = false
 
@@ -189,44 +186,15 @@ struct RenewCommand: ParsableCommand {
         }
     }
 
-    /// The report as `check` prints it, with the renewal steps added (the shared JSON and text renderers do not
-    /// know them yet), and the same JSON into `--report DIR`.
+    /// The report as `check` prints it (every format, `--report DIR`, redaction); the renewal steps are part of
+    /// it, and after a text report they are listed for the person as well.
     private func emit(_ result: CertificateRenewal.Result, session: Session) throws {
         let language = output.language
-        var json = try JSONSerialization.jsonObject(with: Data(JSONRunReport.render(result.report))) as? [String: Any] ?? [:]
-        json["renewal"] = [
-            "outcome": result.outcome,
-            "exit_status": Int(result.status.rawValue),
-            "message": result.message?.text(language) as Any,
-            "steps": result.report.renewal.map { step in
-                ["name": step.name, "outcome": step.outcome, "detail": step.detail.text(language),
-                 "time": step.time.formatted(.iso8601)]
-            },
-            "record": try result.record.map { record -> Any in
-                let encoder = JSONEncoder()
-                encoder.dateEncodingStrategy = .iso8601
-                return try JSONSerialization.jsonObject(with: encoder.encode(record))
-            } as Any,
-        ]
-        let jsonBytes = Array(try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) + [10]
-        if let report {
-            let directory = URL(fileURLWithPath: report)
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CoreError.cannotWrite(path: report, reason: error.localizedDescription)
-            }
-            try AtomicFile.write(jsonBytes, to: directory.appendingPathComponent("renewal-report.json"), newFileMode: 0o644)
-        }
-        switch output.format {
-        case .json:
-            try Console.write(jsonBytes, to: output.output)
-        case .text:
-            if !result.report.results.isEmpty { try session.emit(result.report) }
-            let lines = result.report.renewal.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
-            if !lines.isEmpty {
-                Console.say((language == .zh ? "证书更新：" : "Renewal:") + "\n" + lines.joined(separator: "\n"))
-            }
+        if !result.report.results.isEmpty || output.format != "text" { try session.emit(result.report) }
+        guard output.format == "text" else { return }
+        let lines = result.report.renewal.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
+        if !lines.isEmpty {
+            Console.say((language == .zh ? "证书更新：" : "Renewal:") + "\n" + lines.joined(separator: "\n"))
         }
     }
 }

@@ -270,7 +270,29 @@ public struct CertificateRenewal: Sendable {
         _ log: StepLog, gate: Gate?, started: Date, status: ExitStatus, outcome: String, message: Localized?,
         record: RenewedPFXInstaller.Record? = nil
     ) -> Result {
-        var report = doctor.report(gate?.results ?? [], environment: environment, started: started, fixes: gate?.fixes ?? [])
+        var fixes = gate?.fixes ?? []
+        if let record {
+            // The renewal is a journal entry like a fix; as one it reaches every report format with its
+            // before and after.
+            fixes.append(RunReport.FixRecord(
+                checkID: "cert.renewal",
+                summary: Localized(zh: "经 \(record.backend) 更新证书", en: "certificate renewed through \(record.backend)"),
+                changes: [RunReport.Change(
+                    Localized(zh: "\(URL(fileURLWithPath: record.file).lastPathComponent)：已发送 \(record.sent)", en: "\(URL(fileURLWithPath: record.file).lastPathComponent): sent \(record.sent)"),
+                    before: "serial \(record.oldSerial), valid \(Self.timestamp(record.oldNotBefore)) – \(Self.timestamp(record.oldNotAfter))",
+                    after: "serial \(record.newSerial), valid \(Self.timestamp(record.newNotBefore)) – \(Self.timestamp(record.newNotAfter))")],
+                applied: true, journalEntry: record.journalEntry))
+        }
+        // After an installation the checks run again on the new file, so the report shows the certificate now
+        // in place (and its serial is known to the report's redaction like the old one's).
+        var results = record.flatMap { _ in try? Runner(timeout: checkTimeout).run(
+            doctor.registry, in: CheckContext(environment: doctor.prepare(environment))) } ?? gate?.results ?? []
+        if let record, let index = results.firstIndex(where: { $0.id == PFXReadableCheck.description.id }) {
+            // The replaced certificate's serial is evidence too, so that redaction treats it like the new one's.
+            results[index].evidence.append(Evidence("replacedSerial", record.oldSerial, kind: .serialNumber))
+            results[index].evidence.append(Evidence("replacedNotAfter", Self.timestamp(record.oldNotAfter)))
+        }
+        var report = doctor.report(results, environment: environment, started: started, fixes: fixes)
         report.renewal = log.steps
         return Result(report: report, status: status, outcome: outcome, message: message, blocking: [], record: record)
     }

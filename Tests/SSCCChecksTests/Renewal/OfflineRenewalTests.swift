@@ -58,6 +58,13 @@ import Testing
         // The pending key is gone once its certificate is installed.
         #expect(!FileManager.default.fileExists(atPath: keyFile.path))
         #expect(imported.report.renewal.contains { $0.name == "install" })
+        // The report shows the checks run again on the new file, and the renewal as a journalled change.
+        let readable = try #require(imported.report.results.first { $0.id == "cert.pfx-readable" })
+        #expect(readable.evidence.contains { $0.value == record.newSerial && $0.kind == .serialNumber })
+        #expect(readable.evidence.contains { $0.name == "replacedSerial" && $0.value == record.oldSerial })
+        let change = try #require(imported.report.fixes.first { $0.checkID == "cert.renewal" }?.changes.first)
+        #expect(change.before?.contains(record.oldSerial) == true)
+        #expect(change.after?.contains(record.newSerial) == true)
 
         // Neither the password nor key material reaches the report, the journal or the renewal record.
         let encoder = JSONEncoder()
