@@ -2,7 +2,6 @@ import ArgumentParser
 import CertDoctorCore
 import Foundation
 import PKI
-import Reporting
 import SSCCChecks
 
 #if canImport(Glibc)
@@ -12,8 +11,11 @@ import Glibc
 struct RenewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
-        abstract: "Renew the file certificate — only when every required check passes.",
-        discussion: """
+        abstract: Help.text(
+            "Renew the file certificate — only when every required check passes.", "更新文件证书——仅在所有必需检查通过时进行。"),
+        discussion: Help.text(english, chinese) + ExitStatusHelp.text)
+
+    static let english = """
             THE GATE
             renew first runs every check, as 'check' does. If any required check fails or cannot be evaluated, nothing is generated or sent: renew exits 1 and lists the failing checks with their remedies. --fix applies the available fixes first (asking, or --yes) and checks again. Nothing bypasses the gate.
 
@@ -35,7 +37,31 @@ struct RenewCommand: ParsableCommand {
               73  the new file or its archive cannot be written (old one kept)
               75  the CA asks to try again later
 
-            """ + ExitStatusHelp.text)
+            """
+
+    static let chinese = """
+            更新前的检查（门槛）
+            renew 先像 check 一样运行全部检查。只要有必需检查失败或无法判定，就不会生成或发送任何内容：renew 以 1 退出，并列出未通过的检查及处理办法。--fix 先执行可用的修复（会询问，或用 --yes）再重新检查。任何选项都不能绕过这一门槛。
+
+            两种更新方式
+            offline（默认，即手册中的“线下更新”）：生成新密钥对（--key-type，默认 rsa2048；或用 --new-key 文件）和以旧证书主题为主题的 PKCS#10 申请书，把申请书写到证书旁的 <网关号>.csr.pem（或 --request-out 指定的文件）供您提交给 CA，新私钥以证书密码加密保存在 $XDG_STATE_HOME/certdoctor/renewal/（权限 0600）。CA 签发证书后，用 'renew --import 文件'（.pem、.cer 或 .p7b）完成更新；该证书必须对应待完成的新密钥且主题与旧证书一致。
+
+            cmp：向 --ca-url 发送 RFC 4210 密钥更新请求（KUR），用旧证书和旧私钥签名；CA 的应答必须能用 --ca-cert 验证；收到新证书后发送确认（certConf）。--cmp-timeout 限制每次交互的时间。
+
+            写入新证书（两种方式相同）
+            新 PFX 使用原证书密码，默认采用 Windows 7 兼容的保护方式（PBE-SHA1-3DES，SHA-1 MAC），--pfx-profile modern 则用 AES/PBKDF2。替换 <网关号>#0.pfx 之前先校验（密码能打开、私钥与证书匹配、CN 相同、有效期更晚、签发者一致），再以改名方式原子替换。旧文件先归档为 archive/<网关号>#0.<旧序列号>.pfx，新文件归档为 archive/<网关号>#0.<新序列号>.pfx；归档文件从不覆盖、从不删除。'certdoctor undo' 可让旧证书重新成为当前证书，新证书仍保留在归档中。
+
+            renew 的退出码
+              0   已更新并安装；或（线下）申请书已写出
+              1   被门槛拦截，或 CA 拒绝更新（证书被冻结、吊销：E7）
+              64  用法错误，或缺少 --ca-url/--ca-cert
+              65  拒绝了 CA 的应答（密钥不符、签名不可信、校验失败）
+              66  输入文件不存在或不可读
+              69  无法连接 CA（网络原因，E7）
+              73  无法写入新证书或归档（旧证书保持不变）
+              75  CA 要求稍后重试
+
+            """
 
     enum Backend: String, ExpressibleByArgument, CaseIterable {
         case offline
@@ -52,57 +78,76 @@ struct RenewCommand: ParsableCommand {
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update).")
+    @Option(help: Help.argument("How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update).", "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。"))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b).")
+    @Option(name: .customLong("import"), help: Help.argument("Complete an offline renewal with the issued certificate (.pem, .cer or .p7b).", "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。"))
     var importFile: String?
 
-    @Option(help: "The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend).")
+    @Option(help: Help.argument("The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend).", "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。"))
     var caURL: String?
 
-    @Option(help: "The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend).")
+    @Option(help: Help.argument("The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend).", "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。"))
     var caCert: String?
 
-    @Option(help: "Seconds each CMP exchange may take.")
+    @Option(help: Help.argument("Seconds each CMP exchange may take.", "每次 CMP 交互的时限（秒）。"))
     var cmpTimeout: Double = 30
 
-    @Option(help: "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: Help.argument(
+        "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")).",
+        "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。"))
     var keyType: String = RenewalKeyType.rsa2048.rawValue
 
-    @Option(help: "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one.")
+    @Option(help: Help.argument(
+        "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one.", "使用在别处生成的密钥对（PEM，可加密）而不是新生成。"))
     var newKey: String?
 
-    @Option(help: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt).")
+    @Option(help: Help.argument(
+        "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt).",
+        "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。"))
     var newKeyPasswordFile: String?
 
-    @Option(help: "Protection of the new PFX: windows7 (PBE-SHA1-3DES, SHA-1 MAC; imports everywhere) or modern (AES/PBKDF2).")
+    @Option(help: Help.argument(
+        "Protection of the new PFX: windows7 (PBE-SHA1-3DES, SHA-1 MAC; imports everywhere) or modern (AES/PBKDF2).",
+        "新 PFX 的保护方式：windows7（PBE-SHA1-3DES，SHA-1 MAC，各处均可导入）或 modern（AES/PBKDF2）。"))
     var pfxProfile: PFXProfile = .windows7
 
-    @Option(help: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate).")
+    @Option(help: Help.argument(
+        "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate).",
+        "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。"))
     var requestOut: String?
 
-    @Flag(help: "Apply the available fixes for failing checks first, then check again.")
+    @Flag(help: Help.argument("Apply the available fixes for failing checks first, then check again.", "先对未通过的检查执行可用的修复，再重新检查。"))
     var fix = false
 
-    @Flag(name: .shortAndLong, help: "With --fix: apply without asking.")
+    @Flag(name: .shortAndLong, help: Help.argument("With --fix: apply without asking.", "配合 --fix：不询问直接执行。"))
     var yes = false
 
-    @Option(help: "Seconds each check of the gate may take.")
+    @Option(help: Help.argument("Seconds each check of the gate may take.", "门槛中每个检查项的时限（秒）。"))
     var timeout: Double = 10
 
     func validate() throws {
-        guard targets.pfx != nil else { throw ValidationError("renew needs --pfx, the file certificate to renew") }
+        guard targets.pfx != nil else { throw usage("renew 需要 --pfx（要更新的文件证书）", "renew needs --pfx, the file certificate to renew") }
         guard RenewalKeyType(rawValue: keyType) != nil else {
-            throw ValidationError("--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'")
+            throw usage(
+                "--key-type 只接受 \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))，不接受“\(keyType)”",
+                "--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'")
         }
         if importFile != nil, backend != .offline {
-            throw ValidationError("--import completes an offline renewal; it does not go with --backend \(backend.rawValue)")
+            throw usage(
+                "--import 用于完成线下更新，不能与 --backend \(backend.rawValue) 同用",
+                "--import completes an offline renewal; it does not go with --backend \(backend.rawValue)")
         }
         if importFile != nil, newKey != nil {
-            throw ValidationError("--import uses the pending key of the offline request; --new-key does not apply")
+            throw usage(
+                "--import 使用线下申请时保存的新密钥，不能再指定 --new-key",
+                "--import uses the pending key of the offline request; --new-key does not apply")
         }
-        guard timeout > 0, cmpTimeout > 0 else { throw ValidationError("--timeout and --cmp-timeout must be positive") }
+        guard timeout > 0, cmpTimeout > 0 else { throw usage("--timeout 和 --cmp-timeout 必须为正数", "--timeout and --cmp-timeout must be positive") }
+    }
+
+    private func usage(_ chinese: String, _ english: String) -> ValidationError {
+        ValidationError(Localized(zh: chinese, en: english).text(output.language))
     }
 
     func run() throws {
