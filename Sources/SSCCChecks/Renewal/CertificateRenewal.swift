@@ -114,7 +114,7 @@ public struct CertificateRenewal: Sendable {
                     zh: "已生成新密钥对（\(newKey.algorithm) \(newKey.bits) 位）", en: "new key pair generated (\(newKey.algorithm) \(newKey.bits) bits)"))
             }
             guard newKey.publicKeyDER != working.key.publicKeyDER else {
-                throw RenewalError.newKeyUnreadable(path: "--new-key", reason: "it is the old certificate's key; a renewal needs a new key pair")
+                throw RenewalError.newKeyIsOldKey
             }
             let csr: CertificateRequest
             do {

@@ -7,6 +7,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     /// The working certificate could not be opened (a changed file since the gate ran, or a wrong password).
     case oldCertificateUnreadable(reason: String)
     case newKeyUnreadable(path: String, reason: String)
+    /// `--new-key` is the key the old certificate already carries; a renewal needs a new key pair.
+    case newKeyIsOldKey
     case keyGenerationFailed(reason: String)
     case requestFailed(reason: String)
     /// `renew --import` without an earlier offline `renew` for this gateway.
@@ -36,6 +38,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(zh: "无法打开当前证书：\(reason)", en: "cannot open the working certificate: \(reason)")
         case .newKeyUnreadable(let path, let reason):
             Localized(zh: "无法读取新密钥 \(path)：\(reason)", en: "cannot read the new key \(path): \(reason)")
+        case .newKeyIsOldKey:
+            Localized(
+                zh: "给定的新密钥就是旧证书的密钥；更新需要新的密钥对",
+                en: "the given new key is the old certificate's key; a renewal needs a new key pair")
         case .keyGenerationFailed(let reason):
             Localized(zh: "无法生成新密钥对：\(reason)", en: "cannot generate the new key pair: \(reason)")
         case .requestFailed(let reason):
@@ -90,6 +96,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         case .newKeyUnreadable, .issuedFileUnreadable, .noPendingRequest: .noInput
         case .keyGenerationFailed, .requestFailed: .software
         case .pendingRequestStale, .nameRule: .failure
+        case .newKeyIsOldKey: .usage
         case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed: .dataError
         case .archiveConflict, .cannotWrite: .cannotCreate
         }

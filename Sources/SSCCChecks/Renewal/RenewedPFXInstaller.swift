@@ -106,10 +106,10 @@ public struct RenewedPFXInstaller: Sendable {
             }
             try expectation.verify(bytes, password: password)
         }
-        try ArchiveFile.store(working.bytes, at: archivedOld)
+        let oldArchive = try ArchiveFile.store(working.bytes, at: archivedOld)
         // The new file is archived before it replaces the working one, so that `undo` (which restores the old
         // file as the working one) never loses the renewed certificate.
-        try ArchiveFile.store(bytes, at: archivedNew)
+        let newArchive = try ArchiveFile.store(bytes, at: archivedNew)
 
         let record = { (entry: String) in
             Record(
@@ -117,8 +117,8 @@ public struct RenewedPFXInstaller: Sendable {
                 oldSerial: working.certificate.serialNumberHex, oldNotBefore: working.certificate.notBefore,
                 oldNotAfter: working.certificate.notAfter, newSerial: certificate.serialNumberHex,
                 newNotBefore: certificate.notBefore, newNotAfter: certificate.notAfter, newIssuer: certificate.issuer,
-                profile: profile == .windows7 ? "windows7" : "modern", archivedOld: archivedOld.path,
-                archivedNew: archivedNew.path, journalEntry: entry)
+                profile: profile == .windows7 ? "windows7" : "modern", archivedOld: oldArchive.path,
+                archivedNew: newArchive.path, journalEntry: entry)
         }
         let description = Localized(
             zh: "\(fileName)：序列号 \(working.certificate.serialNumberHex)（至 \(Self.day(working.certificate.notAfter))）→ \(certificate.serialNumberHex)（至 \(Self.day(certificate.notAfter))），经 \(backend) 更新",
@@ -248,7 +248,10 @@ struct Expectation: Sendable {
 /// `archive/` files: written whole under a temporary name, then linked to their final name, which fails when
 /// that name exists, so an archive is never overwritten (and a full disk leaves no partial archive).
 enum ArchiveFile {
-    static func store(_ bytes: [UInt8], at url: URL) throws {
+    /// Stores `bytes` under `url`'s name, or — when that name already holds other bytes (the same certificate
+    /// re-encoded since an earlier, undone renewal) — under `<name>-2`, `-3`, …; returns where they are.
+    @discardableResult
+    static func store(_ bytes: [UInt8], at url: URL) throws -> URL {
         let directory = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(
@@ -257,19 +260,32 @@ enum ArchiveFile {
             throw RenewalError.cannotWrite(path: directory.path, reason: error.localizedDescription)
         }
         AtomicFile.removeLeftovers(in: directory)
-        if let existing = try? FileBytes.read(url.path) {
-            guard existing == bytes else { throw RenewalError.archiveConflict(path: url.path) }
-            return
+        let stem = url.deletingPathExtension().lastPathComponent
+        let candidates = [url] + (2...99).map {
+            directory.appendingPathComponent("\(stem)-\($0)").appendingPathExtension(url.pathExtension)
         }
-        let temporary = directory.path + "/" + AtomicFile.temporaryPrefix + url.lastPathComponent + "."
+        for candidate in candidates {
+            if let existing = try? FileBytes.read(candidate.path) {
+                if existing == bytes { return candidate }
+                continue
+            }
+            if try link(bytes, as: candidate, in: directory) { return candidate }
+        }
+        throw RenewalError.archiveConflict(path: url.path)
+    }
+
+    /// Writes a temporary file and links it to `target`; false when `target` appeared meanwhile.
+    private static func link(_ bytes: [UInt8], as target: URL, in directory: URL) throws -> Bool {
+        let temporary = directory.path + "/" + AtomicFile.temporaryPrefix + target.lastPathComponent + "."
             + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         defer { unlink(temporary) }
         try FileBytes.write(bytes, toNew: temporary, mode: 0o600)
-        guard link(temporary, url.path) == 0 else {
-            if errno == EEXIST { throw RenewalError.archiveConflict(path: url.path) }
-            throw RenewalError.cannotWrite(path: url.path, reason: FileBytes.errnoText())
+        guard Glibc.link(temporary, target.path) == 0 else {
+            if errno == EEXIST { return false }
+            throw RenewalError.cannotWrite(path: target.path, reason: FileBytes.errnoText())
         }
         FileBytes.syncDirectory(directory.path)
+        return true
     }
 }
 

@@ -170,3 +170,39 @@ import Testing
         #expect(fromRequest == fromKey)
     }
 }
+
+/// Archives are never overwritten, and a renewal needs a key that is really new.
+@Suite struct RenewalArchiveTests {
+    @Test func anArchiveNameTakenByOtherBytesIsNeverOverwritten() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        let oldBytes = try scene.bytes(scene.pfx)
+        let serial = try #require(try PKCS12Archive.open(oldBytes, password: RenewalWorkspace.password).certificate).serialNumberHex
+        // An earlier archive of the same certificate in another encoding (say, before a compatibility fix).
+        try FileManager.default.createDirectory(at: scene.archive, withIntermediateDirectories: true)
+        let taken = scene.archive.appendingPathComponent("\(RenewalWorkspace.gateway)#0.\(serial).pfx")
+        let earlier: [UInt8] = Array("an earlier archive".utf8)
+        try Data(earlier).write(to: taken)
+
+        _ = try scene.renewal().renew(using: scene.offlineBackend())
+        try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
+        let result = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
+        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(try scene.bytes(taken) == earlier)
+        let archivedOld = try #require(result.record?.archivedOld)
+        #expect(archivedOld.hasSuffix("#0.\(serial)-2.pfx"))
+        #expect(try scene.bytes(URL(fileURLWithPath: archivedOld)) == oldBytes)
+    }
+
+    @Test func theOldKeyIsNotANewKey() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        let oldKey = try PrivateKey(pem: String(contentsOfFile: scene.path("old.key"), encoding: .utf8))
+        let result = try scene.renewal().renew(using: scene.offlineBackend(), newKey: oldKey)
+        #expect(result.status == .usage)
+        #expect(result.message == RenewalError.newKeyIsOldKey.localizedMessage)
+        #expect(!FileManager.default.fileExists(atPath: scene.requestFile))
+    }
+}
