@@ -34,7 +34,7 @@ import Glibc
         environment[Self.childVariable] = scene.root.path
         environment["CERTDOCTOR_FAULT_INJECTION"] = RenewedPFXInstaller.beforeRenameFault
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let child = try ChildProcess.run(
+        let child = try CertDoctorCore.ChildProcess.run(
             testBinary,
             arguments: ["--testing-library", "swift-testing", "--filter", "InterruptedRenewalTests/childImportsIntoScene"],
             environment: environment, deadline: Date().addingTimeInterval(60))

@@ -20,13 +20,13 @@ import Glibc
 
     static let renewIsRegistered: Bool = {
         guard let executable else { return false }
-        let result = try? ChildProcess.run(
+        let result = try? CertDoctorCore.ChildProcess.run(
             executable, arguments: ["renew", "--help"], environment: ProcessInfo.processInfo.environment,
             deadline: Date().addingTimeInterval(30))
         return result?.reason == .exited(0) && result?.outputText.contains("--ca-url") == true
     }()
 
-    static func certdoctor(_ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:]) throws -> ChildProcess.Termination {
+    static func certdoctor(_ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:]) throws -> CertDoctorCore.ChildProcess.Termination {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_STATE_HOME"] = scene.state.path
         environment["CERTDOCTOR_DATA_DIR"] = RenewalWorkspace.repository.path
@@ -34,7 +34,7 @@ import Glibc
         environment.removeValue(forKey: "CERTDOCTOR_PFX_PASSWORD")
         environment.removeValue(forKey: "WINEPREFIX")
         for (key, value) in extra { environment[key] = value }
-        return try ChildProcess.run(
+        return try CertDoctorCore.ChildProcess.run(
             try #require(executable), arguments: arguments, environment: environment, deadline: Date().addingTimeInterval(60))
     }
 

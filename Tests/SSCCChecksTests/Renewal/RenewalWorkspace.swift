@@ -108,7 +108,7 @@ struct RenewalWorkspace {
 
     /// `openssl pkcs12 -info` prints what matters on standard error.
     func pkcs12Info(_ file: URL) throws -> String {
-        let result = try ChildProcess.run(
+        let result = try CertDoctorCore.ChildProcess.run(
             "/usr/bin/openssl", arguments: ["pkcs12", "-in", file.path, "-passin", "file:\(passwordFile.path)", "-info", "-noout"],
             environment: ProcessInfo.processInfo.environment, deadline: Date().addingTimeInterval(60))
         guard result.reason == .exited(0) else { throw ToolFailure(command: "openssl pkcs12 -info", output: result.errorText) }
@@ -124,7 +124,7 @@ struct RenewalWorkspace {
     static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment extra: [String: String] = [:]) throws -> String {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value }
-        let result = try ChildProcess.run(
+        let result = try CertDoctorCore.ChildProcess.run(
             executable, arguments: arguments, environment: environment, input: input, deadline: Date().addingTimeInterval(60))
         guard result.reason == .exited(0) else {
             throw ToolFailure(command: ([executable] + arguments).joined(separator: " "), output: result.errorText + result.outputText)
