@@ -26,7 +26,10 @@ import Glibc
         return result?.reason == .exited(0) && result?.outputText.contains("--ca-url") == true
     }()
 
-    static func certdoctor(_ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:]) throws -> CertDoctorCore.ChildProcess.Termination {
+    /// `detached` runs it in a new session without a controlling terminal, so that nothing can prompt.
+    static func certdoctor(
+        _ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:], detached: Bool = false
+    ) throws -> CertDoctorCore.ChildProcess.Termination {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_STATE_HOME"] = scene.state.path
         environment["CERTDOCTOR_DATA_DIR"] = RenewalWorkspace.repository.path
@@ -34,8 +37,10 @@ import Glibc
         environment.removeValue(forKey: "CERTDOCTOR_PFX_PASSWORD")
         environment.removeValue(forKey: "WINEPREFIX")
         for (key, value) in extra { environment[key] = value }
+        let program = try #require(executable)
         return try CertDoctorCore.ChildProcess.run(
-            try #require(executable), arguments: arguments, environment: environment, deadline: Date().addingTimeInterval(60))
+            detached ? "/usr/bin/setsid" : program, arguments: detached ? ["-w", program] + arguments : arguments,
+            environment: environment, deadline: Date().addingTimeInterval(60))
     }
 
     @Test(.enabled(if: renewIsRegistered, "certdoctor has no renew subcommand yet (RenewCommand is not registered)"))
@@ -115,5 +120,25 @@ import Glibc
         #expect(renewed.reason == .exited(0), "\(renewed.errorText)")
         #expect(try scene.bytes(scene.pfx) != before)
         #expect(scene.strays().isEmpty)
+    }
+
+    @Test(.enabled(if: renewIsRegistered, "certdoctor has no renew subcommand yet (RenewCommand is not registered)"))
+    func encryptedNewKeyWithItsPasswordFile() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        try Data("key-secret\n".utf8).write(to: URL(fileURLWithPath: scene.path("keypw")))
+        try scene.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-aes256",
+                           "-pass", "file:\(scene.path("keypw"))", "-out", scene.path("made-elsewhere.key")])
+        let base = ["renew", "--pfx", scene.pfx.path, "--password-file", scene.passwordFile.path, "--request-out", scene.requestFile,
+                    "--new-key", scene.path("made-elsewhere.key"), "--lang", "en"]
+        let withoutPassword = try Self.certdoctor(base, scene: scene, detached: true)
+        #expect(withoutPassword.reason == .exited(64), "no terminal and no password source for the encrypted key")
+        #expect(withoutPassword.errorText.contains("CERTDOCTOR_NEW_KEY_PASSWORD"))
+        let result = try Self.certdoctor(base + ["--new-key-password-file", scene.path("keypw")], scene: scene)
+        #expect(result.reason == .exited(0), "\(result.errorText)")
+        let fromRequest = try scene.openssl(["req", "-in", scene.requestFile, "-noout", "-pubkey"])
+        let fromKey = try scene.openssl(["pkey", "-in", scene.path("made-elsewhere.key"), "-passin", "file:\(scene.path("keypw"))", "-pubout"])
+        #expect(fromRequest == fromKey)
     }
 }
