@@ -57,13 +57,18 @@ import Glibc
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         // The password may come from the environment as well; never from argv.
         let imported = try Self.certdoctor(
-            ["renew", "--pfx", scene.pfx.path, "--import", scene.path("issued.pem"), "--format", "json"], scene: scene,
+            ["renew", "--pfx", scene.pfx.path, "--import", scene.path("issued.pem"), "--format", "json", "--report", scene.path("reports")],
+            scene: scene,
             environment: ["CERTDOCTOR_PFX_PASSWORD": RenewalWorkspace.password])
         #expect(imported.reason == .exited(0), "\(imported.errorText)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(imported.standardOutput)) as? [String: Any])
         let fixes = try #require(json["fixes"] as? [[String: Any]])
         #expect(fixes.first?["check"] as? String == "cert.renewal")
         #expect(!imported.outputText.contains(RenewalWorkspace.password))
+        // The XML report (validated against its schema when written) carries the renewal steps.
+        let xml = try String(contentsOfFile: scene.path("reports/report.xml"), encoding: .utf8)
+        #expect(xml.contains("<step name=\"install\""))
+        #expect(!xml.contains(RenewalWorkspace.password))
         let renewed = try scene.bytes(scene.pfx)
         #expect(renewed != oldBytes)
 
