@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
 
         // Swift modules.
-        .target(name: "CertDoctorCore"),
+        .target(name: "CSystemShims"),
+        .target(name: "CertDoctorCore", dependencies: ["CSystemShims"]),
         .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims"]),
         .target(name: "XMLSupport", dependencies: ["CLibXML2", "CLibXSLT", "CXMLShims"]),
         .target(name: "WindowsRegistry", dependencies: ["CertDoctorCore"]),

@@ -46,6 +46,10 @@ public struct PKCS11Key: Sendable, Equatable {
 /// share it, and the last one released finalises and unloads it, so one check finishing cannot
 /// pull the module from under another.
 public final class PKCS11Module {
+    /// Callers take turns with a module: a login belongs to the whole process, so one caller's logout would
+    /// hide keys from another still searching, and a failed login rewrites the token's state under the object
+    /// handles another caller holds. A check makes a handful of calls; nothing is lost by serialising them.
+    private static let callLock = NSRecursiveLock()
     public let path: String
     private let loaded: LoadedPKCS11Library
     private var functions: UnsafeMutablePointer<CK_FUNCTION_LIST> { loaded.functions }
@@ -157,6 +161,8 @@ public final class PKCS11Module {
     }
 
     private func withSession<T>(_ slot: UInt, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {
+        Self.callLock.lock()
+        defer { Self.callLock.unlock() }
         var session = CK_SESSION_HANDLE(0)
         try check("C_OpenSession", functions.pointee.C_OpenSession?(CK_SLOT_ID(slot), CK_FLAGS(CKF_SERIAL_SESSION), nil, nil, &session))
         defer { _ = functions.pointee.C_CloseSession?(session) }
