@@ -22,6 +22,7 @@ public enum JSONRunReport {
         var targets: [RunReport.Target]
         var results: [Result]
         var fixes: [Fix]
+        var renewal: [RenewalStep]
         var summary: RunReport.Summary
 
         init(_ report: RunReport) {
@@ -36,6 +37,7 @@ public enum JSONRunReport {
             targets = report.targets
             results = report.results.map { Result($0, language: language) }
             fixes = report.fixes.map { Fix($0, language: language) }
+            renewal = report.renewal.map { RenewalStep(name: $0.name, outcome: $0.outcome, detail: $0.detail.text(language), time: $0.time) }
             summary = report.summary
         }
     }
@@ -95,6 +97,13 @@ public enum JSONRunReport {
     struct Fact: Encodable {
         var name: String
         var value: String
+    }
+
+    struct RenewalStep: Encodable {
+        var name: String
+        var outcome: String
+        var detail: String
+        var time: Date
     }
 
     struct FixChange: Encodable {

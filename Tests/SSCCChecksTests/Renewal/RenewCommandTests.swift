@@ -64,6 +64,8 @@ import Glibc
         let json = try #require(try JSONSerialization.jsonObject(with: Data(imported.standardOutput)) as? [String: Any])
         let fixes = try #require(json["fixes"] as? [[String: Any]])
         #expect(fixes.first?["check"] as? String == "cert.renewal")
+        let steps = try #require(json["renewal"] as? [[String: Any]])
+        #expect(steps.contains { $0["name"] as? String == "install" })
         #expect(!imported.outputText.contains(RenewalWorkspace.password))
         // The XML report (validated against its schema when written) carries the renewal steps.
         let xml = try String(contentsOfFile: scene.path("reports/report.xml"), encoding: .utf8)
