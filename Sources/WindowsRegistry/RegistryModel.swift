@@ -286,6 +286,7 @@ public struct RegistryKey: Sendable, Equatable {
     }
 
     /// Runs `body` on an existing key; returns nil when the path does not exist.
+    @discardableResult
     public mutating func withExistingKey<R>(
         _ components: ArraySlice<String>, _ body: (inout RegistryKey) throws -> R
     ) rethrows -> R? {
