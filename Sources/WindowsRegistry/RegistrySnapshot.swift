@@ -53,41 +53,51 @@ public struct RegistrySnapshot: Sendable, Equatable {
         return walk(isMachine: isMachine, components: components[...], bitness: bitness, depth: 0)
     }
 
-    private func walk(isMachine: Bool, components: ArraySlice<String>, bitness: RegistryBitness, depth: Int)
+    /// Walks `components`; the first `literal` of them are taken as written (a link target names
+    /// its physical path, `Wow6432Node` included), the rest follow the view's redirection.
+    private func walk(isMachine: Bool, components: ArraySlice<String>, bitness: RegistryBitness, depth: Int, literal: Int = 0)
         -> (isMachine: Bool, components: [String])? {
         guard depth < 16 else { return nil }
-        var current = isMachine ? localMachine : users
+        let tree = isMachine ? localMachine : users
+        var current = tree
         var walked: [String] = []
         var sharedFallback: (key: RegistryKey, path: [String])? = nil
         var remaining = components
+        var position = 0
         while let component = remaining.first {
             remaining = remaining.dropFirst()
-            if bitness == .wow32, !RegistryName.equal(component, "Wow6432Node"), let wow = current.subkey(named: "Wow6432Node") {
-                let isClasses = isMachine && walked.count == 2
-                    && RegistryName.equal(walked[0], "Software") && RegistryName.equal(walked[1], "Classes")
-                sharedFallback = isClasses ? (current, walked) : nil
+            position += 1
+            if bitness == .wow32, position > literal, !RegistryName.equal(component, "Wow6432Node"),
+               let wow = current.subkey(named: "Wow6432Node") {
                 current = wow
                 walked.append(wow.name)
                 if wow.isSymbolicLink, let target = linkTarget(of: wow) {
                     return walk(isMachine: target.isMachine, components: (target.components + [component] + remaining)[...],
-                                bitness: bitness, depth: depth + 1)
+                                bitness: bitness, depth: depth + 1, literal: target.components.count)
+                }
+                if isMachine, walked.count == 3, RegistryName.equal(walked[0], "Software"), RegistryName.equal(walked[1], "Classes"),
+                   let classes = tree.key(atComponents: walked.prefix(2)) {
+                    sharedFallback = (classes, Array(walked.prefix(2)))
                 }
             }
-            let next: RegistryKey
             if let found = current.subkey(named: component) {
-                next = found
+                current = found
                 walked.append(found.name)
             } else if let fallback = sharedFallback, let found = fallback.key.subkey(named: component) {
-                next = found
+                current = found
                 walked = fallback.path + [found.name]
             } else {
                 return nil
             }
             sharedFallback = nil
-            current = next
-            if next.isSymbolicLink, let target = linkTarget(of: next) {
+            // Software\Classes\Wow6432Node is shared (KEY_WOWSHARE): names missing there come from Software\Classes.
+            if isMachine, walked.count == 3, RegistryName.equal(walked[0], "Software"), RegistryName.equal(walked[1], "Classes"),
+               RegistryName.equal(walked[2], "Wow6432Node"), let classes = tree.key(atComponents: walked.prefix(2)) {
+                sharedFallback = (classes, Array(walked.prefix(2)))
+            }
+            if current.isSymbolicLink, let target = linkTarget(of: current) {
                 return walk(isMachine: target.isMachine, components: (target.components + remaining)[...],
-                            bitness: bitness, depth: depth + 1)
+                            bitness: bitness, depth: depth + 1, literal: target.components.count)
             }
         }
         return (isMachine, walked)

@@ -176,4 +176,15 @@ struct WineHiveRealWineTests {
         let after = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
         #expect(after == before)
     }
+
+    @Test func realPrefixViewsFor32BitIE() throws {
+        let prefix = try WineTestPrefix.prepare()
+        let snapshot = try WinePrefix(directory: prefix).load().snapshot
+        let version = try RegistryPath(parsing: "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion")
+        #expect(snapshot.resolve(version, bitness: .wow32)?.components.prefix(2).map { $0.lowercased() } == ["software", "wow6432node"])
+        #expect(snapshot.resolve(version, bitness: .native64)?.components.count == 4)
+        let clsid = try RegistryPath(parsing: "HKCR\\CLSID")
+        #expect(snapshot.resolve(clsid, bitness: .wow32)?.components.map { $0.lowercased() } == ["software", "classes", "wow6432node", "clsid"])
+        #expect(snapshot.key(at: try RegistryPath(parsing: "HKCU\\Software\\Wine"))?.subkeys.isEmpty == false)
+    }
 }
