@@ -38,19 +38,33 @@ struct RegistryCommand: ParsableCommand {
         }
 
         var bitness: RegistryBitness { wow32 ? .wow32 : .native64 }
+
+        /// `--registry a.reg b.pol 'HKCU\…'` hands the key to the file list; take it back.
+        mutating func takeKey(_ key: inout String?) throws {
+            if key == nil, let last = registryFiles.last, (try? RegistryPath(parsing: last)) != nil {
+                key = registryFiles.removeLast()
+            }
+            guard key != nil else { throw ValidationError("missing the key path, e.g. 'HKCU\\Software\\Microsoft'") }
+        }
     }
 
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a key's values and subkeys.")
         @OptionGroup var target: Target
-        @Argument(help: "Key path, e.g. 'HKCU\\Software\\Microsoft'.") var key: String
+        @Argument(help: "Key path, e.g. 'HKCU\\Software\\Microsoft'.") var key: String?
         @Option(name: .customLong("value"), help: "Only this value (empty for the default value).") var value: String?
         @Option(name: .customLong("format"), help: "text or json.") var format: RegistryQueryFormat = .text
+
+        mutating func validate() throws {
+            var found = key
+            try target.takeKey(&found)
+            key = found
+        }
 
         func run() throws {
             try RegistryCommand.emit {
                 let snapshot = try RegistryLoader.load(target.target)
-                return try RegistryPresenter.query(snapshot, path: key, valueName: value, format: format, bitness: target.bitness)
+                return try RegistryPresenter.query(snapshot, path: key ?? "", valueName: value, format: format, bitness: target.bitness)
             }
         }
     }
@@ -58,13 +72,19 @@ struct RegistryCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a key's tree as .reg, REGEDIT4, Registry.pol, Wine hive or JSON.")
         @OptionGroup var target: Target
-        @Argument(help: "Key path, e.g. 'HKLM\\Software\\Policies'.") var key: String
+        @Argument(help: "Key path, e.g. 'HKLM\\Software\\Policies'.") var key: String?
         @Option(name: .customLong("format"), help: "reg, reg4, pol, wine or json.") var format: RegistryExportFormat
+
+        mutating func validate() throws {
+            var found = key
+            try target.takeKey(&found)
+            key = found
+        }
 
         func run() throws {
             try RegistryCommand.emit {
                 let snapshot = try RegistryLoader.load(target.target)
-                return try RegistryPresenter.export(snapshot, path: key, format: format, bitness: target.bitness)
+                return try RegistryPresenter.export(snapshot, path: key ?? "", format: format, bitness: target.bitness)
             }
         }
     }
