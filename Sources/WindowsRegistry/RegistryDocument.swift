@@ -22,6 +22,30 @@ public enum RegistryLoader {
         }
     }
 
+    /// Loads only what a native-view lookup of `key` needs from Wine hives (the whole registry
+    /// when the key is not found that way, e.g. behind a link); other sources load in full.
+    public static func load(_ target: RegistryTarget, for key: RegistryPath, bitness: RegistryBitness,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RegistrySnapshot {
+        guard bitness == .native64, case .winePrefix(let directory) = target else { return try load(target, environment: environment) }
+        let prefix = try WinePrefix.locate(explicit: directory, environment: environment)
+        let file: WineHiveFile, components: [String]
+        switch key.root {
+        case .localMachine: (file, components) = (.system, key.components)
+        case .classesRoot: (file, components) = (.system, ["Software", "Classes"] + key.components)
+        case .currentUser: (file, components) = (.user, key.components)
+        default: return try load(target, environment: environment)
+        }
+        let url = prefix.url(of: file)
+        let hive = try WineHiveCodec.decode(try RegistryFileReader.readData(url.path), fileName: url.path, onlyBelow: components)
+        let empty = WineHive(relativeTo: "REGISTRY\\Machine")
+        let partial = file == .system
+            ? WinePrefixRegistry(system: hive, user: WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
+            : WinePrefixRegistry(system: empty, user: hive)
+        let snapshot = partial.snapshot
+        if snapshot.key(at: key) != nil { return snapshot }
+        return try load(target, environment: environment)
+    }
+
     static func apply(_ path: String, scope: PolicyScope?, to snapshot: inout RegistrySnapshot) throws {
         let bytes = try RegistryFileReader.read(path)
         if bytes.starts(with: PolicyFileCodec.signature) {

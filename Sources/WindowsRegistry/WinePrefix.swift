@@ -90,8 +90,7 @@ public struct WinePrefix: Sendable {
     public func loadHive(_ file: WineHiveFile) throws -> WineHive? {
         let url = url(of: file)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let bytes = try RegistryFileReader.read(url.path)
-        return try WineHiveCodec.decode(bytes, fileName: url.path)
+        return try WineHiveCodec.decode(try RegistryFileReader.readData(url.path), fileName: url.path)
     }
 
     public func load() throws -> WinePrefixRegistry {
@@ -176,10 +175,12 @@ public struct WinePrefixRegistry: Sendable, Equatable {
 
 /// Reads whole files with errors in the registry domain (66 for missing/unreadable).
 enum RegistryFileReader {
-    static func read(_ path: String) throws -> [UInt8] {
+    static func read(_ path: String) throws -> [UInt8] { Array(try readData(path)) }
+
+    static func readData(_ path: String) throws -> Data {
         guard FileManager.default.fileExists(atPath: path) else { throw RegistryError.fileNotFound(path: path) }
         do {
-            return Array(try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
             throw RegistryError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }

@@ -63,7 +63,7 @@ struct RegistryCommand: ParsableCommand {
 
         func run() throws {
             try RegistryCommand.emit {
-                let snapshot = try RegistryLoader.load(target.target)
+                let snapshot = try RegistryLoader.load(target.target, for: try RegistryPath(parsing: key ?? ""), bitness: target.bitness)
                 return try RegistryPresenter.query(snapshot, path: key ?? "", valueName: value, format: format, bitness: target.bitness)
             }
         }
@@ -83,7 +83,7 @@ struct RegistryCommand: ParsableCommand {
 
         func run() throws {
             try RegistryCommand.emit {
-                let snapshot = try RegistryLoader.load(target.target)
+                let snapshot = try RegistryLoader.load(target.target, for: try RegistryPath(parsing: key ?? ""), bitness: target.bitness)
                 return try RegistryPresenter.export(snapshot, path: key ?? "", format: format, bitness: target.bitness)
             }
         }

@@ -120,6 +120,16 @@ struct WineHiveCodecTests {
         #expect(lines.last == "  " + String(repeating: "ab,", count: 7) + "ab")
     }
 
+    @Test func filteredReadKeepsOnlyTheSubtreeAndItsAncestors() throws {
+        let text = Self.header + "\n[A\\\\B] 1\n\"a\"=dword:1\n\n[A\\\\C] 1\n\"c\"=hex:01,\\\n  02\n\n[Other] 1\nnot a registry line\n\n[a\\\\c\\\\Deep] 1\n\"d\"=\"x\"\n"
+        let full = try #require(try? decode(text.replacingOccurrences(of: "not a registry line\n", with: "")))
+        let filtered = try WineHiveCodec.decode(Array(text.utf8), fileName: "user.reg", onlyBelow: ["a", "C"])
+        #expect(filtered.root.key(at: "A\\C") == full.root.key(at: "A\\C"))
+        #expect(filtered.root.key(at: "A\\B") == nil)
+        #expect(filtered.root.key(at: "Other") == nil)
+        #expect(throws: RegistryError.self) { try decode(text) }
+    }
+
     // MARK: Errors: `file:line: what was expected`, never a crash or a hang.
 
     func expectMalformed(_ bytes: [UInt8], line: Int, _ problem: MalformedRegistryInput) {
