@@ -1,0 +1,106 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Replaces a file so that a reader, or a crash, sees either the old bytes or the new ones, never a mix:
+/// a temporary file in the same directory, written and flushed, then renamed over the target.
+public enum AtomicFile {
+    /// Prefix of the temporary files, so that leftovers of an interrupted write can be recognised.
+    public static let temporaryPrefix = ".certdoctor-tmp-"
+
+    /// Writes `bytes` to `url`. An existing file keeps its mode (and owner, when run as root); a new file gets
+    /// `newFileMode`, which defaults to 0600 because what we write is often key material.
+    public static func write(
+        _ bytes: [UInt8], to url: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil,
+        beforeRename: () -> Void = {}
+    ) throws(CoreError) {
+        let path = url.path
+        let directory = url.deletingLastPathComponent().path
+        var existing = stat()
+        let exists = stat(path, &existing) == 0
+        let mode = forcedMode ?? (exists ? existing.st_mode & 0o7777 : newFileMode)
+
+        let temporary = directory + "/" + temporaryPrefix + url.lastPathComponent + "." + randomSuffix()
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
+        var completed = false
+        defer {
+            if !completed { unlink(temporary) }
+        }
+        do {
+            defer { close(fd) }
+            // The mode given to open() is filtered by the umask; set it exactly.
+            guard fchmod(fd, mode) == 0 else { throw CoreError.cannotWrite(path: path, reason: errnoText()) }
+            if exists && geteuid() == 0 {
+                _ = fchown(fd, existing.st_uid, existing.st_gid)
+            }
+            try writeAll(fd, bytes, path: path)
+            guard fsync(fd) == 0 else { throw CoreError.cannotWrite(path: path, reason: errnoText()) }
+        } catch let error as CoreError {
+            throw error
+        } catch {
+            throw .cannotWrite(path: path, reason: "\(error)")
+        }
+        beforeRename()
+        guard rename(temporary, path) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
+        completed = true
+        syncDirectory(directory)
+    }
+
+    /// Removes temporary files that an interrupted write left in `directory`.
+    public static func removeLeftovers(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(temporaryPrefix) {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(CoreError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .cannotWrite(path: path, reason: errnoText())
+            }
+            offset += written
+        }
+    }
+
+    /// A rename is durable only once the directory entry is flushed too.
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func randomSuffix() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+}
+
+func errnoText() -> String {
+    String(cString: strerror(errno))
+}
+
+/// Points where tests kill the process on purpose, to prove that an interrupted fix loses nothing.
+/// Set `CERTDOCTOR_FAULT_INJECTION` to a point's name; nothing happens otherwise.
+public enum FaultInjection: String, Sendable {
+    case afterBackup = "after-backup"
+    case afterTemporaryWrite = "after-temp-write"
+    case afterFirstReplace = "after-first-replace"
+
+    public static func trigger(_ point: FaultInjection) {
+        if ProcessInfo.processInfo.environment["CERTDOCTOR_FAULT_INJECTION"] == point.rawValue {
+            kill(getpid(), SIGKILL)
+        }
+    }
+}

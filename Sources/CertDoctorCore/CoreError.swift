@@ -1,0 +1,98 @@
+import Foundation
+
+/// Failures of the core's own machinery (registry, journal, files), each mapped to a documented exit code.
+public enum CoreError: LocalizedError, Sendable, Equatable {
+    case duplicateCheckID(String)
+    case invalidCheckID(String, source: String)
+    case dependencyCycle([String])
+    case cannotWrite(path: String, reason: String)
+    case cannotRead(path: String, reason: String)
+    case journalEmpty
+    case journalCorrupt(path: String, reason: String)
+    case backupMismatch(path: String)
+
+    public var errorDescription: String? { text(.en) }
+    public var chineseDescription: String { text(.zh) }
+
+    public func text(_ language: Language) -> String {
+        let words: Localized
+        switch self {
+        case .duplicateCheckID(let id):
+            words = Localized(zh: "检查项 ID 重复：\(id)", en: "duplicate check id: \(id)")
+        case .invalidCheckID(let id, let source):
+            words = Localized(
+                zh: "\(source)：检查项 ID 无效“\(id)”（应为小写点分形式，如 cert.pfx-name）",
+                en: "\(source): invalid check id '\(id)' (expected lower-case dotted words such as cert.pfx-name)")
+        case .dependencyCycle(let ids):
+            words = Localized(verbatim: ids.joined(separator: " → "))
+                + Localized(zh: "：检查项依赖成环", en: ": checks depend on each other in a cycle")
+        case .cannotWrite(let path, let reason):
+            words = Localized(zh: "无法写入 \(path)：\(reason)", en: "cannot write \(path): \(reason)")
+        case .cannotRead(let path, let reason):
+            words = Localized(zh: "无法读取 \(path)：\(reason)", en: "cannot read \(path): \(reason)")
+        case .journalEmpty:
+            words = Localized(zh: "修复日志中没有可撤销的记录", en: "the fix journal has no entry to undo")
+        case .journalCorrupt(let path, let reason):
+            words = Localized(zh: "修复日志记录损坏 \(path)：\(reason)", en: "fix journal entry \(path) is damaged: \(reason)")
+        case .backupMismatch(let path):
+            words = Localized(
+                zh: "恢复后的 \(path) 与备份不一致", en: "\(path) does not match its backup after restoring")
+        }
+        return words.text(language)
+    }
+
+    public var exitCode: ExitStatus {
+        switch self {
+        case .duplicateCheckID, .invalidCheckID, .dependencyCycle: .dataError
+        case .cannotWrite: .cannotCreate
+        case .cannotRead: .noInput
+        case .journalEmpty: .failure
+        case .journalCorrupt, .backupMismatch: .dataError
+        }
+    }
+}
+
+/// The documented exit codes (DESIGN.md), sysexits-style.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// All required checks pass, or the command did its job.
+    case success = 0
+    /// A required check failed or could not be evaluated, or the gate refused renewal.
+    case failure = 1
+    case usage = 64
+    case dataError = 65
+    case noInput = 66
+    case unavailable = 69
+    case software = 70
+    case cannotCreate = 73
+    case temporaryFailure = 75
+
+    public var meaning: Localized {
+        switch self {
+        case .success: Localized(zh: "所有必需检查通过（或命令已完成）", en: "all required checks pass (or the command did its job)")
+        case .failure: Localized(zh: "有必需检查未通过或无法判定，或更新被拦截", en: "a required check failed or could not be evaluated, or renewal was refused")
+        case .usage: Localized(zh: "用法错误", en: "usage error")
+        case .dataError: Localized(zh: "输入数据格式错误", en: "malformed input data")
+        case .noInput: Localized(zh: "输入文件不存在或不可读", en: "input not found or unreadable")
+        case .unavailable: Localized(zh: "服务（CA、pcscd）不可用", en: "a service (CA, pcscd) is unavailable")
+        case .software: Localized(zh: "内部错误", en: "internal error")
+        case .cannotCreate: Localized(zh: "无法写入输出", en: "cannot write output")
+        case .temporaryFailure: Localized(zh: "暂时失败，请稍后重试", en: "temporary failure, try again")
+        }
+    }
+}
+
+/// An error that knows which documented exit code it ends the program with.
+public protocol ExitStatusProviding: Error {
+    var exitStatus: ExitStatus { get }
+}
+
+extension CoreError: ExitStatusProviding {
+    public var exitStatus: ExitStatus { exitCode }
+}
+
+extension SecretReader.Failure: ExitStatusProviding {
+    public var exitStatus: ExitStatus {
+        if case .unreadableFile = self { return .noInput }
+        return .usage
+    }
+}

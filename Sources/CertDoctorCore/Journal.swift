@@ -1,0 +1,229 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `fix` (or renewal) as the journal remembers it: which files it backed up and what became of it.
+public struct JournalEntry: Sendable, Codable {
+    public enum State: String, Sendable, Codable {
+        /// Backups taken, nothing replaced yet (or the process died before it could say more).
+        case prepared
+        case applied
+        /// Some step failed; the backups still hold every original.
+        case failed
+        case undone
+    }
+
+    public struct File: Sendable, Codable {
+        public var path: String
+        /// The backup's name inside the entry directory; nil when the file did not exist before.
+        public var backup: String?
+        public var mode: UInt32
+        public var owner: UInt32
+        public var group: UInt32
+    }
+
+    public var id: String
+    public var created: Date
+    public var command: String
+    public var state: State
+    public var files: [File]
+    /// The planned changes, as the plan printed them (English, for the record).
+    public var changes: [String]
+    /// Outcome of each affected check when it was run again after the fix.
+    public var rechecked: [String: Outcome]
+    public var failures: [String]
+}
+
+/// Backups and undo for every change certdoctor makes (`$XDG_STATE_HOME/certdoctor/journal/<entry>/`).
+public final class Journal: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `$XDG_STATE_HOME/certdoctor/journal`, or `~/.local/state/certdoctor/journal` as the XDG spec says.
+    public static func defaultDirectory(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let state: URL
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
+            state = URL(fileURLWithPath: xdg)
+        } else {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            state = URL(fileURLWithPath: home).appendingPathComponent(".local/state")
+        }
+        return state.appendingPathComponent("certdoctor/journal")
+    }
+
+    /// The result of applying plans: the entry, and each plan's error if it had one.
+    public struct Application: Sendable {
+        public var entry: JournalEntry
+        public var errors: [String: String]
+    }
+
+    /// Backs up every file the plans touch, then applies them. Preflight refusals throw before any backup.
+    public func apply(_ plans: [FixPlan], command: String) throws -> Application {
+        for step in plans.flatMap(\.steps) {
+            try step.preflight()
+        }
+        var entry = JournalEntry(
+            id: Self.newEntryID(), created: Date(), command: command, state: .prepared, files: [],
+            changes: plans.flatMap { $0.steps.map(\.description.en) }, rechecked: [:], failures: [])
+        let entryDirectory = directory.appendingPathComponent(entry.id)
+        try makeDirectory(entryDirectory)
+
+        var seen = Set<String>()
+        let touched = plans.flatMap(\.touchedFiles).filter { seen.insert($0.standardizedFileURL.path).inserted }
+        // An earlier run killed mid-write leaves its temporary file beside the target; it was never renamed
+        // into place, so it holds nothing anyone needs.
+        for directory in Set(touched.map { $0.deletingLastPathComponent() }) {
+            AtomicFile.removeLeftovers(in: directory)
+        }
+        for (index, url) in touched.enumerated() {
+            entry.files.append(try backUp(url, as: "backup-\(index)", into: entryDirectory))
+        }
+        try save(entry)
+        FaultInjection.trigger(.afterBackup)
+
+        let writer = JournalFileWriter(allowed: Set(touched.map(\.standardizedFileURL.path)))
+        var errors: [String: String] = [:]
+        for plan in plans {
+            do {
+                for step in plan.steps {
+                    try step.apply(writer)
+                    FaultInjection.trigger(.afterFirstReplace)
+                }
+            } catch {
+                let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                errors[plan.checkID] = text
+                entry.failures.append("\(plan.checkID): \(text)")
+            }
+        }
+        entry.state = errors.isEmpty ? .applied : .failed
+        try save(entry)
+        return Application(entry: entry, errors: errors)
+    }
+
+    /// Stores what the checks said when run again after the fix.
+    public func record(rechecked: [String: Outcome], in entry: JournalEntry) throws {
+        var updated = entry
+        updated.rechecked = rechecked
+        try save(updated)
+    }
+
+    /// Every entry, oldest first.
+    public func entries() throws -> [JournalEntry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return try names.sorted().compactMap { name in
+            let file = directory.appendingPathComponent(name).appendingPathComponent("entry.json")
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+            return try load(file)
+        }
+    }
+
+    /// Restores the files of the newest entry not yet undone, byte for byte, mode included.
+    @discardableResult
+    public func undoLast() throws -> JournalEntry {
+        guard var entry = try entries().last(where: { $0.state != .undone }) else { throw CoreError.journalEmpty }
+        let entryDirectory = directory.appendingPathComponent(entry.id)
+        for file in entry.files {
+            let target = URL(fileURLWithPath: file.path)
+            if let backup = file.backup {
+                let bytes = try readBytes(entryDirectory.appendingPathComponent(backup))
+                try AtomicFile.write(bytes, to: target, forcedMode: mode_t(file.mode))
+                if geteuid() == 0 { _ = chown(file.path, file.owner, file.group) }
+                guard (try? readBytes(target)) == bytes else { throw CoreError.backupMismatch(path: file.path) }
+            } else if FileManager.default.fileExists(atPath: file.path) {
+                guard unlink(file.path) == 0 else { throw CoreError.cannotWrite(path: file.path, reason: errnoText()) }
+            }
+        }
+        entry.state = .undone
+        try save(entry)
+        return entry
+    }
+
+    // MARK: - Files
+
+    private func backUp(_ url: URL, as name: String, into entryDirectory: URL) throws -> JournalEntry.File {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            return JournalEntry.File(path: url.path, backup: nil, mode: 0, owner: 0, group: 0)
+        }
+        let bytes = try readBytes(url)
+        try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+        return JournalEntry.File(
+            path: url.path, backup: name, mode: UInt32(info.st_mode & 0o7777), owner: info.st_uid, group: info.st_gid)
+    }
+
+    private func save(_ entry: JournalEntry) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(entry)
+        let file = directory.appendingPathComponent(entry.id).appendingPathComponent("entry.json")
+        try AtomicFile.write(Array(data), to: file, forcedMode: 0o600)
+    }
+
+    private func load(_ file: URL) throws -> JournalEntry {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(JournalEntry.self, from: Data(readBytes(file)))
+        } catch let error as CoreError {
+            throw error
+        } catch {
+            throw CoreError.journalCorrupt(path: file.path, reason: "\(error)")
+        }
+    }
+
+    private func makeDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(
+                at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CoreError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Sortable by creation time, unique within a second.
+    private static func newEntryID() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return formatter.string(from: Date()) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    }
+}
+
+/// The only way fix steps write: atomically, and only to files the plan declared (and the journal backed up).
+struct JournalFileWriter: FileWriter {
+    let allowed: Set<String>
+
+    func replace(_ url: URL, with bytes: [UInt8]) throws {
+        try requireDeclared(url)
+        try AtomicFile.write(bytes, to: url, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
+    }
+
+    func remove(_ url: URL) throws {
+        try requireDeclared(url)
+        if FileManager.default.fileExists(atPath: url.path), unlink(url.path) != 0 {
+            throw CoreError.cannotWrite(path: url.path, reason: errnoText())
+        }
+    }
+
+    private func requireDeclared(_ url: URL) throws {
+        guard allowed.contains(url.standardizedFileURL.path) else {
+            throw CoreError.cannotWrite(path: url.path, reason: "not among the files the fix declared and backed up")
+        }
+    }
+}
+
+/// Reads a whole file; the error names the file.
+public func readBytes(_ url: URL) throws(CoreError) -> [UInt8] {
+    do {
+        return Array(try Data(contentsOf: url))
+    } catch {
+        throw .cannotRead(path: url.path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+    }
+}

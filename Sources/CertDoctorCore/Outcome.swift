@@ -1,0 +1,33 @@
+/// Result vocabulary of a check, taken from XCCDF so that reports read the same as other compliance tools'.
+public enum Outcome: String, Sendable, Codable, CaseIterable, Comparable {
+    case pass
+    case fail
+    /// The check could not be evaluated; never reported as pass or fail.
+    case error
+    case notapplicable
+    /// A dependency did not pass, or the check was not selected.
+    case notchecked
+    case informational
+    /// Failed, was fixed, and passed when checked again.
+    case fixed
+
+    /// Whether a check depending on this one may run.
+    public var satisfiesDependents: Bool {
+        self == .pass || self == .informational || self == .fixed
+    }
+
+    /// Whether this outcome of a required check blocks renewal.
+    public var blocksRenewal: Bool {
+        self == .fail || self == .error
+    }
+
+    private var rank: Int { Outcome.allCases.firstIndex(of: self) ?? 0 }
+
+    public static func < (lhs: Outcome, rhs: Outcome) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// `required` checks gate renewal; `advisory` ones never do.
+public enum Severity: String, Sendable, Codable, CaseIterable {
+    case required
+    case advisory
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// Everything one run produced; every report format (text, JSON, XML, HTML, JUnit, Prometheus) renders this.
+public struct RunReport: Sendable, Codable {
+    public var tool: String
+    public var version: String
+    public var profile: String
+    public var language: Language
+    public var started: Date
+    public var finished: Date
+    public var host: HostFacts
+    public var targets: [Target]
+    public var results: [CheckResult]
+    public var fixes: [FixRecord]
+    public var renewal: [RenewalStep]
+    public var summary: Summary
+
+    public init(
+        tool: String = "certdoctor", version: String, profile: String, language: Language, started: Date,
+        finished: Date, host: HostFacts, targets: [Target], results: [CheckResult], fixes: [FixRecord] = [],
+        renewal: [RenewalStep] = []
+    ) {
+        self.tool = tool
+        self.version = version
+        self.profile = profile
+        self.language = language
+        self.started = started
+        self.finished = finished
+        self.host = host
+        self.targets = targets
+        self.results = results
+        self.fixes = fixes
+        self.renewal = renewal
+        summary = Summary(results)
+    }
+
+    /// Ready to renew means no required check failed or could not be evaluated.
+    public struct Summary: Sendable, Codable {
+        public var counts: [String: Int]
+        public var readyToRenew: Bool
+        /// The required checks that block renewal, in registry order.
+        public var blocking: [String]
+
+        public init(_ results: [CheckResult]) {
+            var counts = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
+            for result in results { counts[result.outcome.rawValue, default: 0] += 1 }
+            self.counts = counts
+            blocking = results.filter { $0.severity == .required && $0.outcome.blocksRenewal }.map(\.id)
+            readyToRenew = blocking.isEmpty
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case counts
+            case readyToRenew = "ready_to_renew"
+            case blocking
+        }
+    }
+
+    public struct Target: Sendable, Codable, Hashable {
+        /// `pfx`, `wine-prefix`, `registry`, `token`, `host`.
+        public var kind: String
+        public var location: String
+
+        public init(kind: String, location: String) {
+            self.kind = kind
+            self.location = location
+        }
+    }
+
+    /// A fix as the report records it.
+    public struct FixRecord: Sendable, Codable {
+        public var checkID: String
+        public var summary: Localized
+        public var changes: [Change]
+        public var applied: Bool
+        public var outcome: Outcome?
+        public var journalEntry: String?
+        public var error: String?
+
+        public init(
+            checkID: String, summary: Localized, changes: [Change], applied: Bool, outcome: Outcome? = nil,
+            journalEntry: String? = nil, error: String? = nil
+        ) {
+            self.checkID = checkID
+            self.summary = summary
+            self.changes = changes
+            self.applied = applied
+            self.outcome = outcome
+            self.journalEntry = journalEntry
+            self.error = error
+        }
+    }
+
+    /// One change of a fix, with the value before and after where the fix knows them.
+    public struct Change: Sendable, Codable {
+        public var description: Localized
+        public var before: String?
+        public var after: String?
+
+        public init(_ description: Localized, before: String? = nil, after: String? = nil) {
+            self.description = description
+            self.before = before
+            self.after = after
+        }
+    }
+
+    /// One step of a renewal (key generated, request sent, certificate received, …).
+    public struct RenewalStep: Sendable, Codable {
+        public var name: String
+        public var outcome: String
+        public var detail: Localized
+        public var time: Date
+
+        public init(name: String, outcome: String, detail: Localized, time: Date = Date()) {
+            self.name = name
+            self.outcome = outcome
+            self.detail = detail
+            self.time = time
+        }
+    }
+}
+
+/// Facts about the machine that help support staff read a report.
+public struct HostFacts: Sendable, Codable {
+    public var operatingSystem: String
+    public var kernel: String
+    public var hostName: String
+    public var versions: [String: String]
+
+    public init(operatingSystem: String, kernel: String, hostName: String, versions: [String: String] = [:]) {
+        self.operatingSystem = operatingSystem
+        self.kernel = kernel
+        self.hostName = hostName
+        self.versions = versions
+    }
+
+    /// Reads `/etc/os-release` and `uname`; versions of Wine, pcsc-lite and OpenSSL are added by their modules.
+    public static func current() -> HostFacts {
+        var system = utsname()
+        uname(&system)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let release = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8)) ?? ""
+        let pretty = release.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
+            .map { String($0.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        return HostFacts(
+            operatingSystem: pretty ?? field(system.sysname), kernel: field(system.release),
+            hostName: field(system.nodename))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a secret from a file, an environment variable, or a no-echo prompt on the terminal: never from argv,
+/// where every user of the machine could read it in the process list.
+public enum SecretReader {
+    public enum Failure: Error, LocalizedMessage, Sendable {
+        case unreadableFile(path: String, reason: String)
+        case noSource(option: String, variable: String)
+        case empty(source: String)
+
+        public var localizedMessage: Localized {
+            switch self {
+            case .unreadableFile(let path, let reason):
+                Localized(zh: "无法读取密码文件 \(path)：\(reason)", en: "cannot read the password file \(path): \(reason)")
+            case .noSource(let option, let variable):
+                Localized(
+                    zh: "需要证书密码：请用 \(option) 文件或环境变量 \(variable) 提供，或在终端中运行以便输入",
+                    en: "a certificate password is needed: give \(option) FILE or the environment variable \(variable), or run on a terminal to be asked")
+            case .empty(let source):
+                Localized(zh: "\(source) 中的密码为空", en: "the password from \(source) is empty")
+            }
+        }
+    }
+
+    public static func read(
+        file: String?, option: String, variable: String, prompt: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Failure) -> Secret {
+        disableCoreDumps()
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw .unreadableFile(path: file, reason: FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")
+            }
+            // The first line only: a file written by `echo` ends with a newline that is not part of the password.
+            let text = String(decoding: data, as: UTF8.self)
+            let firstLine = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            guard !firstLine.isEmpty else { throw .empty(source: file) }
+            return Secret(firstLine)
+        }
+        if let value = environment[variable] {
+            guard !value.isEmpty else { throw .empty(source: variable) }
+            return Secret(value)
+        }
+        guard let typed = promptOnTerminal(prompt) else { throw .noSource(option: option, variable: variable) }
+        guard !typed.isEmpty else { throw .empty(source: "/dev/tty") }
+        return Secret(typed)
+    }
+
+    /// Asks on the controlling terminal with echo off; nil when there is no terminal.
+    static func promptOnTerminal(_ prompt: String) -> String? {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var original = termios()
+        guard tcgetattr(fd, &original) == 0 else { return nil }
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        silent.c_lflag |= tcflag_t(ICANON)
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        tcsetattr(fd, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(fd, TCSAFLUSH, &original)
+            _ = write(fd, "\n", 1)
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+    }
+
+    /// A core dump would hold the secret; a doctor that has read one does not dump core.
+    public static func disableCoreDumps() {
+        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+    }
+}

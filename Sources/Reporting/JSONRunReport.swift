@@ -1,0 +1,130 @@
+import CertDoctorCore
+import Foundation
+
+/// The machine-readable report (`--format json`). Its shape is a public interface: fields may be added,
+/// never renamed or removed.
+public enum JSONRunReport {
+    public static func render(_ report: RunReport) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(Document(report))) + [UInt8(ascii: "\n")]
+    }
+
+    struct Document: Encodable {
+        var tool: String
+        var version: String
+        var profile: String
+        var language: String
+        var started: Date
+        var finished: Date
+        var host: HostFacts
+        var targets: [RunReport.Target]
+        var results: [Result]
+        var fixes: [Fix]
+        var summary: RunReport.Summary
+
+        init(_ report: RunReport) {
+            let language = report.language
+            tool = report.tool
+            version = report.version
+            profile = report.profile
+            self.language = language.rawValue
+            started = report.started
+            finished = report.finished
+            host = report.host
+            targets = report.targets
+            results = report.results.map { Result($0, language: language) }
+            fixes = report.fixes.map { Fix($0, language: language) }
+            summary = report.summary
+        }
+    }
+
+    struct Result: Encodable {
+        var id: String
+        var outcome: Outcome
+        var severity: Severity
+        var requirements: [String]
+        var category: String
+        var title: String
+        var message: String
+        var evidence: [Fact]
+        var remedy: String?
+        var fixable: Bool
+        var source: String
+        var durationSeconds: Double
+
+        init(_ result: CheckResult, language: Language) {
+            id = result.id
+            outcome = result.outcome
+            severity = result.severity
+            requirements = result.requirements
+            category = result.category
+            title = result.title.text(language)
+            message = result.message.text(language)
+            evidence = result.evidence.map { Fact(name: $0.name, value: $0.value) }
+            remedy = result.remedy?.text(language)
+            fixable = result.fixable
+            source = result.source
+            durationSeconds = (result.durationSeconds * 1000).rounded() / 1000
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, outcome, severity, requirements, category, title, message, evidence, remedy, fixable, source
+            case durationSeconds = "duration_seconds"
+        }
+
+        // `remedy` is always present, null when there is none, so consumers need not test for the key.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encode(severity, forKey: .severity)
+            try container.encode(requirements, forKey: .requirements)
+            try container.encode(category, forKey: .category)
+            try container.encode(title, forKey: .title)
+            try container.encode(message, forKey: .message)
+            try container.encode(evidence, forKey: .evidence)
+            try container.encode(remedy, forKey: .remedy)
+            try container.encode(fixable, forKey: .fixable)
+            try container.encode(source, forKey: .source)
+            try container.encode(durationSeconds, forKey: .durationSeconds)
+        }
+    }
+
+    struct Fact: Encodable {
+        var name: String
+        var value: String
+    }
+
+    struct FixChange: Encodable {
+        var description: String
+        var before: String?
+        var after: String?
+    }
+
+    struct Fix: Encodable {
+        var check: String
+        var summary: String
+        var changes: [FixChange]
+        var applied: Bool
+        var outcome: Outcome?
+        var journalEntry: String?
+        var error: String?
+
+        init(_ fix: RunReport.FixRecord, language: Language) {
+            check = fix.checkID
+            summary = fix.summary.text(language)
+            changes = fix.changes.map { FixChange(description: $0.description.text(language), before: $0.before, after: $0.after) }
+            applied = fix.applied
+            outcome = fix.outcome
+            journalEntry = fix.journalEntry
+            error = fix.error
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case check, summary, changes, applied, outcome, error
+            case journalEntry = "journal_entry"
+        }
+    }
+}

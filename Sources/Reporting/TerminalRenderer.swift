@@ -1,0 +1,94 @@
+import CertDoctorCore
+import Foundation
+
+/// The report for people at a terminal: one line per check with a status mark, the message and remedy of
+/// anything that needs attention, evidence with `--verbose`, colour only where it helps and is wanted.
+public struct TerminalRenderer: Sendable {
+    public var language: Language
+    public var colour: Bool
+    public var verbose: Bool
+
+    public init(language: Language, colour: Bool, verbose: Bool) {
+        self.language = language
+        self.colour = colour
+        self.verbose = verbose
+    }
+
+    /// Colour on a terminal unless `NO_COLOR` is set (no-color.org) or the terminal is dumb.
+    public static func wantsColour(fileDescriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        isatty(fileDescriptor) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    public func render(_ report: RunReport) -> String {
+        var lines: [String] = []
+        let heading = "certdoctor \(report.version) · \(label("配置", "profile")) \(report.profile) · "
+            + report.started.formatted(.iso8601)
+        lines.append(paint(heading, .dim))
+        let width = report.results.map(\.id.count).max() ?? 0
+        for result in report.results {
+            let id = result.id.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("\(mark(result.outcome)) \(id)  \(result.title.text(language))\(result.severity == .advisory ? paint(label(" （建议）", " (advisory)"), .dim) : "")")
+            if result.outcome != .pass || verbose {
+                lines.append("    " + result.message.text(language))
+            }
+            if let remedy = result.remedy, result.outcome == .fail || result.outcome == .error {
+                lines.append("    " + paint("→ ", .bold) + remedy.text(language))
+            }
+            if result.fixable {
+                lines.append("    " + paint(label("可自动修复：certdoctor fix", "fixable: certdoctor fix"), .dim))
+            }
+            if verbose {
+                for fact in result.evidence {
+                    lines.append(paint("      \(fact.name): \(fact.value)", .dim))
+                }
+            }
+        }
+        for fix in report.fixes {
+            lines.append(paint(label("修复 ", "fix ") + fix.checkID + ": ", .bold) + fix.summary.text(language))
+            for change in fix.changes { lines.append("    " + change.description.text(language)) }
+        }
+        lines.append("")
+        lines.append(summaryLine(report.summary))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func summaryLine(_ summary: RunReport.Summary) -> String {
+        let counts = Outcome.allCases.compactMap { outcome -> String? in
+            let count = summary.counts[outcome.rawValue] ?? 0
+            return count == 0 ? nil : "\(count) \(outcome.rawValue)"
+        }.joined(separator: ", ")
+        if summary.readyToRenew {
+            return paint(label("可以更新证书", "Ready to renew"), .green) + " (\(counts))"
+        }
+        return paint(label("暂不能更新证书", "Not ready to renew"), .red) + " (\(counts)) — "
+            + label("需处理：", "blocking: ") + summary.blocking.joined(separator: ", ")
+    }
+
+    private func mark(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .pass: paint("✔ pass ", .green)
+        case .fixed: paint("✔ fixed", .green)
+        case .fail: paint("✘ fail ", .red)
+        case .error: paint("! error", .yellow)
+        case .notapplicable: paint("- n/a  ", .dim)
+        case .notchecked: paint("- skip ", .dim)
+        case .informational: paint("i info ", .dim)
+        }
+    }
+
+    private enum Style: String {
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case bold = "1"
+        case dim = "2"
+    }
+
+    private func paint(_ text: String, _ style: Style) -> String {
+        colour ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    private func label(_ zh: String, _ en: String) -> String {
+        language == .zh ? zh : en
+    }
+}

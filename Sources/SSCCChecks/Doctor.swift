@@ -1,0 +1,199 @@
+import CertDoctorCore
+import Foundation
+import PKI
+
+/// The whole run as the commands use it: the profile, the registry (built-in checks and plugins), checking,
+/// fixing through the journal, and checking again.
+public struct Doctor: Sendable {
+    public static let version = "0.1.0"
+
+    public let profile: SSCCProfile
+    public let profileLocation: URL
+    public let dataDirectory: DataDirectory
+    public let registry: CheckRegistry
+
+    public init(profile name: String, dataDirectory: DataDirectory, pluginDirectories: [URL], pluginTimeout: TimeInterval = 5) throws {
+        (profile, profileLocation) = try ProfileLoader.load(name, dataDirectory: dataDirectory)
+        self.dataDirectory = dataDirectory
+        var registry = try CheckRegistry(BuiltInChecks.all)
+        for plugin in Self.loadPlugins(ExternalPlugin.discover(in: [dataDirectory.plugins] + pluginDirectories), timeout: pluginTimeout) {
+            try registry.register(plugin)
+        }
+        self.registry = registry
+    }
+
+    /// Plugin directories named by `CERTDOCTOR_PLUGIN_PATH` (colon-separated, like PATH).
+    public static func pluginDirectories(fromEnvironment environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        (environment["CERTDOCTOR_PLUGIN_PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+    }
+
+    /// Asks every plugin to describe itself at the same time, so that slow plugins do not add up.
+    static func loadPlugins(_ executables: [URL], timeout: TimeInterval) -> [ExternalPlugin] {
+        let slots = PluginSlots(count: executables.count)
+        DispatchQueue.concurrentPerform(iterations: executables.count) { index in
+            slots.set(index, ExternalPlugin.load(executables[index], timeout: timeout))
+        }
+        return slots.values
+    }
+
+    /// The environment with this doctor's profile attached.
+    public func prepare(_ environment: Environment) -> Environment {
+        var prepared = environment
+        prepared.profile = profile
+        return prepared
+    }
+
+    public func check(_ environment: Environment, runner: Runner) throws -> RunReport {
+        let started = Date()
+        let context = CheckContext(environment: prepare(environment))
+        let results = try runner.run(registry, in: context)
+        return report(results, environment: environment, started: started)
+    }
+
+    public func report(
+        _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord] = []
+    ) -> RunReport {
+        RunReport(
+            version: Self.version, profile: profile.name, language: environment.language, started: started,
+            finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
+            results: results, fixes: fixes)
+    }
+
+    /// The host, with the versions of the components this run used. Wine and pcsc-lite are asked only when
+    /// the run examined a Wine prefix or a token, since asking costs a process start.
+    static func hostFacts(for environment: Environment) -> HostFacts {
+        var facts = HostFacts.current()
+        facts.versions["openssl"] = OpenSSLVersion.text
+        if environment.winePrefix != nil, let wine = firstLine(of: "/usr/bin/wine", ["--version"]) {
+            facts.versions["wine"] = wine
+            if let prefix = environment.winePrefix,
+               let header = try? String(contentsOf: prefix.appendingPathComponent("system.reg"), encoding: .utf8).prefix(512),
+               let arch = header.split(separator: "\n").first(where: { $0.hasPrefix("#arch=") }) {
+                facts.versions["wine-prefix-arch"] = String(arch.dropFirst("#arch=".count))
+            }
+        }
+        if environment.tokenRequested, let pcscd = firstLine(of: "/usr/sbin/pcscd", ["--version"]) {
+            facts.versions["pcsc-lite"] = pcscd
+        }
+        return facts
+    }
+
+    static func firstLine(of executable: String, _ arguments: [String]) -> String? {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              let run = try? ChildProcess.run(
+                executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin", "WINEDEBUG": "-all"],
+                deadline: Date().addingTimeInterval(5)),
+              run.reason == .exited(0)
+        else { return nil }
+        let text = run.outputText + run.errorText
+        return text.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
+
+    static func targets(of environment: Environment) -> [RunReport.Target] {
+        // The host is named in the host facts, where redaction knows it for a host name.
+        var targets = [RunReport.Target(kind: "host", location: "localhost")]
+        if let pfx = environment.pfxFile { targets.append(.init(kind: "pfx", location: pfx.path)) }
+        if let prefix = environment.winePrefix { targets.append(.init(kind: "wine-prefix", location: prefix.path)) }
+        targets += environment.registryFiles.map { .init(kind: "registry", location: $0.path) }
+        if environment.tokenRequested { targets.append(.init(kind: "token", location: "pcsc")) }
+        return targets
+    }
+
+    // MARK: - Fixing
+
+    /// A fix that could be planned, or why planning failed.
+    public struct PlannedFix: Sendable {
+        public var checkID: String
+        public var plan: FixPlan?
+        public var problem: Localized?
+    }
+
+    /// Plans a fix for every failing check that has one; nothing is touched.
+    public func planFixes(for results: [CheckResult], environment: Environment) -> [PlannedFix] {
+        let context = CheckContext(environment: prepare(environment))
+        return results.filter(\.fixable).compactMap { result in
+            guard let check = registry[result.id] else { return nil }
+            let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
+            do {
+                guard let plan = try check.planFix(for: finding, in: context) else { return nil }
+                return PlannedFix(checkID: result.id, plan: plan)
+            } catch {
+                return PlannedFix(checkID: result.id, problem: Self.message(for: error))
+            }
+        }
+    }
+
+    /// Applies plans through the journal, then runs the fixed checks (and those depending on them) again:
+    /// a fixed check that passes becomes `fixed`, one that does not becomes `error`.
+    public func apply(
+        _ plans: [FixPlan], results: [CheckResult], environment: Environment, runner: Runner, journal: Journal,
+        command: String
+    ) throws -> (results: [CheckResult], entry: JournalEntry, fixes: [RunReport.FixRecord]) {
+        let application = try journal.apply(plans, command: command)
+        let fixedIDs = Set(plans.map(\.checkID))
+        let affected = dependents(of: fixedIDs)
+        let earlier = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
+        let context = CheckContext(environment: prepare(environment))
+        var rechecked = try runner.run(registry, in: context, restrictedTo: affected, earlier: earlier)
+        for index in rechecked.indices where fixedIDs.contains(rechecked[index].id) {
+            let id = rechecked[index].id
+            if let error = application.errors[id] {
+                rechecked[index].outcome = .error
+                rechecked[index].message = Localized(zh: "修复失败：\(error)", en: "the fix failed: \(error)")
+            } else if rechecked[index].outcome == .pass {
+                rechecked[index].outcome = .fixed
+                rechecked[index].fixable = false
+            } else {
+                let after = rechecked[index].outcome.rawValue
+                rechecked[index].outcome = .error
+                rechecked[index].message = Localized(
+                    zh: "已修复，但复查结果为 \(after)：", en: "fixed, but the check is still \(after): ") + rechecked[index].message
+            }
+        }
+        let outcomes = Dictionary(uniqueKeysWithValues: rechecked.filter { affected.contains($0.id) }.map { ($0.id, $0.outcome) })
+        try journal.record(rechecked: outcomes, in: application.entry)
+        let fixes = plans.map { plan in
+            RunReport.FixRecord(
+                checkID: plan.checkID, summary: plan.summary, changes: plan.steps.map { RunReport.Change($0.description, before: $0.before, after: $0.after) },
+                applied: application.errors[plan.checkID] == nil, outcome: outcomes[plan.checkID],
+                journalEntry: application.entry.id, error: application.errors[plan.checkID])
+        }
+        return (rechecked, application.entry, fixes)
+    }
+
+    /// The given checks and every check that depends on them, directly or not.
+    func dependents(of ids: Set<String>) -> Set<String> {
+        var affected = ids
+        var changed = true
+        while changed {
+            changed = false
+            for check in registry.checks where !affected.contains(check.description.id)
+            && check.description.dependencies.contains(where: affected.contains) {
+                affected.insert(check.description.id)
+                changed = true
+            }
+        }
+        return affected
+    }
+
+    static func message(for error: any Error) -> Localized {
+        if let localized = error as? any LocalizedMessage { return localized.localizedMessage }
+        return Localized(verbatim: (error as? LocalizedError)?.errorDescription ?? "\(error)")
+    }
+}
+
+/// Results of concurrent plugin loading, by index.
+private final class PluginSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [ExternalPlugin?]
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+    }
+
+    func set(_ index: Int, _ plugin: ExternalPlugin) {
+        lock.withLock { slots[index] = plugin }
+    }
+
+    var values: [ExternalPlugin] { lock.withLock { slots.compactMap { $0 } } }
+}

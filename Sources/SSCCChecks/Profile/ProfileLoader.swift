@@ -1,0 +1,159 @@
+import CertDoctorCore
+import Foundation
+
+/// Finds, reads and validates a profile, so that a broken profile stops the run at start with a clear message.
+public enum ProfileLoader {
+    public enum Failure: LocalizedError, LocalizedMessage, Sendable {
+        case notFound(String, searched: [String])
+        case malformed(path: String, detail: String)
+        case invalid(path: String, field: String, problem: String)
+
+        public var localizedMessage: Localized {
+            switch self {
+            case .notFound(let name, let searched):
+                Localized(
+                    zh: "找不到配置文件“\(name)”（查找过：\(searched.joined(separator: ", "))）",
+                    en: "profile '\(name)' not found (looked in: \(searched.joined(separator: ", ")))")
+            case .malformed(let path, let detail):
+                Localized(zh: "\(path)：配置文件格式错误：\(detail)", en: "\(path): malformed profile: \(detail)")
+            case .invalid(let path, let field, let problem):
+                Localized(zh: "\(path)：字段 \(field) 无效：\(problem)", en: "\(path): field \(field) is invalid: \(problem)")
+            }
+        }
+
+        public var errorDescription: String? { localizedMessage.en }
+        public var chineseDescription: String { localizedMessage.zh }
+
+        public var exitStatus: ExitStatus {
+            if case .notFound = self { return .noInput }
+            return .dataError
+        }
+    }
+
+    /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
+    public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
+        let url: URL
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
+            url = URL(fileURLWithPath: nameOrPath)
+        } else {
+            url = dataDirectory.profiles.appendingPathComponent(nameOrPath + ".json")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .notFound(nameOrPath, searched: [url.path])
+        }
+        let profile = try decode(data, path: url.path)
+        try validate(profile, path: url.path)
+        return (profile, url)
+    }
+
+    static func decode(_ data: Data, path: String) throws(Failure) -> SSCCProfile {
+        // JSONSerialization places a syntax error; the decoder names the missing or mistyped field.
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            let place = lineAndColumn(of: detail, in: data).map { "line \($0.line), column \($0.column): " } ?? ""
+            throw .malformed(path: path, detail: place + detail)
+        }
+        do {
+            return try JSONDecoder().decode(SSCCProfile.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .invalid(path: path, field: fieldPath(context.codingPath + [key]), problem: "missing")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type)")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type), found null")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: context.debugDescription)
+        } catch {
+            throw .malformed(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Foundation names a syntax error's place as a character offset; people look for a line.
+    static func lineAndColumn(of detail: String, in data: Data) -> (line: Int, column: Int)? {
+        guard let range = detail.range(of: "character "),
+              let offset = Int(detail[range.upperBound...].prefix { $0.isNumber })
+        else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        var line = 1
+        var column = 1
+        for character in text.prefix(offset) {
+            if character == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
+    }
+
+    static func fieldPath(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    static func validate(_ profile: SSCCProfile, path: String) throws(Failure) {
+        guard profile.schemaVersion == 1 else {
+            throw .invalid(path: path, field: "schemaVersion", problem: "this certdoctor reads version 1")
+        }
+        for (field, pattern) in [
+            ("gatewayNumber.pattern", profile.gatewayNumber.pattern),
+            ("fileCertificate.passwordPattern", profile.fileCertificate.passwordPattern),
+        ] where (try? NSRegularExpression(pattern: pattern)) == nil {
+            throw .invalid(path: path, field: field, problem: "not a regular expression: \(pattern)")
+        }
+        for example in profile.gatewayNumber.examples where !profile.gatewayNumber.matches(example) {
+            throw .invalid(path: path, field: "gatewayNumber.examples", problem: "\(example) does not match the pattern")
+        }
+        let expected = (1...9).map { "E\($0)" }
+        let ids = profile.knownErrors.map(\.id)
+        guard ids == expected else {
+            throw .invalid(path: path, field: "knownErrors", problem: "expected \(expected.joined(separator: ",")), found \(ids.joined(separator: ","))")
+        }
+        for (index, error) in profile.knownErrors.enumerated() {
+            for check in error.checks where !CheckDescription.isValidID(check) {
+                throw .invalid(path: path, field: "knownErrors[\(index)].checks", problem: "invalid check id \(check)")
+            }
+        }
+        for (index, control) in profile.activeXControls.enumerated() where UUID(uuidString: String(control.clsid.dropFirst().dropLast())) == nil
+        || !control.clsid.hasPrefix("{") || !control.clsid.hasSuffix("}") {
+            throw .invalid(path: path, field: "activeXControls[\(index)].clsid", problem: "not a class id: \(control.clsid)")
+        }
+    }
+}
+
+/// Where certdoctor's data lives (`Checks/`, `Reports/`): `$CERTDOCTOR_DATA_DIR`, else the nearest directory
+/// above the executable or the working directory that holds `Checks/profiles`, else `/usr/share/certdoctor`.
+public struct DataDirectory: Sendable {
+    public var root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    public var checks: URL { root.appendingPathComponent("Checks") }
+    public var profiles: URL { checks.appendingPathComponent("profiles") }
+    public var plugins: URL { checks.appendingPathComponent("plugins") }
+    public var reports: URL { root.appendingPathComponent("Reports") }
+
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: URL = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+    ) -> DataDirectory {
+        if let explicit = environment["CERTDOCTOR_DATA_DIR"], !explicit.isEmpty {
+            return DataDirectory(root: URL(fileURLWithPath: explicit))
+        }
+        let starts = [executable.deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        for start in starts {
+            var candidate = start.standardizedFileURL
+            while candidate.path != "/" {
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Checks/profiles").path) {
+                    return DataDirectory(root: candidate)
+                }
+                candidate.deleteLastPathComponent()
+            }
+        }
+        return DataDirectory(root: URL(fileURLWithPath: "/usr/share/certdoctor"))
+    }
+}

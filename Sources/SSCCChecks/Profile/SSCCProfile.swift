@@ -1,0 +1,118 @@
+import CertDoctorCore
+import Foundation
+import Synchronization
+
+/// What is SSCC-specific, as data (`Checks/profiles/sscc.json`): the portal, the name rules, the controls and
+/// their versions, the manual's known errors. Another CA's procedure is another profile, not other code.
+public struct SSCCProfile: Sendable, Codable {
+    public var schemaVersion: Int
+    public var name: String
+    public var title: Localized
+    public var manual: String
+    public var portal: Portal
+    public var gatewayNumber: GatewayNumber
+    public var fileCertificate: FileCertificate
+    public var hardwareCertificate: HardwareCertificate
+    public var activeXControls: [ActiveXControl]
+    public var trustedZoneActions: [ZoneAction]
+    public var support: Support
+    public var tokenDatabase: String?
+    public var knownErrors: [KnownError]
+
+    public struct Portal: Sendable, Codable {
+        public var url: String
+        public var host: String
+        public var domain: String
+        public var ieModePages: [String]
+        public var typoHosts: [String]
+        public var typoNote: Localized
+    }
+
+    public struct GatewayNumber: Sendable, Codable {
+        public var pattern: String
+        public var examples: [String]
+
+        public func matches(_ candidate: String) -> Bool {
+            PatternCache.matches(pattern, candidate)
+        }
+    }
+
+    public struct FileCertificate: Sendable, Codable {
+        public var `extension`: String
+        public var requiredSuffix: String
+        public var passwordPattern: String
+        public var passwordRule: Localized
+
+        public func passwordIsValid(_ password: String) -> Bool {
+            PatternCache.matches(passwordPattern, password)
+        }
+    }
+
+    public struct HardwareCertificate: Sendable, Codable {
+        public var forbiddenSuffix: String
+    }
+
+    public struct ActiveXControl: Sendable, Codable {
+        public enum Comparison: String, Sendable, Codable {
+            case exact
+            case atLeast
+        }
+
+        public var check: String
+        public var name: String
+        public var clsid: String
+        public var cab: String
+        public var version: String
+        public var comparison: Comparison
+        public var severity: Severity
+        public var resolution: Localized?
+    }
+
+    public struct ZoneAction: Sendable, Codable {
+        public var action: String
+        public var name: Localized
+    }
+
+    public struct Support: Sendable, Codable {
+        public var phone: String
+        public var note: Localized
+    }
+
+    public struct KnownError: Sendable, Codable {
+        public var id: String
+        public var portalMessages: [String]
+        public var cause: Localized
+        public var remedy: Localized
+        public var requirements: [String]
+        public var checks: [String]
+    }
+}
+
+/// Makes the run's profile available to every check.
+public enum ProfileKey: EnvironmentKey {
+    public static let defaultValue: SSCCProfile? = nil
+}
+
+extension Environment {
+    public var profile: SSCCProfile? {
+        get { self[ProfileKey.self] }
+        set { self[ProfileKey.self] = newValue }
+    }
+}
+
+/// Profile patterns compiled once: compiling a Regex costs more than the checks that use it.
+enum PatternCache {
+    private static let compiled = Mutex<[String: NSRegularExpression]>([:])
+
+    static func matches(_ pattern: String, _ candidate: String) -> Bool {
+        let expression: NSRegularExpression? = compiled.withLock { cache in
+            if let known = cache[pattern] { return known }
+            let made = try? NSRegularExpression(pattern: pattern)
+            cache[pattern] = made
+            return made
+        }
+        guard let expression else { return false }
+        let range = NSRange(candidate.startIndex..., in: candidate)
+        return expression.firstMatch(in: candidate, options: [.anchored], range: range).map { $0.range == range } ?? false
+    }
+}

@@ -1,0 +1,105 @@
+import CertDoctorCore
+import Foundation
+
+/// What the user asked to examine, as the command line gave it, before anything is read.
+public struct TargetRequest: Sendable {
+    public var pfx: String?
+    public var passwordFile: String?
+    public var gateway: String?
+    public var winePrefix: String?
+    public var registryFiles: [String]
+    public var registryHive: String?
+    public var token: Bool
+    public var pkcs11Module: String?
+    public var tokenLabel: String?
+    public var tokenPinFile: String?
+    public var browsers: [String]
+    public var language: Language
+    public var timeout: TimeInterval
+
+    public init(
+        pfx: String? = nil, passwordFile: String? = nil, gateway: String? = nil, winePrefix: String? = nil,
+        registryFiles: [String] = [], registryHive: String? = nil, token: Bool = false, pkcs11Module: String? = nil,
+        tokenLabel: String? = nil, tokenPinFile: String? = nil, browsers: [String] = [], language: Language,
+        timeout: TimeInterval = 10
+    ) {
+        self.pkcs11Module = pkcs11Module
+        self.tokenLabel = tokenLabel
+        self.tokenPinFile = tokenPinFile
+        self.pfx = pfx
+        self.passwordFile = passwordFile
+        self.gateway = gateway
+        self.winePrefix = winePrefix
+        self.registryFiles = registryFiles
+        self.registryHive = registryHive
+        self.token = token
+        self.browsers = browsers
+        self.language = language
+        self.timeout = timeout
+    }
+
+    /// The environment variable that may carry the file certificate's password.
+    public static let passwordVariable = "CERTDOCTOR_PFX_PASSWORD"
+
+    /// Failures of the request itself: a missing input file, a password that breaks the profile's rule.
+    public enum Failure: Error, LocalizedMessage, ExitStatusProviding, Sendable {
+        case inputNotFound(String)
+        case passwordRule(Localized)
+
+        public var localizedMessage: Localized {
+            switch self {
+            case .inputNotFound(let path):
+                Localized(zh: "找不到输入文件：\(path)", en: "input file not found: \(path)")
+            case .passwordRule(let rule):
+                Localized(zh: "密码不符合规则：", en: "the password breaks the rule: ") + rule
+            }
+        }
+
+        public var exitStatus: ExitStatus {
+            switch self {
+            case .inputNotFound: .noInput
+            case .passwordRule: .usage
+            }
+        }
+    }
+
+    /// Reads what the request names (the password, from a file, the environment or the terminal) and
+    /// checks it against the profile's rules.
+    public func environment(profile: SSCCProfile, processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws -> Environment {
+        var environment = Environment(
+            gateway: gateway, registryHive: registryHive, tokenRequested: token, browsers: browsers, language: language,
+            pluginTimeout: timeout)
+        if let pfx {
+            guard FileManager.default.isReadableFile(atPath: pfx) else { throw Failure.inputNotFound(pfx) }
+            environment.pfxFile = URL(fileURLWithPath: pfx)
+            let prompt = language == .zh ? "证书密码（6 位数字）：" : "Certificate password (6 digits): "
+            let password = try SecretReader.read(
+                file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
+                environment: processEnvironment)
+            // R14: the rule is stated, the password itself never is.
+            guard profile.fileCertificate.passwordIsValid(password.reveal()) else {
+                throw Failure.passwordRule(profile.fileCertificate.passwordRule)
+            }
+            environment.pfxPassword = password
+        }
+        if token {
+            environment.tokenOptions = try TokenOptions.fromCommandLine(
+                pkcs11Module: pkcs11Module, tokenLabel: tokenLabel, pinFile: tokenPinFile, environment: processEnvironment)
+        }
+        for file in registryFiles {
+            guard FileManager.default.isReadableFile(atPath: file) else { throw Failure.inputNotFound(file) }
+            environment.registryFiles.append(URL(fileURLWithPath: file))
+        }
+        if let prefix = winePrefix ?? processEnvironment["WINEPREFIX"] {
+            guard FileManager.default.fileExists(atPath: prefix) else { throw Failure.inputNotFound(prefix) }
+            environment.winePrefix = URL(fileURLWithPath: prefix)
+        } else if registryFiles.isEmpty, let home = processEnvironment["HOME"],
+                  FileManager.default.fileExists(atPath: home + "/.wine/system.reg") {
+            // Wine's own default prefix, as DESIGN.md says, unless exported files name another Windows side.
+            environment.winePrefix = URL(fileURLWithPath: home + "/.wine")
+        }
+        return environment
+    }
+}
+
+extension ProfileLoader.Failure: ExitStatusProviding {}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import CertDoctorCore
+import SSCCChecks
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: Help.text("Run every check and report what would stop a renewal.", "运行全部检查，报告会阻止证书更新的问题。"),
+        discussion: Help.text(
+            "Exit status 0 when no required check fails or errs, 1 otherwise.", "没有必需检查失败或出错时退出码为 0，否则为 1。")
+            + "\n\n" + ExitStatusHelp.text)
+
+    @OptionGroup var targets: TargetOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var selection: RunOptions
+
+    func run() throws {
+        try Console.run(language: output.language) {
+            let session = try Session(targets: targets, output: output, timeout: selection.timeout)
+            let report = try session.doctor.check(session.environment, runner: selection.runner)
+            try session.emit(report)
+            return report.summary.readyToRenew ? .success : .failure
+        }
+    }
+}

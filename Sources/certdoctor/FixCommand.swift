@@ -1,0 +1,78 @@
+import ArgumentParser
+import CertDoctorCore
+import Foundation
+import SSCCChecks
+
+struct FixCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fix",
+        abstract: Help.text("Plan fixes for failing checks, apply them with a backup, and check again.", "为未通过的检查制定修复计划，备份后执行并复查。"),
+        discussion: Help.text(
+            "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is replaced "
+                + "atomically; 'certdoctor undo' puts it back.",
+            "每个文件在被原子替换前都会备份到修复日志（$XDG_STATE_HOME/certdoctor/journal）；certdoctor undo 可恢复。")
+            + "\n\n" + ExitStatusHelp.text)
+
+    @OptionGroup var targets: TargetOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var selection: RunOptions
+
+    @Flag(help: Help.argument("Show the plan and stop.", "只显示修复计划。"))
+    var dryRun = false
+
+    @Flag(name: .shortAndLong, help: Help.argument("Apply without asking.", "不询问，直接执行。"))
+    var yes = false
+
+    func run() throws {
+        let language = output.language
+        try Console.run(language: language) {
+            let session = try Session(targets: targets, output: output, timeout: selection.timeout)
+            let runner = selection.runner
+            let started = Date()
+            let before = try session.doctor.check(session.environment, runner: runner)
+            let planned = session.doctor.planFixes(for: before.results, environment: session.environment)
+            let plans = planned.compactMap(\.plan)
+            for problem in planned where problem.plan == nil {
+                Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
+            }
+            guard !plans.isEmpty else {
+                Console.note(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.", machineOutput: output.format != "text")
+                try session.emit(before)
+                return before.summary.readyToRenew ? .success : .failure
+            }
+            Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
+            if dryRun { return .success }
+            guard yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?") else {
+                Console.warn(language == .zh ? "未修改任何内容（非交互运行时请加 --yes）" : "nothing changed (add --yes when not running interactively)")
+                return .failure
+            }
+            let journal = Journal(directory: Journal.defaultDirectory())
+            let applied = try session.doctor.apply(
+                plans, results: before.results, environment: session.environment, runner: runner, journal: journal,
+                command: "fix")
+            let report = session.doctor.report(
+                applied.results, environment: session.environment, started: started, fixes: applied.fixes)
+            try session.emit(report)
+            for afterword in Set(plans.compactMap { $0.afterword?.text(language) }) {
+                Console.note(afterword, machineOutput: output.format != "text")
+            }
+            Console.note((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
+                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"), machineOutput: output.format != "text")
+            return report.summary.readyToRenew ? .success : .failure
+        }
+    }
+}
+
+/// The plan as people read it before saying yes.
+enum FixPlanText {
+    static func render(_ plans: [FixPlan], language: Language) -> String {
+        var lines = [language == .zh ? "修复计划：" : "Fix plan:"]
+        for plan in plans {
+            lines.append("  \(plan.checkID): \(plan.summary.text(language))")
+            for step in plan.steps {
+                lines.append("    ~ " + step.description.text(language))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

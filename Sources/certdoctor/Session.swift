@@ -1,0 +1,119 @@
+import ArgumentParser
+import CertDoctorCore
+import Foundation
+import Reporting
+import SSCCChecks
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every command that runs checks shares: the doctor, the environment, and where output goes.
+struct Session {
+    let doctor: Doctor
+    let environment: Environment
+    let output: OutputOptions
+
+    init(targets: TargetOptions, output: OutputOptions, timeout: TimeInterval) throws {
+        let dataDirectory = DataDirectory.locate()
+        let plugins = targets.pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
+        doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins)
+        environment = try targets.request(language: output.language, timeout: timeout).environment(profile: doctor.profile)
+        self.output = output
+    }
+
+    /// Prints or writes the report in the chosen format, then the report files and the bundle asked for.
+    /// Text for a person's own terminal is shown as is; every other output is redacted unless `--no-redact`.
+    func emit(_ report: RunReport) throws {
+        let options = ReportOptions(
+            language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 })
+        let bytes: [UInt8]
+        if output.format == TextReporter.identifier {
+            let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
+            bytes = Array(TerminalRenderer(language: output.language, colour: colour, verbose: output.verbose).render(report).utf8)
+        } else {
+            bytes = try ReporterRegistry.render(report, as: output.format, options: options)
+        }
+        try Console.write(bytes, to: output.output)
+        if let directory = output.report {
+            try ReportOutput.writeReports(
+                report, options: options, formats: output.reportFormats, to: URL(fileURLWithPath: directory))
+        }
+        if let bundle = output.bundle {
+            try ReportOutput.writeBundle(report, options: options, files: filesRead(by: report), to: URL(fileURLWithPath: bundle))
+        }
+    }
+
+    /// The text files the checks looked at, for the support bundle: exported registry files and the files
+    /// evidence names. The certificate itself is binary and holds a key; the bundle leaves such files out.
+    func filesRead(by report: RunReport) -> [URL] {
+        var seen = Set<String>()
+        let named = report.results.flatMap(\.evidence).filter { $0.kind == .path }.map(\.value)
+        return (environment.registryFiles.map(\.path) + named)
+            .filter { FileManager.default.isReadableFile(atPath: $0) && seen.insert($0).inserted }
+            .map { URL(fileURLWithPath: $0) }
+    }
+}
+
+/// Standard output and error, and the translation of errors into messages and exit codes.
+enum Console {
+    static func write(_ bytes: [UInt8], to path: String?) throws {
+        if let path {
+            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), newFileMode: 0o644)
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+
+    static func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Words for the person running the command: on standard output beside a text report, on standard error
+    /// when standard output carries a machine format that they would corrupt.
+    static func note(_ text: String, machineOutput: Bool) {
+        if machineOutput {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } else {
+            say(text)
+        }
+    }
+
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Data(("certdoctor: " + text + "\n").utf8))
+    }
+
+    /// Runs a command body; an error is printed in the user's language and ends with its documented code.
+    static func run(language: Language, _ body: () throws -> ExitStatus) throws {
+        let status: ExitStatus
+        do {
+            status = try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            warn(message(for: error).text(language))
+            status = (error as? any ExitStatusProviding)?.exitStatus ?? .software
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    static func message(for error: any Error) -> Localized {
+        if let localized = error as? any LocalizedMessage { return localized.localizedMessage }
+        let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+        return Localized(verbatim: text)
+    }
+
+    /// Asks a yes/no question on the terminal; false when there is none to ask on.
+    static func confirm(_ question: String) -> Bool {
+        guard let terminal = FileHandle(forUpdatingAtPath: "/dev/tty") else { return false }
+        terminal.write(Data((question + " [y/N] ").utf8))
+        var answer: [UInt8] = []
+        while let byte = try? terminal.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
+            answer.append(first)
+        }
+        let text = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+        return ["y", "yes", "是", "好"].contains(text)
+    }
+}

@@ -1,0 +1,102 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+@Suite struct OtherCommandTests {
+    @Test func listChecksShowsBuiltInAndPluginChecksWithTheirSource() throws {
+        let extra = FileManager.default.temporaryDirectory.appendingPathComponent("plugins-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: extra, withIntermediateDirectories: true)
+        let plugin = extra.appendingPathComponent("check_ntp")
+        try Data("#!/bin/sh\necho 'NTP OK - offset 0.01'\nexit 0\n".utf8).write(to: plugin)
+        chmod(plugin.path, 0o755)
+        let run = try CLI.run(["list-checks", "--plugins", extra.path, "--format", "json"])
+        #expect(run.exitCode == 0)
+        let entries = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]] ?? []
+        let sources = Dictionary(uniqueKeysWithValues: entries.map { ($0["id"] as? String ?? "", $0["source"] as? String ?? "") })
+        #expect(sources["cert.pfx-name"] == "built-in")
+        #expect(sources["host.free-space"]?.hasPrefix("plugin ") == true)
+        #expect(sources["host.free-space"]?.hasSuffix("Checks/plugins/free-space") == true)
+        #expect(sources["plugin.check-ntp"] == "plugin " + plugin.path)
+    }
+
+    @Test func pluginPathVariableAddsChecksThatRunInCheck() throws {
+        let extra = FileManager.default.temporaryDirectory.appendingPathComponent("plugins-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: extra, withIntermediateDirectories: true)
+        let plugin = extra.appendingPathComponent("check_wine")
+        try Data("#!/bin/sh\necho 'WINE CRITICAL - no prefix'\nexit 2\n".utf8).write(to: plugin)
+        chmod(plugin.path, 0o755)
+        let run = try CLI.run(["check", "--format", "json"], environment: ["CERTDOCTOR_PLUGIN_PATH": extra.path])
+        #expect(try run.outcome(of: "plugin.check-wine") == "fail")
+        #expect(try run.outcome(of: "host.free-space") == "pass")
+        #expect(run.exitCode == 1, "a CRITICAL plugin is a required failure")
+    }
+
+    @Test(arguments: [
+        ("E5", "cert.pfx-name"), ("证书信息与CA系统不一致", "cert.pfx-name"), ("cert.pfx-name", "R15"),
+        ("E1", "activex.certenroll"), ("E3", "driver.token"), ("E6", "store.personal-cert"), ("E9", "browser.downloads"),
+    ])
+    func explainPrintsCauseRemedyAndChecks(query: String, mention: String) throws {
+        let run = try CLI.run(["explain", query, "--lang", "en"])
+        #expect(run.exitCode == 0)
+        #expect(run.output.contains(mention))
+        #expect(run.output.contains("0755-83183333"))
+    }
+
+    @Test func explainInChineseAndUnknownQuery() throws {
+        let chinese = try CLI.run(["explain", "E2", "--lang", "zh"])
+        #expect(chinese.output.contains("原因"))
+        let unknown = try CLI.run(["explain", "nothing like this", "--lang", "en"])
+        #expect(unknown.exitCode == 1)
+        #expect(unknown.errors.contains("E1–E9"))
+    }
+
+    @Test func brokenProfileFileIsExit65NamingTheFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).json")
+        try Data("{ \"schemaVersion\": 1,\n \"name\": ".utf8).write(to: file)
+        let run = try CLI.run(["check", "--profile", file.path])
+        #expect(run.exitCode == 65)
+        #expect(run.errors.contains(file.path))
+    }
+
+    @Test func unknownOptionIsAUsageError() throws {
+        #expect(try CLI.run(["check", "--no-such-option"]).exitCode == 64)
+        #expect(try CLI.run(["check", "--timeout", "0"]).exitCode == 64)
+    }
+}
+
+@Suite struct HelpLanguageTests {
+    @Test func helpFollowsLANG() throws {
+        let chinese = try CLI.run(["check", "--help"], environment: ["LANG": "zh_CN.UTF-8"])
+        #expect(chinese.output.contains("要检查的文件证书"))
+        let english = try CLI.run(["check", "--help"], environment: ["LANG": "en_US.UTF-8"])
+        #expect(english.output.contains("The file certificate to check"))
+    }
+}
+
+@Suite struct TokenOptionTests {
+    /// With no PC/SC service to talk to, `pcsc.service` fails and the token checks that need it are not run.
+    @Test func tokenRunWithoutAServiceFailsPCSCAndSkipsTheTokenChecks() throws {
+        let run = try CLI.run(["check", "--token", "--format", "json", "--timeout", "5"],
+                              environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
+        #expect(run.exitCode == 1)
+        #expect(try run.outcome(of: "pcsc.service") == "fail")
+        #expect(try run.outcome(of: "token.present") == "notchecked")
+        #expect(try run.outcome(of: "token.single") == "notchecked")
+        #expect(try run.outcome(of: "token.certificate") == "notchecked")
+    }
+
+    @Test func withoutTokenTheTokenChecksAreNotApplicable() throws {
+        let run = try CLI.run(["check", "--format", "json"])
+        #expect(try run.outcome(of: "pcsc.service") == "notapplicable")
+        #expect(try run.outcome(of: "token.present") == "notapplicable")
+    }
+
+    @Test func tokenPINNeverAppears() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pin-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("86420135\n".utf8).write(to: directory.appendingPathComponent("pin"))
+        let run = try CLI.run(["check", "--token", "--token-pin-file", "pin", "--format", "json", "-v", "--timeout", "5"],
+                              in: directory, environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
+        #expect(!run.output.contains("86420135") && !run.errors.contains("86420135"))
+    }
+}

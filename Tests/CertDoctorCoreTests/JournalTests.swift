@@ -1,0 +1,109 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+@Suite struct JournalTests {
+    func plan(_ file: URL, _ bytes: [UInt8], id: String = "t.fix") -> FixPlan {
+        FixPlan(checkID: id, summary: Localized(verbatim: "rewrite"), steps: [
+            FixStep(description: Localized(verbatim: "rewrite \(file.lastPathComponent)"), touches: [file]) { writer in
+                try writer.replace(file, with: bytes)
+            },
+        ])
+    }
+
+    @Test func applyBacksUpReplacesAndUndoRestoresByteForByteWithMode() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("F000504Y0007#0.pfx")
+        let original: [UInt8] = (0..<4096).map { UInt8($0 % 251) }
+        try Data(original).write(to: file)
+        chmod(file.path, 0o640)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+
+        let application = try journal.apply([plan(file, Array("new contents".utf8))], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(application.entry.state == .applied)
+        #expect(try readBytes(file) == Array("new contents".utf8))
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o640)
+
+        let backup = journal.directory.appendingPathComponent(application.entry.id).appendingPathComponent("backup-0")
+        #expect(try FileManager.default.attributesOfItem(atPath: backup.path)[.posixPermissions] as? Int == 0o600)
+
+        let undone = try journal.undoLast()
+        #expect(undone.id == application.entry.id)
+        #expect(try readBytes(file) == original)
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o640)
+        #expect(try journal.entries().last?.state == .undone)
+        #expect(throws: CoreError.journalEmpty) { try journal.undoLast() }
+    }
+
+    @Test func undoRemovesAFileTheFixCreated() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("created.json")
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        _ = try journal.apply([plan(file, Array("{}".utf8))], command: "fix")
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        try journal.undoLast()
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+    }
+
+    @Test func preflightRefusalTouchesNothingAndTakesNoEntry() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("hive.reg")
+        try Data("before".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let refused = FixPlan(checkID: "t.refused", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "x"), touches: [file],
+                    preflight: { throw CoreError.cannotWrite(path: file.path, reason: "wineserver running") }) { writer in
+                try writer.replace(file, with: [1, 2, 3])
+            },
+        ])
+        #expect(throws: CoreError.self) { try journal.apply([refused], command: "fix") }
+        #expect(try readBytes(file) == Array("before".utf8))
+        #expect(try journal.entries().isEmpty)
+    }
+
+    @Test func stepMayOnlyWriteFilesItDeclared() throws {
+        let directory = try temporaryDirectory()
+        let declared = directory.appendingPathComponent("declared")
+        let undeclared = directory.appendingPathComponent("undeclared")
+        try Data("keep".utf8).write(to: undeclared)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let sneaky = FixPlan(checkID: "t.sneaky", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "x"), touches: [declared]) { writer in
+                try writer.replace(undeclared, with: [0])
+            },
+        ])
+        let application = try journal.apply([sneaky], command: "fix")
+        #expect(application.errors["t.sneaky"] != nil)
+        #expect(application.entry.state == .failed)
+        #expect(try readBytes(undeclared) == Array("keep".utf8))
+    }
+
+    @Test func atomicWriteLeavesNoTemporaryFileAndKeepsMode() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("target")
+        try AtomicFile.write([1, 2, 3], to: file)
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o600)
+        chmod(file.path, 0o644)
+        try AtomicFile.write([4, 5], to: file)
+        #expect(try readBytes(file) == [4, 5])
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o644)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["target"])
+    }
+
+    @Test func atomicWriteIntoMissingDirectoryFailsNamingThePath() throws {
+        let target = URL(fileURLWithPath: "/nonexistent-certdoctor-dir/file")
+        do {
+            try AtomicFile.write([1], to: target)
+            Issue.record("writing into a missing directory succeeded")
+        } catch {
+            #expect(error.text(.en).contains("/nonexistent-certdoctor-dir/file"))
+            #expect(error.exitStatus == .cannotCreate)
+        }
+    }
+
+    @Test func defaultDirectoryFollowsXDG() {
+        #expect(Journal.defaultDirectory(["XDG_STATE_HOME": "/srv/state", "HOME": "/home/u"]).path == "/srv/state/certdoctor/journal")
+        #expect(Journal.defaultDirectory(["HOME": "/home/u"]).path == "/home/u/.local/state/certdoctor/journal")
+    }
+}

@@ -1,0 +1,103 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+/// External plugins are real executables written into a temporary directory and run for real.
+@Suite struct PluginTests {
+    func plugin(_ body: String) throws -> URL {
+        let file = try temporaryDirectory().appendingPathComponent("probe")
+        try Data(("#!/bin/sh\n" + body).utf8).write(to: file)
+        chmod(file.path, 0o755)
+        return file
+    }
+
+    func evaluate(_ plugin: ExternalPlugin, timeout: TimeInterval = 5) throws -> CheckResult {
+        let results = try Runner(timeout: timeout).run(CheckRegistry([plugin]), in: CheckContext(environment: Environment()))
+        return try #require(results.first)
+    }
+
+    @Test func jsonPluginDescribesAndChecks() throws {
+        let file = try plugin("""
+            if [ "$1" = describe ]; then
+              echo '{"id": "site.probe", "title": {"zh": "探测", "en": "Probe"}, "severity": "required", "requirements": ["R7"]}'
+            else
+              echo '{"outcome": "fail", "message": "down", "evidence": [{"name": "port", "value": "443"}], "remedy": {"zh": "修", "en": "mend"}}'
+            fi
+            """)
+        let loaded = ExternalPlugin.load(file)
+        #expect(loaded.description.id == "site.probe")
+        #expect(loaded.description.severity == .required)
+        #expect(loaded.description.source == .plugin(path: file.path))
+        let result = try evaluate(loaded)
+        #expect(result.outcome == .fail)
+        #expect(result.evidence == [Evidence("port", "443")])
+        #expect(result.remedy?.zh == "修")
+    }
+
+    @Test(arguments: [(0, Outcome.pass, Severity.advisory), (1, .fail, .advisory), (2, .fail, .required), (3, .error, .advisory)])
+    func nagiosPluginStatusMapsToOutcome(status: Int, outcome: Outcome, severity: Severity) throws {
+        let file = try plugin("echo 'DISK STATUS - one line'\nexit \(status)\n")
+        let loaded = ExternalPlugin.load(file)
+        #expect(loaded.description.id == "plugin.probe")
+        let result = try evaluate(loaded)
+        #expect(result.outcome == outcome)
+        #expect(result.severity == severity)
+        #expect(result.message.en == "DISK STATUS - one line")
+    }
+
+    @Test func hangingPluginIsKilledAndReportedAsError() throws {
+        let marker = try temporaryDirectory().appendingPathComponent("still-running")
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nsleep 30\ntouch \(marker.path)\n")
+        let started = Date()
+        let result = try evaluate(ExternalPlugin.load(file), timeout: 1)
+        #expect(result.outcome == .error)
+        #expect(Date().timeIntervalSince(started) < 10)
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the plugin's process group was killed")
+    }
+
+    @Test func crashingPluginIsAnErrorNamingTheSignal() throws {
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nkill -SEGV $$\n")
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .error)
+        #expect(result.message.en.contains("signal 11"))
+    }
+
+    @Test func garbageOutputIsAnErrorQuotingIt() throws {
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nprintf 'line one\\nline two\\n'\nexit 0\n")
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .error)
+        #expect(result.message.en.contains("line one"))
+    }
+
+    @Test func malformedJSONResultIsAnError() throws {
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho '{\"outcome\": \"maybe\"}'\n")
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .error)
+    }
+
+    @Test func describeThatHangsStillRegistersAndReportsTheProblem() throws {
+        let file = try plugin("sleep 30\n")
+        let loaded = ExternalPlugin.load(file, timeout: 0.5)
+        #expect(loaded.loadProblem != nil)
+        #expect(try evaluate(loaded).outcome == .error)
+    }
+
+    @Test func pluginNeverSeesThePasswordVariable() throws {
+        setenv("CERTDOCTOR_PFX_PASSWORD", "987654", 1)
+        defer { unsetenv("CERTDOCTOR_PFX_PASSWORD") }
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho \"seen:${CERTDOCTOR_PFX_PASSWORD:-none} lang:$CERTDOCTOR_LANG\"\n")
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.message.en == "seen:none lang:en")
+    }
+
+    @Test func discoverySkipsNonExecutablesAndHiddenFiles() throws {
+        let directory = try temporaryDirectory()
+        for (name, mode) in [("b-check", 0o755), ("a-check", 0o755), ("README.md", 0o644), (".hidden", 0o755)] {
+            let file = directory.appendingPathComponent(name)
+            try Data("#!/bin/sh\n".utf8).write(to: file)
+            chmod(file.path, mode_t(mode))
+        }
+        #expect(ExternalPlugin.discover(in: [directory]).map(\.lastPathComponent) == ["a-check", "b-check"])
+    }
+}

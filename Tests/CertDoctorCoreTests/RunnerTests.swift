@@ -1,0 +1,134 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+@Suite struct RunnerTests {
+    func run(_ checks: [any Check], runner: Runner = Runner(), environment: Environment = Environment()) throws -> [String: CheckResult] {
+        let results = try runner.run(CheckRegistry(checks), in: CheckContext(environment: environment))
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
+    }
+
+    @Test func dependentOfAFailedCheckIsNotCheckedAndSaysWhich() throws {
+        let results = try run([
+            ScriptedCheck("a.first", .finish(.fail)),
+            ScriptedCheck("a.second", dependencies: ["a.first"], .finish(.pass)),
+            ScriptedCheck("a.third", dependencies: ["a.second"], .finish(.pass)),
+        ])
+        #expect(results["a.second"]?.outcome == .notchecked)
+        #expect(results["a.second"]?.message.en.contains("a.first") == true)
+        #expect(results["a.third"]?.outcome == .notchecked)
+    }
+
+    @Test func dependenciesRunFirstWhateverTheRegistrationOrder() throws {
+        let results = try run([
+            ScriptedCheck("b.later", dependencies: ["b.earlier"], .finish(.pass)),
+            ScriptedCheck("b.earlier", .finish(.pass)),
+        ])
+        #expect(results["b.later"]?.outcome == .pass)
+    }
+
+    @Test func thrownErrorBecomesErrorWithItsMessage() throws {
+        let results = try run([ScriptedCheck("c.throws", .throwError)])
+        #expect(results["c.throws"]?.outcome == .error)
+        #expect(results["c.throws"]?.message.en.contains("scripted") == true)
+    }
+
+    @Test func hungCheckBecomesErrorWhenItsTimeIsUpAndTheRunCompletes() throws {
+        let started = Date()
+        let results = try run(
+            [ScriptedCheck("d.hangs", .sleep(30)), ScriptedCheck("d.quick", .finish(.pass))],
+            runner: Runner(timeout: 0.5))
+        #expect(results["d.hangs"]?.outcome == .error)
+        #expect(results["d.hangs"]?.message.en.contains("did not finish") == true)
+        #expect(results["d.quick"]?.outcome == .pass)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test func independentChecksRunAtTheSameTime() throws {
+        let recorder = Recorder()
+        _ = try run((1...4).map { ScriptedCheck("e.c\($0)", .record(recorder, .pass)) })
+        #expect(recorder.highest > 1)
+    }
+
+    @Test func missingFacetIsNotApplicableWithTheReason() throws {
+        let results = try run([ScriptedCheck("f.needs-pfx", facets: [.fileCertificate], .finish(.pass))])
+        #expect(results["f.needs-pfx"]?.outcome == .notapplicable)
+        #expect(results["f.needs-pfx"]?.message.en.contains("--pfx") == true)
+    }
+
+    @Test func onlyAndSkipSelectByIDOrCategoryAndKeepDependencies() throws {
+        let checks: [any Check] = [
+            ScriptedCheck("g.base", category: "base", .finish(.pass)),
+            ScriptedCheck("g.wanted", dependencies: ["g.base"], category: "wanted", .finish(.pass)),
+            ScriptedCheck("g.other", category: "other", .finish(.pass)),
+        ]
+        let only = try run(checks, runner: Runner(only: ["wanted"]))
+        #expect(only["g.wanted"]?.outcome == .pass)
+        #expect(only["g.base"]?.outcome == .pass, "a selected check's dependency runs too")
+        #expect(only["g.other"]?.outcome == .notchecked)
+        let skipped = try run(checks, runner: Runner(skip: ["g.base"]))
+        #expect(skipped["g.base"]?.outcome == .notchecked)
+        #expect(skipped["g.wanted"]?.outcome == .notchecked)
+        #expect(skipped["g.other"]?.outcome == .pass)
+    }
+
+    @Test func duplicateIDIsAnErrorAtStart() {
+        #expect(throws: CoreError.duplicateCheckID("h.same")) {
+            try CheckRegistry([ScriptedCheck("h.same", .finish(.pass)), ScriptedCheck("h.same", .finish(.fail))])
+        }
+    }
+
+    @Test func dependencyCycleIsAnError() throws {
+        let registry = try CheckRegistry([
+            ScriptedCheck("i.one", dependencies: ["i.two"], .finish(.pass)),
+            ScriptedCheck("i.two", dependencies: ["i.one"], .finish(.pass)),
+        ])
+        #expect(throws: CoreError.self) { try registry.dependencyOrder() }
+    }
+
+    @Test func summaryIsReadyOnlyWithoutRequiredFailuresOrErrors() throws {
+        let advisoryFailure = try run([
+            ScriptedCheck("j.ok", .finish(.pass)),
+            ScriptedCheck("j.advice", severity: .advisory, .finish(.fail)),
+        ])
+        #expect(RunReport.Summary(Array(advisoryFailure.values)).readyToRenew)
+        let requiredError = try run([ScriptedCheck("j.broken", .throwError)])
+        let summary = RunReport.Summary(Array(requiredError.values))
+        #expect(!summary.readyToRenew)
+        #expect(summary.blocking == ["j.broken"])
+        #expect(summary.counts["error"] == 1)
+    }
+
+    @Test func sharedLoadRunsOnceAndRemembersErrors() throws {
+        let loads = SharedLoads()
+        let counter = Recorder()
+        for _ in 0..<3 {
+            let value: Int = try loads.value("answer") {
+                counter.enter()
+                return 42
+            }
+            #expect(value == 42)
+        }
+        #expect(counter.highest == 1)
+        for _ in 0..<2 {
+            #expect(throws: CoreError.self) {
+                let _: Int = try loads.value("broken") { throw CoreError.journalEmpty }
+            }
+        }
+    }
+
+    @Test func languageFollowsLocaleVariables() {
+        #expect(Language.fromEnvironment(["LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(Language.fromEnvironment(["LANG": "en_US.UTF-8"]) == .en)
+        #expect(Language.fromEnvironment(["LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"]) == .zh)
+        #expect(Language.fromEnvironment([:]) == .en)
+    }
+
+    @Test func secretNeverPrintsItsValue() {
+        let secret = Secret("424242")
+        #expect(!"\(secret)".contains("424242"))
+        #expect(!String(reflecting: secret).contains("424242"))
+        #expect(!String(describing: [secret]).contains("424242"))
+        #expect(secret.reveal() == "424242")
+    }
+}

@@ -1,0 +1,102 @@
+import CertDoctorCore
+import Foundation
+import SSCCChecks
+import Testing
+
+@Suite struct ProfileTests {
+    let data = DataDirectory(root: CheckExampleTests.repository)
+
+    func write(_ json: String) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json")
+        try Data(json.utf8).write(to: file)
+        return file.path
+    }
+
+    @Test func shippedProfileLoadsWithAllNineErrorsAndTheManualsResolutions() throws {
+        let (profile, _) = try ProfileLoader.load("sscc", dataDirectory: data)
+        #expect(profile.knownErrors.map(\.id) == (1...9).map { "E\($0)" })
+        #expect(profile.gatewayNumber.matches("F000504Y0007"))
+        #expect(!profile.gatewayNumber.matches("F000504Y0007#0"))
+        #expect(profile.fileCertificate.passwordIsValid("123456"))
+        #expect(!profile.fileCertificate.passwordIsValid("12345"))
+        #expect(!profile.fileCertificate.passwordIsValid("12345a"))
+        let jitvctkex = try #require(profile.activeXControls.first { $0.check == "activex.jitvctkex" })
+        #expect(jitvctkex.severity == .advisory && jitvctkex.version == "2.1.9.4" && jitvctkex.resolution != nil)
+        #expect(profile.portal.typoHosts == ["biz.sccc.com"])
+    }
+
+    @Test func syntaxErrorNamesFileAndLine() throws {
+        let path = try write("{\n  \"schemaVersion\": 1,\n  \"name\": \n}")
+        do {
+            _ = try ProfileLoader.load(path, dataDirectory: data)
+            Issue.record("a broken profile loaded")
+        } catch {
+            let text = error.localizedMessage.en
+            #expect(text.contains(path))
+            #expect(text.contains("line 4"), "\(text)")
+            #expect(error.exitStatus == .dataError)
+        }
+    }
+
+    @Test func missingFieldIsNamed() throws {
+        let shipped = try String(contentsOf: data.profiles.appendingPathComponent("sscc.json"), encoding: .utf8)
+        let path = try write(shipped.replacingOccurrences(of: "\"passwordPattern\"", with: "\"passwordPatern\""))
+        #expect {
+            _ = try ProfileLoader.load(path, dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.localizedMessage.en.contains("fileCertificate.passwordPattern") == true
+        }
+    }
+
+    @Test func badPatternAndMissingErrorsAreRejected() throws {
+        let shipped = try String(contentsOf: data.profiles.appendingPathComponent("sscc.json"), encoding: .utf8)
+        let badPattern = try write(shipped.replacingOccurrences(of: "\"^F[0-9]{6}[A-Z][0-9]{4}$\"", with: "\"^F[0-9\""))
+        #expect(throws: ProfileLoader.Failure.self) { try ProfileLoader.load(badPattern, dataDirectory: data) }
+        let renamedError = try write(shipped.replacingOccurrences(of: "\"id\": \"E9\"", with: "\"id\": \"E10\""))
+        #expect(throws: ProfileLoader.Failure.self) { try ProfileLoader.load(renamedError, dataDirectory: data) }
+    }
+
+    @Test func unknownProfileIsNotFound() {
+        #expect {
+            _ = try ProfileLoader.load("nosuchprofile", dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.exitStatus == .noInput
+        }
+    }
+
+    @Test(arguments: [
+        ("E5", "E5"), ("e3", "E3"), ("证书信息与CA系统不一致", "E5"), ("证书信息与 CA 系统不一致！", "E5"),
+        ("未识别到旧证书信息", "E6"), ("Pfx 签名证书制作失败", "E8"), ("下载拦截", "E9"),
+    ])
+    func explainFindsTheError(query: String, expected: String) throws {
+        let doctor = try Doctor(profile: "sscc", dataDirectory: data, pluginDirectories: [])
+        let explainer = Explainer(profile: doctor.profile, registry: doctor.registry)
+        guard case .knownErrors(let errors) = explainer.explain(query) else {
+            Issue.record("no explanation for \(query)")
+            return
+        }
+        #expect(errors.map(\.id).contains(expected))
+    }
+
+    @Test func explainACheckNamesTheErrorsBehindIt() throws {
+        let doctor = try Doctor(profile: "sscc", dataDirectory: data, pluginDirectories: [])
+        let explainer = Explainer(profile: doctor.profile, registry: doctor.registry)
+        let explanation = try #require(explainer.explain("cert.pfx-name"))
+        let text = explainer.render(explanation, language: .en)
+        #expect(text.contains("E5"))
+        #expect(text.contains("R15"))
+        #expect(explainer.explain("no such thing") == nil)
+    }
+
+    @Test func everyErrorNamesAtLeastOneCheckThatExistsNow() throws {
+        let doctor = try Doctor(profile: "sscc", dataDirectory: data, pluginDirectories: [])
+        for error in doctor.profile.knownErrors {
+            #expect(!error.checks.isEmpty, "\(error.id) names no check")
+        }
+        // E2, E4 and E5 are answered by the file-certificate checks already.
+        for id in ["E2", "E4", "E5"] {
+            let error = try #require(doctor.profile.knownErrors.first { $0.id == id })
+            #expect(error.checks.contains { doctor.registry[$0] != nil }, "\(id)")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what certdoctor needs to build, run and be tested on Debian 12 with the Swift toolchain.
+# Idempotent: packages already present are not fetched again. Runs apt as root, through sudo otherwise.
+set -euo pipefail
+
+packages=(
+  # building
+  pkg-config libssl-dev libxml2-dev libxslt1-dev libpcsclite-dev libp11-kit-dev
+  # running and testing
+  openssl libxml2-utils python3
+)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    # PC/SC with virtual readers and cards, PKCS#11 tokens
+    pcscd libccid vsmartcard-vpcd python3-virtualsmartcard softhsm2 opensc
+    # the Windows side: Wine and the Win32 helper's compiler
+    wine wine64 gcc-mingw-w64-x86-64-win32
+    # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
+    chromium fonts-noto-cjk prometheus tar
+  )
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+echo "installing: ${missing[*]}" >&2
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
