@@ -109,7 +109,6 @@ enum WineTestPrefix {
 enum RepositoryPaths {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repository = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
     static let realWorldPolicies = repository.deletingLastPathComponent()
         .appendingPathComponent("shared/realworld/registry-pol")
 }
