@@ -256,7 +256,9 @@ private struct WineHiveParser {
         closeKeys(to: 0)
         let root = openKeys[0]
         var header = Array(bytes[0..<headerEnd])
-        if header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
+        // The blank line before the first key belongs to that key ("\n[" in Wine's writer); a file
+        // without keys is all header.
+        if headerEnd < bytes.count, header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
             header.removeLast()
         }
         return WineHive(header: header, root: root)
