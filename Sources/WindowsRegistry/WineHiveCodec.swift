@@ -191,8 +191,39 @@ private struct WineHiveParser {
     var sectionTime: UInt64 = 0
     var sectionClass: String? = nil
     var sectionLink = false
-    var filter: [String]? = nil
+    var filter: [String]? = nil {
+        didSet { filterBytes = filter.flatMap(WineHiveParser.escapedLowercasePath) }
+    }
+    /// The filter as Wine writes the path, lowercased, when it is plain ASCII: lets a key line be
+    /// rejected by comparing bytes, before any String is made.
+    var filterBytes: [UInt8]? = nil
     var skipping = false
+    var sawKey = false
+
+    static func escapedLowercasePath(_ components: [String]) -> [UInt8]? {
+        guard components.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) else { return nil }
+        var bytes: [UInt8] = []
+        for (index, component) in components.enumerated() {
+            if index > 0 { bytes += [ASCII.backslash, ASCII.backslash] }
+            WineTextEscaper.append(component.lowercased().utf16, escaping: (ASCII.openBracket, ASCII.closeBracket), to: &bytes)
+        }
+        return bytes
+    }
+
+    /// True when the key line's path can be neither an ancestor nor a descendant of the filter:
+    /// the bytes differ (ASCII case aside) before either path ends.
+    func cannotMatch(_ filter: [UInt8], from start: Int, to end: Int) -> Bool {
+        var index = 0
+        while index < filter.count, start + index < end {
+            var byte = bytes[start + index]
+            if byte == ASCII.closeBracket && (index == 0 || bytes[start + index - 1] != ASCII.backslash) { return false }
+            if byte >= 0x80 { return false }
+            if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
+            if byte != filter[index] { return true }
+            index += 1
+        }
+        return false
+    }
 
     init(bytes: UnsafeBufferPointer<UInt8>, fileName: String) {
         self.bytes = bytes
@@ -233,8 +264,13 @@ private struct WineHiveParser {
             if skipping && bytes[index] != ASCII.openBracket { continue }
             switch bytes[index] {
             case ASCII.openBracket:
-                if sectionPath == nil { headerEnd = line.start }
+                if !sawKey { headerEnd = line.start }
+                sawKey = true
                 flushSection()
+                if let filterBytes, cannotMatch(filterBytes, from: index + 1, to: line.end) {
+                    skipping = true
+                    continue
+                }
                 try parseKeyLine(from: index + 1, to: line.end)
                 if let filter, let path = sectionPath {
                     let shared = min(filter.count, path.count)
@@ -256,7 +292,9 @@ private struct WineHiveParser {
         closeKeys(to: 0)
         let root = openKeys[0]
         var header = Array(bytes[0..<headerEnd])
-        if header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
+        // The blank line before the first key belongs to that key ("\n[" in Wine's writer); a file
+        // without keys is all header.
+        if headerEnd < bytes.count, header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
             header.removeLast()
         }
         return WineHive(header: header, root: root)

@@ -115,7 +115,11 @@ public struct WinePrefix: Sendable {
             guard let hive, hive != before else { continue }
             let bytes = WineHiveCodec.encode(hive)
             let url = url(of: file)
-            if before == nil, let existing = try? RegistryFileReader.read(url.path), existing == bytes { continue }
+            if before == nil {
+                let existing = try? RegistryFileReader.read(url.path)
+                // Without a reference, write only what differs from the disk, and create no empty hive.
+                if existing == bytes || (existing == nil && hive.root.subkeys.isEmpty) { continue }
+            }
             try AtomicHiveWriter.write(bytes, to: url.path)
             written.append(file)
         }

@@ -37,4 +37,10 @@ enum FuzzRegressionInputs {
         "/////////////////////////////////////////////////////////////////////////////3QAeQAAADsAVQBwAHAAZQRy",
         "AGMAYQBzAGUATABlAHQAdABlAHIAcwAAADsABAAAADsABAAAADsAAQAAAF0A"
     ].joined()
+
+    /// Wine hive without keys whose header ends in blank lines (the writer used to drop one per round).
+    static let hiveWithoutKeys = [
+        "V0lORSBSRUdJU1RSWSBWZXJzaW9uIDIKOzsgQWxsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABoAAAAAABAAAA9",
+        "CgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo="
+    ].joined()
 }

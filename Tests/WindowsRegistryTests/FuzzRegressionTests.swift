@@ -23,4 +23,9 @@ struct FuzzRegressionTests {
         #expect(try PolicyFileCodec.decode(written, fileName: "fuzz.pol") == file)
         #expect(PolicyFileCodec.encode(try PolicyFileCodec.decode(written, fileName: "fuzz.pol")) == written)
     }
+
+    @Test func hiveWithoutKeysKeepsItsHeaderExactly() throws {
+        let bytes = try decoded(FuzzRegressionInputs.hiveWithoutKeys)
+        #expect(WineHiveCodec.encode(try WineHiveCodec.decode(bytes, fileName: "fuzz.reg")) == bytes)
+    }
 }

@@ -128,6 +128,9 @@ struct WineHiveCodecTests {
         #expect(filtered.root.key(at: "A\\B") == nil)
         #expect(filtered.root.key(at: "Other") == nil)
         #expect(throws: RegistryError.self) { try decode(text) }
+        let brackets = Self.header + "\n[Zone\\\\A\\[1\\]] 1\n\"v\"=dword:1\n\n[Zone\\\\A\\[2\\]] 1\n\"v\"=dword:2\n"
+        let one = try WineHiveCodec.decode(Array(brackets.utf8), fileName: "user.reg", onlyBelow: ["ZONE", "a[2]"])
+        #expect(one.root.key(at: "zone")?.subkeys.map(\.name) == ["A[2]"])
     }
 
     // MARK: Errors: `file:line: what was expected`, never a crash or a hang.

@@ -187,4 +187,17 @@ struct WineHiveRealWineTests {
         #expect(snapshot.resolve(clsid, bitness: .wow32)?.components.map { $0.lowercased() } == ["software", "classes", "wow6432node", "clsid"])
         #expect(snapshot.key(at: try RegistryPath(parsing: "HKCU\\Software\\Wine"))?.subkeys.isEmpty == false)
     }
+
+    @Test func singleKeyReadsAnswerLikeFullReads() throws {
+        let prefix = try WineTestPrefix.prepare()
+        let target = RegistryTarget.winePrefix(prefix.path)
+        let full = try RegistryLoader.load(target)
+        for key in ["HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion", "hkcu\\control panel\\desktop",
+                    "HKCR\\CLSID", "HKLM\\SOFTWARE\\Classes\\Wow6432Node\\AppID", "HKLM\\System\\CurrentControlSet"] {
+            let path = try RegistryPath(parsing: key)
+            let partial = try RegistryLoader.load(target, for: path, bitness: .native64)
+            let expected = try RegistryPresenter.query(full, path: key, valueName: nil, format: .json)
+            #expect(try RegistryPresenter.query(partial, path: key, valueName: nil, format: .json) == expected, "\(key)")
+        }
+    }
 }
