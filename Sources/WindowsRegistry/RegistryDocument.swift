@@ -50,7 +50,7 @@ public enum RegistryLoader {
         let bytes = try RegistryFileReader.read(path)
         if bytes.starts(with: PolicyFileCodec.signature) {
             guard let scope = PolicyScope(filePath: path) ?? scope else {
-                throw RegistryError.unknownFileKind(path: path + " (a Registry.pol outside Machine/ or User/ needs --registry-hive HKLM|HKCU)")
+                throw RegistryError.policyScopeUnknown(path: path)
             }
             snapshot.apply(try PolicyFileCodec.decode(bytes, fileName: path), scope: scope)
         } else if bytes.starts(with: Array("WINE REGISTRY".utf8)) {

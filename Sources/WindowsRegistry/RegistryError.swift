@@ -94,6 +94,8 @@ public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
     case invalidPath(String)
     case noHives(prefix: String)
     case unknownFileKind(path: String)
+    /// A Registry.pol says nothing of whether it is the machine's or the user's; only its folder does.
+    case policyScopeUnknown(path: String)
 
     public var errorDescription: String? {
         switch self {
@@ -113,6 +115,8 @@ public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
         case .invalidPath(let path): return "not a registry path: \(path)"
         case .noHives(let prefix): return "\(prefix): no Wine registry files (system.reg, user.reg) found"
         case .unknownFileKind(let path): return "\(path): neither a .reg file nor a Registry.pol file"
+        case .policyScopeUnknown(let path):
+            return "\(path): a Registry.pol outside a Machine/ or User/ folder; say which it is with --registry-hive HKLM or HKCU"
         }
     }
 
@@ -133,6 +137,8 @@ public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
         case .invalidPath(let path): return "不是注册表路径：\(path)"
         case .noHives(let prefix): return "\(prefix)：找不到 Wine 注册表文件（system.reg、user.reg）"
         case .unknownFileKind(let path): return "\(path)：既不是 .reg 文件也不是 Registry.pol 文件"
+        case .policyScopeUnknown(let path):
+            return "\(path)：Registry.pol 不在 Machine/ 或 User/ 目录下，请用 --registry-hive HKLM 或 HKCU 指明"
         }
     }
 
@@ -140,6 +146,7 @@ public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
     public var exitCode: Int32 {
         switch self {
         case .malformed, .unknownFileKind: return 65
+        case .policyScopeUnknown: return 64
         case .fileNotFound, .unreadable, .noHives: return 66
         case .keyNotFound, .valueNotFound: return 1
         case .wineserverRunning: return 75

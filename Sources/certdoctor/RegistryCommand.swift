@@ -6,22 +6,24 @@ import WindowsRegistry
 struct RegistryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",
-        abstract: "Query and convert Windows registries (Wine prefix, .reg, Registry.pol).",
-        discussion: "Exit codes: 0 done, 1 key or value not found, 64 usage, 65 malformed input, 66 input not found, 75 wineserver running.",
+        abstract: Help.text("Query and convert Windows registries (Wine prefix, .reg, Registry.pol).", "查询并转换 Windows 注册表（Wine 前缀、.reg、Registry.pol）。"),
+        discussion: Help.text(
+            "Exit codes: 0 done, 1 key or value not found, 64 usage, 65 malformed input, 66 input not found, 75 wineserver running.",
+            "退出码：0 完成，1 找不到键或值，64 用法错误，65 输入格式错误，66 输入不存在，75 wineserver 正在运行。"),
         subcommands: [Query.self, Export.self]
     )
 
     struct Target: ParsableArguments {
-        @Option(name: .customLong("wine-prefix"), help: "Wine prefix directory (default $WINEPREFIX, else ~/.wine).")
+        @Option(name: .customLong("wine-prefix"), help: Help.argument("Wine prefix directory (default $WINEPREFIX, else ~/.wine).", "Wine 前缀目录（默认 $WINEPREFIX，其次 ~/.wine）。"))
         var winePrefix: String?
 
-        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: ".reg, Registry.pol or Wine hive files, applied in order.")
+        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: Help.argument(".reg, Registry.pol or Wine hive files, applied in order.", ".reg、Registry.pol 或 Wine 注册表文件，按顺序叠加。"))
         var registryFiles: [String] = []
 
-        @Option(name: .customLong("registry-hive"), help: "HKLM or HKCU, for a Registry.pol not under Machine/ or User/.")
+        @Option(name: .customLong("registry-hive"), help: Help.argument("HKLM or HKCU, for a Registry.pol not under Machine/ or User/.", "HKLM 或 HKCU，用于不在 Machine/ 或 User/ 目录下的 Registry.pol。"))
         var registryHive: String?
 
-        @Flag(name: .customLong("wow32"), help: "Read the view of a 32-bit process (Wow6432Node).")
+        @Flag(name: .customLong("wow32"), help: Help.argument("Read the view of a 32-bit process (Wow6432Node).", "按 32 位进程的视图读取（Wow6432Node）。"))
         var wow32 = false
 
         func validate() throws {
@@ -49,11 +51,11 @@ struct RegistryCommand: ParsableCommand {
     }
 
     struct Query: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a key's values and subkeys.")
+        static let configuration = CommandConfiguration(abstract: Help.text("Show a key's values and subkeys.", "显示键的值和子键。"))
         @OptionGroup var target: Target
-        @Argument(help: "Key path, e.g. 'HKCU\\Software\\Microsoft'.") var key: String?
-        @Option(name: .customLong("value"), help: "Only this value (empty for the default value).") var value: String?
-        @Option(name: .customLong("format"), help: "text or json.") var format: RegistryQueryFormat = .text
+        @Argument(help: Help.argument("Key path, e.g. 'HKCU\\Software\\Microsoft'.", "键路径，如“HKCU\\Software\\Microsoft”。")) var key: String?
+        @Option(name: .customLong("value"), help: Help.argument("Only this value (empty for the default value).", "只显示此值（空表示默认值）。")) var value: String?
+        @Option(name: .customLong("format"), help: Help.argument("text or json.", "text 或 json。")) var format: RegistryQueryFormat = .text
 
         mutating func validate() throws {
             var found = key
@@ -70,10 +72,10 @@ struct RegistryCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a key's tree as .reg, REGEDIT4, Registry.pol, Wine hive or JSON.")
+        static let configuration = CommandConfiguration(abstract: Help.text("Write a key's tree as .reg, REGEDIT4, Registry.pol, Wine hive or JSON.", "将键及其子树导出为 .reg、REGEDIT4、Registry.pol、Wine 注册表文件或 JSON。"))
         @OptionGroup var target: Target
-        @Argument(help: "Key path, e.g. 'HKLM\\Software\\Policies'.") var key: String?
-        @Option(name: .customLong("format"), help: "reg, reg4, pol, wine or json.") var format: RegistryExportFormat
+        @Argument(help: Help.argument("Key path, e.g. 'HKLM\\Software\\Policies'.", "键路径，如“HKLM\\Software\\Policies”。")) var key: String?
+        @Option(name: .customLong("format"), help: Help.argument("reg, reg4, pol, wine or json.", "reg、reg4、pol、wine 或 json。")) var format: RegistryExportFormat
 
         mutating func validate() throws {
             var found = key
@@ -94,7 +96,7 @@ struct RegistryCommand: ParsableCommand {
         do {
             FileHandle.standardOutput.write(Data(try produce()))
         } catch let error as RegistryError {
-            let chinese = (ProcessInfo.processInfo.environment["LANG"] ?? "").lowercased().hasPrefix("zh")
+            let chinese = Help.language == .zh
             FileHandle.standardError.write(Data(("certdoctor: " + (chinese ? error.chineseDescription : error.errorDescription ?? "") + "\n").utf8))
             throw ExitCode(error.exitCode)
         }

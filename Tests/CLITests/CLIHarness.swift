@@ -19,6 +19,7 @@ enum CLI {
         var status: ChildProcess.Termination.Reason
         var output: String
         var errors: String
+        var rawOutput: [UInt8] = []
 
         var exitCode: Int32? {
             if case .exited(let code) = status { return code }
@@ -49,7 +50,7 @@ enum CLI {
         let result = try ChildProcess.run(
             "/bin/sh", arguments: ["-c", command, executable] + arguments, environment: environment,
             deadline: Date().addingTimeInterval(timeout))
-        return Run(status: result.reason, output: result.outputText, errors: result.errorText)
+        return Run(status: result.reason, output: result.outputText, errors: result.errorText, rawOutput: result.standardOutput)
     }
 
     /// A private copy of a fixture in its own directory, with the password in a file beside it.
