@@ -39,6 +39,11 @@ mkdir -p "$scratch/bench-prefix"
 ln -f "$big" "$scratch/bench-prefix/system.reg"
 measure "swift query process" "$scratch/registry-bench" query "$scratch/bench-prefix" "$key"
 head -n 3 "$scratch/out.txt"
+echo "release build of certdoctor"
+(cd "$repo" && swift build -c release --product certdoctor --scratch-path "$scratch/swiftpm" >/dev/null 2>&1)
+measure "certdoctor registry query process" "$scratch/swiftpm/release/certdoctor" registry query \
+    --wine-prefix "$scratch/bench-prefix" "$key"
+head -n 3 "$scratch/out.txt"
 measure "swift parse+modify+write" "$scratch/registry-bench" write "$big"
 cmp -s "$big" "$big.out" && echo "write: unexpected identical file" || echo "write: $(wc -c < "$big.out") bytes written"
 # `wine reg query`, cold, first on the prefix as Wine made it, then with the same 40 MB system.reg
