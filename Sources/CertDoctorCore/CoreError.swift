@@ -10,6 +10,8 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
     case journalEmpty
     case journalCorrupt(path: String, reason: String)
     case backupMismatch(path: String)
+    case changedSinceFix(path: String)
+    case journalBusy(path: String)
 
     public var errorDescription: String? { text(.en) }
     public var chineseDescription: String { text(.zh) }
@@ -34,6 +36,14 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
             words = Localized(zh: "修复日志中没有可撤销的记录", en: "the fix journal has no entry to undo")
         case .journalCorrupt(let path, let reason):
             words = Localized(zh: "修复日志记录损坏 \(path)：\(reason)", en: "fix journal entry \(path) is damaged: \(reason)")
+        case .changedSinceFix(let path):
+            words = Localized(
+                zh: "\(path) 在修复之后又被改动过；撤销会丢失这些改动。确认要恢复修复前的版本，请用 certdoctor undo --force",
+                en: "\(path) changed after the fix; undoing would lose that change. To restore the version from before the fix anyway, run certdoctor undo --force")
+        case .journalBusy(let path):
+            words = Localized(
+                zh: "另一个 certdoctor 正在修改（\(path) 已锁定），请稍后重试",
+                en: "another certdoctor is making changes (\(path) is locked); try again when it has finished")
         case .backupMismatch(let path):
             words = Localized(
                 zh: "恢复后的 \(path) 与备份不一致", en: "\(path) does not match its backup after restoring")
@@ -46,7 +56,8 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
         case .duplicateCheckID, .invalidCheckID, .dependencyCycle: .dataError
         case .cannotWrite: .cannotCreate
         case .cannotRead: .noInput
-        case .journalEmpty: .failure
+        case .journalEmpty, .changedSinceFix: .failure
+        case .journalBusy: .temporaryFailure
         case .journalCorrupt, .backupMismatch: .dataError
         }
     }

@@ -111,7 +111,11 @@ public struct ExternalPlugin: Check {
     /// What a plugin learns about the run: the targets, never a secret. The password variable of our own
     /// environment is removed, not passed on.
     static func pluginEnvironment(_ environment: Environment) -> [String: String] {
-        var variables = ProcessInfo.processInfo.environment.filter { !secretVariables.contains($0.key) }
+        pluginEnvironment(environment, base: ProcessInfo.processInfo.environment)
+    }
+
+    public static func pluginEnvironment(_ environment: Environment, base: [String: String]) -> [String: String] {
+        var variables = SecretVariables.removed(from: base)
         variables["CERTDOCTOR_LANG"] = environment.language.rawValue
         variables["CERTDOCTOR_PFX"] = environment.pfxFile?.path
         variables["CERTDOCTOR_GATEWAY"] = environment.gateway
@@ -122,8 +126,6 @@ public struct ExternalPlugin: Check {
         return variables
     }
 
-    /// Environment variables that carry secrets into certdoctor; plugins never see them.
-    public static let secretVariables: Set<String> = ["CERTDOCTOR_PFX_PASSWORD", "CERTDOCTOR_PIN", "CERTDOCTOR_AUTH_CODE", "CERTDOCTOR_REFERENCE_CODE"]
 
     static func finding(from termination: ChildProcess.Termination, plugin: String) -> Finding {
         let output = termination.outputText.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -49,6 +49,15 @@ public struct FixStep: Sendable {
 
 /// How fix steps write: only through the journal, so that every change is backed up and atomic.
 public protocol FileWriter: Sendable {
-    func replace(_ url: URL, with bytes: [UInt8]) throws
+    /// Replaces (or creates) a file atomically. An existing file keeps its mode; a new one gets `newFileMode`
+    /// (0600 unless the file must be readable by others, as a browser policy must), in a directory created
+    /// when missing.
+    func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws
     func remove(_ url: URL) throws
+}
+
+extension FileWriter {
+    public func replace(_ url: URL, with bytes: [UInt8]) throws {
+        try replace(url, with: bytes, newFileMode: 0o600)
+    }
 }

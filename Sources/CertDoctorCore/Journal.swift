@@ -22,6 +22,10 @@ public struct JournalEntry: Sendable, Codable {
         public var mode: UInt32
         public var owner: UInt32
         public var group: UInt32
+        /// A copy of what the fix left, so that `undo` can tell whether someone changed the file since;
+        /// nil when the fix left no file (or for entries written before this was recorded).
+        public var after: String?
+        public var removedByFix: Bool?
     }
 
     public var id: String
@@ -64,6 +68,8 @@ public final class Journal: Sendable {
 
     /// Backs up every file the plans touch, then applies them. Preflight refusals throw before any backup.
     public func apply(_ plans: [FixPlan], command: String) throws -> Application {
+        let lock = try JournalLock(directory: directory)
+        defer { lock.release() }
         for step in plans.flatMap(\.steps) {
             try step.preflight()
         }
@@ -100,6 +106,16 @@ public final class Journal: Sendable {
                 entry.failures.append("\(plan.checkID): \(text)")
             }
         }
+        for index in entry.files.indices {
+            let url = URL(fileURLWithPath: entry.files[index].path)
+            if FileManager.default.fileExists(atPath: url.path) {
+                let name = "after-\(index)"
+                try AtomicFile.write(try readBytes(url), to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                entry.files[index].after = name
+            } else {
+                entry.files[index].removedByFix = true
+            }
+        }
         entry.state = errors.isEmpty ? .applied : .failed
         try save(entry)
         return Application(entry: entry, errors: errors)
@@ -123,10 +139,19 @@ public final class Journal: Sendable {
     }
 
     /// Restores the files of the newest entry not yet undone, byte for byte, mode included.
+    /// A file changed after the fix (someone put a newer certificate there, say) is not overwritten unless
+    /// `force` is given: undoing must not lose work done since.
     @discardableResult
-    public func undoLast() throws -> JournalEntry {
+    public func undoLast(force: Bool = false) throws -> JournalEntry {
+        let lock = try JournalLock(directory: directory)
+        defer { lock.release() }
         guard var entry = try entries().last(where: { $0.state != .undone }) else { throw CoreError.journalEmpty }
         let entryDirectory = directory.appendingPathComponent(entry.id)
+        if !force {
+            for file in entry.files where try changedSinceFix(file, in: entryDirectory) {
+                throw CoreError.changedSinceFix(path: file.path)
+            }
+        }
         for file in entry.files {
             let target = URL(fileURLWithPath: file.path)
             if let backup = file.backup {
@@ -141,6 +166,16 @@ public final class Journal: Sendable {
         entry.state = .undone
         try save(entry)
         return entry
+    }
+
+    private func changedSinceFix(_ file: JournalEntry.File, in entryDirectory: URL) throws -> Bool {
+        let exists = FileManager.default.fileExists(atPath: file.path)
+        if let after = file.after {
+            guard exists else { return true }
+            let current = try readBytes(URL(fileURLWithPath: file.path))
+            return try current != readBytes(entryDirectory.appendingPathComponent(after))
+        }
+        return file.removedByFix == true && exists
     }
 
     // MARK: - Files
@@ -200,9 +235,18 @@ public final class Journal: Sendable {
 struct JournalFileWriter: FileWriter {
     let allowed: Set<String>
 
-    func replace(_ url: URL, with bytes: [UInt8]) throws {
+    func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws {
         try requireDeclared(url)
-        try AtomicFile.write(bytes, to: url, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
+        let directory = url.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CoreError.cannotWrite(path: directory.path, reason: error.localizedDescription)
+            }
+        }
+        try AtomicFile.write(
+            bytes, to: url, newFileMode: newFileMode, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
     }
 
     func remove(_ url: URL) throws {

@@ -8,14 +8,16 @@ import Glibc
 /// where every user of the machine could read it in the process list.
 public enum SecretReader {
     public enum Failure: Error, LocalizedMessage, Sendable {
-        case unreadableFile(path: String, reason: String)
+        case unreadableFile(path: String, exists: Bool)
         case noSource(option: String, variable: String)
         case empty(source: String)
 
         public var localizedMessage: Localized {
             switch self {
-            case .unreadableFile(let path, let reason):
-                Localized(zh: "无法读取密码文件 \(path)：\(reason)", en: "cannot read the password file \(path): \(reason)")
+            case .unreadableFile(let path, let exists):
+                exists
+                    ? Localized(zh: "无法读取密码文件 \(path)：没有权限", en: "cannot read the password file \(path): permission denied")
+                    : Localized(zh: "找不到密码文件 \(path)", en: "the password file \(path) does not exist")
             case .noSource(let option, let variable):
                 Localized(
                     zh: "需要证书密码：请用 \(option) 文件或环境变量 \(variable) 提供，或在终端中运行以便输入",
@@ -33,7 +35,7 @@ public enum SecretReader {
         disableCoreDumps()
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw .unreadableFile(path: file, reason: FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")
+                throw .unreadableFile(path: file, exists: FileManager.default.fileExists(atPath: file))
             }
             // The first line only: a file written by `echo` ends with a newline that is not part of the password.
             let text = String(decoding: data, as: UTF8.self)

@@ -180,10 +180,27 @@ struct Redactor {
         Localized(zh: clean(text.zh), en: clean(text.en))
     }
 
+    /// Masks a secret where it stands as a word of its own. Inside a longer run of letters or digits (a serial,
+    /// a thumbprint) it is left alone: masking it there would point at where the password appears in public data.
+    static func maskingWholeWords(_ secret: String, in text: String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let range = rest.range(of: secret) {
+            let before = range.lowerBound > rest.startIndex ? rest[rest.index(before: range.lowerBound)] : nil
+            let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
+            let standsAlone = !(before?.isLetter ?? false) && !(before?.isNumber ?? false)
+                && !(after?.isLetter ?? false) && !(after?.isNumber ?? false)
+            result += rest[..<range.lowerBound]
+            result += standsAlone ? mask : String(rest[range])
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
     mutating func clean(_ text: String) -> String {
         var text = text
         for secret in secrets where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: Self.mask)
+            text = Self.maskingWholeWords(secret, in: text)
         }
         // Swift regexes are slow enough to dominate a 1,000-check report; cheap substring
         // tests decide first whether a pattern can match at all.

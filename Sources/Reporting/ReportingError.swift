@@ -41,3 +41,16 @@ public enum ReportingError: Error, Equatable, Sendable, LocalizedError {
         return words.text(language)
     }
 }
+
+extension ReportingError: LocalizedMessage, ExitStatusProviding {
+    public var localizedMessage: Localized { Localized(zh: text(.zh), en: text(.en)) }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unreadable: .noInput
+        case .notAReport: .dataError
+        case .invalidReport: .software
+        case .cannotWrite, .bundleFailed, .unknownFormat: .cannotCreate
+        }
+    }
+}

@@ -39,7 +39,7 @@ public struct TargetRequest: Sendable {
     }
 
     /// The environment variable that may carry the file certificate's password.
-    public static let passwordVariable = "CERTDOCTOR_PFX_PASSWORD"
+    public static let passwordVariable = SecretVariables.pfxPassword
 
     /// Failures of the request itself: a missing input file, a password that breaks the profile's rule.
     public enum Failure: Error, LocalizedMessage, ExitStatusProviding, Sendable {

@@ -134,8 +134,12 @@ public final class PKCS11Module {
     public func privateKeys(slot: UInt, id: [UInt8]? = nil, pin: String? = nil) throws(PKCS11Error) -> [PKCS11Key] {
         try withSession(slot) { session throws(PKCS11Error) in
             if let pin {
+                try mayTryPIN(slot)
                 var bytes = Array(pin.utf8)
                 let code = functions.pointee.C_Login?(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
+                if code == CK_RV(CKR_PIN_INCORRECT) || code == CK_RV(CKR_PIN_LEN_RANGE) {
+                    rejectedPINSlots.insert(slot)
+                }
                 if code != CKR_USER_ALREADY_LOGGED_IN { try check("C_Login", code) }
             }
             defer { if pin != nil { _ = functions.pointee.C_Logout?(session) } }
@@ -158,6 +162,21 @@ public final class PKCS11Module {
                 id: try attribute(session, object, CKA_ID)
             )
         }
+    }
+
+    /// Slots whose token refused the PIN in this run (guarded by `callLock`).
+    private var rejectedPINSlots = Set<UInt>()
+
+    /// A wrong PIN counts down the token's retries, and an ePass3003 locks itself at zero: a PIN is tried only
+    /// when the token reports plenty of tries left, and never twice after a refusal.
+    private func mayTryPIN(_ slot: UInt) throws(PKCS11Error) {
+        var info = CK_TOKEN_INFO()
+        let code = functions.pointee.C_GetTokenInfo?(CK_SLOT_ID(slot), &info) ?? CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+        try check("C_GetTokenInfo", code)
+        let label = Self.padded(info.label)
+        if rejectedPINSlots.contains(slot) { throw .pinRejected(token: label) }
+        let warning = CK_FLAGS(CKF_USER_PIN_LOCKED) | CK_FLAGS(CKF_USER_PIN_FINAL_TRY) | CK_FLAGS(CKF_USER_PIN_COUNT_LOW)
+        if info.flags & warning != 0 { throw .pinRetriesLow(token: label) }
     }
 
     private func withSession<T>(_ slot: UInt, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {
@@ -305,6 +324,10 @@ public enum PKCS11Error: Error, Equatable, Sendable {
     case notAModule(path: String)
     /// A PKCS#11 function returned an error code (CKR_*).
     case call(function: String, code: UInt)
+    /// The token says its PIN is locked, or that few tries are left; certdoctor does not spend them.
+    case pinRetriesLow(token: String)
+    /// The PIN was refused once in this run; trying it again would only count down the token's retries.
+    case pinRejected(token: String)
 
     public var codeName: String? {
         guard case let .call(_, code) = self else { return nil }
@@ -325,6 +348,9 @@ extension PKCS11Error: LocalizedError {
         case let .cannotLoad(path, reason): "The PKCS#11 module \(path) cannot be loaded: \(reason)."
         case let .notAModule(path): "\(path) is not a PKCS#11 module (no C_GetFunctionList)."
         case let .call(function, _): "PKCS#11 \(function) failed with \(codeName ?? "?")."
+        case let .pinRetriesLow(token):
+            "The token \(token) has locked its PIN or has few tries left; certdoctor will not try a PIN on it. Check the PIN with the vendor's tool."
+        case let .pinRejected(token): "The token \(token) refused the PIN; it was not tried again, to spare the token's retry counter."
         }
     }
 
@@ -333,6 +359,8 @@ extension PKCS11Error: LocalizedError {
         case let .cannotLoad(path, reason): "无法加载 PKCS#11 模块 \(path)：\(reason)。"
         case let .notAModule(path): "\(path) 不是 PKCS#11 模块（缺少 C_GetFunctionList）。"
         case let .call(function, _): "PKCS#11 调用 \(function) 失败：\(codeName ?? "?")。"
+        case let .pinRetriesLow(token): "USB Key \(token) 的 PIN 已锁定或剩余尝试次数很少；certdoctor 不会再尝试 PIN。请用厂商工具确认 PIN。"
+        case let .pinRejected(token): "USB Key \(token) 拒绝了该 PIN；为保护重试次数，未再尝试。"
         }
     }
 }

@@ -41,7 +41,10 @@ struct FixCommand: ParsableCommand {
                 return before.summary.readyToRenew ? .success : .failure
             }
             Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
-            if dryRun { return .success }
+            if dryRun {
+                try session.emit(before)
+                return before.summary.readyToRenew ? .success : .failure
+            }
             guard yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?") else {
                 Console.warn(language == .zh ? "未修改任何内容（非交互运行时请加 --yes）" : "nothing changed (add --yes when not running interactively)")
                 return .failure

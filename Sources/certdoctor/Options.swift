@@ -49,7 +49,7 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if let hive = registryHive, !["HKLM", "HKCU"].contains(hive.uppercased()) {
-            throw ValidationError("--registry-hive takes HKLM or HKCU, not '\(hive)'")
+            throw ValidationError(Help.text("--registry-hive takes HKLM or HKCU, not '\(hive)'", "--registry-hive 只接受 HKLM 或 HKCU，而不是“\(hive)”"))
         }
     }
 
@@ -104,7 +104,8 @@ struct OutputOptions: ParsableArguments {
 
     func validate() throws {
         guard ReporterRegistry.identifiers.contains(format) else {
-            throw ValidationError("--format takes one of: \(ReporterRegistry.identifiers.joined(separator: ", "))")
+            let known = ReporterRegistry.identifiers.joined(separator: ", ")
+            throw ValidationError(Help.text("--format takes one of: \(known)", "--format 只接受：\(known)"))
         }
     }
 
@@ -128,7 +129,15 @@ struct RunOptions: ParsableArguments {
     var timeout: Double = 10
 
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard Self.isReasonableTimeout(timeout) else {
+            throw ValidationError(Help.text(
+                "--timeout must be a number of seconds between 0 and 86400", "--timeout 必须是 0 到 86400 之间的秒数"))
+        }
+    }
+
+    /// Positive, finite and at most a day: larger values would overflow the clocks they are turned into.
+    static func isReasonableTimeout(_ seconds: Double) -> Bool {
+        seconds > 0 && seconds.isFinite && seconds <= 86_400
     }
 
     var runner: Runner {

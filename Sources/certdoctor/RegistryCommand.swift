@@ -27,9 +27,9 @@ struct RegistryCommand: ParsableCommand {
         var wow32 = false
 
         func validate() throws {
-            if winePrefix != nil && !registryFiles.isEmpty { throw ValidationError("use --wine-prefix or --registry, not both") }
+            if winePrefix != nil && !registryFiles.isEmpty { throw ValidationError(Help.text("use --wine-prefix or --registry, not both", "--wine-prefix 与 --registry 只能用其一")) }
             if let registryHive, !["HKLM", "HKCU", "HKEY_LOCAL_MACHINE", "HKEY_CURRENT_USER"].contains(registryHive.uppercased()) {
-                throw ValidationError("--registry-hive must be HKLM or HKCU")
+                throw ValidationError(Help.text("--registry-hive must be HKLM or HKCU", "--registry-hive 只接受 HKLM 或 HKCU"))
             }
         }
 
@@ -46,7 +46,15 @@ struct RegistryCommand: ParsableCommand {
             if key == nil, let last = registryFiles.last, (try? RegistryPath(parsing: last)) != nil {
                 key = registryFiles.removeLast()
             }
-            guard key != nil else { throw ValidationError("missing the key path, e.g. 'HKCU\\Software\\Microsoft'") }
+            guard let key else {
+                throw ValidationError(Help.text(
+                    "missing the key path, e.g. 'HKCU\\Software\\Microsoft'", "缺少键路径，如“HKCU\\Software\\Microsoft”"))
+            }
+            guard (try? RegistryPath(parsing: key)) != nil else {
+                throw ValidationError(Help.text(
+                    "not a registry key path: '\(key)' (it starts with HKLM, HKCU, HKCR or HKU)",
+                    "不是注册表键路径：“\(key)”（应以 HKLM、HKCU、HKCR 或 HKU 开头）"))
+            }
         }
     }
 

@@ -117,6 +117,11 @@ struct RenewCommand: ParsableCommand {
         "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。"))
     var requestOut: String?
 
+    @Flag(help: Help.argument(
+        "Make a new offline request even though one is pending (its key is set aside in the state directory).",
+        "即使已有待完成的线下申请也重新生成（原私钥另存于状态目录）。"))
+    var replacePending = false
+
     @Flag(help: Help.argument("Apply the available fixes for failing checks first, then check again.", "先对未通过的检查执行可用的修复，再重新检查。"))
     var fix = false
 
@@ -143,7 +148,9 @@ struct RenewCommand: ParsableCommand {
                 "--import 使用线下申请时保存的新密钥，不能再指定 --new-key",
                 "--import uses the pending key of the offline request; --new-key does not apply")
         }
-        guard timeout > 0, cmpTimeout > 0 else { throw usage("--timeout 和 --cmp-timeout 必须为正数", "--timeout and --cmp-timeout must be positive") }
+        guard RunOptions.isReasonableTimeout(timeout), RunOptions.isReasonableTimeout(cmpTimeout) else {
+            throw usage("--timeout 和 --cmp-timeout 必须是 0 到 86400 之间的秒数", "--timeout and --cmp-timeout must be seconds between 0 and 86400")
+        }
     }
 
     private func usage(_ chinese: String, _ english: String) -> ValidationError {
@@ -204,7 +211,8 @@ struct RenewCommand: ParsableCommand {
         case .offline:
             return OfflineBackend(
                 pending: PendingRenewalStore(directory: PendingRenewalStore.defaultDirectory()),
-                workingFile: pfx ?? URL(fileURLWithPath: "."), requestFile: requestOut.map { URL(fileURLWithPath: $0) })
+                workingFile: pfx ?? URL(fileURLWithPath: "."), requestFile: requestOut.map { URL(fileURLWithPath: $0) },
+                replacePending: replacePending)
         case .cmp:
             return CMPBackend(server: caURL.flatMap { URL(string: $0) }, caCertificate: try caCertificate(), timeout: cmpTimeout)
         }
@@ -219,7 +227,7 @@ struct RenewCommand: ParsableCommand {
             return try PrivateKey(pem: text)
         } catch PrivateKeyError.passwordRequired {
             let password = try SecretReader.read(
-                file: newKeyPasswordFile, option: "--new-key-password-file", variable: "CERTDOCTOR_NEW_KEY_PASSWORD",
+                file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
                 prompt: language == .zh ? "新密钥的密码：" : "Password of the new key: ")
             do {
                 return try PrivateKey(pem: text, password: password.reveal())

@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
 
         func validate() throws {
             if let lang, Language(rawValue: lang) == nil {
-                throw ValidationError("--lang must be zh or en")
+                throw ValidationError(Help.text("--lang must be zh or en", "--lang 只接受 zh 或 en"))
             }
         }
 

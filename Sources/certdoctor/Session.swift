@@ -28,13 +28,17 @@ struct Session {
         let options = ReportOptions(
             language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 })
         let bytes: [UInt8]
-        if output.format == TextReporter.identifier {
+        // Only text on a person's own terminal is shown unredacted; a file may travel, so it is redacted.
+        if output.format == TextReporter.identifier && output.output == nil {
             let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
             bytes = Array(TerminalRenderer(language: output.language, colour: colour, verbose: output.verbose).render(report).utf8)
+        } else if output.format == TextReporter.identifier {
+            let prepared = PreparedReport(report, options: options)
+            bytes = Array(TerminalRenderer(language: output.language, colour: false, verbose: output.verbose).render(prepared.report).utf8)
         } else {
             bytes = try ReporterRegistry.render(report, as: output.format, options: options)
         }
-        try Console.write(bytes, to: output.output)
+        try Console.write(bytes, to: output.output, mode: output.format == PrometheusReporter.identifier ? 0o644 : 0o600)
         if let directory = output.report {
             try ReportOutput.writeReports(
                 report, options: options, formats: output.reportFormats, to: URL(fileURLWithPath: directory))
@@ -57,9 +61,9 @@ struct Session {
 
 /// Standard output and error, and the translation of errors into messages and exit codes.
 enum Console {
-    static func write(_ bytes: [UInt8], to path: String?) throws {
+    static func write(_ bytes: [UInt8], to path: String?, mode: mode_t = 0o644) throws {
         if let path {
-            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), newFileMode: 0o644)
+            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), newFileMode: mode)
         } else {
             FileHandle.standardOutput.write(Data(bytes))
         }

@@ -11,6 +11,10 @@ struct UndoCommand: ParsableCommand {
     @Flag(help: Help.argument("List the journal's entries instead.", "列出修复日志记录。"))
     var list = false
 
+    @Flag(help: Help.argument(
+        "Restore even files that changed after the fix (their newer content is lost).", "即使文件在修复后又被改动也恢复（较新的内容会丢失）。"))
+    var force = false
+
     @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
     var lang: Language?
 
@@ -29,7 +33,7 @@ struct UndoCommand: ParsableCommand {
                 }
                 return .success
             }
-            let entry = try journal.undoLast()
+            let entry = try journal.undoLast(force: force)
             Console.say((language == .zh ? "已撤销 " : "undone ") + entry.id + ":")
             for file in entry.files {
                 Console.say("    " + file.path + (file.backup == nil ? (language == .zh ? "（已删除，原本不存在）" : " (removed; it did not exist before)") : ""))

@@ -101,3 +101,52 @@ import Testing
         }
     }
 }
+
+@Suite struct ReviewRegressionTests {
+    @Test func undoRefusesToOverwriteAFileChangedSinceTheFix() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-aes/F000504Y0007#0.pfx")
+        let state = ["XDG_STATE_HOME": directory.appendingPathComponent("state").path]
+        let original = try readBytes(file)
+        #expect(try CLI.run(["fix", "--pfx", file.lastPathComponent, "--password-file", "pw", "--yes"], in: directory, environment: state).exitCode == 0)
+        // Someone puts a newer certificate in place after the fix.
+        let newer = try readBytes(CLI.fixtures.appendingPathComponent("pfx/good-3des/F000504Y0007#0.pfx"))
+        try Data(newer).write(to: file)
+        let refused = try CLI.run(["undo", "--lang", "en"], in: directory, environment: state)
+        #expect(refused.exitCode == 1)
+        #expect(refused.errors.contains("changed after the fix"))
+        #expect(try readBytes(file) == newer)
+        let forced = try CLI.run(["undo", "--force"], in: directory, environment: state)
+        #expect(forced.exitCode == 0)
+        #expect(try readBytes(file) == original)
+    }
+
+    @Test func dryRunInJSONPrintsTheReportAndItsReadiness() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/no-suffix/F000504Y0007.pfx")
+        let run = try CLI.run(["fix", "--pfx", file.lastPathComponent, "--password-file", "pw", "--dry-run", "--format", "json"], in: directory,
+                              environment: ["XDG_STATE_HOME": directory.appendingPathComponent("state").path])
+        #expect(run.exitCode == 1, "a required check fails, so the answer is not 'ready'")
+        #expect(try run.outcome(of: "cert.pfx-name") == "fail")
+    }
+
+    @Test(arguments: ["1e300", "inf", "nan", "-1"])
+    func unreasonableTimeoutIsAUsageError(value: String) throws {
+        #expect(try CLI.run(["check", "--timeout", value]).exitCode == 64)
+    }
+
+    @Test func unwritableReportDirectoryIsExit73InTheUsersLanguage() throws {
+        let run = try CLI.run(["check", "--report", "/proc/certdoctor-report", "--lang", "zh"])
+        #expect(run.exitCode == 73)
+        #expect(run.errors.contains("无法写入"))
+    }
+
+    @Test func textWrittenToAFileIsRedactedAndPrivate() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        _ = try CLI.run(["check", "--pfx", file.path, "--password-file", "pw", "-v", "--output", "out.txt"], in: directory)
+        let out = directory.appendingPathComponent("out.txt")
+        let text = try String(contentsOf: out, encoding: .utf8)
+        #expect(text.contains("cert.pfx-readable"))
+        #expect(text.contains("serial: <serial-1>"), "evidence is there (-v), with the serial replaced")
+        #expect(!text.contains("serial: 1000"))
+        #expect(try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int == 0o600)
+    }
+}

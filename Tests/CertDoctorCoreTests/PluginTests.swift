@@ -83,12 +83,25 @@ import Testing
         #expect(try evaluate(loaded).outcome == .error)
     }
 
-    @Test func pluginNeverSeesThePasswordVariable() throws {
-        setenv("CERTDOCTOR_PFX_PASSWORD", "987654", 1)
-        defer { unsetenv("CERTDOCTOR_PFX_PASSWORD") }
-        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho \"seen:${CERTDOCTOR_PFX_PASSWORD:-none} lang:$CERTDOCTOR_LANG\"\n")
+    @Test func pluginNeverSeesASecretVariable() throws {
+        let base = [
+            "PATH": "/usr/bin:/bin", "CERTDOCTOR_PFX_PASSWORD": "987654", "CERTDOCTOR_TOKEN_PIN": "1357",
+            "CERTDOCTOR_NEW_KEY_PASSWORD": "keypw", "CERTDOCTOR_AUTH_CODE": "auth", "CERTDOCTOR_REFERENCE_CODE": "ref",
+            "CERTDOCTOR_FUTURE_PASSPHRASE": "later", "CERTDOCTOR_PLUGIN_PATH": "/srv/plugins",
+        ]
+        let passed = ExternalPlugin.pluginEnvironment(Environment(language: .zh), base: base)
+        #expect(passed["PATH"] == "/usr/bin:/bin")
+        #expect(passed["CERTDOCTOR_PLUGIN_PATH"] == "/srv/plugins")
+        #expect(passed["CERTDOCTOR_LANG"] == "zh")
+        for secret in ["987654", "1357", "keypw", "auth", "ref", "later"] {
+            #expect(!passed.values.contains(secret), "\(secret) reached the plugin")
+        }
+    }
+
+    @Test func pluginReadsOnlyWhatItIsTold() throws {
+        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho \"pfx:${CERTDOCTOR_PFX:-none} lang:$CERTDOCTOR_LANG\"\n")
         let result = try evaluate(ExternalPlugin.load(file))
-        #expect(result.message.en == "seen:none lang:en")
+        #expect(result.message.en == "pfx:none lang:en")
     }
 
     @Test func discoverySkipsNonExecutablesAndHiddenFiles() throws {

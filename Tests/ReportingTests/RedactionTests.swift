@@ -83,3 +83,17 @@ import Testing
             == #"/home/<user-3>/a, C:\Users\<user-3>\b, C:\\Users\\<user-3>\\c, drive_c/users/<user-3>/d, /root/x, C:\Users\Public\e"#)
     }
 }
+
+@Suite struct SecretMaskingTests {
+    /// A secret is masked where it stands alone; inside a longer number it is left, since masking it there
+    /// would show where the password occurs in public data such as a serial or thumbprint.
+    @Test func secretsAreMaskedOnlyAsWholeWords() throws {
+        var report = SampleReports.mixed()
+        report.results[0].message = Localized(verbatim: "password 246810 refused; serial 12468103 kept; thumbprint AB246810CD")
+        let json = String(decoding: try ReporterRegistry.render(
+            report, as: "json", options: ReportOptions(language: .en, redact: false, secrets: [Secret("246810")])), as: UTF8.self)
+        #expect(json.contains("password ****** refused"))
+        #expect(json.contains("12468103"))
+        #expect(json.contains("AB246810CD"))
+    }
+}

@@ -70,6 +70,13 @@ import Testing
             #expect(error.errorDescription?.contains("987654") == false)
             #expect(!error.chineseDescription.contains("987654"))
         }
+        // A second attempt in the same run is not made: it would only count down the token's retries.
+        do {
+            _ = try module.privateKeys(slot: slot.id, pin: "987654")
+            Issue.record("a refused PIN was tried again")
+        } catch {
+            #expect(error == .pinRejected(token: SoftHSMTokens.gatewayLabel))
+        }
     }
 
     /// Two users of one module: the first to finish must not finalise it under the second.

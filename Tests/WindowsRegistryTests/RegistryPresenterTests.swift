@@ -90,7 +90,9 @@ struct RegistryPresenterTests {
     @Test func offlineFilesAreLoadedAsOneRegistry() throws {
         let pol = RepositoryPaths.realWorldPolicies.appendingPathComponent("deviceguard-machine.pol").path
         let withoutScope = #expect(throws: RegistryError.self) { try RegistryLoader.load(.files([pol], policyScope: nil)) }
-        #expect(withoutScope?.exitCode == 65)
+        // Not malformed input: the file is fine, the command line must say whose policy it is.
+        #expect(withoutScope?.exitCode == 64)
+        #expect(withoutScope?.errorDescription?.contains("--registry-hive") == true)
         let snapshot = try RegistryLoader.load(.files([pol], policyScope: .machine))
         let text = String(decoding: try RegistryPresenter.query(snapshot, path: "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceGuard",
                                                                 valueName: "LsaCfgFlags", format: .text), as: UTF8.self)

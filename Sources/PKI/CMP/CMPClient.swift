@@ -40,7 +40,8 @@ public enum CMPClient {
         OSSL_CMP_CTX_set_log_cb(context) { _, _, _, _, _ in 1 }
         // `timeout` bounds each message round trip (KUR/KUP, certConf/PKIConf). No total timeout: OSSL_CMP
         // caps a "waiting" answer's checkAfter at the time left minus 5 s, which would misreport the CA's delay.
-        let seconds = Int32(clamping: max(1, Int(timeout.rounded(.up))))
+        // Clamped as a Double first: converting an infinite or huge value to Int traps.
+        let seconds = Int32(min(max(1, timeout.rounded(.up)), 86_400))
         guard OSSL_CMP_CTX_set_option(context, OSSL_CMP_OPT_MSG_TIMEOUT, seconds) == 1 else { throw setupFailure("timeout") }
 
         guard let store = X509_STORE_new() else { throw setupFailure("trust store") }

@@ -50,11 +50,17 @@ struct PFXCompatibilityCheck: Check {
         guard let password = context.environment.pfxPassword, let key = opened.contents.privateKey else { return nil }
         let file = opened.file
         let before = opened.contents.protection.summary
+        let planned = try readBytes(file)
         let step = FixStep(
             description: Localized(
                 zh: "\(file.lastPathComponent)：\(before) → PBE-SHA1-3DES，MAC SHA-1（密码不变）",
                 en: "\(file.lastPathComponent): \(before) → PBE-SHA1-3DES, MAC SHA-1 (same password)"),
-            touches: [file], before: before, after: "certificates pbeWithSHA1And3-KeyTripleDES-CBC, key pbeWithSHA1And3-KeyTripleDES-CBC, MAC sha1"
+            touches: [file], before: before, after: "certificates pbeWithSHA1And3-KeyTripleDES-CBC, key pbeWithSHA1And3-KeyTripleDES-CBC, MAC sha1",
+            preflight: {
+                // The plan was made from the file as it was read; a file replaced since (while the question
+                // waited for an answer, say) is not the one the rewrite was planned for.
+                guard (try? readBytes(file)) == planned else { throw PFXRewriteError.changedSincePlanned(file.path) }
+            }
         ) { writer in
             let rewritten = try PKCS12Archive.create(
                 certificate: opened.certificate, privateKey: key, chain: opened.contents.chain.filter { $0 != opened.certificate },
@@ -76,11 +82,15 @@ struct PFXCompatibilityCheck: Check {
 
 enum PFXRewriteError: Error, LocalizedMessage {
     case verificationFailed(String)
+    case changedSincePlanned(String)
 
     var localizedMessage: Localized {
         switch self {
         case .verificationFailed(let path):
             Localized(zh: "重写后的文件校验失败，未替换 \(path)", en: "the rewritten file did not verify; \(path) was not replaced")
+        case .changedSincePlanned(let path):
+            Localized(zh: "\(path) 在制定修复计划后被改动，未作修改；请重新运行 certdoctor fix",
+                      en: "\(path) changed after the fix was planned and was left alone; run certdoctor fix again")
         }
     }
 }

@@ -10,16 +10,25 @@ public struct OfflineBackend: RenewalBackend {
     /// Where the request for the person goes (`--request-out`); nil puts it beside the certificate.
     public var requestFile: URL?
     public var workingFile: URL
+    /// Whether a new request may take the place of one still pending (`--replace-pending`).
+    public var replacePending: Bool
 
-    public init(pending: PendingRenewalStore, workingFile: URL, requestFile: URL? = nil) {
+    public init(pending: PendingRenewalStore, workingFile: URL, requestFile: URL? = nil, replacePending: Bool = false) {
         self.pending = pending
         self.workingFile = workingFile
         self.requestFile = requestFile
+        self.replacePending = replacePending
     }
 
     public func submit(_ request: RenewalRequest, progress: RenewalProgress) throws -> RenewalOutcome {
         let output = requestFile
             ?? workingFile.deletingLastPathComponent().appendingPathComponent("\(request.gateway).csr.pem")
+        if let existing = pending.existing(gateway: request.gateway), existing.oldSerial == request.oldCertificate.serialNumberHex {
+            guard replacePending else {
+                throw RenewalError.requestAlreadyPending(gateway: request.gateway, since: existing.created.formatted(.iso8601))
+            }
+            try pending.setAside(gateway: request.gateway)
+        }
         try pending.save(request)
         do {
             try AtomicFile.write(Array(request.certificateRequest.pem().utf8), to: output, forcedMode: 0o644)
@@ -63,6 +72,32 @@ public struct PendingRenewalStore: Sendable {
     }
 
     func folder(_ gateway: String) -> URL { directory.appendingPathComponent(gateway) }
+
+    /// The request still pending for `gateway`, if any.
+    func existing(gateway: String) -> Pending? {
+        guard let json = FileManager.default.contents(atPath: folder(gateway).appendingPathComponent("pending.json").path) else {
+            return nil
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(Pending.self, from: json)
+    }
+
+    /// Moves a pending request and its key to `replaced/<time>/` instead of overwriting them: the key is the
+    /// only way to use a certificate the CA may still issue for that request.
+    func setAside(gateway: String) throws {
+        let folder = folder(gateway)
+        let aside = folder.appendingPathComponent("replaced").appendingPathComponent(Date().formatted(.iso8601).replacingOccurrences(of: ":", with: ""))
+        do {
+            try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            for name in ["pending-key.pem", "request.pem", "pending.json"]
+            where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+                try FileManager.default.moveItem(at: folder.appendingPathComponent(name), to: aside.appendingPathComponent(name))
+            }
+        } catch {
+            throw RenewalError.cannotWrite(path: aside.path, reason: error.localizedDescription)
+        }
+    }
 
     func save(_ request: RenewalRequest) throws {
         let folder = folder(request.gateway)

@@ -15,6 +15,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     case noPendingRequest(gateway: String)
     /// The pending request was made for a certificate that is no longer the working one.
     case pendingRequestStale(requestedFor: String, working: String)
+    /// A request is already with the CA; a new one would make the certificate issued for it unusable.
+    case requestAlreadyPending(gateway: String, since: String)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
     /// No certificate in the issued file (or the CA's answer) carries the new key.
@@ -54,6 +56,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(
                 zh: "待完成申请是为序列号 \(requestedFor) 的证书生成的，而当前证书的序列号是 \(working)；请重新生成申请",
                 en: "the pending request was made for the certificate with serial \(requestedFor), but the working one has serial \(working); make a new request")
+        case .requestAlreadyPending(let gateway, let since):
+            Localized(
+                zh: "\(gateway) 已有一份 \(since) 生成的待完成申请；CA 签发后请用 --import 完成。确需重新申请请加 --replace-pending（原申请的私钥会另存，但其签发的证书将无法直接导入）",
+                en: "a request for \(gateway) made \(since) is still pending; complete it with --import once the CA issues it. To make a new request anyway, add --replace-pending (the old request's key is kept aside, but a certificate issued for it can no longer be imported directly)")
         case .pendingKeyUnreadable(let reason):
             Localized(zh: "无法解密待完成申请的新密钥：\(reason)", en: "cannot decrypt the pending new key: \(reason)")
         case .issuedFileUnreadable(let path, let reason):
@@ -93,9 +99,12 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     public var exitStatus: ExitStatus {
         switch self {
         case .oldCertificateUnreadable, .pendingKeyUnreadable: .failure
-        case .newKeyUnreadable, .issuedFileUnreadable, .noPendingRequest: .noInput
+        // A file that is there but cannot be understood is malformed input (65), not missing input (66).
+        case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _):
+            FileManager.default.isReadableFile(atPath: path) ? .dataError : .noInput
+        case .noPendingRequest: .noInput
         case .keyGenerationFailed, .requestFailed: .software
-        case .pendingRequestStale, .nameRule: .failure
+        case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .newKeyIsOldKey: .usage
         case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed: .dataError
         case .archiveConflict, .cannotWrite: .cannotCreate

@@ -67,7 +67,7 @@ struct PCSCServiceCheck: Check {
         return FixPlan(
             checkID: Self.description.id, summary: summary,
             steps: [
-                FixStep(description: Localized(verbatim: "run: " + shown), touches: []) { _ in
+                FixStep(description: Localized(zh: "运行：" + shown, en: "run: " + shown), touches: []) { _ in
                     try Self.run(command)
                 },
             ])
@@ -83,7 +83,8 @@ struct PCSCServiceCheck: Check {
 
     static func run(_ command: [String]) throws {
         let result = try ChildProcess.run(
-            command[0], arguments: Array(command.dropFirst()), environment: ProcessInfo.processInfo.environment,
+            command[0], arguments: Array(command.dropFirst()),
+            environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
             deadline: Date().addingTimeInterval(120))
         guard result.reason == .exited(0) else {
             throw FixFailure.commandFailed(command.joined(separator: " "), result.errorText.trimmingCharacters(in: .whitespacesAndNewlines))

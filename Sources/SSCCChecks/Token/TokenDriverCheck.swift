@@ -84,7 +84,8 @@ struct TokenDriverCheck: Check {
                 FixStep(
                     description: Localized(verbatim: "\(policyFile.path): SecurityDevices.Add[\"\(model.name)\"] = \(module)"),
                     touches: [policyFile]) { writer in
-                        try writer.replace(policyFile, with: bytes)
+                        // Firefox runs as the user and must be able to read a policy root wrote.
+                        try writer.replace(policyFile, with: bytes, newFileMode: 0o644)
                     },
             ],
             afterword: Localized(zh: "请关闭并重新打开 Firefox（R6）。", en: "Close and reopen Firefox (R6)."))

@@ -43,7 +43,7 @@ public struct TokenOptions: Sendable {
 
 extension TokenOptions {
     /// The environment variable that may carry the token's user PIN.
-    public static let pinVariable = "CERTDOCTOR_TOKEN_PIN"
+    public static let pinVariable = SecretVariables.tokenPIN
 
     /// The options as the command line gives them (`--pkcs11-module`, `--token-label`, `--token-pin-file`).
     /// The PIN is optional and read from the file or `CERTDOCTOR_TOKEN_PIN`, never from an argument and

@@ -62,7 +62,7 @@ import Testing
         let ca = try #require(try X509Certificate.load(try scene.bytes(URL(fileURLWithPath: scene.path("ca.pem")))).first)
         let newKey = try PrivateKey(pem: String(contentsOfFile: scene.path("new.key"), encoding: .utf8))
         // The client retries a refused connection until its timeout, which covers the mock's start-up.
-        let backend = CMPBackend(server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, timeout: 10)
+        let backend = CMPBackend(server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, timeout: 30)
         let result = try scene.renewal(issuerCertificates: [ca]).renew(using: backend, newKey: newKey)
         #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
         let installed = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)

@@ -207,17 +207,22 @@ struct TokenCheckTests {
         #expect(policies["DisableTelemetry"] as? Bool == true)
         let add = (policies["SecurityDevices"] as? [String: Any])?["Add"] as? [String: String]
         #expect(add == ["Feitian ePass3003": TestEnvironment.softHSMModule])
+        // Firefox runs as the user: the policy root writes must be readable by everyone.
+        #expect(try FileManager.default.attributesOfItem(atPath: policy.path)[.posixPermissions] as? Int == 0o644)
     }
 }
 
 /// The service fix writes no file; a write would be a bug.
 private struct UnusedWriter: FileWriter {
-    func replace(_ url: URL, with bytes: [UInt8]) throws { Issue.record("unexpected write to \(url.path)") }
+    func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws { Issue.record("unexpected write to \(url.path)") }
     func remove(_ url: URL) throws { Issue.record("unexpected removal of \(url.path)") }
 }
 
 /// Writes straight to the file: the journal is the foundation's and has its own tests.
 private struct DirectWriter: FileWriter {
-    func replace(_ url: URL, with bytes: [UInt8]) throws { try Data(bytes).write(to: url) }
+    func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws {
+        try Data(bytes).write(to: url)
+        chmod(url.path, newFileMode)
+    }
     func remove(_ url: URL) throws { try FileManager.default.removeItem(at: url) }
 }
