@@ -126,7 +126,22 @@ public struct CertificateRenewal: Sendable {
                 gateway: working.gateway, oldCertificate: working.certificate, oldKey: working.key, oldChain: working.chain,
                 newKey: newKey, certificateRequest: csr, password: working.password)
             let sent = backend.describe(request)
-            let outcome = try backend.submit(request) { log.progress($0) }
+            // An online CA counts the certificate as renewed once it is confirmed, before we have written anything.
+            // The new key is kept (encrypted, like an offline request's) first, so that whatever stops the
+            // installation afterwards, the issued certificate can still be completed with `renew --import`.
+            let online = !(backend is OfflineBackend)
+            if online {
+                if pending.existing(gateway: request.gateway) != nil { try pending.setAside(gateway: request.gateway) }
+                try pending.save(request)
+            }
+            let outcome: RenewalOutcome
+            do {
+                outcome = try backend.submit(request) { log.progress($0) }
+            } catch {
+                // Nothing was issued: the kept key is of no use.
+                if online { pending.remove(gateway: request.gateway) }
+                throw error
+            }
             log.add("backend", outcome.name, Self.describe(outcome, backend: backend.name))
             guard case .issued(let certificate, let chain) = outcome else {
                 var message: Localized?
@@ -134,9 +149,18 @@ public struct CertificateRenewal: Sendable {
                 if case .needsConfiguration(let problem) = outcome { message = problem }
                 if case .rejected = outcome { message = Self.describe(outcome, backend: backend.name) }
                 if case .unreachable = outcome { message = Self.describe(outcome, backend: backend.name) }
+                if online { pending.remove(gateway: request.gateway) }
                 return finish(log, gate: gate, started: started, status: outcome.exitStatus, outcome: outcome.name, message: message)
             }
-            let record = try install(certificate, chain: chain, key: newKey, working: working, backend: backend.name, sent: sent, log: log)
+            let record: RenewedPFXInstaller.Record
+            do {
+                record = try install(certificate, chain: chain, key: newKey, working: working, backend: backend.name, sent: sent, log: log)
+            } catch {
+                guard online, let kept = try? pending.keepIssued(certificate, gateway: request.gateway) else { throw error }
+                throw RenewalError.issuedButNotInstalled(
+                    reason: error.renewalMessage, issuedFile: kept.path, status: (error as? RenewalError)?.exitStatus ?? .cannotCreate)
+            }
+            if online { pending.remove(gateway: request.gateway) }
             return finish(log, gate: gate, started: started, status: .success, outcome: "installed", message: nil, record: record)
         } catch {
             return failure(error, log: log, gate: gate, started: started)

@@ -147,6 +147,14 @@ public struct PendingRenewalStore: Sendable {
     }
 
     /// After the renewed certificate is in place its key lives in the PFX; the pending copy goes.
+    /// Keeps a certificate the CA issued but that could not be installed, beside its pending key, so that
+    /// `renew --import` can complete the renewal once the problem is fixed.
+    func keepIssued(_ certificate: X509Certificate, gateway: String) throws -> URL {
+        let file = folder(gateway).appendingPathComponent("issued.pem")
+        try AtomicFile.write(Array(certificate.pem().utf8), to: file, forcedMode: 0o600)
+        return file
+    }
+
     func remove(gateway: String) {
         for name in ["pending-key.pem", "request.pem", "pending.json"] {
             try? FileManager.default.removeItem(at: folder(gateway).appendingPathComponent(name))

@@ -17,6 +17,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     case pendingRequestStale(requestedFor: String, working: String)
     /// A request is already with the CA; a new one would make the certificate issued for it unusable.
     case requestAlreadyPending(gateway: String, since: String)
+    /// The CA issued the certificate, but it could not be installed; the certificate and the key are kept.
+    case issuedButNotInstalled(reason: Localized, issuedFile: String, status: ExitStatus)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
     /// No certificate in the issued file (or the CA's answer) carries the new key.
@@ -56,6 +58,11 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(
                 zh: "待完成申请是为序列号 \(requestedFor) 的证书生成的，而当前证书的序列号是 \(working)；请重新生成申请",
                 en: "the pending request was made for the certificate with serial \(requestedFor), but the working one has serial \(working); make a new request")
+        case .issuedButNotInstalled(let reason, let issuedFile, _):
+            Localized(zh: "CA 已签发新证书，但未能安装：", en: "the CA issued the new certificate, but it could not be installed: ") + reason
+                + Localized(
+                    zh: "。证书已保存到 \(issuedFile)，新私钥加密保存在状态目录；问题解决后运行 certdoctor renew --import \(issuedFile) 完成更新",
+                    en: ". The certificate is kept at \(issuedFile) and the new key, encrypted, in the state directory; once the problem is fixed, run certdoctor renew --import \(issuedFile) to finish")
         case .requestAlreadyPending(let gateway, let since):
             Localized(
                 zh: "\(gateway) 已有一份 \(since) 生成的待完成申请；CA 签发后请用 --import 完成。确需重新申请请加 --replace-pending（原申请的私钥会另存，但其签发的证书将无法直接导入）",
@@ -105,6 +112,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         case .noPendingRequest: .noInput
         case .keyGenerationFailed, .requestFailed: .software
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
+        case .issuedButNotInstalled(_, _, let status): status
         case .newKeyIsOldKey: .usage
         case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed: .dataError
         case .archiveConflict, .cannotWrite: .cannotCreate

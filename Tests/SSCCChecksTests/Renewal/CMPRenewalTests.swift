@@ -44,6 +44,32 @@ import Testing
         #expect(try scene.bytes(archivedOld) == oldBytes)
     }
 
+    /// The CA confirms the certificate before we write anything; when the installation then fails, the issued
+    /// certificate and the new key are kept, and `renew --import` finishes the renewal once the cause is fixed.
+    @Test func issuedButNotInstalledKeepsWhatIsNeededToFinish() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        let authority = try TestCertificateAuthority()
+        _ = try scene.makeWorkingCertificate(issuedBy: authority)
+        let before = try scene.bytes(scene.pfx)
+        let server = try TestCMPServer(authority: authority)
+        // A file where the archive directory belongs: the installation fails after the CA confirmed the certificate.
+        try Data("in the way".utf8).write(to: scene.archive)
+        let result = try scene.renewal(issuerCertificates: [authority.certificate])
+            .renew(using: Self.backend(server, trusting: authority.certificate))
+        #expect(result.status == .cannotCreate, "\(result.outcome): \(result.message?.en ?? "")")
+        #expect(result.message?.en.contains("certdoctor renew --import") == true)
+        #expect(try scene.bytes(scene.pfx) == before)
+        let kept = scene.pending.directory.appendingPathComponent(RenewalWorkspace.gateway).appendingPathComponent("issued.pem")
+        #expect(FileManager.default.fileExists(atPath: kept.path))
+
+        try FileManager.default.removeItem(at: scene.archive)
+        let finished = try scene.renewal(issuerCertificates: [authority.certificate]).importIssued(kept)
+        #expect(finished.outcome == "installed", "\(finished.message?.en ?? "")")
+        let installed = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)
+        #expect(installed.certificate == server.issuedCertificates.first)
+    }
+
     @Test(arguments: [CMPFailureInfo.certRevoked, .badCertId])
     func rejectionIsReportedAsE7AndChangesNothing(_ reason: CMPFailureInfo) throws {
         let scene = try RenewalWorkspace()
