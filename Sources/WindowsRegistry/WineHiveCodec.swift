@@ -1,0 +1,528 @@
+import Foundation
+
+/// One Wine registry file (`system.reg`, `user.reg`, `userdef.reg`): the lines before the first
+/// key exactly as read, and the key tree relative to the file's root.
+public struct WineHive: Sendable, Equatable {
+    /// Everything before the first key (format line, `;; All keys relative to …`, `#arch=`),
+    /// without the blank line Wine writes before each key. Kept as bytes so that an unmodified
+    /// hive is written back byte for byte.
+    public var header: [UInt8]
+    public var root: RegistryKey
+
+    public init(header: [UInt8], root: RegistryKey) {
+        self.header = header
+        self.root = root
+    }
+
+    /// A new, empty hive with the header Wine 8 writes, e.g. `relativeTo: "REGISTRY\\Machine"`.
+    public init(relativeTo: String, architecture: String = "win64") {
+        var text = "WINE REGISTRY Version 2\n;; All keys relative to "
+        text += relativeTo.replacingOccurrences(of: "\\", with: "\\\\")
+        text += "\n\n#arch=\(architecture)\n"
+        self.init(header: Array(text.utf8), root: RegistryKey(name: ""))
+    }
+
+    /// The `#arch=` global option, if the header has one.
+    public var architecture: String? {
+        for line in String(decoding: header, as: UTF8.self).split(separator: "\n") where line.hasPrefix("#arch=") {
+            return String(line.dropFirst(6)).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+}
+
+/// Reads and writes Wine's registry text format the way Wine 8's wineserver does
+/// (`server/registry.c` load_keys/save_all_subkeys, `server/unicode.c` dump_strW/parse_strW).
+/// Works on bytes: a 40 MB `system.reg` must parse in well under a second.
+public enum WineHiveCodec {
+    /// Physical lines longer than this are refused rather than buffered without bound.
+    public static let maximumLineLength = 4 * 1024 * 1024
+
+    public static func decode(_ bytes: [UInt8], fileName: String) throws -> WineHive {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var parser = WineHiveParser(bytes: buffer, fileName: fileName)
+            return try parser.parse()
+        }
+    }
+
+    public static func encode(_ hive: WineHive) -> [UInt8] {
+        var writer = WineHiveWriter()
+        writer.output.reserveCapacity(hive.header.count + 1 << 16)
+        writer.output += hive.header
+        writer.writeSubkeys(of: hive.root, path: [])
+        return writer.output
+    }
+}
+
+// MARK: - Reading
+
+private enum ASCII {
+    static let newline: UInt8 = 0x0a, carriageReturn: UInt8 = 0x0d, space: UInt8 = 0x20, tab: UInt8 = 0x09
+    static let quote: UInt8 = 0x22, hash: UInt8 = 0x23, comma: UInt8 = 0x2c, semicolon: UInt8 = 0x3b
+    static let equals: UInt8 = 0x3d, at: UInt8 = 0x40, openBracket: UInt8 = 0x5b, backslash: UInt8 = 0x5c
+    static let closeBracket: UInt8 = 0x5d, colon: UInt8 = 0x3a, openParen: UInt8 = 0x28, closeParen: UInt8 = 0x29
+
+    @inline(__always) static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    @inline(__always) static func isBlank(_ byte: UInt8) -> Bool { byte == space || byte == tab }
+}
+
+/// Decodes the escapes of Wine's `parse_strW` and UTF-8 raw bytes into UTF-16 code units.
+struct WineStringScanner {
+    /// Scans from `start` up to the unescaped `delimiter`; returns the index after it, or nil if missing.
+    static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8, into units: inout [UInt16]
+    ) -> Int? {
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            if byte == delimiter { return index + 1 }
+            if byte == ASCII.backslash {
+                index += 1
+                guard index < end else { return nil }
+                let escaped = bytes[index]
+                switch escaped {
+                case UInt8(ascii: "a"): units.append(7); index += 1
+                case UInt8(ascii: "b"): units.append(8); index += 1
+                case UInt8(ascii: "e"): units.append(27); index += 1
+                case UInt8(ascii: "f"): units.append(12); index += 1
+                case UInt8(ascii: "n"): units.append(10); index += 1
+                case UInt8(ascii: "r"): units.append(13); index += 1
+                case UInt8(ascii: "t"): units.append(9); index += 1
+                case UInt8(ascii: "v"): units.append(11); index += 1
+                case UInt8(ascii: "x"):
+                    index += 1
+                    var value: UInt16 = 0, digits = 0
+                    while digits < 4, index < end, let digit = ASCII.hexValue(bytes[index]) {
+                        value = value << 4 | UInt16(digit)
+                        digits += 1
+                        index += 1
+                    }
+                    // `\x` without digits stands for the letter itself, as in Wine.
+                    units.append(digits == 0 ? UInt16(UInt8(ascii: "x")) : value)
+                case 0x30...0x37:
+                    var value: UInt16 = 0, digits = 0
+                    while digits < 3, index < end, bytes[index] >= 0x30, bytes[index] <= 0x37 {
+                        value = value << 3 | UInt16(bytes[index] - 0x30)
+                        digits += 1
+                        index += 1
+                    }
+                    units.append(value)
+                default:
+                    index = appendCharacter(bytes, at: index, end: end, into: &units)
+                }
+                continue
+            }
+            index = appendCharacter(bytes, at: index, end: end, into: &units)
+        }
+        return nil
+    }
+
+    /// Appends one character (ASCII or a UTF-8 sequence); invalid UTF-8 bytes are dropped like Wine does.
+    @inline(__always)
+    static func appendCharacter(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int, into units: inout [UInt16]) -> Int {
+        let lead = bytes[index]
+        if lead < 0x80 {
+            units.append(UInt16(lead))
+            return index + 1
+        }
+        let length: Int, initial: UInt32
+        switch lead {
+        case 0xc2...0xdf: length = 2; initial = UInt32(lead & 0x1f)
+        case 0xe0...0xef: length = 3; initial = UInt32(lead & 0x0f)
+        case 0xf0...0xf4: length = 4; initial = UInt32(lead & 0x07)
+        default: return index + 1
+        }
+        guard index + length <= end else { return index + 1 }
+        var scalar = initial
+        for offset in 1..<length {
+            let continuation = bytes[index + offset]
+            guard continuation & 0xc0 == 0x80 else { return index + 1 }
+            scalar = scalar << 6 | UInt32(continuation & 0x3f)
+        }
+        if scalar >= 0x10000 {
+            let value = scalar - 0x10000
+            units.append(UInt16(0xd800 + (value >> 10)))
+            units.append(UInt16(0xdc00 + (value & 0x3ff)))
+        } else {
+            units.append(UInt16(scalar))
+        }
+        return index + length
+    }
+}
+
+private struct WineHiveParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let fileName: String
+    var position = 0
+    var lineNumber = 0
+    var root = RegistryKey(name: "")
+    var units: [UInt16] = []
+
+    // The section being read; flushed into the tree at the next key line or the end.
+    var sectionPath: [String]? = nil
+    var sectionValues: [RegistryValue] = []
+    var sectionTime: UInt64 = 0
+    var sectionClass: String? = nil
+    var sectionLink = false
+
+    init(bytes: UnsafeBufferPointer<UInt8>, fileName: String) {
+        self.bytes = bytes
+        self.fileName = fileName
+    }
+
+    func fail(_ problem: MalformedRegistryInput, line: Int? = nil) -> RegistryError {
+        .malformed(file: fileName, line: line ?? lineNumber, problem: problem)
+    }
+
+    /// Next physical line as [start, end) without `\n` and one trailing `\r`; nil at the end.
+    mutating func nextLine() throws -> (start: Int, end: Int)? {
+        guard position < bytes.count else { return nil }
+        lineNumber += 1
+        let start = position
+        var end: Int
+        if let base = bytes.baseAddress, let found = memchr(base + start, Int32(ASCII.newline), bytes.count - start) {
+            end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            position = end + 1
+        } else {
+            end = bytes.count
+            position = bytes.count
+        }
+        if end - start > WineHiveCodec.maximumLineLength { throw fail(.lineTooLong(limit: WineHiveCodec.maximumLineLength)) }
+        if end > start, bytes[end - 1] == ASCII.carriageReturn { end -= 1 }
+        return (start, end)
+    }
+
+    mutating func parse() throws -> WineHive {
+        guard let first = try nextLine(),
+              Array(bytes[first.start..<first.end]) == Array("WINE REGISTRY Version 2".utf8)
+        else { throw fail(.wineHeader, line: 1) }
+        var headerEnd = bytes.count
+        while let line = try nextLine() {
+            var index = line.start
+            while index < line.end, ASCII.isBlank(bytes[index]) { index += 1 }
+            guard index < line.end else { continue }
+            switch bytes[index] {
+            case ASCII.openBracket:
+                if sectionPath == nil { headerEnd = line.start }
+                flushSection()
+                try parseKeyLine(from: index + 1, to: line.end)
+            case ASCII.at, ASCII.quote:
+                guard sectionPath != nil else { throw fail(.valueWithoutKey) }
+                try parseValueLine(from: index, to: line.end)
+            case ASCII.hash:
+                if sectionPath != nil { try parseKeyOption(from: index + 1, to: line.end) }
+            case ASCII.semicolon:
+                continue
+            default:
+                throw fail(.unrecognizedLine)
+            }
+        }
+        flushSection()
+        var header = Array(bytes[0..<headerEnd])
+        if header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
+            header.removeLast()
+        }
+        return WineHive(header: header, root: root)
+    }
+
+    mutating func flushSection() {
+        guard let path = sectionPath else { return }
+        let values = sectionValues, time = sectionTime, className = sectionClass, link = sectionLink
+        root.withKey(creating: path[...], at: 0) { key in
+            for value in values { key.insertValue(value) }
+            key.lastWriteTime = time
+            if let className { key.className = className }
+            if link { key.isSymbolicLink = true }
+        }
+        sectionValues.removeAll(keepingCapacity: true)
+        sectionPath = nil
+        sectionClass = nil
+        sectionLink = false
+    }
+
+    mutating func parseKeyLine(from start: Int, to end: Int) throws {
+        units.removeAll(keepingCapacity: true)
+        guard var index = WineStringScanner.scan(bytes, from: start, to: end, delimiter: ASCII.closeBracket, into: &units)
+        else { throw fail(.closingDelimiter("]")) }
+        let components = units.split(separator: UInt16(ASCII.backslash)).map { String(decoding: $0, as: UTF16.self) }
+        guard !components.isEmpty else { throw fail(.keyPath) }
+        while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
+        var seconds: UInt64 = 0, sawDigits = false
+        while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            seconds = seconds &* 10 &+ UInt64(bytes[index] - 0x30)
+            sawDigits = true
+            index += 1
+        }
+        while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
+        guard index == end else { throw fail(.endOfLine) }
+        sectionPath = components
+        sectionTime = sawDigits ? seconds &* 10_000_000 &+ RegistryKey.fileTimeOf1970 : 0
+    }
+
+    mutating func parseKeyOption(from start: Int, to end: Int) throws {
+        let text = bytes[start..<end]
+        if text.starts(with: "time=".utf8) {
+            var value: UInt64 = 0, index = start + 5, digits = 0
+            while index < end, let digit = ASCII.hexValue(bytes[index]) {
+                value = value << 4 | UInt64(digit)
+                index += 1
+                digits += 1
+            }
+            if digits > 0 && digits <= 16 { sectionTime = value }
+        } else if text.starts(with: "class=\"".utf8) {
+            units.removeAll(keepingCapacity: true)
+            guard WineStringScanner.scan(bytes, from: start + 7, to: end, delimiter: ASCII.quote, into: &units) != nil
+            else { throw fail(.closingDelimiter("\"")) }
+            sectionClass = String(decoding: units, as: UTF16.self)
+        } else if text.elementsEqual("link".utf8) {
+            sectionLink = true
+        }
+        // Other options are ignored, as Wine ignores them.
+    }
+
+    mutating func parseValueLine(from start: Int, to end: Int) throws {
+        var index = start
+        let name: String
+        if bytes[index] == ASCII.at {
+            name = ""
+            index += 1
+        } else {
+            units.removeAll(keepingCapacity: true)
+            guard let after = WineStringScanner.scan(bytes, from: index + 1, to: end, delimiter: ASCII.quote, into: &units)
+            else { throw fail(.closingDelimiter("\"")) }
+            name = String(decoding: units, as: UTF16.self)
+            index = after
+        }
+        while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
+        guard index < end, bytes[index] == ASCII.equals else { throw fail(.valueType) }
+        index += 1
+        while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
+        let rest = bytes[index..<end]
+        if rest.first == ASCII.quote {
+            sectionValues.append(try stringValue(name: name, type: .string, from: index + 1, to: end))
+        } else if rest.starts(with: "str:\"".utf8) {
+            sectionValues.append(try stringValue(name: name, type: .string, from: index + 5, to: end))
+        } else if rest.starts(with: "str(".utf8) {
+            let (type, after) = try typeNumber(from: index + 4, to: end)
+            guard after < end, bytes[after] == ASCII.quote else { throw fail(.valueType) }
+            sectionValues.append(try stringValue(name: name, type: type, from: after + 1, to: end))
+        } else if rest.starts(with: "dword:".utf8) {
+            var value: UInt32 = 0, digits = 0, cursor = index + 6
+            while cursor < end, let digit = ASCII.hexValue(bytes[cursor]) {
+                value = value << 4 | UInt32(digit)
+                digits += 1
+                cursor += 1
+            }
+            while cursor < end, ASCII.isBlank(bytes[cursor]) { cursor += 1 }
+            guard digits >= 1, digits <= 8, cursor == end else { throw fail(.dword) }
+            sectionValues.append(RegistryValue(name: name, dword: value))
+        } else if rest.starts(with: "hex:".utf8) {
+            sectionValues.append(RegistryValue(name: name, type: .binary, data: try hexData(from: index + 4, to: end)))
+        } else if rest.starts(with: "hex(".utf8) {
+            let (type, after) = try typeNumber(from: index + 4, to: end)
+            sectionValues.append(RegistryValue(name: name, type: type, data: try hexData(from: after, to: end)))
+        } else {
+            throw fail(.valueType)
+        }
+    }
+
+    /// Parses `N):` of `hex(N):`/`str(N):`; returns the type and the index after the colon.
+    func typeNumber(from start: Int, to end: Int) throws -> (RegistryValueType, Int) {
+        var value: UInt32 = 0, digits = 0, index = start
+        while index < end, let digit = ASCII.hexValue(bytes[index]) {
+            value = value << 4 | UInt32(digit)
+            digits += 1
+            index += 1
+        }
+        guard digits >= 1, digits <= 8, index + 1 < end || index + 1 == end,
+              index < end, bytes[index] == ASCII.closeParen,
+              index + 1 < end, bytes[index + 1] == ASCII.colon
+        else { throw fail(.valueType) }
+        return (RegistryValueType(rawValue: value), index + 2)
+    }
+
+    mutating func stringValue(name: String, type: RegistryValueType, from start: Int, to end: Int) throws -> RegistryValue {
+        units.removeAll(keepingCapacity: true)
+        guard var index = WineStringScanner.scan(bytes, from: start, to: end, delimiter: ASCII.quote, into: &units)
+        else { throw fail(.closingDelimiter("\"")) }
+        while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
+        guard index == end else { throw fail(.endOfLine) }
+        var data = [UInt8](repeating: 0, count: units.count * 2 + 2)
+        for (offset, unit) in units.enumerated() {
+            data[offset * 2] = UInt8(truncatingIfNeeded: unit)
+            data[offset * 2 + 1] = UInt8(truncatingIfNeeded: unit >> 8)
+        }
+        return RegistryValue(name: name, type: type, data: data)
+    }
+
+    /// Hex bytes (1–2 digits each) separated by commas, continued over lines ending in `\`.
+    mutating func hexData(from start: Int, to end: Int) throws -> [UInt8] {
+        var data: [UInt8] = []
+        var index = start, lineEnd = end
+        while true {
+            while index < lineEnd, ASCII.isBlank(bytes[index]) { index += 1 }
+            if index == lineEnd { return data }
+            if bytes[index] == ASCII.backslash {
+                index += 1
+                while index < lineEnd, ASCII.isBlank(bytes[index]) { index += 1 }
+                guard index == lineEnd else { throw fail(.hexByte) }
+                guard let next = try nextLine() else { throw fail(.truncatedContinuation) }
+                index = next.start
+                lineEnd = next.end
+                continue
+            }
+            guard let high = ASCII.hexValue(bytes[index]) else { throw fail(.hexByte) }
+            index += 1
+            var byte = high
+            if index < lineEnd, let low = ASCII.hexValue(bytes[index]) {
+                byte = high << 4 | low
+                index += 1
+            }
+            data.append(byte)
+            while index < lineEnd, ASCII.isBlank(bytes[index]) { index += 1 }
+            if index < lineEnd, bytes[index] == ASCII.comma {
+                index += 1
+            } else if index < lineEnd, bytes[index] != ASCII.backslash {
+                throw fail(.hexByte)
+            }
+        }
+    }
+}
+
+// MARK: - Writing
+
+/// Escapes text the way Wine's `dump_strW` does, so that Wine's own files come back unchanged.
+enum WineTextEscaper {
+    private static let cEscapes: [UInt8] = Array(".......abtnvfr.............e....".utf8)
+
+    /// Appends the escaped units; returns the number of bytes written (Wine counts them for wrapping).
+    @discardableResult
+    static func append<C: Collection>(_ units: C, escaping special: (UInt8, UInt8), to output: inout [UInt8]) -> Int
+    where C.Element == UInt16 {
+        let before = output.count
+        var iterator = units.makeIterator()
+        var current = iterator.next()
+        while let unit = current {
+            let next = iterator.next()
+            if unit > 127 {
+                let padded = next.map { $0 < 128 && ASCII.hexValue(UInt8($0)) != nil } ?? false
+                output += Array("\\x".utf8)
+                var digits = String(unit, radix: 16)
+                if padded && digits.count < 4 { digits = String(repeating: "0", count: 4 - digits.count) + digits }
+                output += Array(digits.utf8)
+            } else if unit < 32 {
+                let letter = cEscapes[Int(unit)]
+                output.append(ASCII.backslash)
+                if letter != UInt8(ascii: ".") {
+                    output.append(letter)
+                } else {
+                    let padded = next.map { $0 >= 0x30 && $0 <= 0x37 } ?? false
+                    var digits = String(unit, radix: 8)
+                    if padded && digits.count < 3 { digits = String(repeating: "0", count: 3 - digits.count) + digits }
+                    output += Array(digits.utf8)
+                }
+            } else {
+                let byte = UInt8(unit)
+                if byte == ASCII.backslash || byte == special.0 || byte == special.1 { output.append(ASCII.backslash) }
+                output.append(byte)
+            }
+            current = next
+        }
+        return output.count - before
+    }
+}
+
+private struct WineHiveWriter {
+    var output: [UInt8] = []
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    mutating func writeSubkeys(of key: RegistryKey, path: [UInt8]) {
+        for subkey in key.subkeys {
+            var subpath = path
+            if !subpath.isEmpty { subpath += [ASCII.backslash, ASCII.backslash] }
+            WineTextEscaper.append(subkey.name.utf16, escaping: (ASCII.openBracket, ASCII.closeBracket), to: &subpath)
+            // Wine leaves out keys that only hold subkeys; loading recreates them implicitly.
+            if !subkey.values.isEmpty || subkey.subkeys.isEmpty || subkey.className != nil || subkey.isSymbolicLink {
+                writeSection(subkey, path: subpath)
+            }
+            writeSubkeys(of: subkey, path: subpath)
+        }
+    }
+
+    mutating func writeSection(_ key: RegistryKey, path: [UInt8]) {
+        output += [ASCII.newline, ASCII.openBracket]
+        output += path
+        output += [ASCII.closeBracket, ASCII.space]
+        let seconds = (Int64(bitPattern: key.lastWriteTime) - Int64(RegistryKey.fileTimeOf1970)) / 10_000_000
+        output += Array(String(UInt32(truncatingIfNeeded: seconds)).utf8)
+        output += Array("\n#time=".utf8)
+        output += Array(String(UInt32(truncatingIfNeeded: key.lastWriteTime >> 32), radix: 16).utf8)
+        let low = String(UInt32(truncatingIfNeeded: key.lastWriteTime), radix: 16)
+        output += Array((String(repeating: "0", count: 8 - low.count) + low).utf8)
+        output.append(ASCII.newline)
+        if let className = key.className {
+            output += Array("#class=\"".utf8)
+            WineTextEscaper.append(className.utf16, escaping: (ASCII.quote, ASCII.quote), to: &output)
+            output += [ASCII.quote, ASCII.newline]
+        }
+        if key.isSymbolicLink { output += Array("#link\n".utf8) }
+        for value in key.values { writeValue(value) }
+    }
+
+    mutating func writeValue(_ value: RegistryValue) {
+        var count: Int
+        if value.name.isEmpty {
+            output += [ASCII.at, ASCII.equals]
+            count = 2
+        } else {
+            output.append(ASCII.quote)
+            count = 1 + WineTextEscaper.append(value.name.utf16, escaping: (ASCII.quote, ASCII.quote), to: &output)
+            output += [ASCII.quote, ASCII.equals]
+            count += 2
+        }
+        let data = value.data
+        switch value.type {
+        case .string, .expandString, .multiString:
+            // Only NUL-terminated, even-length strings are written as text (Wine's rule).
+            guard data.count >= 2, data.count % 2 == 0, data[data.count - 1] == 0, data[data.count - 2] == 0 else { break }
+            if value.type != .string { output += Array("str(\(String(value.type.rawValue, radix: 16))):".utf8) }
+            output.append(ASCII.quote)
+            let units = RegistryValue.utf16Units(data).dropLast()
+            WineTextEscaper.append(units, escaping: (ASCII.quote, ASCII.quote), to: &output)
+            output += [ASCII.quote, ASCII.newline]
+            return
+        case .dword:
+            guard data.count == 4 else { break }
+            let text = String(value.dwordValue!, radix: 16)
+            output += Array(("dword:" + String(repeating: "0", count: 8 - text.count) + text + "\n").utf8)
+            return
+        default:
+            break
+        }
+        let prefix = value.type == .binary ? "hex:" : "hex(\(String(value.type.rawValue, radix: 16))):"
+        output += Array(prefix.utf8)
+        count += prefix.utf8.count
+        for (index, byte) in data.enumerated() {
+            output.append(WineHiveWriter.hexDigits[Int(byte >> 4)])
+            output.append(WineHiveWriter.hexDigits[Int(byte & 0xf)])
+            count += 2
+            if index < data.count - 1 {
+                output.append(ASCII.comma)
+                count += 1
+                if count > 76 {
+                    output += [ASCII.backslash, ASCII.newline, ASCII.space, ASCII.space]
+                    count = 2
+                }
+            }
+        }
+        output.append(ASCII.newline)
+    }
+}
