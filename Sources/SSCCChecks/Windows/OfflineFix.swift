@@ -32,8 +32,11 @@ public enum OfflineFix {
         directory.appendingPathComponent("certdoctor-fix-\(checkID).reg")
     }
 
+    /// `certdoctor-fix-<id>/Machine/Registry.pol`: the layout of a GPO folder, so that the file says by its
+    /// path whose policy it is (and `check --registry` reads it back the same way).
     public static func policyFile(checkID: String, machine: Bool, in directory: URL) -> URL {
-        directory.appendingPathComponent("certdoctor-fix-\(checkID)-\(machine ? "Machine" : "User")-Registry.pol")
+        directory.appendingPathComponent("certdoctor-fix-\(checkID)")
+            .appendingPathComponent(machine ? "Machine" : "User").appendingPathComponent("Registry.pol")
     }
 
     public static func plan(
@@ -78,7 +81,10 @@ public enum OfflineFix {
                 description: Localized(
                     zh: "写入组策略文件 \(file.path)（\(machine ? "计算机" : "用户")策略，需由管理员合并到组策略）：\(text)",
                     en: "write the Group Policy file \(file.path) (\(machine ? "machine" : "user") policy, for an administrator to merge into Group Policy): \(text)"),
-                touches: [file], apply: { writer in try writer.replace(file, with: bytes) }))
+                touches: [file], apply: { writer in
+                    try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try writer.replace(file, with: bytes)
+                }))
         }
         return FixPlan(
             checkID: checkID, summary: summary, steps: steps,

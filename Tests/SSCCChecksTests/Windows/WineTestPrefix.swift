@@ -66,6 +66,20 @@ enum WineTestPrefix {
         _ = try? run(["wineserver", "-w"])
     }
 
+    /// A persistent wineserver, as a running Wine program keeps one, in the foreground (`-f`) so that it is
+    /// this process's child and `stopServer()` ends it.
+    static func startServer() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["wineserver", "-f", "-p"]
+        process.environment = wineEnvironment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     struct Result {
         var status: Int32
         var stdout: Data

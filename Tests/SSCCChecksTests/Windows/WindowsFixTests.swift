@@ -1,0 +1,138 @@
+import CertDoctorCore
+import Foundation
+import SSCCChecks
+import Testing
+
+/// check → fix → check over a real Wine prefix and over exported files, with the journal's undo.
+@Suite(.serialized) struct WindowsFixTests {
+    static let fixtures = WindowsCheckExampleTests.fixtures
+    static let zoneChecks = ["browser.trusted-site", "browser.zone-actions"]
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-windows-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func results(_ environment: Environment) throws -> [String: CheckResult] {
+        let doctor = try WindowsCheckExampleTests.doctor()
+        let registry = try CheckRegistry(WindowsChecks.all)
+        let context = CheckContext(environment: doctor.prepare(environment))
+        let results = try Runner(only: zoneChecks).run(registry, in: context)
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
+    }
+
+    static func plans(_ environment: Environment, failing results: [String: CheckResult]) throws -> [FixPlan] {
+        let doctor = try WindowsCheckExampleTests.doctor()
+        let context = CheckContext(environment: doctor.prepare(environment))
+        return try WindowsChecks.all.compactMap { check -> FixPlan? in
+            guard let result = results[check.description.id], result.outcome == .fail else { return nil }
+            let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
+            return try check.planFix(for: finding, in: context)
+        }
+    }
+
+    @Test func prefixCheckFixCheckAndUndo() throws {
+        guard WineTestPrefix.wineIsInstalled else {
+            Issue.record("wine is not installed (apt-get install wine wine64)")
+            return
+        }
+        try WineTestPrefix.withPrefix { prefix in
+            let environment = Environment(winePrefix: prefix, language: .en)
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            let before = try Self.results(environment)
+            #expect(before["browser.trusted-site"]?.outcome == .fail)
+            #expect(before["browser.zone-actions"]?.outcome == .fail)
+            let plans = try Self.plans(environment, failing: before)
+            #expect(plans.count == 2)
+            #expect(plans.allSatisfy { $0.afterword?.en.contains("reopen the browser") == true }, "R6")
+            #expect(plans.flatMap(\.steps).contains { $0.description.en.contains("\"1004\" = dword:00000000 (was 1)") })
+
+            let journal = Journal(directory: try Self.temporaryDirectory())
+            // A running wineserver would overwrite the edit on its next save: the fix is refused before any backup.
+            let server = try WineTestPrefix.startServer()
+            var pid: Int32?
+            for _ in 0..<500 where pid == nil {
+                pid = WineServerGuard.runningServerPID(prefix: prefix)
+                if pid == nil { usleep(10_000) }
+            }
+            #expect(pid == server.processIdentifier, "the guard finds the server by its lock")
+            #expect(throws: WindowsSideError.self) { try journal.apply(plans, command: "fix") }
+            #expect(try journal.entries().isEmpty)
+            WineTestPrefix.stopServer()
+            server.waitUntilExit()
+
+            let applied = try journal.apply(plans, command: "fix")
+            #expect(applied.errors.isEmpty, "\(applied.errors)")
+            let after = try Self.results(environment)
+            #expect(after["browser.trusted-site"]?.outcome == .pass, "\(after["browser.trusted-site"]?.message.en ?? "")")
+            #expect(after["browser.zone-actions"]?.outcome == .pass, "\(after["browser.zone-actions"]?.message.en ?? "")")
+
+            try journal.undoLast()
+            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            #expect(restored == original, "undo must restore the three hives byte for byte")
+            #expect(try Self.results(environment)["browser.zone-actions"]?.outcome == .fail)
+
+            // Wine itself sees the fixed values.
+            _ = try journal.apply(try Self.plans(environment, failing: before), command: "fix")
+            let settings = #"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings"#
+            let site = try WineTestPrefix.wine(["reg", "query", settings + #"\ZoneMap\Domains\sscc.com\biz"#, "/v", "https"])
+            #expect(site.status == 0 && site.text.contains("0x2"), "\(site.text)")
+            let zone = try WineTestPrefix.wine(["reg", "query", settings + #"\Zones\2"#])
+            for action in ["2201", "1004", "1803", "2200"] {
+                #expect(zone.text.range(of: "\(action)\\s+REG_DWORD\\s+0x0\\b", options: .regularExpression) != nil, "\(action): \(zone.text)")
+            }
+        }
+    }
+
+    @Test func exportedFilesGetFixFilesThatWineImports() throws {
+        guard WineTestPrefix.wineIsInstalled else {
+            Issue.record("wine is not installed (apt-get install wine wine64)")
+            return
+        }
+        let output = try Self.temporaryDirectory()
+        let exports = [
+            Self.fixtures.appendingPathComponent("windows/trusted/policy-overrides-user.reg"),
+            Self.fixtures.appendingPathComponent("windows/zone-actions/prompt.reg"),
+        ]
+        var environment = Environment(registryFiles: exports, language: .en)
+        environment.offlineFixDirectory = output
+        let before = try Self.results(environment)
+        #expect(before["browser.trusted-site"]?.outcome == .fail)
+        #expect(before["browser.zone-actions"]?.outcome == .fail)
+        let plans = try Self.plans(environment, failing: before)
+        let journal = Journal(directory: try Self.temporaryDirectory())
+        let applied = try journal.apply(plans, command: "fix")
+        #expect(applied.errors.isEmpty, "\(applied.errors)")
+
+        // The policy decides the portal's zone, so its fix is a machine Registry.pol; the zone action is a .reg.
+        let policy = OfflineFix.policyFile(checkID: "browser.trusted-site", machine: true, in: output)
+        let regFix = OfflineFix.regFile(checkID: "browser.zone-actions", in: output)
+        #expect(FileManager.default.fileExists(atPath: policy.path))
+        let regBytes = try readBytes(regFix)
+        #expect(regBytes.starts(with: [0xff, 0xfe, 0x57, 0x00]), "UTF-16LE with BOM, as regedit writes")
+        let regText = String(decoding: regBytes.dropFirst(2).withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }, as: UTF16.self)
+        #expect(regText.contains("\"1004\"=dword:00000000"))
+        #expect(!regText.contains("\"2201\""), "exactly the needed changes")
+
+        // Read back offline, the exports plus the fix files pass.
+        var fixed = environment
+        fixed.registryFiles = exports + [regFix, policy]
+        let rechecked = try Self.results(fixed)
+        #expect(rechecked["browser.trusted-site"]?.outcome == .pass, "\(rechecked["browser.trusted-site"]?.message.en ?? "")")
+        #expect(rechecked["browser.zone-actions"]?.outcome == .pass, "\(rechecked["browser.zone-actions"]?.message.en ?? "")")
+
+        // Wine's own reg import accepts the fix file; exported again, the result passes as well.
+        try WineTestPrefix.withPrefix { prefix in
+            try WineTestPrefix.importFiles([exports[1], regFix])
+            #expect(try Self.results(Environment(winePrefix: prefix, language: .en))["browser.zone-actions"]?.outcome == .pass)
+            let exported = output.appendingPathComponent("exported.reg")
+            let result = try WineTestPrefix.wine([
+                "reg", "export", #"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Zones"#, exported.path, "/y"])
+            #expect(result.status == 0)
+            #expect(try Self.results(Environment(registryFiles: [exported], language: .en))["browser.zone-actions"]?.outcome == .pass)
+        }
+        try journal.undoLast()
+        #expect(!FileManager.default.fileExists(atPath: regFix.path))
+    }
+}
