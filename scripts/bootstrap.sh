@@ -15,6 +15,8 @@ if [ "${1:-}" = "--tests" ]; then
     pcscd libccid vsmartcard-vpcd python3-virtualsmartcard softhsm2 opensc
     # the Windows side: Wine and the Win32 helper's compiler
     wine wine64 gcc-mingw-w64-x86-64-win32
+    # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
+    chromium fonts-noto-cjk prometheus tar
   )
 fi
 

@@ -1,3 +1,4 @@
+internal import CSystemShims
 import Foundation
 
 #if canImport(Glibc)
@@ -46,6 +47,9 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // A plugin inherits nothing else: not our files, and not a file another thread is writing (which would
+        // keep it "busy" for exec for as long as the plugin runs).
+        cd_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -71,7 +75,7 @@ public enum ChildProcess {
         // A file just written may still be open for writing in a child that another thread is starting
         // (it inherited the descriptor and has not reached exec yet); the kernel then says ETXTBSY for a moment.
         var attempts = 0
-        while status == ETXTBSY && attempts < 50 {
+        while status == ETXTBSY && attempts < 200 {
             usleep(10_000)
             attempts += 1
             status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)

@@ -27,16 +27,21 @@ public struct FixStep: Sendable {
     /// The change as a person reads it: `F000504Y0007#0.pfx: AES-256/PBKDF2 → PBE-SHA1-3DES`.
     public var description: Localized
     public var touches: [URL]
+    /// The value before and after, when the step changes one value (a registry value, a protection profile).
+    public var before: String?
+    public var after: String?
     /// Refuses the whole fix before any backup is taken (a running wineserver, for example).
     public var preflight: @Sendable () throws -> Void
     public var apply: @Sendable (FileWriter) throws -> Void
 
     public init(
-        description: Localized, touches: [URL], preflight: @escaping @Sendable () throws -> Void = {},
-        apply: @escaping @Sendable (FileWriter) throws -> Void
+        description: Localized, touches: [URL], before: String? = nil, after: String? = nil,
+        preflight: @escaping @Sendable () throws -> Void = {}, apply: @escaping @Sendable (FileWriter) throws -> Void
     ) {
         self.description = description
         self.touches = touches
+        self.before = before
+        self.after = after
         self.preflight = preflight
         self.apply = apply
     }

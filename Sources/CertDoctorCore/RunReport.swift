@@ -71,14 +71,14 @@ public struct RunReport: Sendable, Codable {
     public struct FixRecord: Sendable, Codable {
         public var checkID: String
         public var summary: Localized
-        public var changes: [Localized]
+        public var changes: [Change]
         public var applied: Bool
         public var outcome: Outcome?
         public var journalEntry: String?
         public var error: String?
 
         public init(
-            checkID: String, summary: Localized, changes: [Localized], applied: Bool, outcome: Outcome? = nil,
+            checkID: String, summary: Localized, changes: [Change], applied: Bool, outcome: Outcome? = nil,
             journalEntry: String? = nil, error: String? = nil
         ) {
             self.checkID = checkID
@@ -88,6 +88,19 @@ public struct RunReport: Sendable, Codable {
             self.outcome = outcome
             self.journalEntry = journalEntry
             self.error = error
+        }
+    }
+
+    /// One change of a fix, with the value before and after where the fix knows them.
+    public struct Change: Sendable, Codable {
+        public var description: Localized
+        public var before: String?
+        public var after: String?
+
+        public init(_ description: Localized, before: String? = nil, after: String? = nil) {
+            self.description = description
+            self.before = before
+            self.after = after
         }
     }
 

@@ -52,8 +52,9 @@ struct OpenSSLError: Sendable, CustomStringConvertible {
             var text = (ERR_reason_error_string(code)).map { String(cString: $0) } ?? "error \(code)"
             if let library = ERR_lib_error_string(code) { text = "\(String(cString: library)): \(text)" }
             if let data, flags & ERR_TXT_STRING != 0 {
-                let extra = String(cString: data)
-                if !extra.isEmpty { text += " (\(extra))" }
+                // Some data is a multi-line certificate dump: keep one line, bounded.
+                let extra = String(cString: data).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                if !extra.isEmpty { text += " (\(extra.count > 500 ? extra.prefix(500) + "…" : extra))" }
             }
             errors.append(OpenSSLError(code: code, library: ERR_GET_LIB(code), reason: ERR_GET_REASON(code),
                                        description: text))
@@ -63,7 +64,14 @@ struct OpenSSLError: Sendable, CustomStringConvertible {
 
     /// A one-line summary of drained errors, or `fallback` when the queue was empty.
     static func summary(_ errors: [OpenSSLError], fallback: String) -> String {
-        errors.isEmpty ? fallback : errors.map(\.description).joined(separator: "; ")
+        errors.isEmpty ? fallback : errors.map(\.description).orderedUnique().joined(separator: "; ")
+    }
+}
+
+extension Array where Element: Equatable {
+    /// The elements in order, each only at its first occurrence.
+    func orderedUnique() -> [Element] {
+        reduce(into: []) { kept, element in if !kept.contains(element) { kept.append(element) } }
     }
 }
 

@@ -242,10 +242,7 @@ private struct PKCS12Reader {
             ?? certificates.firstIndex { !$0.certificate.isCertificateAuthority }
             ?? certificates.indices.first
         let certificate = endEntity.map { certificates[$0] }
-        var uniqueSafeAlgorithms: [String] = []
-        for algorithm in certificateSafeAlgorithms where !uniqueSafeAlgorithms.contains(algorithm) {
-            uniqueSafeAlgorithms.append(algorithm)
-        }
+        let safeAlgorithms = certificateSafeAlgorithms.orderedUnique()
         return PKCS12Contents(
             certificate: certificate?.certificate,
             chain: certificates.indices.filter { $0 != endEntity }.map { certificates[$0].certificate },
@@ -253,7 +250,7 @@ private struct PKCS12Reader {
             keyMatchesCertificate: certificate.map { key?.matches($0.certificate) ?? false } ?? false,
             friendlyName: keyFriendlyName ?? certificate?.friendlyName,
             protection: PKCS12Protection(
-                certificateBagAlgorithm: uniqueSafeAlgorithms.isEmpty ? nil : uniqueSafeAlgorithms.joined(separator: " + "),
+                certificateBagAlgorithm: safeAlgorithms.isEmpty ? nil : safeAlgorithms.joined(separator: " + "),
                 keyBagAlgorithm: keyBagAlgorithm,
                 macAlgorithm: mac.algorithm,
                 macIterations: mac.iterations,

@@ -22,6 +22,7 @@ public enum JSONRunReport {
         var targets: [RunReport.Target]
         var results: [Result]
         var fixes: [Fix]
+        var renewal: [RenewalStep]
         var summary: RunReport.Summary
 
         init(_ report: RunReport) {
@@ -36,6 +37,7 @@ public enum JSONRunReport {
             targets = report.targets
             results = report.results.map { Result($0, language: language) }
             fixes = report.fixes.map { Fix($0, language: language) }
+            renewal = report.renewal.map { RenewalStep(name: $0.name, outcome: $0.outcome, detail: $0.detail.text(language), time: $0.time) }
             summary = report.summary
         }
     }
@@ -97,10 +99,23 @@ public enum JSONRunReport {
         var value: String
     }
 
+    struct RenewalStep: Encodable {
+        var name: String
+        var outcome: String
+        var detail: String
+        var time: Date
+    }
+
+    struct FixChange: Encodable {
+        var description: String
+        var before: String?
+        var after: String?
+    }
+
     struct Fix: Encodable {
         var check: String
         var summary: String
-        var changes: [String]
+        var changes: [FixChange]
         var applied: Bool
         var outcome: Outcome?
         var journalEntry: String?
@@ -109,7 +124,7 @@ public enum JSONRunReport {
         init(_ fix: RunReport.FixRecord, language: Language) {
             check = fix.checkID
             summary = fix.summary.text(language)
-            changes = fix.changes.map { $0.text(language) }
+            changes = fix.changes.map { FixChange(description: $0.description.text(language), before: $0.before, after: $0.after) }
             applied = fix.applied
             outcome = fix.outcome
             journalEntry = fix.journalEntry

@@ -45,7 +45,7 @@ public struct TerminalRenderer: Sendable {
         }
         for fix in report.fixes {
             lines.append(paint(label("修复 ", "fix ") + fix.checkID + ": ", .bold) + fix.summary.text(language))
-            for change in fix.changes { lines.append("    " + change.text(language)) }
+            for change in fix.changes { lines.append("    " + change.description.text(language)) }
         }
         lines.append("")
         lines.append(summaryLine(report.summary))

@@ -8,5 +8,5 @@ public enum BuiltInChecks {
         ValidityCheck(),
         KeyPairCheck(),
         PFXCompatibilityCheck(),
-    ]
+    ] + TokenChecks.all
 }

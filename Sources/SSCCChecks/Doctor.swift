@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import PKI
 
 /// The whole run as the commands use it: the profile, the registry (built-in checks and plugins), checking,
 /// fixing through the journal, and checking again.
@@ -54,11 +55,43 @@ public struct Doctor: Sendable {
     ) -> RunReport {
         RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
-            finished: Date(), host: .current(), targets: Self.targets(of: environment), results: results, fixes: fixes)
+            finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
+            results: results, fixes: fixes)
+    }
+
+    /// The host, with the versions of the components this run used. Wine and pcsc-lite are asked only when
+    /// the run examined a Wine prefix or a token, since asking costs a process start.
+    static func hostFacts(for environment: Environment) -> HostFacts {
+        var facts = HostFacts.current()
+        facts.versions["openssl"] = OpenSSLVersion.text
+        if environment.winePrefix != nil, let wine = firstLine(of: "/usr/bin/wine", ["--version"]) {
+            facts.versions["wine"] = wine
+            if let prefix = environment.winePrefix,
+               let header = try? String(contentsOf: prefix.appendingPathComponent("system.reg"), encoding: .utf8).prefix(512),
+               let arch = header.split(separator: "\n").first(where: { $0.hasPrefix("#arch=") }) {
+                facts.versions["wine-prefix-arch"] = String(arch.dropFirst("#arch=".count))
+            }
+        }
+        if environment.tokenRequested, let pcscd = firstLine(of: "/usr/sbin/pcscd", ["--version"]) {
+            facts.versions["pcsc-lite"] = pcscd
+        }
+        return facts
+    }
+
+    static func firstLine(of executable: String, _ arguments: [String]) -> String? {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              let run = try? ChildProcess.run(
+                executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin", "WINEDEBUG": "-all"],
+                deadline: Date().addingTimeInterval(5)),
+              run.reason == .exited(0)
+        else { return nil }
+        let text = run.outputText + run.errorText
+        return text.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) }
     }
 
     static func targets(of environment: Environment) -> [RunReport.Target] {
-        var targets = [RunReport.Target(kind: "host", location: HostFacts.current().hostName)]
+        // The host is named in the host facts, where redaction knows it for a host name.
+        var targets = [RunReport.Target(kind: "host", location: "localhost")]
         if let pfx = environment.pfxFile { targets.append(.init(kind: "pfx", location: pfx.path)) }
         if let prefix = environment.winePrefix { targets.append(.init(kind: "wine-prefix", location: prefix.path)) }
         targets += environment.registryFiles.map { .init(kind: "registry", location: $0.path) }
@@ -121,7 +154,7 @@ public struct Doctor: Sendable {
         try journal.record(rechecked: outcomes, in: application.entry)
         let fixes = plans.map { plan in
             RunReport.FixRecord(
-                checkID: plan.checkID, summary: plan.summary, changes: plan.steps.map(\.description),
+                checkID: plan.checkID, summary: plan.summary, changes: plan.steps.map { RunReport.Change($0.description, before: $0.before, after: $0.after) },
                 applied: application.errors[plan.checkID] == nil, outcome: outcomes[plan.checkID],
                 journalEntry: application.entry.id, error: application.errors[plan.checkID])
         }

@@ -10,15 +10,22 @@ public struct TargetRequest: Sendable {
     public var registryFiles: [String]
     public var registryHive: String?
     public var token: Bool
+    public var pkcs11Module: String?
+    public var tokenLabel: String?
+    public var tokenPinFile: String?
     public var browsers: [String]
     public var language: Language
     public var timeout: TimeInterval
 
     public init(
         pfx: String? = nil, passwordFile: String? = nil, gateway: String? = nil, winePrefix: String? = nil,
-        registryFiles: [String] = [], registryHive: String? = nil, token: Bool = false, browsers: [String] = [],
-        language: Language, timeout: TimeInterval = 10
+        registryFiles: [String] = [], registryHive: String? = nil, token: Bool = false, pkcs11Module: String? = nil,
+        tokenLabel: String? = nil, tokenPinFile: String? = nil, browsers: [String] = [], language: Language,
+        timeout: TimeInterval = 10
     ) {
+        self.pkcs11Module = pkcs11Module
+        self.tokenLabel = tokenLabel
+        self.tokenPinFile = tokenPinFile
         self.pfx = pfx
         self.passwordFile = passwordFile
         self.gateway = gateway
@@ -74,6 +81,10 @@ public struct TargetRequest: Sendable {
                 throw Failure.passwordRule(profile.fileCertificate.passwordRule)
             }
             environment.pfxPassword = password
+        }
+        if token {
+            environment.tokenOptions = try TokenOptions.fromCommandLine(
+                pkcs11Module: pkcs11Module, tokenLabel: tokenLabel, pinFile: tokenPinFile, environment: processEnvironment)
         }
         for file in registryFiles {
             guard FileManager.default.isReadableFile(atPath: file) else { throw Failure.inputNotFound(file) }

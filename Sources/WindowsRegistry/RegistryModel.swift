@@ -159,6 +159,9 @@ public enum RegistryName {
 
     /// Negative, zero or positive like `memicmp_strW` followed by a length comparison.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
+        // Fast path for the common all-ASCII names: compare the UTF-8 storage directly.
+        var lhs = lhs, rhs = rhs
+        if let result = lhs.withUTF8({ left in rhs.withUTF8({ right in compareASCII(left, right) }) }) { return result }
         var left = lhs.utf16.makeIterator()
         var right = rhs.utf16.makeIterator()
         while true {
@@ -175,6 +178,24 @@ public enum RegistryName {
     }
 
     public static func equal(_ lhs: String, _ rhs: String) -> Bool { compare(lhs, rhs) == 0 }
+
+    /// nil as soon as a non-ASCII byte is met before the names differ (UTF-16 order then decides).
+    @inline(__always)
+    static func compareASCII(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = min(left.count, right.count)
+        var index = 0
+        while index < count {
+            var l = left[index], r = right[index]
+            if l >= 0x80 || r >= 0x80 { return nil }
+            if l != r {
+                if l >= 0x41 && l <= 0x5a { l += 0x20 }
+                if r >= 0x41 && r <= 0x5a { r += 0x20 }
+                if l != r { return Int(l) - Int(r) }
+            }
+            index += 1
+        }
+        return left.count - right.count
+    }
 }
 
 /// A registry key: case-preserving name, values and subkeys kept in Wine's sort order, and the
@@ -321,6 +342,26 @@ public struct RegistryKey: Sendable, Equatable {
         let stamp = time ?? RegistryKey.currentFileTime()
         subkeys.append(RegistryKey(name: name, lastWriteTime: stamp))
         lastWriteTime = max(lastWriteTime, stamp)
+    }
+
+    /// Adds a subkey tree read from a file; a key of the same name already present is merged,
+    /// the added one winning for values and (when set) for its write time, as a later section
+    /// of a Wine hive does.
+    mutating func mergeSubkey(_ key: RegistryKey) {
+        if let last = subkeys.last, RegistryName.compare(last.name, key.name) < 0 {
+            subkeys.append(key)
+            return
+        }
+        let (found, index) = RegistryKey.search(subkeys, key.name, \.name)
+        guard found else {
+            subkeys.insert(key, at: index)
+            return
+        }
+        for value in key.values { subkeys[index].insertValue(value) }
+        if key.lastWriteTime != 0 { subkeys[index].lastWriteTime = key.lastWriteTime }
+        if let className = key.className { subkeys[index].className = className }
+        if key.isSymbolicLink { subkeys[index].isSymbolicLink = true }
+        for child in key.subkeys { subkeys[index].mergeSubkey(child) }
     }
 
     /// Inserts or replaces a whole subkey tree.

@@ -39,8 +39,24 @@ public enum WineHiveCodec {
     public static let maximumLineLength = 4 * 1024 * 1024
 
     public static func decode(_ bytes: [UInt8], fileName: String) throws -> WineHive {
+        try decode(bytes, fileName: fileName, onlyBelow: nil)
+    }
+
+    /// Decodes straight from (possibly memory-mapped) file data, without copying it.
+    public static func decode(_ data: Data, fileName: String, onlyBelow: [String]? = nil) throws -> WineHive {
+        try data.withUnsafeBytes { raw in
+            var parser = WineHiveParser(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName)
+            parser.filter = onlyBelow
+            return try parser.parse()
+        }
+    }
+
+    /// Reads only the keys at or below `onlyBelow` (and their ancestors); the lines of other keys
+    /// are skipped unparsed, so one key of a 40 MB hive is found at the speed of a line scan.
+    public static func decode(_ bytes: [UInt8], fileName: String, onlyBelow: [String]?) throws -> WineHive {
         try bytes.withUnsafeBufferPointer { buffer in
             var parser = WineHiveParser(bytes: buffer, fileName: fileName)
+            parser.filter = onlyBelow
             return try parser.parse()
         }
     }
@@ -163,8 +179,11 @@ private struct WineHiveParser {
     let fileName: String
     var position = 0
     var lineNumber = 0
-    var root = RegistryKey(name: "")
     var units: [UInt16] = []
+    /// Keys from the root down to the last section; a Wine-written file is in depth-first sorted
+    /// order, so a finished key is appended to its parent once, without searching the tree.
+    var openKeys: [RegistryKey] = [RegistryKey(name: "")]
+    var openPath: [String] = []
 
     // The section being read; flushed into the tree at the next key line or the end.
     var sectionPath: [String]? = nil
@@ -172,6 +191,8 @@ private struct WineHiveParser {
     var sectionTime: UInt64 = 0
     var sectionClass: String? = nil
     var sectionLink = false
+    var filter: [String]? = nil
+    var skipping = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, fileName: String) {
         self.bytes = bytes
@@ -209,11 +230,17 @@ private struct WineHiveParser {
             var index = line.start
             while index < line.end, ASCII.isBlank(bytes[index]) { index += 1 }
             guard index < line.end else { continue }
+            if skipping && bytes[index] != ASCII.openBracket { continue }
             switch bytes[index] {
             case ASCII.openBracket:
                 if sectionPath == nil { headerEnd = line.start }
                 flushSection()
                 try parseKeyLine(from: index + 1, to: line.end)
+                if let filter, let path = sectionPath {
+                    let shared = min(filter.count, path.count)
+                    skipping = !zip(filter.prefix(shared), path.prefix(shared)).allSatisfy { RegistryName.equal($0, $1) }
+                    if skipping { sectionPath = nil }
+                }
             case ASCII.at, ASCII.quote:
                 guard sectionPath != nil else { throw fail(.valueWithoutKey) }
                 try parseValueLine(from: index, to: line.end)
@@ -226,6 +253,8 @@ private struct WineHiveParser {
             }
         }
         flushSection()
+        closeKeys(to: 0)
+        let root = openKeys[0]
         var header = Array(bytes[0..<headerEnd])
         if header.count >= 2, header[header.count - 1] == ASCII.newline, header[header.count - 2] == ASCII.newline {
             header.removeLast()
@@ -233,26 +262,85 @@ private struct WineHiveParser {
         return WineHive(header: header, root: root)
     }
 
+    /// Closes open keys down to `depth`, attaching each to its parent.
+    mutating func closeKeys(to depth: Int) {
+        while openPath.count > depth {
+            let finished = openKeys.removeLast()
+            openPath.removeLast()
+            openKeys[openKeys.count - 1].mergeSubkey(finished)
+        }
+    }
+
     mutating func flushSection() {
         guard let path = sectionPath else { return }
-        let values = sectionValues, time = sectionTime, className = sectionClass, link = sectionLink
-        root.withKey(creating: path[...], at: 0) { key in
-            for value in values { key.insertValue(value) }
-            key.lastWriteTime = time
-            if let className { key.className = className }
-            if link { key.isSymbolicLink = true }
+        var common = 0
+        while common < path.count, common < openPath.count, RegistryName.equal(path[common], openPath[common]) { common += 1 }
+        closeKeys(to: common)
+        for component in path[common...] {
+            openKeys.append(RegistryKey(name: component))
+            openPath.append(component)
         }
+        let index = openKeys.count - 1
+        for value in sectionValues { openKeys[index].insertValue(value) }
+        openKeys[index].lastWriteTime = sectionTime
+        if let sectionClass { openKeys[index].className = sectionClass }
+        if sectionLink { openKeys[index].isSymbolicLink = true }
         sectionValues.removeAll(keepingCapacity: true)
         sectionPath = nil
         sectionClass = nil
         sectionLink = false
     }
 
+    /// A name made only of plain ASCII (no escapes) becomes a String straight from the bytes.
+    func plainName(from start: Int, to end: Int, delimiter: UInt8) -> (String, Int)? {
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            if byte == delimiter {
+                return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self), index + 1)
+            }
+            if byte == ASCII.backslash || byte >= 0x80 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Components of a key path made of plain ASCII names joined by `\\`, straight from the bytes;
+    /// nil when any other escape or a non-ASCII byte needs the full scanner.
+    func plainKeyPath(from start: Int, to end: Int) -> ([String], Int)? {
+        var components: [String] = []
+        var componentStart = start, index = start
+        while index < end {
+            let byte = bytes[index]
+            if byte == ASCII.closeBracket || byte == ASCII.backslash {
+                if index > componentStart {
+                    components.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[componentStart..<index]), as: UTF8.self))
+                }
+                if byte == ASCII.closeBracket { return (components, index + 1) }
+                guard index + 1 < end, bytes[index + 1] == ASCII.backslash else { return nil }
+                index += 2
+                componentStart = index
+                continue
+            }
+            if byte >= 0x80 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
     mutating func parseKeyLine(from start: Int, to end: Int) throws {
-        units.removeAll(keepingCapacity: true)
-        guard var index = WineStringScanner.scan(bytes, from: start, to: end, delimiter: ASCII.closeBracket, into: &units)
-        else { throw fail(.closingDelimiter("]")) }
-        let components = units.split(separator: UInt16(ASCII.backslash)).map { String(decoding: $0, as: UTF16.self) }
+        var components: [String]
+        var index: Int
+        if let (plain, after) = plainKeyPath(from: start, to: end) {
+            components = plain
+            index = after
+        } else {
+            units.removeAll(keepingCapacity: true)
+            guard let after = WineStringScanner.scan(bytes, from: start, to: end, delimiter: ASCII.closeBracket, into: &units)
+            else { throw fail(.closingDelimiter("]")) }
+            components = units.split(separator: UInt16(ASCII.backslash)).map { String(decoding: $0, as: UTF16.self) }
+            index = after
+        }
         guard !components.isEmpty else { throw fail(.keyPath) }
         while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
         var seconds: UInt64 = 0, sawDigits = false
@@ -295,11 +383,16 @@ private struct WineHiveParser {
             name = ""
             index += 1
         } else {
-            units.removeAll(keepingCapacity: true)
-            guard let after = WineStringScanner.scan(bytes, from: index + 1, to: end, delimiter: ASCII.quote, into: &units)
-            else { throw fail(.closingDelimiter("\"")) }
-            name = String(decoding: units, as: UTF16.self)
-            index = after
+            if let (plain, after) = plainName(from: index + 1, to: end, delimiter: ASCII.quote) {
+                name = plain
+                index = after
+            } else {
+                units.removeAll(keepingCapacity: true)
+                guard let after = WineStringScanner.scan(bytes, from: index + 1, to: end, delimiter: ASCII.quote, into: &units)
+                else { throw fail(.closingDelimiter("\"")) }
+                name = String(decoding: units, as: UTF16.self)
+                index = after
+            }
         }
         while index < end, ASCII.isBlank(bytes[index]) { index += 1 }
         guard index < end, bytes[index] == ASCII.equals else { throw fail(.valueType) }

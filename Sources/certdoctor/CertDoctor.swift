@@ -6,11 +6,12 @@ import SSCCChecks
 struct CertDoctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certdoctor",
-        abstract: "Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed.",
+        abstract: Help.text("Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed.", "检查、修复并报告深证通通信网关证书更新所需的环境。"),
         discussion: ExitStatusHelp.text,
         version: Doctor.version,
         subcommands: [
             CheckCommand.self, FixCommand.self, UndoCommand.self, ListChecksCommand.self, ExplainCommand.self,
+            ReportCommand.self, RenewCommand.self, RegistryCommand.self,
         ],
         defaultSubcommand: nil
     )

@@ -5,8 +5,10 @@ import SSCCChecks
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Run every check and report what would stop a renewal.",
-        discussion: "Exit status 0 when no required check fails or errs, 1 otherwise.\n\n" + ExitStatusHelp.text)
+        abstract: Help.text("Run every check and report what would stop a renewal.", "运行全部检查，报告会阻止证书更新的问题。"),
+        discussion: Help.text(
+            "Exit status 0 when no required check fails or errs, 1 otherwise.", "没有必需检查失败或出错时退出码为 0，否则为 1。")
+            + "\n\n" + ExitStatusHelp.text)
 
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions

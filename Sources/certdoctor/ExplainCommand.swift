@@ -6,15 +6,15 @@ import SSCCChecks
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain a portal error (E1–E9 or its message) or a check, and which checks look into it.")
+        abstract: Help.text("Explain a portal error (E1–E9 or its message) or a check, and which checks look into it.", "解释门户错误（E1–E9 或提示原文）或检查项，以及相关检查。"))
 
-    @Argument(help: "An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name).")
+    @Argument(help: Help.argument("An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name).", "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。"))
     var query: String
 
-    @Option(help: "A profile name from Checks/profiles, or a profile file.")
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
     var profile = "sscc"
 
-    @Option(help: "Language of messages: zh or en (default from LANG).")
+    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
     var lang: Language?
 
     func run() throws {

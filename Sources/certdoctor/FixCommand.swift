@@ -6,18 +6,21 @@ import SSCCChecks
 struct FixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Plan fixes for failing checks, apply them with a backup, and check again.",
-        discussion: "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is "
-            + "replaced atomically; 'certdoctor undo' puts it back.\n\n" + ExitStatusHelp.text)
+        abstract: Help.text("Plan fixes for failing checks, apply them with a backup, and check again.", "为未通过的检查制定修复计划，备份后执行并复查。"),
+        discussion: Help.text(
+            "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is replaced "
+                + "atomically; 'certdoctor undo' puts it back.",
+            "每个文件在被原子替换前都会备份到修复日志（$XDG_STATE_HOME/certdoctor/journal）；certdoctor undo 可恢复。")
+            + "\n\n" + ExitStatusHelp.text)
 
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var selection: RunOptions
 
-    @Flag(help: "Show the plan and stop.")
+    @Flag(help: Help.argument("Show the plan and stop.", "只显示修复计划。"))
     var dryRun = false
 
-    @Flag(name: .shortAndLong, help: "Apply without asking.")
+    @Flag(name: .shortAndLong, help: Help.argument("Apply without asking.", "不询问，直接执行。"))
     var yes = false
 
     func run() throws {
@@ -33,11 +36,11 @@ struct FixCommand: ParsableCommand {
                 Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
             }
             guard !plans.isEmpty else {
-                Console.say(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.")
+                Console.note(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.", machineOutput: output.format != "text")
                 try session.emit(before)
                 return before.summary.readyToRenew ? .success : .failure
             }
-            Console.say(FixPlanText.render(plans, language: language))
+            Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
             if dryRun { return .success }
             guard yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?") else {
                 Console.warn(language == .zh ? "未修改任何内容（非交互运行时请加 --yes）" : "nothing changed (add --yes when not running interactively)")
@@ -51,10 +54,10 @@ struct FixCommand: ParsableCommand {
                 applied.results, environment: session.environment, started: started, fixes: applied.fixes)
             try session.emit(report)
             for afterword in Set(plans.compactMap { $0.afterword?.text(language) }) {
-                Console.say(afterword)
+                Console.note(afterword, machineOutput: output.format != "text")
             }
-            Console.say((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
-                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"))
+            Console.note((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
+                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"), machineOutput: output.format != "text")
             return report.summary.readyToRenew ? .success : .failure
         }
     }

@@ -6,15 +6,27 @@ import SSCCChecks
 struct ListChecksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-checks",
-        abstract: "List every check: built-in, manifest and plugin, with where it comes from.")
+        abstract: Help.text("List every check: built-in, manifest and plugin, with where it comes from.", "列出全部检查项（内置、清单、插件）及来源。"))
 
-    @Option(help: "A profile name from Checks/profiles, or a profile file.")
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
     var profile = "sscc"
 
-    @Option(name: .customLong("plugins"), help: "Another directory of plugin checks; repeatable.")
+    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
     var pluginDirectories: [String] = []
 
-    @OptionGroup var output: OutputOptions
+    enum Format: String, ExpressibleByArgument {
+        case text
+        case json
+    }
+
+    @Option(help: Help.argument("text for people, json for machines.", "text 供人阅读，json 供程序读取。"))
+    var format: Format = .text
+
+    @Option(help: Help.argument("Write the list to this file instead of standard output.", "将列表写入此文件而非标准输出。"))
+    var output: String?
+
+    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
+    var lang: Language?
 
     struct Entry: Encodable {
         var id: String
@@ -28,7 +40,7 @@ struct ListChecksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let language = output.language
+        let language = lang ?? Language.fromEnvironment()
         try Console.run(language: language) {
             let doctor = try Doctor(
                 profile: profile, dataDirectory: .locate(),
@@ -40,7 +52,7 @@ struct ListChecksCommand: ParsableCommand {
                     source: $0.source.description)
             }
             let bytes: [UInt8]
-            switch output.format {
+            switch format {
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -51,7 +63,7 @@ struct ListChecksCommand: ParsableCommand {
                     "\(entry.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.title)  [\(entry.requirements.joined(separator: ","))] (\(entry.source))"
                 }.joined(separator: "\n").utf8) + [10]
             }
-            try Console.write(bytes, to: output.output)
+            try Console.write(bytes, to: output)
             return .success
         }
     }

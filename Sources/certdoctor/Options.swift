@@ -1,38 +1,50 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
+import Reporting
 import SSCCChecks
 
 /// What to examine.
 struct TargetOptions: ParsableArguments {
-    @Option(help: "The file certificate to check, e.g. 'F000504Y0007#0.pfx'.")
+    @Option(help: Help.argument("The file certificate to check, e.g. 'F000504Y0007#0.pfx'.", "要检查的文件证书，如“F000504Y0007#0.pfx”。"))
     var pfx: String?
 
-    @Option(help: "A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt).")
+    @Option(help: Help.argument("A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt).", "第一行为证书密码的文件（否则读环境变量 CERTDOCTOR_PFX_PASSWORD，再否则提示输入）。"))
     var passwordFile: String?
 
-    @Option(help: "The gateway number, e.g. F000504Y0007 (else taken from the certificate).")
+    @Option(help: Help.argument("The gateway number, e.g. F000504Y0007 (else taken from the certificate).", "网关号，如 F000504Y0007（否则取自证书）。"))
     var gateway: String?
 
-    @Option(help: "A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present).")
+    @Option(help: Help.argument("A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present).", "要检查的 Wine 前缀（默认 $WINEPREFIX，其次 ~/.wine）。"))
     var winePrefix: String?
 
-    @Option(parsing: .upToNextOption, help: "Registry files exported from a Windows machine (.reg, Registry.pol).")
+    @Option(parsing: .upToNextOption, help: Help.argument("Registry files exported from a Windows machine (.reg, Registry.pol).", "从 Windows 导出的注册表文件（.reg、Registry.pol）。"))
     var registry: [String] = []
 
-    @Option(help: "Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU).")
+    @Option(help: Help.argument("Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU).", "路径无法判断时 Registry.pol 所属的配置单元（HKLM 或 HKCU）。"))
     var registryHive: String?
 
-    @Flag(help: "Check the hardware certificate on the USB token.")
+    @Flag(help: Help.argument("Check the hardware certificate on the USB token.", "检查 USB Key 中的硬件证书。"))
     var token = false
 
-    @Option(help: "A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable.")
+    @Option(help: Help.argument(
+        "The token vendor's PKCS#11 module (default: the profile's token database).", "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。"))
+    var pkcs11Module: String?
+
+    @Option(help: Help.argument("The label of the token to look at, when there are several.", "有多个令牌时要检查的令牌标签。"))
+    var tokenLabel: String?
+
+    @Option(help: Help.argument(
+        "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional).", "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。"))
+    var tokenPinFile: String?
+
+    @Option(help: Help.argument("A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable.", "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。"))
     var browser: [String] = []
 
-    @Option(help: "A profile name from Checks/profiles, or a profile file.")
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
     var profile = "sscc"
 
-    @Option(name: .customLong("plugins"), help: "Another directory of plugin checks; repeatable.")
+    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
     var pluginDirectories: [String] = []
 
     func validate() throws {
@@ -44,43 +56,75 @@ struct TargetOptions: ParsableArguments {
     func request(language: Language, timeout: TimeInterval) -> TargetRequest {
         TargetRequest(
             pfx: pfx, passwordFile: passwordFile, gateway: gateway, winePrefix: winePrefix, registryFiles: registry,
-            registryHive: registryHive?.uppercased(), token: token, browsers: browser, language: language, timeout: timeout)
+            registryHive: registryHive?.uppercased(), token: token, pkcs11Module: pkcs11Module, tokenLabel: tokenLabel,
+            tokenPinFile: tokenPinFile, browsers: browser, language: language, timeout: timeout)
     }
 }
 
-/// How to show what was found.
+/// How to show what was found, and where reports go.
 struct OutputOptions: ParsableArguments {
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text
-        case json
-    }
+    @Option(help: Help.argument(
+        "What to print: text for people; json, xml, html, junit or prometheus for machines.",
+        "输出格式：text 供人阅读；json、xml、html、junit、prometheus 供程序读取。"))
+    var format = "text"
 
-    @Option(help: "What to print: text for people, json for machines.")
-    var format: Format = .text
-
-    @Option(help: "Write the report to this file instead of standard output.")
+    @Option(help: Help.argument("Write the report to this file instead of standard output.", "将报告写入此文件而非标准输出。"))
     var output: String?
 
-    @Option(help: "Language of messages: zh or en (default from LANG).")
+    @Option(help: Help.argument(
+        "Also write report.xml, report.html and report.json into this directory.",
+        "同时在此目录写入 report.xml、report.html 和 report.json。"))
+    var report: String?
+
+    @Flag(help: Help.argument("With --report, also write report.junit.xml.", "配合 --report，另写 report.junit.xml。"))
+    var junit = false
+
+    @Flag(help: Help.argument(
+        "With --report, also write certdoctor.prom for node_exporter's textfile collector.",
+        "配合 --report，另写供 node_exporter 文本收集器读取的 certdoctor.prom。"))
+    var prometheus = false
+
+    @Option(help: Help.argument(
+        "Write a support-ticket bundle (.tar.gz): the reports and the files the checks read, redacted.",
+        "生成工单附件（.tar.gz）：报告及检查读取的文件（已脱敏）。"))
+    var bundle: String?
+
+    @Flag(help: Help.argument(
+        "Keep user names, home paths, host names, e-mail addresses and serial numbers in reports (secrets are never written).",
+        "报告中保留用户名、主目录、主机名、邮箱和序列号（密码等机密始终不写入）。"))
+    var noRedact = false
+
+    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
     var lang: Language?
 
-    @Flag(name: .shortAndLong, help: "Show the evidence behind every result.")
+    @Flag(name: .shortAndLong, help: Help.argument("Show the evidence behind every result.", "显示每个结果的依据。"))
     var verbose = false
 
     var language: Language { lang ?? Language.fromEnvironment() }
+
+    func validate() throws {
+        guard ReporterRegistry.identifiers.contains(format) else {
+            throw ValidationError("--format takes one of: \(ReporterRegistry.identifiers.joined(separator: ", "))")
+        }
+    }
+
+    /// The report formats `--report DIR` writes.
+    var reportFormats: [String] {
+        ReportOutput.defaultFormats + (junit ? [JUnitReporter.identifier] : []) + (prometheus ? [PrometheusReporter.identifier] : [])
+    }
 }
 
 extension Language: ExpressibleByArgument {}
 
 /// Which checks to run, and for how long.
 struct RunOptions: ParsableArguments {
-    @Option(parsing: .singleValue, help: "Run only these checks or categories (comma-separated or repeated).")
+    @Option(parsing: .singleValue, help: Help.argument("Run only these checks or categories (comma-separated or repeated).", "只运行这些检查项或类别（逗号分隔或重复）。"))
     var only: [String] = []
 
-    @Option(parsing: .singleValue, help: "Skip these checks or categories (comma-separated or repeated).")
+    @Option(parsing: .singleValue, help: Help.argument("Skip these checks or categories (comma-separated or repeated).", "跳过这些检查项或类别（逗号分隔或重复）。"))
     var skip: [String] = []
 
-    @Option(help: "Seconds each check may take before it is reported as an error.")
+    @Option(help: Help.argument("Seconds each check may take before it is reported as an error.", "每个检查项的时限（秒），超时记为 error。"))
     var timeout: Double = 10
 
     func validate() throws {
@@ -93,5 +137,20 @@ struct RunOptions: ParsableArguments {
 
     static func split(_ values: [String]) -> [String] {
         values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+}
+
+/// Help texts in the language `LANG` asks for: help is printed before `--lang` could be read.
+enum Help {
+    static let language = Language.fromEnvironment()
+
+    static func text(_ english: String, _ chinese: String) -> String {
+        language == .zh ? chinese : english
+    }
+}
+
+extension Help {
+    static func argument(_ english: String, _ chinese: String) -> ArgumentHelp {
+        ArgumentHelp(text(english, chinese))
     }
 }

@@ -22,17 +22,36 @@ struct Session {
         self.output = output
     }
 
-    /// Prints or writes the report in the chosen format.
+    /// Prints or writes the report in the chosen format, then the report files and the bundle asked for.
+    /// Text for a person's own terminal is shown as is; every other output is redacted unless `--no-redact`.
     func emit(_ report: RunReport) throws {
+        let options = ReportOptions(
+            language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 })
         let bytes: [UInt8]
-        switch output.format {
-        case .json:
-            bytes = try JSONRunReport.render(report)
-        case .text:
+        if output.format == TextReporter.identifier {
             let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
             bytes = Array(TerminalRenderer(language: output.language, colour: colour, verbose: output.verbose).render(report).utf8)
+        } else {
+            bytes = try ReporterRegistry.render(report, as: output.format, options: options)
         }
         try Console.write(bytes, to: output.output)
+        if let directory = output.report {
+            try ReportOutput.writeReports(
+                report, options: options, formats: output.reportFormats, to: URL(fileURLWithPath: directory))
+        }
+        if let bundle = output.bundle {
+            try ReportOutput.writeBundle(report, options: options, files: filesRead(by: report), to: URL(fileURLWithPath: bundle))
+        }
+    }
+
+    /// The text files the checks looked at, for the support bundle: exported registry files and the files
+    /// evidence names. The certificate itself is binary and holds a key; the bundle leaves such files out.
+    func filesRead(by report: RunReport) -> [URL] {
+        var seen = Set<String>()
+        let named = report.results.flatMap(\.evidence).filter { $0.kind == .path }.map(\.value)
+        return (environment.registryFiles.map(\.path) + named)
+            .filter { FileManager.default.isReadableFile(atPath: $0) && seen.insert($0).inserted }
+            .map { URL(fileURLWithPath: $0) }
     }
 }
 
@@ -48,6 +67,16 @@ enum Console {
 
     static func say(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Words for the person running the command: on standard output beside a text report, on standard error
+    /// when standard output carries a machine format that they would corrupt.
+    static func note(_ text: String, machineOutput: Bool) {
+        if machineOutput {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } else {
+            say(text)
+        }
     }
 
     static func warn(_ text: String) {

@@ -5,13 +5,13 @@ import Foundation
 struct UndoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "undo",
-        abstract: "Restore the files of the last fix byte for byte.",
+        abstract: Help.text("Restore the files of the last fix byte for byte.", "逐字节恢复上一次修复改动的文件。"),
         discussion: ExitStatusHelp.text)
 
-    @Flag(help: "List the journal's entries instead.")
+    @Flag(help: Help.argument("List the journal's entries instead.", "列出修复日志记录。"))
     var list = false
 
-    @Option(help: "Language of messages: zh or en (default from LANG).")
+    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
     var lang: Language?
 
     func run() throws {

@@ -37,7 +37,13 @@ import Testing
         let before = try readBytes(file)
         let fixed = try CLI.run(["fix", "--pfx", file.lastPathComponent, "--password-file", "pw", "--yes", "--format", "json"], in: directory, environment: state)
         #expect(fixed.exitCode == 0)
-        #expect(fixed.output.contains("\"outcome\" : \"fixed\""))
+        // Standard output carries the JSON report alone; the plan went to standard error.
+        let report = try fixed.json()
+        let results = report["results"] as? [[String: Any]] ?? []
+        #expect(results.first { $0["id"] as? String == "cert.pfx-compatibility" }?["outcome"] as? String == "fixed")
+        #expect(fixed.errors.contains("PBE-SHA1-3DES"))
+        let fixes = report["fixes"] as? [[String: Any]] ?? []
+        #expect(fixes.first?["journal_entry"] as? String != nil)
         #expect(try opensAsWindows7(directory, file))
         let again = try CLI.run(["check", "--pfx", file.lastPathComponent, "--password-file", "pw", "--format", "json"], in: directory)
         #expect(try again.outcome(of: "cert.pfx-compatibility") == "pass")

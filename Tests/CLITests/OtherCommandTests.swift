@@ -63,3 +63,40 @@ import Testing
         #expect(try CLI.run(["check", "--timeout", "0"]).exitCode == 64)
     }
 }
+
+@Suite struct HelpLanguageTests {
+    @Test func helpFollowsLANG() throws {
+        let chinese = try CLI.run(["check", "--help"], environment: ["LANG": "zh_CN.UTF-8"])
+        #expect(chinese.output.contains("要检查的文件证书"))
+        let english = try CLI.run(["check", "--help"], environment: ["LANG": "en_US.UTF-8"])
+        #expect(english.output.contains("The file certificate to check"))
+    }
+}
+
+@Suite struct TokenOptionTests {
+    /// With no PC/SC service to talk to, `pcsc.service` fails and the token checks that need it are not run.
+    @Test func tokenRunWithoutAServiceFailsPCSCAndSkipsTheTokenChecks() throws {
+        let run = try CLI.run(["check", "--token", "--format", "json", "--timeout", "5"],
+                              environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
+        #expect(run.exitCode == 1)
+        #expect(try run.outcome(of: "pcsc.service") == "fail")
+        #expect(try run.outcome(of: "token.present") == "notchecked")
+        #expect(try run.outcome(of: "token.single") == "notchecked")
+        #expect(try run.outcome(of: "token.certificate") == "notchecked")
+    }
+
+    @Test func withoutTokenTheTokenChecksAreNotApplicable() throws {
+        let run = try CLI.run(["check", "--format", "json"])
+        #expect(try run.outcome(of: "pcsc.service") == "notapplicable")
+        #expect(try run.outcome(of: "token.present") == "notapplicable")
+    }
+
+    @Test func tokenPINNeverAppears() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pin-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("86420135\n".utf8).write(to: directory.appendingPathComponent("pin"))
+        let run = try CLI.run(["check", "--token", "--token-pin-file", "pin", "--format", "json", "-v", "--timeout", "5"],
+                              in: directory, environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
+        #expect(!run.output.contains("86420135") && !run.errors.contains("86420135"))
+    }
+}

@@ -71,15 +71,25 @@ enum WineTestPrefix {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.environment = environment ?? wineEnvironment
-        let out = Pipe(), err = Pipe()
+        // Files, not pipes: services Wine starts inherit the descriptors and outlive `wine` itself,
+        // so reading a pipe to its end would wait for them.
+        let base = directory.appendingPathComponent("output-\(getpid())-\(UUID().uuidString)")
+        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData, stderr: errData)
+        try out.close()
+        try err.close()
+        return Result(status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
     }
 
     /// `wine …` followed by `wineserver -w`, so the hives on disk are final when it returns.
@@ -99,7 +109,6 @@ enum WineTestPrefix {
 enum RepositoryPaths {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repository = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
     static let realWorldPolicies = repository.deletingLastPathComponent()
         .appendingPathComponent("shared/realworld/registry-pol")
 }

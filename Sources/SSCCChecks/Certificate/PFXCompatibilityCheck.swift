@@ -54,7 +54,7 @@ struct PFXCompatibilityCheck: Check {
             description: Localized(
                 zh: "\(file.lastPathComponent)：\(before) → PBE-SHA1-3DES，MAC SHA-1（密码不变）",
                 en: "\(file.lastPathComponent): \(before) → PBE-SHA1-3DES, MAC SHA-1 (same password)"),
-            touches: [file]
+            touches: [file], before: before, after: "certificates pbeWithSHA1And3-KeyTripleDES-CBC, key pbeWithSHA1And3-KeyTripleDES-CBC, MAC sha1"
         ) { writer in
             let rewritten = try PKCS12Archive.create(
                 certificate: opened.certificate, privateKey: key, chain: opened.contents.chain.filter { $0 != opened.certificate },

@@ -41,7 +41,9 @@ final class OpenSSLWorkspace {
         environment[Self.passwordVariable] = password
         process.environment = environment
         let outputName = "openssl-\(UUID().uuidString).out"
-        FileManager.default.createFile(atPath: path(outputName), contents: nil)
+        guard FileManager.default.createFile(atPath: path(outputName), contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(outputName)])
+        }
         let output = try FileHandle(forWritingTo: directory.appendingPathComponent(outputName))
         defer { try? FileManager.default.removeItem(atPath: path(outputName)) }
         process.standardOutput = output

@@ -1,0 +1,228 @@
+import CertDoctorCore
+import Foundation
+
+/// Makes a report safe to hand out: secrets are always removed; user names, home directories,
+/// host names, e-mail addresses and certificate serial numbers become placeholders unless
+/// redaction is off. The same value always gets the same placeholder within one report, so
+/// support staff can still follow a user or a certificate through it.
+struct Redactor {
+    let redact: Bool
+    /// Known secret values, longest first so that one secret containing another goes whole.
+    let secrets: [String]
+    private var placeholders: [Category: [String: String]] = [:]
+    /// Values learnt from typed evidence and paths before any free text is touched.
+    private var knownValues: [(value: String, category: Category)] = []
+
+    enum Category: String, CaseIterable {
+        case user, host, email, serial
+    }
+
+    static let mask = "******"
+    static let removedKey = "[private key removed]"
+
+    init(_ options: ReportOptions) {
+        self.init(redact: options.redact, secrets: options.secrets.map { $0.reveal() })
+    }
+
+    init(redact: Bool, secrets: [String]) {
+        self.redact = redact
+        // Very short values (a 1-digit "PIN" in a test) would shred ordinary text; real
+        // passwords and codes are 4+ characters (R14: 6 digits, codes up to 22).
+        self.secrets = Set(secrets.filter { $0.count >= 3 }).sorted { $0.count > $1.count }
+    }
+
+    var placeholderCount: Int { placeholders.values.reduce(0) { $0 + $1.count } }
+
+    mutating func prepare(_ original: RunReport) -> RunReport {
+        var report = original
+        if redact { learn(from: report) }
+        report.profile = clean(report.profile)
+        report.host.operatingSystem = clean(report.host.operatingSystem)
+        report.host.kernel = clean(report.host.kernel)
+        report.host.hostName = redact && !report.host.hostName.isEmpty
+            ? placeholder(.host, report.host.hostName) : clean(report.host.hostName)
+        report.host.versions = report.host.versions.mapValues { clean($0) }
+        report.targets = report.targets.map { RunReport.Target(kind: $0.kind, location: clean($0.location)) }
+        report.results = report.results.map { prepare($0) }
+        report.fixes = report.fixes.map { fix in
+            var fix = fix
+            fix.summary = clean(fix.summary)
+            fix.changes = fix.changes.map { change in
+                RunReport.Change(clean(change.description), before: change.before.map { clean($0) }, after: change.after.map { clean($0) })
+            }
+            fix.journalEntry = fix.journalEntry.map { clean($0) }
+            fix.error = fix.error.map { clean($0) }
+            return fix
+        }
+        report.renewal = report.renewal.map { step in
+            var step = step
+            step.detail = clean(step.detail)
+            step.outcome = clean(step.outcome)
+            return step
+        }
+        return report
+    }
+
+    private mutating func prepare(_ original: CheckResult) -> CheckResult {
+        var result = original
+        result.title = clean(result.title)
+        result.message = clean(result.message)
+        result.remedy = result.remedy.map { clean($0) }
+        result.evidence = result.evidence.map { evidence in
+            if Self.namesASecret(evidence.name) {
+                return Evidence(evidence.name, Self.mask, kind: evidence.kind)
+            }
+            guard redact else { return Evidence(evidence.name, clean(evidence.value), kind: evidence.kind) }
+            let value: String
+            switch evidence.kind {
+            case .userName: value = placeholder(.user, evidence.value)
+            case .hostName: value = placeholder(.host, evidence.value)
+            case .email: value = placeholder(.email, evidence.value)
+            case .serialNumber: value = placeholder(.serial, evidence.value)
+            case .path, .text: value = clean(evidence.value)
+            }
+            return Evidence(evidence.name, value, kind: evidence.kind)
+        }
+        result.certificates = result.certificates.map { certificate in
+            var certificate = certificate
+            certificate.subjectCommonName = clean(certificate.subjectCommonName)
+            certificate.issuerCommonName = clean(certificate.issuerCommonName)
+            certificate.serialNumber = redact ? placeholder(.serial, certificate.serialNumber) : certificate.serialNumber
+            certificate.filePath = clean(certificate.filePath)
+            return certificate
+        }
+        return result
+    }
+
+    // MARK: - Learning what to redact
+
+    private mutating func learn(from report: RunReport) {
+        var found: [(String, Category)] = []
+        if !report.host.hostName.isEmpty { found.append((report.host.hostName, .host)) }
+        var paths = report.targets.map(\.location)
+        for result in report.results {
+            for evidence in result.evidence {
+                switch evidence.kind {
+                case .userName: found.append((evidence.value, .user))
+                case .hostName: found.append((evidence.value, .host))
+                case .email: found.append((evidence.value, .email))
+                case .serialNumber: found.append((evidence.value, .serial))
+                case .path, .text: paths.append(evidence.value)
+                }
+            }
+            for certificate in result.certificates {
+                found.append((certificate.serialNumber, .serial))
+                paths.append(certificate.filePath)
+            }
+        }
+        for path in paths {
+            found += Self.userNames(inPath: path).map { ($0, .user) }
+        }
+        for (value, category) in found {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard trimmed.count >= 3, !Self.notPersonal.contains(trimmed.lowercased()) else { continue }
+            _ = placeholder(category, trimmed)
+            knownValues.append((trimmed, category))
+            if category == .serial {
+                // Serials are written in several spellings: 0A1B…, 0a1b…, 0A:1B:….
+                knownValues.append((trimmed.uppercased(), category))
+                knownValues.append((trimmed.lowercased(), category))
+            }
+        }
+        knownValues.sort { $0.value.count > $1.value.count }
+    }
+
+    /// Account names that identify nobody.
+    static let notPersonal: Set<String> = ["root", "public", "default", "all users", "default user", "nobody", "wine"]
+
+    /// Users whose home directory a path names: `/home/alice/…`, `C:\Users\alice\…` (also
+    /// with the doubled backslashes of a `.reg` file), `…/drive_c/users/alice/…` (Wine).
+    static func userNames(inPath path: String) -> [String] {
+        path.matches(of: homeDirectory).map { String($0.output.2) }
+    }
+
+    nonisolated(unsafe) static let homeDirectory = #/(/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|drive_c/users/)([^/\\\s"'<>:;,]+)/#
+    nonisolated(unsafe) static let emailAddress = #/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/#
+    nonisolated(unsafe) static let privateKeyBlock =
+        #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
+    nonisolated(unsafe) static let labelledSecret =
+        #/(?i)(\b(?:password|passwd|passphrase|pin|pin code|authori[sz]ation code|auth code|reference code|secret)\b|密码|口令|授权码|参考号|参考码|PIN码)(\s*[:=：]\s*)([^\s,;，；]+)/#
+
+    static let secretLabels = ["password", "passwd", "passphrase", "pin", "authori", "auth code", "reference code",
+                               "secret", "密码", "口令", "授权码", "参考号", "参考码"]
+
+    static func mayLabelASecret(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return secretLabels.contains { lower.contains($0) }
+    }
+
+    /// Evidence named like this holds a secret, whatever its value looks like.
+    static func namesASecret(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        let words = ["password", "passwd", "passphrase", "secret", "authorization", "authcode", "auth code",
+                     "reference code", "refcode", "private key", "privatekey", "密码", "口令", "授权码", "参考号",
+                     "参考码", "私钥"]
+        return words.contains { lower.contains($0) } || (lower.contains("pin") && lower.contains(#/\bpin\b/#))
+    }
+
+    // MARK: - Rewriting text
+
+    private mutating func placeholder(_ category: Category, _ value: String) -> String {
+        // Serials, host names and mail addresses are case-insensitive; user names are not.
+        let key = category == .user ? value : value.lowercased()
+        if let existing = placeholders[category]?[key] { return existing }
+        let made = "<\(category.rawValue)-\((placeholders[category]?.count ?? 0) + 1)>"
+        placeholders[category, default: [:]][key] = made
+        return made
+    }
+
+    private mutating func clean(_ text: Localized) -> Localized {
+        Localized(zh: clean(text.zh), en: clean(text.en))
+    }
+
+    mutating func clean(_ text: String) -> String {
+        var text = text
+        for secret in secrets where text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: Self.mask)
+        }
+        // Swift regexes are slow enough to dominate a 1,000-check report; cheap substring
+        // tests decide first whether a pattern can match at all.
+        if text.contains("PRIVATE KEY") {
+            text = text.replacing(Self.privateKeyBlock) { _ in Self.removedKey }
+        }
+        if Self.mayLabelASecret(text) {
+            text = text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" }
+        }
+        guard redact else { return text }
+        for (value, category) in knownValues where text.contains(value) {
+            text = text.replacingOccurrences(of: value, with: placeholder(category, value))
+        }
+        if text.contains("/home/") || text.contains("Users") || text.contains("users/") {
+            text = replacingHomeDirectories(in: text)
+        }
+        guard text.contains("@") else { return text }
+        var emails: [String] = []
+        for match in text.matches(of: Self.emailAddress) where !emails.contains(String(match.output.0)) {
+            emails.append(String(match.output.0))
+        }
+        for email in emails {
+            text = text.replacingOccurrences(of: email, with: placeholder(.email, email))
+        }
+        return text
+    }
+
+    /// Home directories of users not seen in typed evidence (a path inside a message).
+    private mutating func replacingHomeDirectories(in text: String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let match = rest.firstMatch(of: Self.homeDirectory) {
+            result += rest[..<match.range.lowerBound]
+            let name = String(match.output.2)
+            let shown = name.hasPrefix("<") || Self.notPersonal.contains(name.lowercased())
+                ? name : placeholder(.user, name)
+            result += match.output.1 + shown
+            rest = rest[match.range.upperBound...]
+        }
+        return result + rest
+    }
+}

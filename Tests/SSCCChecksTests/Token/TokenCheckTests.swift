@@ -1,0 +1,223 @@
+import CertDoctorCore
+import Foundation
+import Testing
+@testable import SSCCChecks
+
+/// The token checks against real components: pcscd with vsmartcard's vpcd and emulated cards, SoftHSM2 and
+/// OpenSC through their PKCS#11 modules. One pcscd runs per machine, so these run one at a time.
+@Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
+struct TokenCheckTests {
+    static let tokenIDs = TokenChecks.all.map(\.description.id)
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var checkID: String
+        var example: CheckExample
+        var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
+    }
+
+    static let cases: [Case] = TokenChecks.all.flatMap { check in
+        check.description.examples.map { Case(checkID: check.description.id, example: $0) }
+    }
+
+    static func doctor() throws -> Doctor {
+        try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: TestEnvironment.repositoryRoot), pluginDirectories: [])
+    }
+
+    /// Runs `only` from a registry of the token checks, with the SSCC profile attached as a run would.
+    static func run(_ environment: Environment, only: [String]) throws -> [CheckResult] {
+        let registry = try CheckRegistry(TokenChecks.all)
+        return try Runner(timeout: 20, only: only).run(registry, in: CheckContext(environment: doctor().prepare(environment)))
+    }
+
+    /// The check and everything it depends on, so that a dependency's outcome is real, not "not selected".
+    static func withDependencies(_ id: String) -> [String] {
+        var result: [String] = []
+        func visit(_ id: String) {
+            guard !result.contains(id), let check = TokenChecks.all.first(where: { $0.description.id == id }) else { return }
+            check.description.dependencies.forEach(visit)
+            result.append(id)
+        }
+        visit(id)
+        return result
+    }
+
+    @Test(arguments: cases)
+    func exampleGivesItsOutcome(_ testCase: Case) async throws {
+        let example = testCase.example
+        let scenario = try #require(TokenHostScenario.named(example.fixture), "unknown scenario \(example.fixture)")
+        let results = try await scenario.run(gateway: example.options["gateway"]) { environment in
+            try Self.run(environment, only: Self.withDependencies(testCase.checkID))
+        }
+        let result = try #require(results.first { $0.id == testCase.checkID })
+        #expect(
+            result.outcome == example.expected,
+            "\(result.message.en) \(result.evidence.map { "\($0.name)=\($0.value)" })",
+            sourceLocation: SourceLocation(fileID: example.file, filePath: example.file, line: example.line, column: 1))
+    }
+
+    @Test func everyTokenCheckHasPassingAndFailingExamples() {
+        for check in TokenChecks.all {
+            let outcomes = Set(check.description.examples.map(\.expected))
+            #expect(outcomes.contains(.pass) && outcomes.contains(.fail), "\(check.description.id)")
+            #expect(check.description.title.zh != check.description.title.en)
+            #expect(check.description.facets == [.token])
+        }
+    }
+
+    /// One virtual ePass3003 and a SoftHSM2 token with a valid gateway certificate: every token check passes.
+    @Test func aHealthyHostPassesEveryTokenCheck() async throws {
+        let report = try await TokenHostScenario.all["one-token"]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.tokenIDs)
+        }
+        for id in Self.tokenIDs {
+            let result = try #require(report.first { $0.id == id })
+            #expect(result.outcome == .pass, "\(id): \(result.message.en)")
+        }
+    }
+
+    @Test func twoTokensFailOnlyTheSingleTokenRule() async throws {
+        let report = try await TokenHostScenario.all["two-tokens"]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.tokenIDs)
+        }
+        let single = try #require(report.first { $0.id == "token.single" })
+        #expect(single.outcome == .fail)
+        #expect(single.message.en.contains("Virtual PCD 00 00") && single.message.en.contains("Virtual PCD 00 01"))
+        #expect(report.first { $0.id == "token.present" }?.outcome == .pass)
+    }
+
+    @Test func withPCSCStoppedTheTokenChecksAreNotChecked() async throws {
+        let report = try await TokenHostScenario.all["service-stopped"]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.tokenIDs)
+        }
+        #expect(report.first { $0.id == "pcsc.service" }?.outcome == .fail)
+        for id in ["token.present", "token.single", "token.certificate"] {
+            #expect(report.first { $0.id == id }?.outcome == .notchecked, "\(id)")
+        }
+    }
+
+    @Test func aTokenPluggedInWithoutDriverReadsDifferentlyFromNoToken() async throws {
+        let plugged = try await TokenHostScenario.all["plugged-no-driver"]!.run(gateway: nil) { environment in
+            try Self.run(environment, only: ["pcsc.service", "token.present"])
+        }
+        let absent = try await TokenHostScenario.all["no-token"]!.run(gateway: nil) { environment in
+            try Self.run(environment, only: ["pcsc.service", "token.present"])
+        }
+        let pluggedResult = try #require(plugged.first { $0.id == "token.present" })
+        let absentResult = try #require(absent.first { $0.id == "token.present" })
+        #expect(pluggedResult.message.en.contains("plugged in (096E:0703)"))
+        #expect(pluggedResult.evidence.contains { $0.name == "usbDevice" && $0.value.contains("096E:0703") })
+        #expect(absentResult.message.en.contains("no token is plugged in"))
+    }
+
+    /// Each bad certificate fails for its own reason, so the person knows what to ask SSCC for.
+    @Test(arguments: [
+        ("certificate-hash0", "ending with '#0'"),
+        ("certificate-no-key", "has no private key"),
+        ("certificate-expired", "is not valid now"),
+    ])
+    func certificateFailuresSayWhy(scenario: String, reason: String) async throws {
+        let results = try await TokenHostScenario.all[scenario]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let result = try #require(results.first { $0.id == "token.certificate" })
+        #expect(result.outcome == .fail)
+        #expect(result.message.en.contains(reason), "\(result.message.en)")
+    }
+
+    /// Firefox told to load another vendor's module for the token is E3's wrong driver too; the fix
+    /// replaces that entry with the vendor's module. (The test's database names SoftHSM2 as the vendor's.)
+    @Test func aForeignModuleInFirefoxsPolicyIsReplaced() async throws {
+        let scratch = try ExternalProcess.temporaryDirectory("certdoctor-firefox")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let database = try Self.databaseWithSoftHSMAsVendorModule(in: scratch)
+        let policy = scratch.appendingPathComponent("policies.json")
+        try #"{"policies": {"SecurityDevices": {"Add": {"Mingwah eKey": "\#(TestEnvironment.openSCModule)"}}}}"#
+            .write(to: policy, atomically: true, encoding: .utf8)
+        var environment = Environment(tokenRequested: true, language: .en)
+        environment.tokenOptions = TokenOptions(tokenDatabase: database, driversDirectory: scratch.path, sysfsRoot: scratch.path, firefoxPolicyFile: policy)
+        let context = CheckContext(environment: try Self.doctor().prepare(environment))
+        let finding = try TokenDriverCheck().evaluate(context)
+        #expect(finding.outcome == .fail)
+        #expect(finding.evidence.contains { $0.name == "pkcs11Module" && $0.value == TestEnvironment.openSCModule })
+        let plan = try #require(try TokenDriverCheck().planFix(for: finding, in: context))
+        for step in plan.steps { try step.apply(DirectWriter()) }
+        let devices = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as? [String: Any])?["policies"] as? [String: Any])?["SecurityDevices"] as? [String: Any])
+        #expect(devices["Add"] as? [String: String] == ["Feitian ePass3003": TestEnvironment.softHSMModule])
+        #expect(devices["Delete"] as? [String] == ["Mingwah eKey"])
+        #expect(try TokenDriverCheck().evaluate(CheckContext(environment: try Self.doctor().prepare(environment))).outcome == .pass)
+    }
+
+    static func databaseWithSoftHSMAsVendorModule(in scratch: URL) throws -> URL {
+        let database = scratch.appendingPathComponent("tokens.json")
+        let real = try String(contentsOf: TestEnvironment.tokenProfile, encoding: .utf8)
+        try real.replacingOccurrences(of: "\"/opt/SecurityData_Linux/redist/x86_64/libshuttle_p11v220.so.1.0.0\"", with: "\"\(TestEnvironment.softHSMModule)\"")
+            .write(to: database, atomically: true, encoding: .utf8)
+        return database
+    }
+
+    /// The fix starts pcscd when it is installed and stopped; the check then passes.
+    @Test func theServiceFixStartsPCSCD() async throws {
+        try await PCSCStack.withoutService {
+            let configuration = try ExternalProcess.temporaryDirectory(PCSCStack.statePrefix)
+            defer {
+                PCSCStack.stopStartedByTests()
+                try? FileManager.default.removeItem(at: configuration)
+            }
+            var environment = Environment(tokenRequested: true, language: .en)
+            environment.tokenOptions = TokenOptions(
+                tokenDatabase: TestEnvironment.tokenProfile, pcscdStartCommand: ["/usr/sbin/pcscd", "-c", configuration.path])
+            let doctor = try Self.doctor()
+            let context = CheckContext(environment: doctor.prepare(environment))
+            let check = PCSCServiceCheck()
+            let before = try check.evaluate(context)
+            #expect(before.outcome == .fail)
+            let plan = try #require(try check.planFix(for: before, in: context))
+            #expect(plan.steps.first?.description.en == "run: /usr/sbin/pcscd -c \(configuration.path)")
+            for step in plan.steps { try step.apply(UnusedWriter()) }
+            let after = try check.evaluate(CheckContext(environment: doctor.prepare(environment)))
+            #expect(after.outcome == .pass, "\(after.message.en)")
+        }
+    }
+
+    /// A wrong vendor's module configured for the token: the fix points Firefox at the vendor's module.
+    /// (This host has no Feitian middleware, so the test's database names SoftHSM2 as the vendor's module.)
+    @Test func theDriverFixWritesFirefoxsSecurityDevicesPolicy() async throws {
+        let scratch = try ExternalProcess.temporaryDirectory("certdoctor-firefox")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let database = try Self.databaseWithSoftHSMAsVendorModule(in: scratch)
+        let policy = scratch.appendingPathComponent("policies.json")
+        try #"{"policies": {"DisableTelemetry": true}}"#.write(to: policy, atomically: true, encoding: .utf8)
+
+        var environment = Environment(tokenRequested: true, language: .en)
+        environment.tokenOptions = TokenOptions(
+            pkcs11Module: TestEnvironment.openSCModule, tokenDatabase: database,
+            driversDirectory: scratch.path, sysfsRoot: scratch.path, firefoxPolicyFile: policy)
+        let context = CheckContext(environment: try Self.doctor().prepare(environment))
+        let check = TokenDriverCheck()
+        let finding = try check.evaluate(context)
+        #expect(finding.outcome == .fail)
+        #expect(finding.message.en.contains("OpenSC's, not Feitian's"))
+        let plan = try #require(try check.planFix(for: finding, in: context))
+        #expect(plan.touchedFiles == [policy])
+        let writer = DirectWriter()
+        for step in plan.steps { try step.apply(writer) }
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as? [String: Any])
+        let policies = try #require(written["policies"] as? [String: Any])
+        #expect(policies["DisableTelemetry"] as? Bool == true)
+        let add = (policies["SecurityDevices"] as? [String: Any])?["Add"] as? [String: String]
+        #expect(add == ["Feitian ePass3003": TestEnvironment.softHSMModule])
+    }
+}
+
+/// The service fix writes no file; a write would be a bug.
+private struct UnusedWriter: FileWriter {
+    func replace(_ url: URL, with bytes: [UInt8]) throws { Issue.record("unexpected write to \(url.path)") }
+    func remove(_ url: URL) throws { Issue.record("unexpected removal of \(url.path)") }
+}
+
+/// Writes straight to the file: the journal is the foundation's and has its own tests.
+private struct DirectWriter: FileWriter {
+    func replace(_ url: URL, with bytes: [UInt8]) throws { try Data(bytes).write(to: url) }
+    func remove(_ url: URL) throws { try FileManager.default.removeItem(at: url) }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// SoftHSM2 tokens for the PKCS#11 tests, made with softhsm2-util, openssl and pkcs11-tool in a
+/// private SOFTHSM2_CONF. SoftHSM reads SOFTHSM2_CONF at C_Initialize and the module is shared
+/// by the whole test process, so every test target in the process uses one set of tokens in a
+/// directory named by the process id, made once under a file lock.
+///
+/// The PINs are throwaway values for throwaway tokens; softhsm2-util and pkcs11-tool accept them
+/// only as arguments (pkcs11-tool's prompt needs a terminal).
+struct SoftHSMTokens: Sendable {
+    static let gatewayNumber = "F000504Y0007"
+    /// A token holding the gateway certificate and its private key, as a renewed token should.
+    static let gatewayLabel = "gateway-ok"
+    /// A token whose certificate is named with `#0`, the file-certificate convention (E5).
+    static let hashZeroLabel = "gateway-hash0"
+    /// A token holding the certificate without its key.
+    static let noKeyLabel = "gateway-nokey"
+    /// A token holding an expired gateway certificate (2020–2021) and its key.
+    static let expiredLabel = "gateway-expired"
+
+    static let userPIN = "1234"
+
+    let directory: URL
+    let configuration: URL
+    let certificate: URL
+
+    static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
+        do {
+            return .success(try make())
+        } catch let failure as ExternalProcess.Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(ExternalProcess.Failure(command: "SoftHSM set-up", status: -1, output: "\(error)"))
+        }
+    }()
+
+    private static func make() throws -> SoftHSMTokens {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-softhsm-\(getpid())")
+        let configuration = directory.appendingPathComponent("softhsm2.conf")
+        let certificate = directory.appendingPathComponent("cert.der")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let lock = open(directory.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw ExternalProcess.Failure(command: "open lock", status: errno, output: directory.path) }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
+        setenv("SOFTHSM2_CONF", configuration.path, 1)
+        let ready = directory.appendingPathComponent("ready")
+        if !FileManager.default.fileExists(atPath: ready.path) {
+            try makeTokens(in: directory, configuration: configuration, certificate: certificate)
+            _ = FileManager.default.createFile(atPath: ready.path, contents: nil)
+        }
+        return SoftHSMTokens(directory: directory, configuration: configuration, certificate: certificate)
+    }
+
+    private static func makeTokens(in directory: URL, configuration: URL, certificate: URL) throws {
+        let tokens = directory.appendingPathComponent("tokens")
+        try FileManager.default.createDirectory(at: tokens, withIntermediateDirectories: true)
+        try "directories.tokendir = \(tokens.path)\nobjectstore.backend = file\nlog.level = ERROR\n"
+            .write(to: configuration, atomically: true, encoding: .utf8)
+        let environment = ["SOFTHSM2_CONF": configuration.path]
+
+        let key = directory.appendingPathComponent("key.pem")
+        let certificatePEM = directory.appendingPathComponent("cert.pem")
+        let keyDER = directory.appendingPathComponent("key.der")
+        try ExternalProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.path, "-out", certificatePEM.path,
+            "-days", "365", "-subj", "/CN=\(gatewayNumber)/O=SSCC test gateway",
+        ])
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", certificatePEM.path, "-outform", "DER", "-out", certificate.path])
+        let publicKeyDER = directory.appendingPathComponent("pub.der")
+        try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", publicKeyDER.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key.path, "-outform", "DER", "-out", keyDER.path])
+
+        // The expired pair comes from the file-certificate fixtures (their password is a test value).
+        let expiredPFX = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Fixtures/pfx/expired/F000504Y0007#0.pfx")
+        let passwordFile = directory.appendingPathComponent("pfx-password")
+        try "123456".write(to: passwordFile, atomically: true, encoding: .utf8)
+        let expiredPEM = directory.appendingPathComponent("expired.pem")
+        let expiredCertificate = directory.appendingPathComponent("expired-cert.der")
+        let expiredKey = directory.appendingPathComponent("expired-key.der")
+        let expiredPublicKey = directory.appendingPathComponent("expired-pub.der")
+        try ExternalProcess.run("/usr/bin/openssl", [
+            "pkcs12", "-in", expiredPFX.path, "-passin", "file:" + passwordFile.path, "-nodes", "-out", expiredPEM.path,
+        ])
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", expiredPEM.path, "-outform", "DER", "-out", expiredCertificate.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", expiredPEM.path, "-outform", "DER", "-out", expiredKey.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", expiredPEM.path, "-pubout", "-outform", "DER", "-out", expiredPublicKey.path])
+
+        let objects: [(token: String, certificateLabel: String, withKey: Bool, files: (URL, URL, URL))] = [
+            (gatewayLabel, gatewayNumber, true, (certificate, keyDER, publicKeyDER)),
+            (hashZeroLabel, gatewayNumber + "#0", true, (certificate, keyDER, publicKeyDER)),
+            (noKeyLabel, gatewayNumber, false, (certificate, keyDER, publicKeyDER)),
+            (expiredLabel, gatewayNumber, true, (expiredCertificate, expiredKey, expiredPublicKey)),
+        ]
+        for object in objects {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", object.token, "--so-pin", "12345678", "--pin", "1234",
+            ], environment: environment)
+            let common = ["--module", TestEnvironment.softHSMModule, "--token-label", object.token, "--login", "--pin", "1234"]
+            try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
+                "--write-object", object.files.0.path, "--type", "cert", "--id", "01", "--label", object.certificateLabel,
+            ], environment: environment)
+            if object.withKey {
+                // The private key is visible only after login; the public key, as on a token that
+                // generated its pair, is visible without.
+                for (file, type) in [(object.files.1, "privkey"), (object.files.2, "pubkey")] {
+                    try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
+                        "--write-object", file.path, "--type", type, "--id", "01", "--label", object.certificateLabel,
+                    ], environment: environment)
+                }
+            }
+        }
+    }
+}
