@@ -16,7 +16,7 @@ import Testing
 
     static func results(_ environment: Environment) throws -> [String: CheckResult] {
         let doctor = try WindowsCheckExampleTests.doctor()
-        let registry = try CheckRegistry(WindowsChecks.all)
+        let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
         let context = CheckContext(environment: doctor.prepare(environment))
         let results = try Runner(only: zoneChecks).run(registry, in: context)
         return Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
@@ -25,7 +25,7 @@ import Testing
     static func plans(_ environment: Environment, failing results: [String: CheckResult]) throws -> [FixPlan] {
         let doctor = try WindowsCheckExampleTests.doctor()
         let context = CheckContext(environment: doctor.prepare(environment))
-        return try WindowsChecks.all.compactMap { check -> FixPlan? in
+        return try WindowsCheckExampleTests.checks.compactMap { check -> FixPlan? in
             guard let result = results[check.description.id], result.outcome == .fail else { return nil }
             let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
             return try check.planFix(for: finding, in: context)
