@@ -14,6 +14,13 @@ public enum PrefixHiveEdit {
     public static func step(
         prefix: URL, hive: Hive, description: Localized, edit: @escaping @Sendable (inout RegistryKey) -> Void
     ) -> FixStep {
+        step(prefix: prefix, hive: hive, description: description, verifiedEdit: { edit(&$0) })
+    }
+
+    /// As `step`, for an edit that checks its own result and throws (before anything is written) when it fails.
+    public static func step(
+        prefix: URL, hive: Hive, description: Localized, verifiedEdit edit: @escaping @Sendable (inout RegistryKey) throws -> Void
+    ) -> FixStep {
         let file = prefix.appendingPathComponent(hive.rawValue)
         return FixStep(
             description: description, touches: [file],
@@ -22,7 +29,7 @@ public enum PrefixHiveEdit {
                 var decoded = try WindowsSideError.wrapping {
                     try WineHiveCodec.decode(try readBytes(file), fileName: file.path)
                 }
-                edit(&decoded.root)
+                try edit(&decoded.root)
                 try writer.replace(file, with: WineHiveCodec.encode(decoded))
             })
     }

@@ -7,7 +7,7 @@ import Foundation
 public enum WindowsChecks {
     public static let all: [any Check] = [
         TrustedSiteCheck(),
-    ]
+    ] + ActiveXControlCheck.all
 
     /// `all` and the manifest checks: everything the Windows side contributes to a run.
     public static func all(dataDirectory: DataDirectory, manifestDirectories: [URL] = []) throws -> [any Check] {
@@ -49,5 +49,27 @@ enum WindowsExamples {
         registry("trusted/hklm-only-policy.reg", .fail, "Security_HKLM_only hides the user's entry"),
         prefix("trusted/hklm-only-policy.reg", .pass, "Wine ignores Security_HKLM_only"),
         registry("gpo-site-to-zone", .pass, "Registry.pol under Machine/, *.sscc.com"),
+    ]
+
+    static let certEnroll: [CheckExample] = [
+        registry("activex/certenroll-2048.reg", .pass, "version from the Code Store Database"),
+        registry("activex/certenroll-2046.reg", .fail, "must be exactly 2.0.4.8 (E8)"),
+        registry("activex/certenroll-killbit.reg", .fail, "kill bit in the 32-bit view"),
+        registry("activex/certenroll-disabled.reg", .fail, "disabled in Manage add-ons"),
+        registry("empty.reg", .fail, "not installed (E1)"),
+        prefix("activex/prefix-certenroll-2048", .pass, "version from the DLL's version resource"),
+        prefix("activex/prefix-certenroll-2046", .fail, "the DLL is 2.0.4.6"),
+        prefix("activex/prefix-certenroll-half", .fail, "registered, but the DLL is missing"),
+    ]
+
+    static let jitvctk: [CheckExample] = [
+        registry("activex/jitvctk-2-0-24-43.reg", .pass, "newer is fine"),
+        registry("activex/jitvctk-2-0-24-41.reg", .fail),
+        registry("empty.reg", .fail),
+    ]
+
+    static let jitvctkex: [CheckExample] = [
+        registry("activex/jitvctkex-2-1-9-4.reg", .pass, "the table's 2.1.9.4, not the text's 2.1.9.6"),
+        registry("activex/jitvctkex-2-1-9-3.reg", .fail, "advisory: fails without blocking renewal"),
     ]
 }

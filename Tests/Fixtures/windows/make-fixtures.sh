@@ -104,6 +104,70 @@ reg5 zone-actions/hklm-only-policy.reg <<EOF
 "Security_HKLM_only"=dword:00000001
 EOF
 
+# --- activex.* (R8, R9, R17) --------------------------------------------------------------------------------
+CE='{33BBBFD1-0A97-4339-9032-F68F19CB3030}'
+JV='{707C7D52-85A8-4584-8954-573EFCE77488}'
+JX='{B0EF56AD-D711-412D-BE74-A751595F3633}'
+
+# control CLSID NAME DLL VERSION(a,b,c,d): what IE writes when it installs a CAB, as a 64-bit Windows exports it.
+control() {
+    cat <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\$1]
+@="$2"
+
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\$1\\InprocServer32]
+@="C:\\\\Windows\\\\Downloaded Program Files\\\\$3"
+"ThreadingModel"="Apartment"
+
+[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Code Store Database\\Distribution Units\\$1\\InstalledVersion]
+@="$4"
+EOF
+}
+control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8 | reg5 activex/certenroll-2048.reg
+control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,6 | reg5 activex/certenroll-2046.reg
+{ control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8; printf '\n[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Internet Explorer\\ActiveX Compatibility\\%s]\n"Compatibility Flags"=dword:00000400\n' "$CE"; } | reg5 activex/certenroll-killbit.reg
+{ control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8; printf '\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings\\%s]\n"Flags"=dword:00000001\n' "$CE"; } | reg5 activex/certenroll-disabled.reg
+control "$JV" "JITVCTK Class" JITComVCTK_S.dll 2,0,24,43 | reg5 activex/jitvctk-2-0-24-43.reg
+control "$JV" "JITVCTK Class" JITComVCTK_S.dll 2,0,24,41 | reg5 activex/jitvctk-2-0-24-41.reg
+control "$JX" "JITVCTKEx Class" JITDSign.dll 2,1,9,4 | reg5 activex/jitvctkex-2-1-9-4.reg
+control "$JX" "JITVCTKEx Class" JITDSign.dll 2,1,9,3 | reg5 activex/jitvctkex-2-1-9-3.reg
+
+# Prefix fixtures: the registration as regsvr32 leaves it, and a DLL with a real version resource built with
+# mingw-w64 (the version is read from the file; the Code Store entry is left out on purpose).
+dll() {  # dll OUT a,b,c,d
+    work=$(mktemp -d)
+    printf '1 VERSIONINFO\nFILEVERSION %s\nPRODUCTVERSION %s\nBEGIN\n BLOCK "StringFileInfo"\n BEGIN\n  BLOCK "040904b0"\n  BEGIN\n   VALUE "FileVersion", "%s"\n  END\n END\nEND\n' "$2" "$2" "$2" > "$work/v.rc"
+    printf 'int __stdcall DllMain(void *h, unsigned long r, void *p) { return 1; }\n' > "$work/d.c"
+    x86_64-w64-mingw32-windres "$work/v.rc" -O coff -o "$work/v.o"
+    mkdir -p "$(dirname "$1")"
+    x86_64-w64-mingw32-gcc -shared -s -nostdlib -e DllMain -o "$1" "$work/d.c" "$work/v.o"
+    rm -r "$work"
+}
+regsvr() {  # regsvr CLSID NAME DLL
+    cat <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\$1]
+@="$2"
+
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\$1\\InprocServer32]
+@="C:\\\\windows\\\\Downloaded Program Files\\\\$3"
+"ThreadingModel"="Apartment"
+
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\$1\\ProgID]
+@="JIT.CertEnroll.1"
+
+[HKEY_LOCAL_MACHINE\\Software\\Classes\\JIT.CertEnroll.1\\CLSID]
+@="$1"
+
+[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Stats\\$1\\iexplore]
+"Count"=dword:00000003
+EOF
+}
+regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-2048/register.reg
+dll "activex/prefix-certenroll-2048/drive_c/windows/Downloaded Program Files/JITCertEnroll.dll" 2,0,4,8
+regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-2046/register.reg
+dll "activex/prefix-certenroll-2046/drive_c/windows/Downloaded Program Files/JITCertEnroll.dll" 2,0,4,6
+regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-half/register.reg
+
 # An export that sets nothing the checks look at.
 reg5 empty.reg </dev/null
 

@@ -56,6 +56,8 @@ import Testing
             }
             result = try WineTestPrefix.withPrefix { prefix in
                 try WineTestPrefix.importFiles(files)
+                let copied = try WineTestPrefix.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
+                defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
                 return try Self.run(testCase.checkID, environment: Environment(winePrefix: prefix, language: .en))
             }
         } else {

@@ -135,4 +135,44 @@ import Testing
         try journal.undoLast()
         #expect(!FileManager.default.fileExists(atPath: regFix.path))
     }
+
+    /// R17: a half-installed control's residue (32-bit CLSID, the ProgID it points to, Ext\Stats in HKCU) is
+    /// listed, removed so that Wine finds none of it, and restored by undo.
+    @Test func staleControlResidueIsRemovedAndRestored() throws {
+        guard WineTestPrefix.wineIsInstalled else {
+            Issue.record("wine is not installed (apt-get install wine wine64)")
+            return
+        }
+        let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
+        try WineTestPrefix.withPrefix { prefix in
+            try WineTestPrefix.importFiles([Self.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-half/register.reg")])
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            let environment = Environment(winePrefix: prefix, language: .en)
+            let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
+            let doctor = try WindowsCheckExampleTests.doctor()
+            let context = CheckContext(environment: doctor.prepare(environment))
+            let result = try #require(try Runner(only: ["activex.certenroll"]).run(registry, in: context).first { $0.id == "activex.certenroll" })
+            #expect(result.outcome == .fail && result.message.en.contains("half-installed"), "\(result.message.en)")
+            let check = try #require(registry["activex.certenroll"])
+            let plan = try #require(try check.planFix(for: Finding(result.outcome, result.message), in: context))
+            let listed = plan.steps.map(\.description.en).joined(separator: "\n")
+            for expected in [#"Software\Classes\Wow6432Node\CLSID\\#(clsid)"#, #"Software\Classes\JIT.CertEnroll.1"#, #"Ext\Stats\\#(clsid)"#] {
+                #expect(listed.contains(expected), "\(expected) missing from: \(listed)")
+            }
+            let journal = Journal(directory: try Self.temporaryDirectory())
+            let applied = try journal.apply([plan], command: "fix")
+            #expect(applied.errors.isEmpty, "\(applied.errors)")
+            let side = try WindowsSide.loadPrefix(prefix)
+            #expect(PluginResidue.find(clsid, in: side).items.isEmpty)
+
+            try journal.undoLast()
+            #expect(try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) } == original)
+
+            _ = try journal.apply([plan], command: "fix")
+            let query = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\\#(clsid)"#])
+            #expect(query.status != 0, "Wine must not find the removed class: \(query.text)")
+            let progID = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\JIT.CertEnroll.1"#])
+            #expect(progID.status != 0)
+        }
+    }
 }

@@ -121,6 +121,24 @@ enum WineTestPrefix {
         stopServer()
     }
 
+    /// Files a fixture keeps under `drive_c/` (a control's DLL) go to the same place in the prefix; returns
+    /// what was copied so that the test can take it away again.
+    static func copyDriveFiles(of fixture: URL) throws -> [URL] {
+        let source = fixture.appendingPathComponent("drive_c")
+        guard FileManager.default.fileExists(atPath: source.path) else { return [] }
+        let enumerator = FileManager.default.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey])
+        var copied: [URL] = []
+        for case let file as URL in enumerator?.allObjects ?? [] where !file.hasDirectoryPath {
+            let relative = String(file.path.dropFirst(source.path.count + 1))
+            let target = prefix.appendingPathComponent("drive_c").appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: file, to: target)
+            copied.append(target)
+        }
+        return copied
+    }
+
     static func hive(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: prefix.appendingPathComponent(name)))
     }
