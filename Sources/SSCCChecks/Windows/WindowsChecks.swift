@@ -7,6 +7,7 @@ import Foundation
 public enum WindowsChecks {
     public static let all: [any Check] = [
         TrustedSiteCheck(),
+        PersonalCertificateCheck(),
     ] + ActiveXControlCheck.all
 
     /// `all` and the manifest checks: everything the Windows side contributes to a run.
@@ -23,9 +24,12 @@ enum WindowsExamples {
         CheckExample("windows/" + fixture, options: ["target": "prefix"], expect: outcome, note, line: line)
     }
 
-    static func registry(_ fixture: String, _ outcome: Outcome, hive: String? = nil, _ note: String = "", line: Int = #line) -> CheckExample {
+    static func registry(
+        _ fixture: String, _ outcome: Outcome, hive: String? = nil, gateway: String? = nil, _ note: String = "", line: Int = #line
+    ) -> CheckExample {
         var options = ["target": "registry"]
         if let hive { options["hive"] = hive }
+        if let gateway { options["gateway"] = gateway }
         return CheckExample("windows/" + fixture, options: options, expect: outcome, note, line: line)
     }
 
@@ -71,5 +75,14 @@ enum WindowsExamples {
     static let jitvctkex: [CheckExample] = [
         registry("activex/jitvctkex-2-1-9-4.reg", .pass, "the table's 2.1.9.4, not the text's 2.1.9.6"),
         registry("activex/jitvctkex-2-1-9-3.reg", .fail, "advisory: fails without blocking renewal"),
+    ]
+
+    static let personalCertificate: [CheckExample] = [
+        registry("store/good-3des", .pass, "exported by Wine after a real import; the gateway comes from the store"),
+        registry("store/good-3des", .fail, gateway: "F000333Q0001", "--gateway names another gateway"),
+        registry("store/expired", .fail, "only an expired certificate"),
+        prefix("store/good-3des-with-key", .pass, "certificate and rsaenh key container"),
+        prefix("store/good-3des", .fail, "the certificate without its key container"),
+        prefix("empty.reg", .fail, "E6: nothing imported"),
     ]
 }

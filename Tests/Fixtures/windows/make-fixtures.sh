@@ -168,6 +168,30 @@ regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certen
 dll "activex/prefix-certenroll-2046/drive_c/windows/Downloaded Program Files/JITCertEnroll.dll" 2,0,4,6
 regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-half/register.reg
 
+# --- store.personal-cert (R10, R12) --------------------------------------------------------------------------
+# Real Wine: the repository's test PFX files are imported into a scratch prefix with Tools/win32/certstore.exe,
+# and the Personal store (and rsaenh's key container) are exported with `wine reg export`.
+store_fixtures() {
+    scratch=$(mktemp -d)
+    export WINEPREFIX="$scratch/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=C.UTF-8 LC_ALL=C.UTF-8
+    unset DISPLAY
+    ../../../Tools/win32/build.sh "$scratch/certstore.exe"
+    wineboot -i 2>/dev/null; wineserver -w
+    cp "$WINEPREFIX/user.reg" "$scratch/user.reg"
+    for name in good-3des expired; do
+        cp "$scratch/user.reg" "$WINEPREFIX/user.reg"
+        printf '123456\n' | wine "$scratch/certstore.exe" import-pfx "Z:$(pwd | tr / '\\')\\..\\pfx\\$name\\F000504Y0007#0.pfx"
+        mkdir -p "store/$name"
+        wine reg export 'HKCU\Software\Microsoft\SystemCertificates\MY' "Z:$(pwd | tr / '\\')\\store\\$name\\certificate.reg" /y
+        mkdir -p "store/$name-with-key"
+        wine reg export 'HKCU\Software\Wine\Crypto\RSA' "Z:$(pwd | tr / '\\')\\store\\$name-with-key\\key.reg" /y
+        wineserver -w
+        cp "store/$name/certificate.reg" "store/$name-with-key/certificate.reg"
+    done
+    rm -rf "$scratch"
+}
+if [ "${SKIP_WINE:-}" = "" ]; then store_fixtures; fi
+
 # An export that sets nothing the checks look at.
 reg5 empty.reg </dev/null
 

@@ -58,10 +58,12 @@ import Testing
                 try WineTestPrefix.importFiles(files)
                 let copied = try WineTestPrefix.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
                 defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
-                return try Self.run(testCase.checkID, environment: Environment(winePrefix: prefix, language: .en))
+                return try Self.run(testCase.checkID, environment: Environment(
+                    gateway: example.options["gateway"], winePrefix: prefix, language: .en))
             }
         } else {
-            let environment = Environment(registryFiles: files, registryHive: example.options["hive"], language: .en)
+            let environment = Environment(
+                gateway: example.options["gateway"], registryFiles: files, registryHive: example.options["hive"], language: .en)
             result = try Self.run(testCase.checkID, environment: environment)
         }
         #expect(

@@ -175,4 +175,44 @@ import Testing
             #expect(progID.status != 0)
         }
     }
+
+    /// R10: the PFX is imported with its key by the mingw-built helper under Wine (certutil would report
+    /// success and store nothing), read back, and the check passes; undo takes the hives back.
+    @Test func pfxIsImportedIntoThePersonalStore() throws {
+        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc") else {
+            Issue.record("needs wine and gcc-mingw-w64-x86-64-win32")
+            return
+        }
+        let tools = try Self.temporaryDirectory()
+        let helper = tools.appendingPathComponent("certstore.exe")
+        try CertStoreHelper.build(dataRoot: WindowsCheckExampleTests.repository, into: helper)
+        try WineTestPrefix.withPrefix { prefix in
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            var environment = Environment(
+                pfxFile: Self.fixtures.appendingPathComponent("pfx/good-3des/F000504Y0007#0.pfx"), pfxPassword: Secret("123456"),
+                winePrefix: prefix, language: .en)
+            environment.certStoreHelper = helper
+            let doctor = try WindowsCheckExampleTests.doctor()
+            let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
+            func result() throws -> CheckResult {
+                let context = CheckContext(environment: doctor.prepare(environment))
+                return try #require(try Runner(only: ["store.personal-cert"]).run(registry, in: context).first { $0.id == "store.personal-cert" })
+            }
+            let before = try result()
+            #expect(before.outcome == .fail, "\(before.message.en)")
+            let check = try #require(registry["store.personal-cert"])
+            let context = CheckContext(environment: doctor.prepare(environment))
+            let plan = try #require(try check.planFix(for: Finding(before.outcome, before.message), in: context))
+            #expect(!plan.steps.map(\.description.en).joined().contains("123456"), "the password is never shown")
+            let journal = Journal(directory: try Self.temporaryDirectory())
+            let applied = try journal.apply([plan], command: "fix")
+            #expect(applied.errors.isEmpty, "\(applied.errors)")
+            let after = try result()
+            #expect(after.outcome == .pass, "\(after.message.en) \(after.evidence)")
+            #expect(after.evidence.contains { $0.value.contains("key present") })
+            try journal.undoLast()
+            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            #expect(restored[0] == original[0] && restored[1] == original[1], "system.reg and user.reg restored")
+        }
+    }
 }
