@@ -8,6 +8,7 @@ public enum WindowsChecks {
     public static let all: [any Check] = [
         TrustedSiteCheck(),
         PersonalCertificateCheck(),
+        DownloadsCheck(),
     ] + ActiveXControlCheck.all
 
     /// `all` and the manifest checks: everything the Windows side contributes to a run.
@@ -84,5 +85,25 @@ enum WindowsExamples {
         prefix("store/good-3des-with-key", .pass, "certificate and rsaenh key container"),
         prefix("store/good-3des", .fail, "the certificate without its key container"),
         prefix("empty.reg", .fail, "E6: nothing imported"),
+    ]
+
+    /// `target: linux`: the fixture directory stands for `/` (its `etc/…/policies` and `usr/bin`).
+    static func linux(_ fixture: String, browser: String?, _ outcome: Outcome, _ note: String = "", line: Int = #line) -> CheckExample {
+        var options = ["target": "linux"]
+        if let browser { options["browser"] = browser }
+        return CheckExample("windows/" + fixture, options: options, expect: outcome, note, line: line)
+    }
+
+    static let downloads: [CheckExample] = [
+        registry("downloads/allowed.reg", .pass),
+        prefix("downloads/allowed.reg", .pass),
+        registry("downloads/no-allow-list.reg", .fail, "2200 enabled but pop-ups blocked"),
+        prefix("empty.reg", .fail),
+        registry("downloads/policy-allow.reg", .pass, "the policy allow list counts"),
+        linux("linux-browsers/chromium-allowed", browser: "chromium", .pass),
+        linux("linux-browsers/chromium-popups-only", browser: "chromium", .fail, "downloads not allowed"),
+        linux("linux-browsers/firefox-allowed", browser: "firefox", .pass, "Firefox: PopupBlocking.Allow"),
+        linux("linux-browsers/chromium-allowed", browser: nil, .pass, "installed browsers when none is named"),
+        linux("linux-browsers/none", browser: nil, .notapplicable, "no Windows side, no browser installed"),
     ]
 }

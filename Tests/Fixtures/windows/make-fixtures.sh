@@ -104,6 +104,41 @@ reg5 zone-actions/hklm-only-policy.reg <<EOF
 "Security_HKLM_only"=dword:00000001
 EOF
 
+# --- browser.downloads (R1) ----------------------------------------------------------------------------------
+reg5 downloads/allowed.reg <<EOF
+[HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\New Windows\\Allow]
+"biz.sscc.com"=hex:00,00
+
+[HKEY_CURRENT_USER\\$IS\\Zones\\2]
+"2200"=dword:00000000
+EOF
+reg5 downloads/no-allow-list.reg <<EOF
+[HKEY_CURRENT_USER\\$IS\\Zones\\2]
+"2200"=dword:00000000
+EOF
+reg5 downloads/policy-allow.reg <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Internet Explorer\\New Windows]
+"ListBox_Support_Allow"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Internet Explorer\\New Windows\\Allow]
+"*.sscc.com"="*.sscc.com"
+
+[HKEY_CURRENT_USER\\$IS\\Zones\\2]
+"2200"=dword:00000000
+EOF
+# Linux browsers: a directory standing for / with the managed-policy files and an executable in usr/bin.
+browser_root() {  # browser_root DIR BROWSER-BINARY POLICY-DIR FILE JSON
+    mkdir -p "linux-browsers/$1/usr/bin" "linux-browsers/$1/$3"
+    printf '#!/bin/sh\n' > "linux-browsers/$1/usr/bin/$2"; chmod +x "linux-browsers/$1/usr/bin/$2"
+    printf '%s\n' "$5" > "linux-browsers/$1/$3/$4"
+}
+browser_root chromium-allowed chromium etc/chromium/policies/managed sscc.json \
+    '{"PopupsAllowedForUrls": ["https://biz.sscc.com"], "AutomaticDownloadsAllowedForUrls": ["[*.]sscc.com"]}'
+browser_root chromium-popups-only chromium etc/chromium/policies/managed sscc.json '{"PopupsAllowedForUrls": ["https://biz.sscc.com"]}'
+browser_root firefox-allowed firefox etc/firefox/policies policies.json \
+    '{"policies": {"PopupBlocking": {"Allow": ["https://biz.sscc.com"], "Default": true, "Locked": false}}}'
+mkdir -p linux-browsers/none/etc && touch linux-browsers/none/etc/.keep
+
 # --- activex.* (R8, R9, R17) --------------------------------------------------------------------------------
 CE='{33BBBFD1-0A97-4339-9032-F68F19CB3030}'
 JV='{707C7D52-85A8-4584-8954-573EFCE77488}'

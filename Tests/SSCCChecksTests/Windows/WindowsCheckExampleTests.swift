@@ -61,6 +61,10 @@ import Testing
                 return try Self.run(testCase.checkID, environment: Environment(
                     gateway: example.options["gateway"], winePrefix: prefix, language: .en))
             }
+        } else if example.options["target"] == "linux" {
+            var environment = Environment(browsers: example.options["browser"].map { [$0] } ?? [], language: .en)
+            environment.browserPolicyRoot = Self.fixtures.appendingPathComponent(example.fixture)
+            result = try Self.run(testCase.checkID, environment: environment)
         } else {
             let environment = Environment(
                 gateway: example.options["gateway"], registryFiles: files, registryHive: example.options["hive"], language: .en)

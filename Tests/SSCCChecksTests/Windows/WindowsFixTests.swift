@@ -215,4 +215,33 @@ import Testing
             #expect(restored[0] == original[0] && restored[1] == original[1], "system.reg and user.reg restored")
         }
     }
+
+    /// R1 for a Linux browser: the fix writes a managed-policy file the browser (run as another user) can read.
+    @Test func linuxBrowserPolicyIsWritten() throws {
+        let root = try Self.temporaryDirectory()
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("usr/bin/chromium").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        var environment = Environment(browsers: ["chromium", "firefox"], language: .en)
+        environment.browserPolicyRoot = root
+        let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
+        let doctor = try WindowsCheckExampleTests.doctor()
+        func result() throws -> CheckResult {
+            try #require(try Runner(only: ["browser.downloads"]).run(registry, in: CheckContext(environment: doctor.prepare(environment))).first { $0.id == "browser.downloads" })
+        }
+        #expect(try result().outcome == .fail)
+        let check = try #require(registry["browser.downloads"])
+        let context = CheckContext(environment: doctor.prepare(environment))
+        let plan = try #require(try check.planFix(for: Finding(.fail, Localized(verbatim: "")), in: context))
+        let journal = Journal(directory: try Self.temporaryDirectory())
+        #expect(try journal.apply([plan], command: "fix").errors.isEmpty)
+        #expect(try result().outcome == .pass)
+        let file = root.appendingPathComponent("etc/chromium/policies/managed/certdoctor-sscc.json")
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o644)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: [String]]
+        #expect(json?["PopupsAllowedForUrls"] == ["https://biz.sscc.com"])
+        #expect(plan.afterword?.en.contains("reopen the browser") == true)
+        try journal.undoLast()
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+    }
 }
