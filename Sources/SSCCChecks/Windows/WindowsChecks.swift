@@ -9,6 +9,8 @@ public enum WindowsChecks {
         TrustedSiteCheck(),
         PersonalCertificateCheck(),
         DownloadsCheck(),
+        IEModeCheck(),
+        TokenCSPCheck(),
     ] + ActiveXControlCheck.all
 
     /// `all` and the manifest checks: everything the Windows side contributes to a run.
@@ -21,8 +23,11 @@ public enum WindowsChecks {
 /// `.reg` files with `wine reg import` into a fresh Wine prefix, `registry` passes the files as `--registry`.
 /// A fixture that is a directory stands for every file in it.
 enum WindowsExamples {
-    static func prefix(_ fixture: String, _ outcome: Outcome, _ note: String = "", line: Int = #line) -> CheckExample {
-        CheckExample("windows/" + fixture, options: ["target": "prefix"], expect: outcome, note, line: line)
+    static func prefix(_ fixture: String, _ outcome: Outcome, _ note: String = "", token: Bool = false, atr: String? = nil, line: Int = #line) -> CheckExample {
+        var options = ["target": "prefix"]
+        if token { options["token"] = "yes" }
+        if let atr { options["atr"] = atr }
+        return CheckExample("windows/" + fixture, options: options, expect: outcome, note, line: line)
     }
 
     static func registry(
@@ -105,5 +110,26 @@ enum WindowsExamples {
         linux("linux-browsers/firefox-allowed", browser: "firefox", .pass, "Firefox: PopupBlocking.Allow"),
         linux("linux-browsers/chromium-allowed", browser: nil, .pass, "installed browsers when none is named"),
         linux("linux-browsers/none", browser: nil, .notapplicable, "no Windows side, no browser installed"),
+    ]
+
+    static let ieMode: [CheckExample] = [
+        registry("ie-mode/site-list", .pass, "the policy's site list, matched by file name"),
+        registry("ie-mode/typo", .fail, "only biz.sccc.com: the manual's typo"),
+        registry("ie-mode/missing-file", .fail, "the policy names a file that was not given"),
+        registry("ie-mode/user-list", .pass, "the user's IE-mode pages in Edge's Preferences"),
+        registry("empty.reg", .fail),
+        prefix("empty.reg", .notapplicable, "no Edge in a Wine prefix"),
+    ]
+
+    /// A made-up ATR for the tests (no public ePass3003 ATR was found); the Mingwah fixture's mask matches it.
+    static let testATR = "3B9F958131FE9F006646530510001171"
+
+    static let tokenCSP: [CheckExample] = [
+        prefix("token-csp/good", .pass, token: true),
+        prefix("token-csp/missing-image", .fail, "registered, but the DLL is missing", token: true),
+        prefix("empty.reg", .fail, "E3: no driver", token: true),
+        prefix("token-csp/other-vendor", .fail, "a Mingwah entry claims the token's ATR", token: true, atr: testATR),
+        prefix("token-csp/good", .pass, "no other vendor claims the ATR", token: true, atr: testATR),
+        prefix("token-csp/good", .notapplicable, "a file certificate needs no token driver"),
     ]
 }

@@ -139,6 +139,27 @@ browser_root firefox-allowed firefox etc/firefox/policies policies.json \
     '{"policies": {"PopupBlocking": {"Allow": ["https://biz.sscc.com"], "Default": true, "Locked": false}}}'
 mkdir -p linux-browsers/none/etc && touch linux-browsers/none/etc/.keep
 
+# --- browser.ie-mode (R4, R5) --------------------------------------------------------------------------------
+edge() {  # edge DIR: Edge's IE-mode policy with a site list at the path a customer's admin would use
+    reg5 "ie-mode/$1/edge.reg" <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Edge]
+"InternetExplorerIntegrationLevel"=dword:00000001
+"InternetExplorerIntegrationSiteList"="C:\\\\ProgramData\\\\SSCC\\\\sites.xml"
+EOF
+}
+sitelist() {  # sitelist DIR HOST
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<site-list version="1">\n  <site url="%s">\n    <compat-mode>Default</compat-mode>\n    <open-in allow-redirect="true">IE11</open-in>\n  </site>\n</site-list>\n' "$2" > "ie-mode/$1/sites.xml"
+}
+edge site-list; sitelist site-list biz.sscc.com
+edge typo; sitelist typo biz.sccc.com
+edge missing-file
+reg5 ie-mode/user-list/edge.reg <<EOF
+[HKEY_CURRENT_USER\\Software\\Policies\\Microsoft\\Edge]
+"InternetExplorerIntegrationReloadInIEModeAllowed"=dword:00000001
+"InternetExplorerIntegrationLevel"=dword:00000001
+EOF
+printf '{"dual_engine": {"consumer_mode": {"enabled_state": 1}, "user_list_data_1": {"https://biz.sscc.com/": {"date_added": "13378000000000000", "engine": 2, "visits_after_expiration": 0}, "https://biz.sscc.com/index.html#/myCenter": {"date_added": "13378000000000000", "engine": 2, "visits_after_expiration": 0}}}}\n' > ie-mode/user-list/Preferences
+
 # --- activex.* (R8, R9, R17) --------------------------------------------------------------------------------
 CE='{33BBBFD1-0A97-4339-9032-F68F19CB3030}'
 JV='{707C7D52-85A8-4584-8954-573EFCE77488}'
@@ -202,6 +223,26 @@ dll "activex/prefix-certenroll-2048/drive_c/windows/Downloaded Program Files/JIT
 regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-2046/register.reg
 dll "activex/prefix-certenroll-2046/drive_c/windows/Downloaded Program Files/JITCertEnroll.dll" 2,0,4,6
 regsvr "$CE" "CertEnroll Control" JITCertEnroll.dll | reg5 activex/prefix-certenroll-half/register.reg
+
+# --- driver.token-csp (R7, E3) -------------------------------------------------------------------------------
+# The CSP registration as the Feitian installer writes it for 32-bit programs; the image is a mingw-built DLL.
+csp() {
+    reg5 "token-csp/$1/csp.reg" <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Cryptography\\Defaults\\Provider\\EnterSafe ePass3003 CSP v1.0]
+"Image Path"="%SystemRoot%\\\\system32\\\\EnterSafe3003Csp.dll"
+"Type"=dword:00000001
+EOF
+}
+csp good; dll "token-csp/good/drive_c/windows/syswow64/EnterSafe3003Csp.dll" 1,0,0,0
+csp missing-image
+csp other-vendor; dll "token-csp/other-vendor/drive_c/windows/syswow64/EnterSafe3003Csp.dll" 1,0,0,0
+# A Mingwah card entry whose ATR and mask match the test ATR (3B 9F 95 81 31 FE 9F 00 66 46 53 05 10 00 11 71).
+reg5 token-csp/other-vendor/mingwah.reg <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Cryptography\\Calais\\SmartCards\\Mingwah USBKey]
+"ATR"=hex:3b,9f,95,81,31,fe,9f,00,66,46,53,05,10,00,11,71
+"ATRMask"=hex:ff,ff,ff,ff,ff,ff,ff,ff,ff,ff,ff,ff,00,00,00,00
+"Crypto Provider"="Mingwah USBKey CSP"
+EOF
 
 # --- store.personal-cert (R10, R12) --------------------------------------------------------------------------
 # Real Wine: the repository's test PFX files are imported into a scratch prefix with Tools/win32/certstore.exe,

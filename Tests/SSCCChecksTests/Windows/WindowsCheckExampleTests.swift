@@ -58,8 +58,10 @@ import Testing
                 try WineTestPrefix.importFiles(files)
                 let copied = try WineTestPrefix.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
                 defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
-                return try Self.run(testCase.checkID, environment: Environment(
-                    gateway: example.options["gateway"], winePrefix: prefix, language: .en))
+                var environment = Environment(
+                    gateway: example.options["gateway"], winePrefix: prefix, tokenRequested: example.options["token"] == "yes", language: .en)
+                environment.tokenATR = example.options["atr"].map(Self.bytes(hex:))
+                return try Self.run(testCase.checkID, environment: environment)
             }
         } else if example.options["target"] == "linux" {
             var environment = Environment(browsers: example.options["browser"].map { [$0] } ?? [], language: .en)
@@ -74,6 +76,13 @@ import Testing
             result.outcome == example.expected,
             "\(result.message.en) | \(result.evidence.map { "\($0.name)=\($0.value)" })",
             sourceLocation: SourceLocation(fileID: example.file, filePath: example.file, line: example.line, column: 1))
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        stride(from: 0, to: hex.count - 1, by: 2).map { offset in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+        }
     }
 
     @Test func everyWindowsCheckHasPassingAndFailingExamplesAndIsBilingual() {
