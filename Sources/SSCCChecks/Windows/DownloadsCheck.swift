@@ -195,6 +195,26 @@ struct DownloadsCheck: Check {
                     edit: PrefixHiveEdit.setDWord(0, name: "2200", at: path)))
             }
         }
+        if environment.winePrefix == nil, environment.provides(.windowsSide) {
+            // An exported registry: the fix is a .reg (and a Registry.pol where a policy decides 2200).
+            let side = try WindowsSide.load(context)
+            var userValues: [OfflineFix.UserValue] = []
+            var policyValues: [OfflineFix.PolicyValue] = []
+            if windowsAllowEntry(side, host: portal.host) == nil {
+                userValues.append((Self.allowList, RegistryValue(name: portal.host, type: .binary, data: [0, 0])))
+            }
+            if let action = InternetZones(side: side).action("2200", zone: 2), action.value != 0, action.source.isPolicy {
+                policyValues.append((InternetZones.policySettings + "\\Zones\\2", RegistryValue(name: "2200", dword: 0), action.source.key.hasPrefix("HKLM")))
+            } else if InternetZones(side: side).action("2200", zone: 2)?.value != 0 {
+                userValues.append((InternetZones.settings + "\\Zones\\2", RegistryValue(name: "2200", dword: 0)))
+            }
+            if let plan = try OfflineFix.plan(
+                checkID: Self.description.id, context: context, side: side,
+                summary: Localized(zh: "允许门户的下载和弹出窗口（R1）", en: "allow the portal's downloads and pop-ups (R1)"),
+                userValues: userValues, policyValues: policyValues) {
+                steps += plan.steps
+            }
+        }
         let root = environment.browserPolicyRoot
         for browser in Self.browsers(environment) {
             let state = Self.state(of: browser, root: root, host: portal.host)

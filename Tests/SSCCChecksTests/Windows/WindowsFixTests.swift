@@ -115,6 +115,19 @@ import Testing
         #expect(regText.contains("\"1004\"=dword:00000000"))
         #expect(!regText.contains("\"2201\""), "exactly the needed changes")
 
+        // R1 for the same export: the allow-list entry becomes a .reg the customer imports.
+        var downloads = environment
+        downloads.registryFiles = [Self.fixtures.appendingPathComponent("windows/downloads/no-allow-list.reg")]
+        let downloadResult = try #require(try Runner(only: ["browser.downloads"])
+            .run(try CheckRegistry(WindowsCheckExampleTests.checks), in: CheckContext(environment: downloads)).first { $0.id == "browser.downloads" })
+        #expect(downloadResult.outcome == .fail)
+        let downloadCheck = try #require(WindowsCheckExampleTests.checks.first { $0.description.id == "browser.downloads" })
+        let downloadPlan = try #require(try downloadCheck.planFix(for: Finding(.fail, downloadResult.message), in: CheckContext(environment: downloads)))
+        #expect(try journal.apply([downloadPlan], command: "fix").errors.isEmpty)
+        downloads.registryFiles.append(OfflineFix.regFile(checkID: "browser.downloads", in: output))
+        #expect(try Runner(only: ["browser.downloads"]).run(try CheckRegistry(WindowsCheckExampleTests.checks), in: CheckContext(environment: downloads))
+            .first { $0.id == "browser.downloads" }?.outcome == .pass)
+
         // Read back offline, the exports plus the fix files pass.
         var fixed = environment
         fixed.registryFiles = exports + [regFix, policy]
@@ -132,7 +145,9 @@ import Testing
             #expect(result.status == 0)
             #expect(try Self.results(Environment(registryFiles: [exported], language: .en))["browser.zone-actions"]?.outcome == .pass)
         }
-        try journal.undoLast()
+        try journal.undoLast()  // the downloads fix
+        #expect(!FileManager.default.fileExists(atPath: OfflineFix.regFile(checkID: "browser.downloads", in: output).path))
+        try journal.undoLast()  // the zone fixes
         #expect(!FileManager.default.fileExists(atPath: regFix.path))
     }
 
