@@ -16,6 +16,9 @@ struct IEModeCheck: Check {
         category: "browser",
         severity: .required,
         facets: [.windowsSide],
+        fix: Localized(
+            zh: "离线注册表：生成 Edge 的计算机策略 Registry.pol（启用 IE 模式、允许重新加载、站点列表路径）和含 biz.sscc.com 的站点列表 XML（去掉笔误的 biz.sccc.com）。",
+            en: "Exported registry: writes Edge machine policy as a Registry.pol (IE mode on, reload allowed, site list path) and a site list XML holding biz.sscc.com (without the typo biz.sccc.com)."),
         examples: WindowsExamples.ieMode)
 
     var description: CheckDescription { Self.description }
@@ -121,5 +124,79 @@ struct IEModeCheck: Check {
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         if let end = text.firstIndex(where: { $0 == "/" || $0 == ":" || $0 == "#" }) { text = String(text[..<end]) }
         return text == host || host.hasSuffix("." + text)
+    }
+
+    /// Where the fix's site list goes on the customer's machine when no policy names one yet.
+    static let defaultSiteListPath = "C:\\ProgramData\\SSCC\\sscc-sites.xml"
+
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+        let side = try WindowsSide.load(context)
+        guard !side.isWine else { return nil }
+        let portal = PortalNames(context.environment)
+        func dword(_ name: String) -> UInt32? {
+            [side.machineKey(Self.edgePolicy, view: .bit64), side.userKey(Self.edgePolicy)].compactMap { $0?.value(named: name)?.dwordValue }.first
+        }
+        var policy: [OfflineFix.PolicyValue] = []
+        if dword("InternetExplorerIntegrationLevel") != 1 {
+            policy.append((Self.edgePolicy, RegistryValue(name: "InternetExplorerIntegrationLevel", dword: 1), true))
+        }
+        if dword("InternetExplorerIntegrationReloadInIEModeAllowed") != 1 {
+            policy.append((Self.edgePolicy, RegistryValue(name: "InternetExplorerIntegrationReloadInIEModeAllowed", dword: 1), true))
+        }
+        let named = [side.machineKey(Self.edgePolicy, view: .bit64), side.userKey(Self.edgePolicy)]
+            .compactMap { $0?.value(named: "InternetExplorerIntegrationSiteList")?.stringValue }.first
+        if named == nil {
+            policy.append((Self.edgePolicy, RegistryValue(name: "InternetExplorerIntegrationSiteList", string: Self.defaultSiteListPath), true))
+        }
+        let location = named ?? Self.defaultSiteListPath
+        let fileName = location.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? "sscc-sites.xml"
+        let existing = side.otherFiles.first { $0.lastPathComponent.lowercased() == fileName.lowercased() }
+        let siteList = try Self.correctedSiteList(existing: existing, host: portal.host, typos: portal.typoHosts)
+        let output = OfflineFix.directory(context.environment).appendingPathComponent(fileName)
+        var steps = try OfflineFix.plan(
+            checkID: Self.description.id, context: context, side: side, summary: Localized(verbatim: ""),
+            userValues: [], policyValues: policy)?.steps ?? []
+        steps.append(FixStep(
+            description: Localized(
+                zh: "写入站点列表 \(output.path)（以 IE 模式打开 \(portal.host)；放到客户电脑的 \(location)）",
+                en: "write the site list \(output.path) (opens \(portal.host) in IE mode; goes to \(location) on the customer's machine)"),
+            touches: [output], apply: { writer in try writer.replace(output, with: siteList) }))
+        return FixPlan(
+            checkID: Self.description.id,
+            summary: Localized(zh: "让 Edge 以 IE 模式打开统一客户专区（R4、R5）", en: "make Edge open the portal in IE mode (R4, R5)"),
+            steps: steps, afterword: BrowserRestart.afterword)
+    }
+
+    /// The given Enterprise Mode Site List with the portal added and the typo entries left out (its version
+    /// raised so that Edge reloads it), or a new list.
+    static func correctedSiteList(existing: URL?, host: String, typos: [String]) throws -> [UInt8] {
+        let output = XMLDocument(rootName: "site-list")
+        var version = 0
+        do {
+            if let existing {
+                let document = try XMLDocument(bytes: try readBytes(existing), fileName: existing.path)
+                version = Int(document.root.attribute("version") ?? "") ?? 0
+                for site in document.root.children(named: "site") {
+                    guard let url = site.attribute("url"), !typos.contains(where: { matches(url, host: $0) }), !matches(url, host: host) else { continue }
+                    let copy = output.root.addChild("site")
+                    copy.setAttribute("url", url)
+                    for child in site.children { copy.addChild(child.name, text: child.text).setAttributesFrom(child) }
+                }
+            }
+            output.root.setAttribute("version", String(version + 1))
+            let site = output.root.addChild("site")
+            site.setAttribute("url", host)
+            site.addChild("compat-mode", text: "Default")
+            site.addChild("open-in", text: "IE11").setAttribute("allow-redirect", "true")
+            return try output.serialized(pretty: true)
+        } catch let error as XMLError {
+            throw ManifestError.xml(error)
+        }
+    }
+}
+
+extension XMLElement {
+    func setAttributesFrom(_ other: XMLElement) {
+        for attribute in other.attributes where attribute.namespaceURI == nil { setAttribute(attribute.name, attribute.value) }
     }
 }

@@ -259,4 +259,27 @@ import Testing
         try journal.undoLast()
         #expect(!FileManager.default.fileExists(atPath: file.path))
     }
+
+    /// R5: a site list that holds only the manual's typo is rewritten with biz.sscc.com under the file name the
+    /// policy names; the export with the fix files passes.
+    @Test func ieModeSiteListIsCorrected() throws {
+        let output = try Self.temporaryDirectory()
+        let given = ["edge.reg", "sites.xml"].map { Self.fixtures.appendingPathComponent("windows/ie-mode/typo/\($0)") }
+        var environment = Environment(registryFiles: given, language: .en)
+        environment.offlineFixDirectory = output
+        let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
+        let check = try #require(registry["browser.ie-mode"])
+        let before = try #require(try Runner(only: ["browser.ie-mode"]).run(registry, in: CheckContext(environment: environment)).first { $0.id == "browser.ie-mode" })
+        #expect(before.outcome == .fail && before.message.en.contains("biz.sccc.com"), "\(before.message.en)")
+        let plan = try #require(try check.planFix(for: Finding(.fail, before.message), in: CheckContext(environment: environment)))
+        #expect(try Journal(directory: try Self.temporaryDirectory()).apply([plan], command: "fix").errors.isEmpty)
+        let sites = output.appendingPathComponent("sites.xml")
+        let text = try String(contentsOf: sites, encoding: .utf8)
+        #expect(text.contains("biz.sscc.com") && !text.contains("sccc"), "\(text)")
+        var fixed = environment
+        fixed.registryFiles = [given[0], sites, OfflineFix.policyFile(checkID: "browser.ie-mode", machine: true, in: output)]
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        let after = try Runner(only: ["browser.ie-mode"]).run(registry, in: CheckContext(environment: fixed)).first { $0.id == "browser.ie-mode" }
+        #expect(after?.outcome == .pass, "\(after?.message.en ?? "")")
+    }
 }
