@@ -54,7 +54,10 @@ let package = Package(
         .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"], exclude: ["Emulator"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
-        .testTarget(name: "SSCCChecksTests", dependencies: ["SSCCChecks", "CertDoctorCore", "PKI"]),
+        .testTarget(
+            name: "SSCCChecksTests",
+            dependencies: ["SSCCChecks", "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard"]
+        ),
         .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI"]),
     ]
 )

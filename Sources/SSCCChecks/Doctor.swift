@@ -15,7 +15,9 @@ public struct Doctor: Sendable {
     public init(profile name: String, dataDirectory: DataDirectory, pluginDirectories: [URL], pluginTimeout: TimeInterval = 5) throws {
         (profile, profileLocation) = try ProfileLoader.load(name, dataDirectory: dataDirectory)
         self.dataDirectory = dataDirectory
-        var registry = try CheckRegistry(BuiltInChecks.all)
+        // Declarative manifests (Checks/manifests, and any dropped into a plugin directory) join the built-in checks.
+        var registry = try CheckRegistry(
+            BuiltInChecks.all + WindowsChecks.all(dataDirectory: dataDirectory, manifestDirectories: pluginDirectories))
         for plugin in Self.loadPlugins(ExternalPlugin.discover(in: [dataDirectory.plugins] + pluginDirectories), timeout: pluginTimeout) {
             try registry.register(plugin)
         }

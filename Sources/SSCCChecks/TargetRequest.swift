@@ -98,6 +98,12 @@ public struct TargetRequest: Sendable {
             // Wine's own default prefix, as DESIGN.md says, unless exported files name another Windows side.
             environment.winePrefix = URL(fileURLWithPath: home + "/.wine")
         }
+        if environment.winePrefix != nil {
+            // Where the Win32 helper that imports a PFX into the prefix's store is built when a fix needs it.
+            let cache = processEnvironment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+                ?? URL(fileURLWithPath: processEnvironment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".cache")
+            environment.certStoreHelper = cache.appendingPathComponent("certdoctor/certstore.exe")
+        }
         return environment
     }
 }

@@ -11,7 +11,7 @@ struct CertDoctor: ParsableCommand {
         version: Doctor.version,
         subcommands: [
             CheckCommand.self, FixCommand.self, UndoCommand.self, ListChecksCommand.self, ExplainCommand.self,
-            ReportCommand.self, RenewCommand.self, RegistryCommand.self,
+            ReportCommand.self, RenewCommand.self, RegistryCommand.self, CollectScriptCommand.self,
         ],
         defaultSubcommand: nil
     )

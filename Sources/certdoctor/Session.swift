@@ -18,7 +18,10 @@ struct Session {
         let dataDirectory = DataDirectory.locate()
         let plugins = targets.pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
         doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins)
-        environment = try targets.request(language: output.language, timeout: timeout).environment(profile: doctor.profile)
+        var environment = try targets.request(language: output.language, timeout: timeout).environment(profile: doctor.profile)
+        // Fixes for an exported registry are files the customer applies; they go beside the report.
+        if let report = output.report { environment.offlineFixDirectory = URL(fileURLWithPath: report) }
+        self.environment = environment
         self.output = output
     }
 

@@ -125,7 +125,11 @@ struct PersonalCertificateCheck: Check {
             touches: hives,
             preflight: {
                 try WineServerGuard.requireStopped(prefix: prefix)
-                guard let helper, FileManager.default.fileExists(atPath: helper.path) else { throw StoreImportError.helperMissing }
+                guard let helper else { throw StoreImportError.helperMissing }
+                // Built from Tools/win32 with mingw-w64 the first time a fix needs it, then kept in the cache.
+                if !FileManager.default.fileExists(atPath: helper.path) {
+                    try CertStoreHelper.build(dataRoot: DataDirectory.locate().root, into: helper)
+                }
             },
             apply: { _ in
                 guard let helper else { throw StoreImportError.helperMissing }

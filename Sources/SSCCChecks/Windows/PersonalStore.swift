@@ -121,13 +121,13 @@ public enum CertStoreHelper {
     public static func build(dataRoot: URL, into output: URL) throws {
         let script = dataRoot.appendingPathComponent("Tools/win32/build.sh")
         let result = try ChildProcess.run(
-            "/bin/sh", arguments: [script.path, output.path], environment: ProcessInfo.processInfo.environment,
+            "/bin/sh", arguments: [script.path, output.path], environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
             deadline: Date().addingTimeInterval(120))
         guard result.reason == .exited(0) else { throw StoreImportError.helperBuildFailed(result.errorText) }
     }
 
     static func wineEnvironment(prefix: URL) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = SecretVariables.removed(from: ProcessInfo.processInfo.environment)
         environment["WINEPREFIX"] = prefix.path
         environment["WINEDEBUG"] = "-all"
         environment.removeValue(forKey: "DISPLAY")
