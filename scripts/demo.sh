@@ -25,4 +25,13 @@ show check --pfx 'F000504Y0007.pfx' --password-file pw -v --only cert.pfx-name
 XDG_STATE_HOME="$sample/state" show fix --pfx 'F000504Y0007#0.pfx' --password-file pw --yes
 XDG_STATE_HOME="$sample/state" show undo
 show explain E5
+
+# A customer's exported registry: the portal typed as the manual's typo, and the fix file for them to import.
+cp "Tests/Fixtures/windows/trusted/typo-sccc.reg" "$sample/customer.reg"
+show check --registry customer.reg --only browser
+XDG_STATE_HOME="$sample/state" show fix --registry customer.reg --only browser.trusted-site --yes --report out
+show registry export --registry out/certdoctor-fix-browser.trusted-site.reg 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\ZoneMap' --format json
+show check --registry customer.reg out/certdoctor-fix-browser.trusted-site.reg --only browser.trusted-site
+echo
+echo "Reports written to $sample/out (report.html, report.xml, report.json) are removed when the demo ends."
 exit 0

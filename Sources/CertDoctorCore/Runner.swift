@@ -42,11 +42,11 @@ public struct Runner: Sendable {
         return registry.checks.compactMap { results[$0.description.id] }
     }
 
+    /// What a check left out by `--only`/`--skip` says, so that a person's view can fold such results away.
+    public static let notSelectedMessage = Localized(zh: "未选中（--only/--skip）", en: "not selected (--only/--skip)")
+
     static func notSelected(_ description: CheckDescription) -> CheckResult {
-        CheckResult(
-            description: description,
-            finding: Finding(.notchecked, Localized(zh: "未选中（--only/--skip）", en: "not selected (--only/--skip)")),
-            durationSeconds: 0)
+        CheckResult(description: description, finding: Finding(.notchecked, notSelectedMessage), durationSeconds: 0)
     }
 }
 

@@ -24,8 +24,11 @@ public struct TerminalRenderer: Sendable {
         let heading = "certdoctor \(report.version) · \(label("配置", "profile")) \(report.profile) · "
             + report.started.formatted(.iso8601)
         lines.append(paint(heading, .dim))
-        let width = report.results.map(\.id.count).max() ?? 0
-        for result in report.results {
+        // Checks left out with --only/--skip are one line at the end, not one each, unless asked for (-v).
+        let unselected = report.results.filter { $0.outcome == .notchecked && $0.message == Runner.notSelectedMessage }
+        let shown = verbose ? report.results : report.results.filter { !($0.outcome == .notchecked && $0.message == Runner.notSelectedMessage) }
+        let width = shown.map(\.id.count).max() ?? 0
+        for result in shown {
             let id = result.id.padding(toLength: width, withPad: " ", startingAt: 0)
             lines.append("\(mark(result.outcome)) \(id)  \(result.title.text(language))\(result.severity == .advisory ? paint(label(" （建议）", " (advisory)"), .dim) : "")")
             if result.outcome != .pass || verbose {
@@ -46,6 +49,9 @@ public struct TerminalRenderer: Sendable {
         for fix in report.fixes {
             lines.append(paint(label("修复 ", "fix ") + fix.checkID + ": ", .bold) + fix.summary.text(language))
             for change in fix.changes { lines.append("    " + change.description.text(language)) }
+        }
+        if !verbose && !unselected.isEmpty {
+            lines.append(paint(label("另有 \(unselected.count) 项检查未选中（--only/--skip）", "\(unselected.count) more checks not selected (--only/--skip)"), .dim))
         }
         lines.append("")
         lines.append(summaryLine(report.summary))

@@ -137,11 +137,20 @@ public struct Doctor: Sendable {
         let earlier = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
         let context = CheckContext(environment: prepare(environment))
         var rechecked = try runner.run(registry, in: context, restrictedTo: affected, earlier: earlier)
+        // For a customer's exported registry the fix is a file they apply on their machine: checking the export
+        // again cannot show it, so the check stays failed and says where the fix went.
+        let offline = environment.winePrefix == nil && !environment.registryFiles.isEmpty
         for index in rechecked.indices where fixedIDs.contains(rechecked[index].id) {
             let id = rechecked[index].id
+            let deferred = offline && registry[id]?.description.facets.contains(.windowsSide) == true
             if let error = application.errors[id] {
                 rechecked[index].outcome = .error
                 rechecked[index].message = Localized(zh: "修复失败：\(error)", en: "the fix failed: \(error)")
+            } else if deferred && rechecked[index].outcome == .fail {
+                rechecked[index].fixable = false
+                rechecked[index].message = Localized(
+                    zh: "修复文件已写出，待客户在其 Windows 上导入后生效；当前：",
+                    en: "fix files written for the customer to apply on their Windows; until then: ") + rechecked[index].message
             } else if rechecked[index].outcome == .pass {
                 rechecked[index].outcome = .fixed
                 rechecked[index].fixable = false

@@ -40,3 +40,27 @@ import Testing
         #expect(text.contains("\"EnableVirtualizationBasedSecurity\"=dword:00000001"))
     }
 }
+
+/// `fix --registry` on a customer's export: the fix is a file for the customer; checking the export together
+/// with it shows it does the job.
+@Suite struct OfflineFixCommandTests {
+    @Test func offlineFixWritesAFileThatMakesTheCheckPass() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("offline-fix-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let export = directory.appendingPathComponent("customer.reg")
+        try FileManager.default.copyItem(at: CLI.fixtures.appendingPathComponent("windows/trusted/typo-sccc.reg"), to: export)
+        let before = try Data(contentsOf: export)
+        let state = ["XDG_STATE_HOME": directory.appendingPathComponent("state").path]
+        let fix = try CLI.run(["fix", "--registry", export.path, "--only", "browser.trusted-site", "--yes", "--report", "out",
+                               "--format", "json", "--lang", "en"], in: directory, environment: state)
+        #expect(fix.exitCode == 1, "the customer has yet to apply the fix")
+        let result = try #require((try fix.json()["results"] as? [[String: Any]])?.first { $0["id"] as? String == "browser.trusted-site" })
+        #expect(result["outcome"] as? String == "fail")
+        #expect((result["message"] as? String)?.contains("fix files written for the customer") == true)
+        #expect(try Data(contentsOf: export) == before, "the customer's export is evidence, never changed")
+        let fixFile = directory.appendingPathComponent("out/certdoctor-fix-browser.trusted-site.reg")
+        let after = try CLI.run(["check", "--registry", export.path, fixFile.path, "--only", "browser.trusted-site", "--format", "json"],
+                                in: directory)
+        #expect(try after.outcome(of: "browser.trusted-site") == "pass")
+    }
+}
