@@ -191,7 +191,6 @@ struct ActiveXControlCheck: Check {
 
     func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
-        guard let prefix = side.prefix else { return nil }
         let control = effectiveControl(context.environment)
         let state = state(of: control, in: side)
         let wrongVersion: Bool = {
@@ -200,7 +199,11 @@ struct ActiveXControlCheck: Check {
         }()
         let halfInstalled = state.registration == nil || state.serverExists == false
         guard wrongVersion || halfInstalled || state.killBit != nil else { return nil }
-        return PluginResidue.find(control.clsid, in: side).plan(checkID: control.id, prefix: prefix, controlName: control.name)
+        let residue = PluginResidue.find(control.clsid, in: side)
+        guard let prefix = side.prefix else {
+            return try residue.offlinePlan(checkID: control.id, directory: OfflineFix.directory(context.environment), controlName: control.name)
+        }
+        return residue.plan(checkID: control.id, prefix: prefix, controlName: control.name)
     }
 }
 

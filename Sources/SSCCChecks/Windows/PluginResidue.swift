@@ -114,6 +114,39 @@ public struct PluginResidue: Sendable {
     }
 }
 
+extension PluginResidue {
+    /// The R17 fix for a customer's exported registry: a `.reg` that deletes exactly the residue found
+    /// (`[-key]`, `"value"=-`), for the customer to import on their machine (with administrator rights for
+    /// HKLM) before the portal installs the control again.
+    func offlinePlan(checkID: String, directory: URL, controlName: String) throws -> FixPlan? {
+        guard !items.isEmpty else { return nil }
+        var sections: [RegFileSection] = []
+        for item in items {
+            let path = try RegistryPath(parsing: "\(item.hive.rawValue)\\\(item.path)")
+            if let name = item.valueName {
+                sections.append(RegFileSection(path: path, operations: [.delete(valueName: name)]))
+            } else {
+                sections.append(RegFileSection(path: path, deletesKey: true))
+            }
+        }
+        let bytes = try RegFileCodec.encode(RegFile(format: .version5, sections: sections))
+        let file = OfflineFix.regFile(checkID: checkID, in: directory)
+        let listing = items.map(\.description).joined(separator: "; ")
+        let step = FixStep(
+            description: Localized(
+                zh: "写入 \(file.path)（客户以管理员身份导入），删除 \(items.count) 处插件残留：\(listing)",
+                en: "write \(file.path) for the customer to import as an administrator, removing \(items.count) pieces of plugin residue: \(listing)"),
+            touches: [file], apply: { writer in try writer.replace(file, with: bytes) })
+        return FixPlan(
+            checkID: checkID,
+            summary: Localized(zh: "删除 \(controlName) \(clsid) 的注册表残留（R17）", en: "remove the registry residue of \(controlName) \(clsid) (R17)"),
+            steps: [step],
+            afterword: Localized(
+                zh: "导入后请关闭浏览器、重新启动，再登录统一客户专区安装插件（R6、R17）。",
+                en: "After importing it, close the browser, restart, and log in to the portal again so that it installs the control (R6, R17)."))
+    }
+}
+
 public enum ResidueError: Error, LocalizedMessage, LocalizedError, Sendable {
     case stillPresent(clsid: String, items: [String])
 

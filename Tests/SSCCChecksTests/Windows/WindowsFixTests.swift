@@ -14,11 +14,11 @@ import Testing
         return url
     }
 
-    static func results(_ environment: Environment) throws -> [String: CheckResult] {
+    static func results(_ environment: Environment, only: [String] = zoneChecks) throws -> [String: CheckResult] {
         let doctor = try WindowsCheckExampleTests.doctor()
         let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
         let context = CheckContext(environment: doctor.prepare(environment))
-        let results = try Runner(only: zoneChecks).run(registry, in: context)
+        let results = try Runner(only: only).run(registry, in: context)
         return Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
     }
 
@@ -149,6 +149,39 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: OfflineFix.regFile(checkID: "browser.downloads", in: output).path))
         try journal.undoLast()  // the zone fixes
         #expect(!FileManager.default.fileExists(atPath: regFix.path))
+    }
+
+    /// R17 for a customer's export: the fix is a .reg of deletions; imported by Wine's own `reg import` after the
+    /// export, it leaves nothing that mentions the class ID.
+    @Test func exportedResidueGetsADeletionFileThatWineImports() throws {
+        guard WineTestPrefix.wineIsInstalled else {
+            Issue.record("wine is not installed (apt-get install wine wine64)")
+            return
+        }
+        let output = try Self.temporaryDirectory()
+        let export = Self.fixtures.appendingPathComponent("windows/activex/certenroll-2046.reg")
+        var environment = Environment(registryFiles: [export], language: .en)
+        environment.offlineFixDirectory = output
+        let before = try Self.results(environment, only: ["activex.certenroll"])
+        #expect(before["activex.certenroll"]?.outcome == .fail)
+        let plans = try Self.plans(environment, failing: before).filter { $0.checkID == "activex.certenroll" }
+        #expect(plans.count == 1)
+        #expect(try Journal(directory: try Self.temporaryDirectory()).apply(plans, command: "fix").errors.isEmpty)
+        let fix = OfflineFix.regFile(checkID: "activex.certenroll", in: output)
+        let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
+
+        // Read offline together with the export, no key or value mentions the class ID any more.
+        let residue = PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
+        #expect(residue.items.isEmpty, "\(residue.items)")
+
+        try WineTestPrefix.withPrefix { _ in
+            try WineTestPrefix.importFiles([export])
+            let present = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
+            #expect(present.status == 0, "the export put the control's registration into the prefix")
+            try WineTestPrefix.importFiles([fix])
+            let gone = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
+            #expect(gone.status != 0, "Wine's reg import removed the registration")
+        }
     }
 
     /// R17: a half-installed control's residue (32-bit CLSID, the ProgID it points to, Ext\Stats in HKCU) is
