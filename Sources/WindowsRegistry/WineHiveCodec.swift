@@ -592,7 +592,8 @@ private struct WineHiveWriter {
         output += [ASCII.newline, ASCII.openBracket]
         output += path
         output += [ASCII.closeBracket, ASCII.space]
-        let seconds = (Int64(bitPattern: key.lastWriteTime) - Int64(RegistryKey.fileTimeOf1970)) / 10_000_000
+        // Wrapping, as Wine's C arithmetic does: a hive may carry any 64-bit time (found by fuzzing).
+        let seconds = (Int64(bitPattern: key.lastWriteTime) &- Int64(RegistryKey.fileTimeOf1970)) / 10_000_000
         output += Array(String(UInt32(truncatingIfNeeded: seconds)).utf8)
         output += Array("\n#time=".utf8)
         output += Array(String(UInt32(truncatingIfNeeded: key.lastWriteTime >> 32), radix: 16).utf8)

@@ -43,4 +43,8 @@ enum FuzzRegressionInputs {
         "V0lORSBSRUdJU1RSWSBWZXJzaW9uIDIKOzsgQWxsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABoAAAAAABAAAA9",
         "CgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo="
     ].joined()
+
+    /// A key line with a time of 10,140,000,000,000 seconds: its FILETIME wraps past Int64, which trapped the writer.
+    static let hiveWithHugeKeyTime =
+        "V0lORSBSRUdJU1RSWSBWZXJzaW9uIDIKO2luNjQKCltBXFwyQlxbeM8S8HmnfwAAXF1dIDEwMTQwMDAwMDAwMDAwCg=="
 }

@@ -28,4 +28,10 @@ struct FuzzRegressionTests {
         let bytes = try decoded(FuzzRegressionInputs.hiveWithoutKeys)
         #expect(WineHiveCodec.encode(try WineHiveCodec.decode(bytes, fileName: "fuzz.reg")) == bytes)
     }
+
+    @Test func hiveWithAHugeKeyTimeIsWrittenAsWineWouldAndStaysStable() throws {
+        let hive = try WineHiveCodec.decode(try decoded(FuzzRegressionInputs.hiveWithHugeKeyTime), fileName: "fuzz.reg")
+        let written = WineHiveCodec.encode(hive)
+        #expect(WineHiveCodec.encode(try WineHiveCodec.decode(written, fileName: "fuzz.reg")) == written)
+    }
 }
