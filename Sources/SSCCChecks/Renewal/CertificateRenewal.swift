@@ -242,6 +242,39 @@ public struct CertificateRenewal: Sendable {
             gateway: gateway)
     }
 
+    /// R10 for the renewed certificate: the same import `store.personal-cert`'s fix makes (the Win32 helper run
+    /// under Wine, read back to verify), as its own journal entry. The new PFX is in place whatever happens here;
+    /// a failure is reported with what to do, not as a failed renewal.
+    /// The import on its own, for a certificate already renewed: the step it adds to the renewal's record.
+    public func importIntoPersonalStore(_ file: URL) -> RunReport.RenewalStep? {
+        guard let prefix = environment.winePrefix else { return nil }
+        let log = StepLog(progress: { _ in })
+        importIntoPersonalStore(file, prefix: prefix, log: log)
+        return log.steps.last
+    }
+
+    private func importIntoPersonalStore(_ file: URL, prefix: URL, log: StepLog) {
+        var importing = environment
+        importing.pfxFile = file
+        importing.profile = doctor.profile
+        let context = CheckContext(environment: importing)
+        do {
+            guard let plan = try PersonalCertificateCheck().planFix(
+                for: Finding(.fail, Localized(verbatim: "renewed")), in: context)
+            else { return }
+            let application = try journal.apply([plan], command: "renew: import into the Wine prefix")
+            if let problem = application.errors.values.first { throw RenewalError.cannotWrite(path: prefix.path, reason: problem) }
+            log.add("wine-import", "done", Localized(
+                zh: "新证书已连同私钥导入 Wine 前缀 \(prefix.path) 的“个人”存储（修复日志 \(application.entry.id)）",
+                en: "the new certificate and its key were imported into the Personal store of the Wine prefix \(prefix.path) (journal entry \(application.entry.id))"))
+        } catch {
+            log.add("wine-import", "error", Localized(
+                zh: "未能导入 Wine 前缀 \(prefix.path) 的“个人”存储，请运行 certdoctor fix --wine-prefix 或手动导入新的 PFX（R10）：",
+                en: "could not import into the Personal store of the Wine prefix \(prefix.path); run certdoctor fix --wine-prefix or import the new PFX by hand (R10): ")
+                + error.renewalMessage)
+        }
+    }
+
     private func install(
         _ certificate: X509Certificate, chain: [X509Certificate], key: PrivateKey, working: Working, backend: String,
         sent: String, log: StepLog
@@ -264,11 +297,7 @@ public struct CertificateRenewal: Sendable {
             zh: "\(working.file.lastPathComponent) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)，有效期至 \(Self.timestamp(record.newNotAfter))（修复日志 \(record.journalEntry)，certdoctor undo 可恢复旧证书）",
             en: "\(working.file.lastPathComponent) replaced: serial \(record.oldSerial) → \(record.newSerial), valid until \(Self.timestamp(record.newNotAfter)) (journal entry \(record.journalEntry); certdoctor undo restores the old certificate)"))
         if let prefix = environment.winePrefix {
-            // The Windows-side Personal-store importer is a separate component; until it exists the person
-            // imports the new PFX in Wine, as R10 describes.
-            log.add("wine-import", "notchecked", Localized(
-                zh: "未导入 Wine 前缀 \(prefix.path) 的“个人”证书存储：此版本没有导入器，请手动导入新的 PFX（R10）",
-                en: "not imported into the Personal store of the Wine prefix \(prefix.path): this build has no importer; import the new PFX by hand (R10)"))
+            importIntoPersonalStore(working.file, prefix: prefix, log: log)
         }
         return record
     }

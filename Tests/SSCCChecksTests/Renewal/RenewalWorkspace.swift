@@ -78,9 +78,13 @@ struct RenewalWorkspace {
 
     // MARK: - Running
 
-    func renewal(profile: PKCS12Profile = .windows7, issuerCertificates: [X509Certificate] = [], password: String = Self.password) throws -> CertificateRenewal {
+    func renewal(
+        profile: PKCS12Profile = .windows7, issuerCertificates: [X509Certificate] = [], password: String = Self.password,
+        configure: (inout Environment) -> Void = { _ in }
+    ) throws -> CertificateRenewal {
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: Self.repository), pluginDirectories: [])
-        let environment = Environment(pfxFile: pfx, pfxPassword: Secret(password), language: .en)
+        var environment = Environment(pfxFile: pfx, pfxPassword: Secret(password), language: .en)
+        configure(&environment)
         return CertificateRenewal(
             doctor: doctor, environment: environment, journal: journal, pending: pending, profile: profile,
             issuerCertificates: issuerCertificates)

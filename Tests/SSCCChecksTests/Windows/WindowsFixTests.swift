@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import PKI
 import SSCCChecks
 import Testing
 
@@ -261,6 +262,35 @@ import Testing
             try journal.undoLast()
             let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
             #expect(restored[0] == original[0] && restored[1] == original[1], "system.reg and user.reg restored")
+        }
+    }
+
+    /// R10 after a renewal with --wine-prefix: the renewed certificate goes into the prefix's Personal store with
+    /// its key, through the same helper as store.personal-cert's fix, as a journal entry of its own.
+    @Test func renewedCertificateIsImportedIntoThePersonalStore() throws {
+        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc") else {
+            Issue.record("needs wine and gcc-mingw-w64-x86-64-win32")
+            return
+        }
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        _ = try scene.renewal().renew(using: scene.offlineBackend())
+        try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
+        let renewed = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
+        #expect(renewed.outcome == "installed", "\(renewed.message?.en ?? "")")
+        let helper = try Self.temporaryDirectory().appendingPathComponent("certstore.exe")
+        try WineTestPrefix.withPrefix { prefix in
+            let step = try scene.renewal { environment in
+                environment.winePrefix = prefix
+                environment.certStoreHelper = helper
+            }.importIntoPersonalStore(scene.pfx)
+            #expect(step?.outcome == "done", "\(step?.detail.en ?? "no step")")
+            let store = PersonalStore.read(try WindowsSide.loadPrefix(prefix))
+            let issued = try #require(try X509Certificate.load(try readBytes(URL(fileURLWithPath: scene.path("issued.pem")))).first)
+            let entry = store.entries.first { $0.certificate.sha1Thumbprint == issued.sha1Thumbprint }
+            #expect(entry != nil, "the renewed certificate is in the store")
+            #expect(entry?.keyPresent == true, "with its key")
         }
     }
 
