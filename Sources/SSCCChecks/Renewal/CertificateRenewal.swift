@@ -90,13 +90,10 @@ public struct CertificateRenewal: Sendable {
             return finish(log, gate: nil, started: started, status: .usage, outcome: "needs-configuration", message: problem)
         }
         let gate: Gate
-        do {
-            gate = try self.gate(fix: fix)
-        } catch {
-            return failure(error, log: log, gate: nil, started: started)
+        switch passGate(fix: fix, log: log, started: started) {
+        case .passed(let passed): gate = passed
+        case .stopped(let result): return result
         }
-        guard gate.passed else { return refusal(gate, log: log, started: started) }
-        log.add("gate", "pass", Localized(zh: "所有必需检查均通过", en: "every required check passes"))
         do {
             let working = try openWorking()
             let newKey: PrivateKey
@@ -172,13 +169,10 @@ public struct CertificateRenewal: Sendable {
         let log = StepLog(progress: progress)
         let started = Date()
         let gate: Gate
-        do {
-            gate = try self.gate(fix: fix)
-        } catch {
-            return failure(error, log: log, gate: nil, started: started)
+        switch passGate(fix: fix, log: log, started: started) {
+        case .passed(let passed): gate = passed
+        case .stopped(let result): return result
         }
-        guard gate.passed else { return refusal(gate, log: log, started: started) }
-        log.add("gate", "pass", Localized(zh: "所有必需检查均通过", en: "every required check passes"))
         do {
             let working = try openWorking()
             let (pendingRequest, key) = try pending.load(gateway: working.gateway, password: working.password)
@@ -300,6 +294,24 @@ public struct CertificateRenewal: Sendable {
             importIntoPersonalStore(working.file, prefix: prefix, log: log)
         }
         return record
+    }
+
+    private enum GateVerdict {
+        case passed(Gate)
+        case stopped(Result)
+    }
+
+    /// Both ways of renewing start here: the gate runs, and nothing goes further unless it passes.
+    private func passGate(fix: (([FixPlan]) -> Bool)?, log: StepLog, started: Date) -> GateVerdict {
+        let gate: Gate
+        do {
+            gate = try self.gate(fix: fix)
+        } catch {
+            return .stopped(failure(error, log: log, gate: nil, started: started))
+        }
+        guard gate.passed else { return .stopped(refusal(gate, log: log, started: started)) }
+        log.add("gate", "pass", Localized(zh: "所有必需检查均通过", en: "every required check passes"))
+        return .passed(gate)
     }
 
     private func refusal(_ gate: Gate, log: StepLog, started: Date) -> Result {
