@@ -38,6 +38,11 @@ public struct Localized: Sendable, Codable, Hashable {
         }
     }
 
+    /// Several findings as one message, each language with its own separator (full-width in Chinese).
+    public static func joined(_ parts: [Localized]) -> Localized {
+        Localized(zh: parts.map(\.zh).joined(separator: "；"), en: parts.map(\.en).joined(separator: "; "))
+    }
+
     /// Joins two texts language by language.
     public static func + (lhs: Localized, rhs: Localized) -> Localized {
         Localized(zh: lhs.zh + rhs.zh, en: lhs.en + rhs.en)

@@ -151,7 +151,7 @@ struct DownloadsCheck: Check {
             return .pass(Localized(zh: "门户的下载和弹出窗口不会被拦截", en: "the portal's downloads and pop-ups are not blocked"), evidence: evidence)
         }
         return .fail(
-            Localized(zh: problems.map(\.zh).joined(separator: "；"), en: problems.map(\.en).joined(separator: "; ")),
+            Localized.joined(problems),
             evidence: evidence,
             remedy: Localized(
                 zh: "浏览器拦截下载时选择“始终允许”；或运行 certdoctor fix 写入允许列表和策略（R1）。",

@@ -90,7 +90,7 @@ struct IEModeCheck: Check {
             return .pass(Localized(zh: "Edge 以 IE 模式打开 \(portal.host)", en: "Edge opens \(portal.host) in IE mode"), evidence: evidence)
         }
         return .fail(
-            Localized(zh: problems.map(\.zh).joined(separator: "；"), en: problems.map(\.en).joined(separator: "; ")),
+            Localized.joined(problems),
             evidence: evidence,
             remedy: Localized(
                 zh: "在 Edge 设置 → 默认浏览器 中把“允许在 Internet Explorer 模式下重新加载网站”设为允许，并添加 https://biz.sscc.com 等三个 IE 模式页面（不是 biz.sccc.com）；或由管理员配置企业模式站点列表。",

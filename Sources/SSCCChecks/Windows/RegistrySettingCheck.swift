@@ -102,21 +102,22 @@ public struct RegistrySettingCheck: Check {
                 Localized(zh: "\(observations.count) 项设置均为要求的值", en: "all \(observations.count) settings have the required value"),
                 evidence: evidence)
         }
-        let zh = bad.map { observation in
-            let now = observation.value.map { InternetZones.describe(actionValue: $0).zh } ?? "未设置"
-            let policy = observation.source?.isPolicy == true ? "，由组策略决定" : ""
-            return "\(observation.requirement.label.zh)（\(Self.settingName(observation.requirement))）为 \(now)\(policy)，应为 \(InternetZones.describe(actionValue: observation.requirement.expected).zh)"
-        }
-        let en = bad.map { observation in
-            let now = observation.value.map { InternetZones.describe(actionValue: $0).en } ?? "not set"
-            let policy = observation.source?.isPolicy == true ? ", decided by Group Policy" : ""
-            return "\(observation.requirement.label.en) (\(Self.settingName(observation.requirement))) is \(now)\(policy), must be \(InternetZones.describe(actionValue: observation.requirement.expected).en)"
+        let problems = bad.map { observation in
+            let requirement = observation.requirement
+            let now = observation.value.map { InternetZones.describe(actionValue: $0) } ?? Localized(zh: "未设置", en: "not set")
+            let policy = observation.source?.isPolicy == true
+                ? Localized(zh: "，由组策略决定", en: ", decided by Group Policy") : Localized(verbatim: "")
+            let wanted = InternetZones.describe(actionValue: requirement.expected)
+            let name = Self.settingName(requirement)
+            return Localized(
+                zh: "\(requirement.label.zh)（\(name)）为 \(now.zh)\(policy.zh)，应为 \(wanted.zh)",
+                en: "\(requirement.label.en) (\(name)) is \(now.en)\(policy.en), must be \(wanted.en)")
         }
         let promptNote = bad.contains { $0.value == 1 && $0.requirement.expected == 0 }
             ? Localized(zh: "；“提示”不够：Wine 遇到提示直接失败", en: "; 'prompt' is not enough: Wine fails on it")
             : Localized(verbatim: "")
         return .fail(
-            Localized(zh: zh.joined(separator: "；"), en: en.joined(separator: "; ")) + promptNote,
+            Localized.joined(problems) + promptNote,
             evidence: evidence,
             remedy: Localized(
                 zh: "在 Internet 选项 → 安全 → 受信任的站点 → 自定义级别 中把以上各项设为“启用”；由组策略决定的项需管理员修改策略。certdoctor fix 可自动完成。",
