@@ -151,6 +151,8 @@
           </xsl:otherwise>
         </xsl:choose>
       </h1>
+      <p class="verdict-line"><strong><xsl:apply-templates select="r:verdict" mode="l"/></strong></p>
+      <p class="scope"><xsl:apply-templates select="r:scope/r:line" mode="l"/></p>
       <p><xsl:apply-templates select="r:reason" mode="l"/></p>
       <xsl:if test="r:blocking">
         <p><strong><xsl:if test="$en">What to do first:</xsl:if><xsl:if test="not($en)">请先处理：</xsl:if></strong></p>

@@ -46,6 +46,23 @@ public struct CheckRegistry: Sendable {
         return ordered
     }
 
+    /// Every word `--only`/`--skip` accepts: the check ids and their categories.
+    public var selectors: [String] {
+        ids + checks.map(\.description.category).filter { !$0.isEmpty }
+    }
+
+    /// Refuses a selection word that names neither a check nor a category: a typo in `--only` would otherwise
+    /// select nothing, and a run that examined nothing must not read as a green one.
+    public func validateSelection(only: [String], skip: [String]) throws(SelectionError) {
+        let known = Set(selectors)
+        for (option, names) in [("--only", only), ("--skip", skip)] {
+            if let unknown = names.first(where: { !known.contains($0) }) {
+                throw SelectionError(
+                    option: option, name: unknown, suggestions: NearestNames.suggestions(for: unknown, among: selectors))
+            }
+        }
+    }
+
     /// The selected checks plus everything they depend on. `only` and `skip` take ids or categories.
     public func selection(only: [String], skip: [String]) -> Set<String> {
         func matches(_ check: any Check, _ names: [String]) -> Bool {
@@ -63,4 +80,30 @@ public struct CheckRegistry: Sendable {
         }
         return selected
     }
+}
+
+/// A `--only`/`--skip` word that is neither a check id nor a category.
+public struct SelectionError: Error, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+    public var option: String
+    public var name: String
+    public var suggestions: [String]
+
+    public init(option: String, name: String, suggestions: [String]) {
+        self.option = option
+        self.name = name
+        self.suggestions = suggestions
+    }
+
+    public var localizedMessage: Localized {
+        let base = Localized(
+            zh: "\(option)：未知的检查项或类别“\(name)”", en: "\(option): unknown check or category '\(name)'")
+        guard !suggestions.isEmpty else {
+            return base + Localized(
+                zh: "（certdoctor list-checks 列出全部检查项）", en: " (certdoctor list-checks lists them all)")
+        }
+        let list = suggestions.joined(separator: ", ")
+        return base + Localized(zh: "——是否要输入 \(list)？", en: " — did you mean \(list)?")
+    }
+
+    public var exitStatus: ExitStatus { .usage }
 }

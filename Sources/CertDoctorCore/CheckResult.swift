@@ -35,3 +35,11 @@ public struct CheckResult: Sendable, Codable {
         certificates = finding.certificates
     }
 }
+
+extension CheckResult {
+    /// Left out by `--only`/`--skip`.
+    public var isNotSelected: Bool { outcome == .notchecked && message == Runner.notSelectedMessage }
+
+    /// Not run because a check it depends on did not pass; that check is the one that blocks.
+    public var isBlockedByDependency: Bool { outcome == .notchecked && message.en.hasPrefix(Runner.dependencyPrefix) }
+}

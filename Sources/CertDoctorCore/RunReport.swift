@@ -13,12 +13,13 @@ public struct RunReport: Sendable, Codable {
     public var results: [CheckResult]
     public var fixes: [FixRecord]
     public var renewal: [RenewalStep]
+    public var scope: Scope
     public var summary: Summary
 
     public init(
         tool: String = "certdoctor", version: String, profile: String, language: Language, started: Date,
-        finished: Date, host: HostFacts, targets: [Target], results: [CheckResult], fixes: [FixRecord] = [],
-        renewal: [RenewalStep] = []
+        finished: Date, host: HostFacts, targets: [Target], scope: Scope, results: [CheckResult],
+        fixes: [FixRecord] = [], renewal: [RenewalStep] = []
     ) {
         self.tool = tool
         self.version = version
@@ -31,28 +32,85 @@ public struct RunReport: Sendable, Codable {
         self.results = results
         self.fixes = fixes
         self.renewal = renewal
-        summary = Summary(results)
+        self.scope = scope
+        summary = Summary(results, scope: scope)
     }
 
-    /// Ready to renew means no required check failed or could not be evaluated.
+    /// Ready to renew means the certificate being renewed was examined, no required check failed or could
+    /// not be evaluated, and none was left unchecked for want of an input (only `--only`/`--skip` may leave
+    /// a required check out).
     public struct Summary: Sendable, Codable {
         public var counts: [String: Int]
         public var readyToRenew: Bool
         /// The required checks that block renewal, in registry order.
         public var blocking: [String]
+        /// Required checks that were selected but could not be decided for want of an input (a password, a PIN).
+        public var unevaluated: [String]
 
-        public init(_ results: [CheckResult]) {
+        public init(_ results: [CheckResult], scope: Scope) {
             var counts = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
             for result in results { counts[result.outcome.rawValue, default: 0] += 1 }
             self.counts = counts
             blocking = results.filter { $0.severity == .required && $0.outcome.blocksRenewal }.map(\.id)
-            readyToRenew = blocking.isEmpty
+            unevaluated = results.filter {
+                $0.severity == .required && $0.outcome == .notchecked && !$0.isNotSelected && !$0.isBlockedByDependency
+            }.map(\.id)
+            readyToRenew = blocking.isEmpty && unevaluated.isEmpty && scope.subjectExamined
         }
 
         enum CodingKeys: String, CodingKey {
             case counts
             case readyToRenew = "ready_to_renew"
             case blocking
+            case unevaluated
+        }
+    }
+
+    /// What the run examined and what it did not, and whether it examined the certificate to be renewed.
+    public struct Scope: Sendable, Codable, Equatable {
+        public var examined: [Area]
+        public var notExamined: [Area]
+        /// The certificate to be renewed, for the verdict line ("the file certificate F000504Y0007"); nil when
+        /// the run was given none.
+        public var subject: Localized?
+        /// Whether at least one required check of that certificate was evaluated.
+        public var subjectExamined: Bool
+        /// What to give when the subject was not examined ("give --pfx FILE or --token").
+        public var advice: Localized?
+
+        public init(
+            examined: [Area], notExamined: [Area], subject: Localized?, subjectExamined: Bool, advice: Localized? = nil
+        ) {
+            self.examined = examined
+            self.notExamined = notExamined
+            self.subject = subject
+            self.subjectExamined = subjectExamined
+            self.advice = advice
+        }
+
+        /// One part of what a run can examine: the file certificate, the Windows side, the token, the host.
+        public struct Area: Sendable, Codable, Equatable {
+            public var id: String
+            public var title: Localized
+            /// Where it was found (a path, "~/.wine"), for examined areas.
+            public var location: String?
+            /// Why it was not examined and what to add, for areas that were not.
+            public var hint: Localized?
+
+            public init(id: String, title: Localized, location: String? = nil, hint: Localized? = nil) {
+                self.id = id
+                self.title = title
+                self.location = location
+                self.hint = hint
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case examined
+            case notExamined = "not_examined"
+            case subject
+            case subjectExamined = "subject_examined"
+            case advice
         }
     }
 

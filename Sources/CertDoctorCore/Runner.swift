@@ -26,6 +26,7 @@ public struct Runner: Sendable {
         earlier: [String: CheckResult] = [:]
     ) throws -> [CheckResult] {
         let ordered = try registry.dependencyOrder()
+        if ids == nil { try registry.validateSelection(only: only, skip: skip) }
         let selected = ids ?? registry.selection(only: only, skip: skip)
         let schedule = Schedule(timeout: timeout)
         for (id, result) in earlier where !selected.contains(id) {
@@ -44,6 +45,9 @@ public struct Runner: Sendable {
 
     /// What a check left out by `--only`/`--skip` says, so that a person's view can fold such results away.
     public static let notSelectedMessage = Localized(zh: "未选中（--only/--skip）", en: "not selected (--only/--skip)")
+
+    /// How the message of a check that was not run for a dependency's sake begins (in English).
+    public static let dependencyPrefix = "depends on "
 
     static func notSelected(_ description: CheckDescription) -> CheckResult {
         CheckResult(description: description, finding: Finding(.notchecked, notSelectedMessage), durationSeconds: 0)
@@ -117,7 +121,7 @@ private final class Schedule: @unchecked Sendable {
                     return .pending
                 }
                 return .blocked(Finding(.notchecked, Localized(
-                    zh: "依赖的检查项 \(dependency) 不存在", en: "depends on \(dependency), which is not registered")))
+                    zh: "依赖的检查项 \(dependency) 不存在", en: "its dependency \(dependency) is not registered")))
             }
             if result.outcome == .notapplicable {
                 return .blocked(Finding(.notapplicable, result.message))
@@ -125,7 +129,7 @@ private final class Schedule: @unchecked Sendable {
             if !result.outcome.satisfiesDependents {
                 return .blocked(Finding(.notchecked, Localized(
                     zh: "依赖的检查项 \(dependency) 结果为 \(result.outcome.rawValue)",
-                    en: "depends on \(dependency), which is \(result.outcome.rawValue)")))
+                    en: Runner.dependencyPrefix + "\(dependency), which is \(result.outcome.rawValue)")))
             }
         }
         return .ready

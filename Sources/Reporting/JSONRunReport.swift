@@ -24,6 +24,32 @@ public enum JSONRunReport {
         var fixes: [Fix]
         var renewal: [RenewalStep]
         var summary: RunReport.Summary
+        /// The verdict line and the areas examined or not, as the terminal and the HTML report state them.
+        var verdict: String
+        var examined: [Area]
+        var notExamined: [Area]
+        var readyToRenew: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case tool, version, profile, language, started, finished, host, targets, results, fixes, renewal, summary
+            case verdict, examined
+            case notExamined = "not_examined"
+            case readyToRenew = "ready_to_renew"
+        }
+
+        struct Area: Encodable {
+            var id: String
+            var title: String
+            var location: String?
+            var hint: String?
+
+            init(_ area: RunReport.Scope.Area, language: Language) {
+                id = area.id
+                title = area.title.text(language)
+                location = area.location
+                hint = area.hint?.text(language)
+            }
+        }
 
         init(_ report: RunReport) {
             let language = report.language
@@ -39,6 +65,10 @@ public enum JSONRunReport {
             fixes = report.fixes.map { Fix($0, language: language) }
             renewal = report.renewal.map { RenewalStep(name: $0.name, outcome: $0.outcome, detail: $0.detail.text(language), time: $0.time) }
             summary = report.summary
+            verdict = (Verdict.headline(report) + Localized(zh: "——", en: " — ") + Verdict.scopeLine(report.scope)).text(language)
+            examined = report.scope.examined.map { Area($0, language: language) }
+            notExamined = report.scope.notExamined.map { Area($0, language: language) }
+            readyToRenew = report.summary.readyToRenew
         }
     }
 

@@ -40,8 +40,11 @@ public enum PrometheusReporter: Reporter {
                report.results.map { ([("id", $0.id), ("outcome", $0.outcome.rawValue)], 1) })
         family("certdoctor_checks", "Number of checks with each outcome in the last run.",
                Outcome.allCases.map { ([("outcome", $0.rawValue)], Double(report.summary.counts[$0.rawValue] ?? 0)) })
-        family("certdoctor_ready_to_renew", "1 when every required check passed in the last run.",
+        family("certdoctor_ready_to_renew",
+               "1 when the certificate to renew was examined and every required check passed in the last run.",
                [([], report.summary.readyToRenew ? 1 : 0)])
+        family("certdoctor_area_examined", "1 for each area (pfx, windows, token, host) the last run examined, 0 otherwise.",
+               report.scope.examined.map { ([("area", $0.id)], 1) } + report.scope.notExamined.map { ([("area", $0.id)], 0) })
         family("certdoctor_run_duration_seconds", "How long the last run took.",
                [([], max(0, report.finished.timeIntervalSince(report.started)))])
         family("certdoctor_last_run_timestamp_seconds", "When the last run finished, seconds since the Unix epoch.",

@@ -43,6 +43,10 @@ struct Redactor {
             ? placeholder(.host, report.host.hostName) : clean(report.host.hostName)
         report.host.versions = report.host.versions.mapValues { clean($0) }
         report.targets = report.targets.map { RunReport.Target(kind: $0.kind, location: clean($0.location)) }
+        for index in report.scope.examined.indices {
+            report.scope.examined[index].location = report.scope.examined[index].location.map { clean($0) }
+        }
+        report.scope.subject = report.scope.subject.map { clean($0) }
         report.results = report.results.map { prepare($0) }
         report.fixes = report.fixes.map { fix in
             var fix = fix

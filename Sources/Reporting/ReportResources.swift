@@ -147,9 +147,37 @@ public enum ReportResources {
       </xs:element>
       <!-- Why renewal is (not) possible. -->
       <xs:element name="reason" type="LocalizedText"/>
+      <!-- The verdict line: ready or not, and the certificate it is about. -->
+      <xs:element name="verdict" type="LocalizedText"/>
       <xs:element name="blocking" minOccurs="0" maxOccurs="unbounded">
         <xs:complexType>
           <xs:attribute name="check" type="CheckID" use="required"/>
+        </xs:complexType>
+      </xs:element>
+      <!-- Required checks selected but left undecided for want of an input (a password, a PIN). -->
+      <xs:element name="unevaluated" minOccurs="0" maxOccurs="unbounded">
+        <xs:complexType>
+          <xs:attribute name="check" type="CheckID" use="required"/>
+        </xs:complexType>
+      </xs:element>
+      <!-- What the run examined and what it did not; a run that did not examine the certificate to renew is never ready. -->
+      <xs:element name="scope">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="line" type="LocalizedText"/>
+            <xs:element name="area" minOccurs="0" maxOccurs="unbounded">
+              <xs:complexType>
+                <xs:sequence>
+                  <xs:element name="title" type="LocalizedText"/>
+                  <xs:element name="hint" type="LocalizedText" minOccurs="0"/>
+                </xs:sequence>
+                <xs:attribute name="id" type="NonEmptyString" use="required"/>
+                <xs:attribute name="examined" type="xs:boolean" use="required"/>
+                <xs:attribute name="location" type="xs:string"/>
+              </xs:complexType>
+            </xs:element>
+          </xs:sequence>
+          <xs:attribute name="subjectExamined" type="xs:boolean" use="required"/>
         </xs:complexType>
       </xs:element>
     </xs:sequence>
@@ -419,6 +447,8 @@ public enum ReportResources {
           </xsl:otherwise>
         </xsl:choose>
       </h1>
+      <p class="verdict-line"><strong><xsl:apply-templates select="r:verdict" mode="l"/></strong></p>
+      <p class="scope"><xsl:apply-templates select="r:scope/r:line" mode="l"/></p>
       <p><xsl:apply-templates select="r:reason" mode="l"/></p>
       <xsl:if test="r:blocking">
         <p><strong><xsl:if test="$en">What to do first:</xsl:if><xsl:if test="not($en)">请先处理：</xsl:if></strong></p>

@@ -7,11 +7,14 @@ public struct TerminalRenderer: Sendable {
     public var language: Language
     public var colour: Bool
     public var verbose: Bool
+    /// The `certdoctor fix …` command with the user's own target options, shown beside fixable failures.
+    public var fixCommand: String
 
-    public init(language: Language, colour: Bool, verbose: Bool) {
+    public init(language: Language, colour: Bool, verbose: Bool, fixCommand: String = "certdoctor fix") {
         self.language = language
         self.colour = colour
         self.verbose = verbose
+        self.fixCommand = fixCommand
     }
 
     /// Colour on a terminal unless `NO_COLOR` is set (no-color.org) or the terminal is dumb.
@@ -38,7 +41,7 @@ public struct TerminalRenderer: Sendable {
                 lines.append("    " + paint("→ ", .bold) + remedy.text(language))
             }
             if result.fixable {
-                lines.append("    " + paint(label("可自动修复：certdoctor fix", "fixable: certdoctor fix"), .dim))
+                lines.append("    " + paint(label("可自动修复：", "fixable: ") + fixCommand, .dim))
             }
             if verbose {
                 for fact in result.evidence {
@@ -54,20 +57,31 @@ public struct TerminalRenderer: Sendable {
             lines.append(paint(label("另有 \(unselected.count) 项检查未选中（--only/--skip）", "\(unselected.count) more checks not selected (--only/--skip)"), .dim))
         }
         lines.append("")
-        lines.append(summaryLine(report.summary))
+        lines.append(contentsOf: summaryLines(report))
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public func summaryLine(_ summary: RunReport.Summary) -> String {
+    /// The verdict naming the certificate, what was and was not examined, and what blocks or is missing.
+    public func summaryLines(_ report: RunReport) -> [String] {
+        let summary = report.summary
         let counts = Outcome.allCases.compactMap { outcome -> String? in
             let count = summary.counts[outcome.rawValue] ?? 0
             return count == 0 ? nil : "\(count) \(outcome.rawValue)"
         }.joined(separator: ", ")
-        if summary.readyToRenew {
-            return paint(label("可以更新证书", "Ready to renew"), .green) + " (\(counts))"
+        let headline = Verdict.headline(report).text(language)
+        let scope = Verdict.scopeLine(report.scope).text(language)
+        var lines = [paint(headline, summary.readyToRenew ? .green : .red) + (scope.isEmpty ? "" : " — " + scope)]
+        var detail = "(\(counts))"
+        if !summary.blocking.isEmpty {
+            detail += " — " + label("需处理：", "blocking: ") + summary.blocking.joined(separator: ", ")
+        } else if !summary.readyToRenew {
+            detail += " — " + Verdict.reason(report).text(language)
         }
-        return paint(label("暂不能更新证书", "Not ready to renew"), .red) + " (\(counts)) — "
-            + label("需处理：", "blocking: ") + summary.blocking.joined(separator: ", ")
+        lines.append(detail)
+        if !report.scope.subjectExamined, let advice = report.scope.advice {
+            lines.append(paint("→ ", .bold) + advice.text(language))
+        }
+        return lines
     }
 
     private func mark(_ outcome: Outcome) -> String {

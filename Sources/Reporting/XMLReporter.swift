@@ -58,9 +58,24 @@ public enum XMLReporter: Reporter {
             summary.addChild("count", text: String(report.summary.counts[outcome.rawValue] ?? 0))
                 .setAttribute("outcome", outcome.rawValue)
         }
-        addLocalized(summaryReason(report.summary), as: "reason", to: summary)
+        addLocalized(Verdict.reason(report), as: "reason", to: summary)
+        addLocalized(Verdict.headline(report), as: "verdict", to: summary)
         for id in report.summary.blocking {
             summary.addChild("blocking").setAttribute("check", id)
+        }
+        for id in report.summary.unevaluated {
+            summary.addChild("unevaluated").setAttribute("check", id)
+        }
+        let scope = summary.addChild("scope")
+        scope.setAttribute("subjectExamined", report.scope.subjectExamined ? "true" : "false")
+        addLocalized(Verdict.scopeLine(report.scope), as: "line", to: scope)
+        for (area, examined) in report.scope.examined.map({ ($0, true) }) + report.scope.notExamined.map({ ($0, false) }) {
+            let element = scope.addChild("area")
+            element.setAttribute("id", area.id)
+            element.setAttribute("examined", examined ? "true" : "false")
+            if let location = area.location { element.setAttribute("location", location) }
+            addLocalized(area.title, as: "title", to: element)
+            if let hint = area.hint { addLocalized(hint, as: "hint", to: element) }
         }
 
         let results = root.addChild("results")
@@ -137,20 +152,6 @@ public enum XMLReporter: Reporter {
         let element = parent.addChild(name)
         element.addChild("zh", text: text.zh)
         element.addChild("en", text: text.en)
-    }
-
-    /// Why renewal is or is not possible, as the summary states it.
-    static func summaryReason(_ summary: RunReport.Summary) -> Localized {
-        if summary.readyToRenew {
-            return Localized(
-                zh: "所有必需的检查项均已通过，可以立即在统一客户专区更新证书。",
-                en: "Every required check passed: the certificate can be renewed on the portal now.")
-        }
-        let count = summary.blocking.count
-        return Localized(
-            zh: "有 \(count) 项必需的检查未通过或无法完成，请先按下列说明处理，再更新证书。",
-            en: "\(count) required check\(count == 1 ? "" : "s") failed or could not be evaluated; "
-                + "deal with \(count == 1 ? "it" : "them") as listed below before renewing.")
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -49,7 +49,7 @@ public struct Doctor: Sendable {
         let started = Date()
         let context = CheckContext(environment: prepare(environment))
         let results = try runner.run(registry, in: context)
-        return report(results, environment: environment, started: started)
+        return report(confirmingFixable(results, environment: environment), environment: environment, started: started)
     }
 
     public func report(
@@ -58,7 +58,12 @@ public struct Doctor: Sendable {
         RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
             finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
-            results: results, fixes: fixes)
+            scope: scope(of: results, environment: environment), results: results, fixes: fixes)
+    }
+
+    /// What the results examined, area by area, and whether the certificate to be renewed was among it.
+    public func scope(of results: [CheckResult], environment: Environment) -> RunReport.Scope {
+        RunScope(registry: registry, results: results, environment: environment).scope
     }
 
     /// The host, with the versions of the components this run used. Wine and pcsc-lite are asked only when
@@ -122,6 +127,17 @@ public struct Doctor: Sendable {
             } catch {
                 return PlannedFix(checkID: result.id, problem: Self.message(for: error))
             }
+        }
+    }
+
+    /// The results with `fixable` kept only where a fix plan can really be made in this run, so that no
+    /// report promises `certdoctor fix` for a failure whose fix is a person's job.
+    public func confirmingFixable(_ results: [CheckResult], environment: Environment) -> [CheckResult] {
+        let plannable = Set(planFixes(for: results, environment: environment).filter { $0.plan != nil }.map(\.checkID))
+        return results.map { result in
+            var confirmed = result
+            confirmed.fixable = result.fixable && plannable.contains(result.id)
+            return confirmed
         }
     }
 

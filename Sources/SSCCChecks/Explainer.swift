@@ -34,6 +34,12 @@ public struct Explainer: Sendable {
         return matches.isEmpty ? nil : .knownErrors(matches)
     }
 
+    /// Error ids and check ids near a query that explains nothing ("cert.valdity" → cert.validity, "E55" → E5).
+    public func suggestions(for query: String) -> [String] {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        return NearestNames.suggestions(for: trimmed, among: profile.knownErrors.map(\.id) + registry.ids)
+    }
+
     /// Lower-case letters, digits and CJK only: "证书信息与 CA 系统不一致！" and "证书信息与CA系统不一致" compare equal.
     static func normalized(_ text: String) -> String {
         String(text.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))

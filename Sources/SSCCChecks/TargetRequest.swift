@@ -16,13 +16,18 @@ public struct TargetRequest: Sendable {
     public var browsers: [String]
     public var language: Language
     public var timeout: TimeInterval
+    /// Whether to look for targets when none is named (`--no-discover` turns it off).
+    public var discover: Bool
+    /// What discovery found, for the person to read before the results.
+    public private(set) var discoveryNotes: [Localized] = []
 
     public init(
         pfx: String? = nil, passwordFile: String? = nil, gateway: String? = nil, winePrefix: String? = nil,
         registryFiles: [String] = [], registryHive: String? = nil, token: Bool = false, pkcs11Module: String? = nil,
         tokenLabel: String? = nil, tokenPinFile: String? = nil, browsers: [String] = [], language: Language,
-        timeout: TimeInterval = 10
+        timeout: TimeInterval = 10, discover: Bool = false
     ) {
+        self.discover = discover
         self.pkcs11Module = pkcs11Module
         self.tokenLabel = tokenLabel
         self.tokenPinFile = tokenPinFile
@@ -65,6 +70,45 @@ public struct TargetRequest: Sendable {
 
     /// Reads what the request names (the password, from a file, the environment or the terminal) and
     /// checks it against the profile's rules.
+    public var namesNoTarget: Bool {
+        pfx == nil && !token && winePrefix == nil && registryFiles.isEmpty
+    }
+
+    /// With no target named and discovery on, fills in what discovery finds and notes it.
+    public mutating func applyDiscovery(profile: SSCCProfile, processEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard discover, namesNoTarget else { return }
+        let found = TargetDiscovery(
+            directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), processEnvironment: processEnvironment
+        ).discover(profile: profile)
+        var notes: [Localized] = []
+        if let file = found.pfx {
+            pfx = file.path
+            discoveredPFX = true
+            notes.append(Localized(zh: "找到文件证书：\(file.path)", en: "found the file certificate \(file.path)"))
+        } else if !found.pfxCandidates.isEmpty {
+            let list = found.pfxCandidates.map(\.lastPathComponent).joined(separator: ", ")
+            notes.append(Localized(
+                zh: "找到多个文件证书（\(list)），请用 --pfx 指定一个", en: "found several file certificates (\(list)); name one with --pfx"))
+        }
+        if let prefix = found.winePrefix {
+            winePrefix = prefix.path
+            notes.append(Localized(zh: "找到 Wine 前缀：\(prefix.path)", en: "found the Wine prefix \(prefix.path)"))
+        }
+        if found.tokenPresent {
+            token = true
+            notes.append(Localized(zh: "PC/SC 服务有应答，读卡器中有 USB Key", en: "a PC/SC service answers and a reader holds a token"))
+        }
+        if notes.isEmpty {
+            notes.append(Localized(
+                zh: "当前目录没有找到网关证书，也没有 Wine 前缀或 USB Key（可用 --pfx、--wine-prefix、--registry、--token 指定）",
+                en: "found no gateway certificate in this directory, no Wine prefix and no token (name them with --pfx, --wine-prefix, --registry, --token)"))
+        }
+        discoveryNotes = notes
+    }
+
+    /// A certificate that discovery found is opened only with a password the user gave; no prompt is shown.
+    var discoveredPFX = false
+
     public func environment(profile: SSCCProfile, processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws -> Environment {
         var environment = Environment(
             gateway: gateway, registryHive: registryHive, tokenRequested: token, browsers: browsers, language: language,
@@ -72,15 +116,17 @@ public struct TargetRequest: Sendable {
         if let pfx {
             guard FileManager.default.isReadableFile(atPath: pfx) else { throw Failure.inputNotFound(pfx) }
             environment.pfxFile = URL(fileURLWithPath: pfx)
-            let prompt = language == .zh ? "证书密码（6 位数字）：" : "Certificate password (6 digits): "
-            let password = try SecretReader.read(
-                file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
-                environment: processEnvironment)
-            // R14: the rule is stated, the password itself never is.
-            guard profile.fileCertificate.passwordIsValid(password.reveal()) else {
-                throw Failure.passwordRule(profile.fileCertificate.passwordRule)
+            if !discoveredPFX || passwordFile != nil || processEnvironment[Self.passwordVariable] != nil {
+                let prompt = language == .zh ? "证书密码（6 位数字）：" : "Certificate password (6 digits): "
+                let password = try SecretReader.read(
+                    file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
+                    environment: processEnvironment)
+                // R14: the rule is stated, the password itself never is.
+                guard profile.fileCertificate.passwordIsValid(password.reveal()) else {
+                    throw Failure.passwordRule(profile.fileCertificate.passwordRule)
+                }
+                environment.pfxPassword = password
             }
-            environment.pfxPassword = password
         }
         if token {
             environment.tokenOptions = try TokenOptions.fromCommandLine(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CertDoctorCore
+import Foundation
 import SSCCChecks
 
 @main
@@ -15,6 +16,30 @@ struct CertDoctor: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    /// Catches a mistyped subcommand before the argument parser does, to suggest the nearest one as git does;
+    /// everything else is the parser's.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
+            let language = Language.fromEnvironment()
+            let near = NearestNames.suggestions(for: word, among: subcommandNames)
+            let message = near.isEmpty
+                ? Localized(
+                    zh: "未知的命令“\(word)”；certdoctor --help 列出全部命令",
+                    en: "unknown command '\(word)'; certdoctor --help lists the commands")
+                : Localized(
+                    zh: "未知的命令“\(word)”——是否要输入 certdoctor \(near.joined(separator: " 或 certdoctor "))？",
+                    en: "unknown command '\(word)' — did you mean certdoctor \(near.joined(separator: " or certdoctor "))?")
+            Console.warn(message.text(language))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        main(arguments)
+    }
+
+    static var subcommandNames: [String] {
+        configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+    }
 }
 
 /// The exit codes, as `--help` lists them.

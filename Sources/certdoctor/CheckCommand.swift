@@ -14,9 +14,15 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var selection: RunOptions
 
+    @Flag(help: Help.argument(
+        "With no target named, do not look for certificates here, a Wine prefix or tokens.",
+        "未指定检查对象时，不自动查找当前目录的证书、Wine 前缀或 USB Key。"))
+    var noDiscover = false
+
     func run() throws {
         try Console.run(language: output.language) {
-            let session = try Session(targets: targets, output: output, timeout: selection.timeout)
+            let session = try Session(
+                targets: targets, output: output, timeout: selection.timeout, discover: !noDiscover)
             let report = try session.doctor.check(session.environment, runner: selection.runner)
             try session.emit(report)
             return report.summary.readyToRenew ? .success : .failure

@@ -23,9 +23,15 @@ struct ExplainCommand: ParsableCommand {
             let doctor = try Doctor(profile: profile, dataDirectory: .locate(), pluginDirectories: Doctor.pluginDirectories())
             let explainer = Explainer(profile: doctor.profile, registry: doctor.registry)
             guard let explanation = explainer.explain(query) else {
-                Console.warn(language == .zh
-                    ? "没有关于“\(query)”的解释；可用：E1–E9、门户提示原文或检查项 ID（certdoctor list-checks）"
-                    : "nothing explains '\(query)'; try E1–E9, the portal's message, or a check id (certdoctor list-checks)")
+                let near = explainer.suggestions(for: query)
+                let message = near.isEmpty
+                    ? Localized(
+                        zh: "没有关于“\(query)”的解释；可用：E1–E9、门户提示原文或检查项 ID（certdoctor list-checks）",
+                        en: "nothing explains '\(query)'; try E1–E9, the portal's message, or a check id (certdoctor list-checks)")
+                    : Localized(
+                        zh: "没有关于“\(query)”的解释——是否要查 \(near.joined(separator: ", "))？",
+                        en: "nothing explains '\(query)' — did you mean \(near.joined(separator: ", "))?")
+                Console.warn(message.text(language))
                 return .failure
             }
             Console.say(explainer.render(explanation, language: language))

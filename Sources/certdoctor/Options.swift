@@ -53,6 +53,29 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
+    /// `certdoctor SUBCOMMAND` with the targets as the user gave them, shell-quoted so that it works when pasted.
+    /// Secrets are never on a command line, so none can appear here; their files are named, as given.
+    func command(_ subcommand: String, extra: [String] = []) -> String {
+        var words = ["certdoctor", subcommand] + extra
+        func add(_ option: String, _ value: String?) {
+            if let value { words += [option, value] }
+        }
+        add("--pfx", pfx)
+        add("--password-file", passwordFile)
+        add("--gateway", gateway)
+        add("--wine-prefix", winePrefix)
+        if !registry.isEmpty { words += ["--registry"] + registry }
+        add("--registry-hive", registryHive)
+        if token { words.append("--token") }
+        add("--pkcs11-module", pkcs11Module)
+        add("--token-label", tokenLabel)
+        add("--token-pin-file", tokenPinFile)
+        for name in browser { words += ["--browser", name] }
+        if profile != "sscc" { words += ["--profile", profile] }
+        for directory in pluginDirectories { words += ["--plugins", directory] }
+        return words.map(ShellQuoting.quote).joined(separator: " ")
+    }
+
     func request(language: Language, timeout: TimeInterval) -> TargetRequest {
         TargetRequest(
             pfx: pfx, passwordFile: passwordFile, gateway: gateway, winePrefix: winePrefix, registryFiles: registry,
@@ -161,5 +184,16 @@ enum Help {
 extension Help {
     static func argument(_ english: String, _ chinese: String) -> ArgumentHelp {
         ArgumentHelp(text(english, chinese))
+    }
+}
+
+/// POSIX shell quoting for commands a person pastes: plain words stay as they are, anything else is put in
+/// single quotes ('F000504Y0007#0.pfx' — a `#` would start a comment).
+enum ShellQuoting {
+    static func quote(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

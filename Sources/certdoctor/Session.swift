@@ -13,16 +13,29 @@ struct Session {
     let doctor: Doctor
     let environment: Environment
     let output: OutputOptions
+    let targets: TargetOptions
 
-    init(targets: TargetOptions, output: OutputOptions, timeout: TimeInterval) throws {
+    init(targets: TargetOptions, output: OutputOptions, timeout: TimeInterval, discover: Bool = false) throws {
         let dataDirectory = DataDirectory.locate()
         let plugins = targets.pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
         doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins)
-        var environment = try targets.request(language: output.language, timeout: timeout).environment(profile: doctor.profile)
+        var request = targets.request(language: output.language, timeout: timeout)
+        request.discover = discover
+        request.applyDiscovery(profile: doctor.profile)
+        for note in request.discoveryNotes {
+            Console.note(note.text(output.language), machineOutput: output.format != TextReporter.identifier || output.output != nil)
+        }
+        var environment = try request.environment(profile: doctor.profile)
+        // Commands suggested to the person name what discovery found, as if they had typed it.
+        var effective = targets
+        effective.pfx = request.pfx
+        effective.winePrefix = request.winePrefix
+        effective.token = request.token
         // Fixes for an exported registry are files the customer applies; they go beside the report.
         if let report = output.report { environment.offlineFixDirectory = URL(fileURLWithPath: report) }
         self.environment = environment
         self.output = output
+        self.targets = effective
     }
 
     /// Prints or writes the report in the chosen format, then the report files and the bundle asked for.
@@ -34,10 +47,12 @@ struct Session {
         // Only text on a person's own terminal is shown unredacted; a file may travel, so it is redacted.
         if output.format == TextReporter.identifier && output.output == nil {
             let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
-            bytes = Array(TerminalRenderer(language: output.language, colour: colour, verbose: output.verbose).render(report).utf8)
+            bytes = Array(TerminalRenderer(
+                language: output.language, colour: colour, verbose: output.verbose, fixCommand: targets.command("fix")).render(report).utf8)
         } else if output.format == TextReporter.identifier {
             let prepared = PreparedReport(report, options: options)
-            bytes = Array(TerminalRenderer(language: output.language, colour: false, verbose: output.verbose).render(prepared.report).utf8)
+            bytes = Array(TerminalRenderer(
+                language: output.language, colour: false, verbose: output.verbose, fixCommand: targets.command("fix")).render(prepared.report).utf8)
         } else {
             bytes = try ReporterRegistry.render(report, as: output.format, options: options)
         }

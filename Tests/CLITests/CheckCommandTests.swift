@@ -150,7 +150,7 @@ import Testing
         let chinese = try CLI.run(["check", "--pfx", file.lastPathComponent, "--password-file", "pw"], in: directory,
                                   environment: ["LANG": "zh_CN.UTF-8"])
         #expect(chinese.output.contains("文件名缺少“#0”"))
-        #expect(chinese.output.contains("暂不能更新证书"))
+        #expect(chinese.output.contains("暂不能更新文件证书 F000504Y0007"))
     }
 
     @Test func outputFileReceivesTheReport() throws {

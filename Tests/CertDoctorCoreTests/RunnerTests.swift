@@ -86,17 +86,54 @@ import Testing
         #expect(throws: CoreError.self) { try registry.dependencyOrder() }
     }
 
+    static let examinedScope = RunReport.Scope(
+        examined: [.init(id: "pfx", title: Localized(verbatim: "file certificate"))], notExamined: [],
+        subject: Localized(verbatim: "the file certificate"), subjectExamined: true)
+
     @Test func summaryIsReadyOnlyWithoutRequiredFailuresOrErrors() throws {
         let advisoryFailure = try run([
             ScriptedCheck("j.ok", .finish(.pass)),
             ScriptedCheck("j.advice", severity: .advisory, .finish(.fail)),
         ])
-        #expect(RunReport.Summary(Array(advisoryFailure.values)).readyToRenew)
+        #expect(RunReport.Summary(Array(advisoryFailure.values), scope: Self.examinedScope).readyToRenew)
         let requiredError = try run([ScriptedCheck("j.broken", .throwError)])
-        let summary = RunReport.Summary(Array(requiredError.values))
+        let summary = RunReport.Summary(Array(requiredError.values), scope: Self.examinedScope)
         #expect(!summary.readyToRenew)
         #expect(summary.blocking == ["j.broken"])
         #expect(summary.counts["error"] == 1)
+    }
+
+    @Test func aRunThatDidNotExamineTheCertificateIsNeverReady() throws {
+        let passing = try run([ScriptedCheck("k.ok", .finish(.pass))])
+        var scope = Self.examinedScope
+        scope.subjectExamined = false
+        #expect(!RunReport.Summary(Array(passing.values), scope: scope).readyToRenew)
+    }
+
+    @Test func aRequiredCheckLeftUndecidedForWantOfInputBlocksButAnUnselectedOneDoesNot() throws {
+        let undecided = try run([
+            ScriptedCheck("l.ok", .finish(.pass)),
+            ScriptedCheck("l.needs-password", .finish(.notchecked)),
+        ])
+        let summary = RunReport.Summary(Array(undecided.values), scope: Self.examinedScope)
+        #expect(!summary.readyToRenew)
+        #expect(summary.unevaluated == ["l.needs-password"])
+
+        let registry = try CheckRegistry([ScriptedCheck("m.ok", .finish(.pass)), ScriptedCheck("m.other", .finish(.pass))])
+        let context = CheckContext(environment: Environment())
+        let selected = try Runner(only: ["m.ok"]).run(registry, in: context)
+        #expect(RunReport.Summary(selected, scope: Self.examinedScope).readyToRenew)
+    }
+
+    @Test func aSelectionWordThatNamesNothingIsAUsageErrorWithTheNearestIDs() throws {
+        let registry = try CheckRegistry([ScriptedCheck("cert.validity", .finish(.pass)), ScriptedCheck("cert.pfx-name", .finish(.pass))])
+        let context = CheckContext(environment: Environment())
+        #expect(throws: SelectionError(option: "--only", name: "cert.valdity", suggestions: ["cert.validity"])) {
+            try Runner(only: ["cert.valdity"]).run(registry, in: context)
+        }
+        #expect(throws: SelectionError.self) { try Runner(skip: ["nothing-like-it"]).run(registry, in: context) }
+        #expect(NearestNames.suggestions(for: "chekc", among: ["check", "fix", "undo", "renew"]) == ["check"])
+        #expect(NearestNames.suggestions(for: "zzz", among: ["check", "fix"]).isEmpty)
     }
 
     @Test func sharedLoadRunsOnceAndRemembersErrors() throws {

@@ -98,7 +98,7 @@ import XMLSupport
     @Test func readyRunSaysSoAtTheTop() throws {
         var report = SampleReports.mixed()
         report.results = report.results.filter { $0.outcome != .fail && $0.outcome != .error }
-        report.summary = RunReport.Summary(report.results)
+        report.summary = RunReport.Summary(report.results, scope: report.scope)
         var options = SampleReports.options
         options.language = .en
         let html = String(decoding: try HTMLReporter.render(PreparedReport(report, options: options)), as: UTF8.self)

@@ -88,7 +88,8 @@ enum SampleReports {
                 durationSeconds: 0.2),
             CheckResult(
                 description: description("token.driver", category: "token", requirements: ["R7"]),
-                finding: Finding(.notchecked, Localized(zh: "依赖项 token.single 未通过", en: "dependency token.single did not pass")),
+                finding: Finding(.notchecked, Localized(
+                    zh: "依赖的检查项 token.single 结果为 error", en: "depends on token.single, which is error")),
                 durationSeconds: 0),
             CheckResult(
                 description: description("host.openssl", category: "host", severity: .advisory, requirements: []),
@@ -107,6 +108,13 @@ enum SampleReports {
                 RunReport.Target(kind: "pfx", location: "\(home)/certs/F000504Y0007#0.pfx"),
                 RunReport.Target(kind: "wine-prefix", location: "\(home)/.wine"),
             ],
+            scope: RunReport.Scope(
+                examined: [
+                    .init(id: "pfx", title: Localized(zh: "文件证书", en: "file certificate"), location: "\(home)/certs/F000504Y0007#0.pfx"),
+                    .init(id: "windows", title: Localized(zh: "Windows 环境", en: "Windows side"), location: "Wine prefix \(home)/.wine"),
+                ],
+                notExamined: [.init(id: "token", title: Localized(zh: "USB Key", en: "token"), hint: Localized(zh: "加 --token", en: "add --token"))],
+                subject: Localized(zh: "文件证书 F000504Y0007", en: "the file certificate F000504Y0007"), subjectExamined: true),
             results: results,
             fixes: [RunReport.FixRecord(
                 checkID: "plugin.certenroll-version",
@@ -141,6 +149,10 @@ enum SampleReports {
         return RunReport(
             version: "0.1.0", profile: "sscc", language: .en, started: started, finished: started.addingTimeInterval(12),
             host: HostFacts(operatingSystem: "Debian GNU/Linux 12", kernel: "6.1", hostName: "bench"),
-            targets: [], results: results)
+            targets: [],
+            scope: RunReport.Scope(
+                examined: [.init(id: "host", title: Localized(verbatim: "host"))], notExamined: [],
+                subject: Localized(verbatim: "generated"), subjectExamined: true),
+            results: results)
     }
 }

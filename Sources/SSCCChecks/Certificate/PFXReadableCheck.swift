@@ -30,6 +30,13 @@ struct PFXReadableCheck: Check {
     var description: CheckDescription { Self.description }
 
     func evaluate(_ context: CheckContext) throws -> Finding {
+        guard context.environment.pfxPassword != nil else {
+            // A certificate found by discovery: only what needs no password is examined.
+            return Finding(.notchecked, Localized(
+                zh: "未提供证书密码，未打开证书；请用 --password-file 文件或环境变量 \(SecretVariables.pfxPassword) 提供",
+                en: "no certificate password was given, so the file was not opened; give it with --password-file FILE or \(SecretVariables.pfxPassword)"),
+                evidence: [Evidence("file", context.environment.pfxFile?.path ?? "", kind: .path)])
+        }
         let opened: OpenedPFX
         do {
             opened = try OpenedPFX.load(context)
