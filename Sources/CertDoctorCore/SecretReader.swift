@@ -1,3 +1,4 @@
+internal import CSystemShims
 import Foundation
 
 #if canImport(Glibc)
@@ -80,5 +81,10 @@ public enum SecretReader {
     public static func disableCoreDumps() {
         var limit = rlimit(rlim_cur: 0, rlim_max: 0)
         setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+        // Also keeps children (plugins, Wine) and other processes of the user out of /proc/PID/environ and mem.
+        _ = cd_set_not_dumpable()
     }
+
+    /// Whether the process may still dump core or be read through /proc by its user's other processes.
+    public static var isDumpable: Bool { cd_get_dumpable() != 0 }
 }

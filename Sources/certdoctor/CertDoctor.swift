@@ -20,6 +20,8 @@ struct CertDoctor: ParsableCommand {
     /// Catches a mistyped subcommand before the argument parser does, to suggest the nearest one as git does;
     /// everything else is the parser's.
     static func main() {
+        // First thing: a crash before any secret is read must not write a core holding one later.
+        SecretReader.disableCoreDumps()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
             let language = Language.fromEnvironment()

@@ -120,3 +120,16 @@ import Testing
             "fixable: certdoctor fix --pfx 'F000504Y0007#0.pfx' --password-file pw --wine-prefix \(prefix.path)"), "\(text.output)")
     }
 }
+
+/// Malformed input data ends with 65 (sysexits' EX_DATAERR), as the README's table says, never with 70.
+@Suite struct MalformedManifestTests {
+    @Test func aManifestThatBreaksItsSchemaIsExit65NamingTheFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-manifest-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let manifest = directory.appendingPathComponent("broken.xml")
+        try Data("<checks xmlns=\"urn:certdoctor:check-manifest:1\"><nonsense/></checks>".utf8).write(to: manifest)
+        let run = try CLI.run(["check", "--no-discover", "--plugins", directory.path], in: directory)
+        #expect(run.exitCode == 65, "\(run.errors)")
+        #expect(run.errors.contains("broken.xml"), "\(run.errors)")
+    }
+}

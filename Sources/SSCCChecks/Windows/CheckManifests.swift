@@ -126,3 +126,8 @@ public enum ManifestError: Error, LocalizedMessage, LocalizedError, Sendable {
     public var errorDescription: String? { localizedMessage.en }
     public var chineseDescription: String { localizedMessage.zh }
 }
+
+extension ManifestError: ExitStatusProviding {
+    /// A manifest that does not follow its schema is malformed input (65), not an internal error.
+    public var exitStatus: ExitStatus { .dataError }
+}

@@ -175,7 +175,7 @@ struct IEModeCheck: Check {
         do {
             if let existing {
                 let document = try XMLDocument(bytes: try readBytes(existing), fileName: existing.path)
-                version = Int(document.root.attribute("version") ?? "") ?? 0
+                version = try siteListVersion(document.root.attribute("version"), file: existing.path)
                 for site in document.root.children(named: "site") {
                     guard let url = site.attribute("url"), !typos.contains(where: { matches(url, host: $0) }), !matches(url, host: host) else { continue }
                     let copy = output.root.addChild("site")
@@ -192,6 +192,19 @@ struct IEModeCheck: Check {
         } catch let error as XMLError {
             throw ManifestError.xml(error)
         }
+    }
+}
+
+extension IEModeCheck {
+    /// The site list's version, which Edge compares to reload the list: a whole number the next one can follow.
+    /// Anything else is named, never trapped on when it is raised (9223372036854775807 + 1).
+    static func siteListVersion(_ text: String?, file: String) throws -> Int {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let value = Int(text), (0..<Int(Int32.max)).contains(value) else {
+            throw ManifestError.invalid(
+                file: file, line: 1, reason: "site-list version '\(text)' is not a whole number from 0 to \(Int32.max - 1)")
+        }
+        return value
     }
 }
 

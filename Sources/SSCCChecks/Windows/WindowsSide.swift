@@ -196,3 +196,15 @@ public enum WindowsSideError: Error, LocalizedMessage, LocalizedError, Sendable 
         }
     }
 }
+
+extension WindowsSideError: ExitStatusProviding {
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .noWindowsSide, .notAWinePrefix: .noInput
+        case .policyScopeUnknown: .usage
+        case .registry, .malformedRegFile: .dataError
+        // The person closes Wine and tries again.
+        case .wineserverRunning: .temporaryFailure
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+/// A plugin, or any child, cannot read certdoctor's own environment (which may hold the password) through
+/// /proc, and a crash never writes a core: both are set before anything else in `main`.
+@Suite struct ProcessHardeningTests {
+    /// A plugin that tries to read its parent's environment and reports what it found.
+    static let prying = """
+        #!/bin/sh
+        case "$1" in
+        describe) echo '{"id": "plugin.prying", "title": "Prying plugin", "severity": "advisory", "facets": ["host"]}' ;;
+        check)
+            limits=$(grep 'Max core file size' /proc/$PPID/limits | tr -s ' ')
+            if environ=$(tr '\\0' '\\n' < /proc/$PPID/environ 2>/dev/null); then
+                printf '{"outcome": "fail", "message": {"zh": "read", "en": "read %s; %s"}}\\n' "$(echo "$environ" | grep -c CERTDOCTOR_PFX_PASSWORD)" "$limits"
+            else
+                printf '{"outcome": "pass", "message": {"zh": "unreadable", "en": "unreadable; %s"}}\\n' "$limits"
+            fi ;;
+        esac
+        """
+
+    @Test func aPluginCannotReadTheParentsEnvironmentAndCoreDumpsAreOff() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let plugins = directory.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let plugin = plugins.appendingPathComponent("prying")
+        try Data(Self.prying.utf8).write(to: plugin)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin.path)
+        let arguments = ["check", "--pfx", file.lastPathComponent, "--plugins", plugins.path, "--only", "plugin.prying", "--format", "json"]
+        // As root every /proc file is readable whatever the process says; the test runs both sides as an
+        // ordinary user, as an operator would, so that the kernel's own rule is what is tested.
+        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable] : [CLI.executable]
+        let environment = ProcessInfo.processInfo.environment.merging(
+            ["HOME": directory.path, "CERTDOCTOR_PFX_PASSWORD": "123456", "NO_COLOR": "1"]) { $1 }
+        let command = "cd '\(directory.path)' && exec \"$@\""
+        let run = try ChildProcess.run(
+            "/bin/sh", arguments: ["-c", command, "sh"] + asUser + arguments, environment: environment,
+            deadline: Date().addingTimeInterval(60))
+        let output = run.outputText
+        let results = (try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        let prying = try #require(results.first { $0["id"] as? String == "plugin.prying" }, "\(output) \(run.errorText)")
+        #expect(prying["outcome"] as? String == "pass", "\(prying)")
+        let message = prying["message"] as? String ?? ""
+        #expect(message.contains("Max core file size 0 0"), "\(message)")
+        #expect(!output.contains("123456"))
+    }
+}
