@@ -3,8 +3,10 @@ import Foundation
 import XMLSupport
 
 /// JUnit XML in the Ant/Jenkins shape, so CI systems list the checks as tests: a check is a
-/// testcase, its category the classname (and testsuite); fail → failure, error → error,
-/// notapplicable/notchecked → skipped, evidence → system-out.
+/// testcase, its category the classname (and testsuite); a required check's fail → failure and error →
+/// error, notapplicable/notchecked → skipped, evidence → system-out. Advisory findings never fail a CI job:
+/// their message goes to system-out. A last testcase, `certdoctor.run/verdict`, carries the run's verdict, so
+/// that the JUnit file fails exactly when `certdoctor check` exits 1 (a run that examined no certificate too).
 public enum JUnitReporter: Reporter {
     public static let identifier = "junit"
     public static let fileName = "report.junit.xml"
@@ -15,7 +17,10 @@ public enum JUnitReporter: Reporter {
         let document = XMLDocument(rootName: "testsuites")
         let root = document.root
         root.setAttribute("name", report.tool)
-        let all = Counts(report.results)
+        var all = Counts(report.results)
+        // The verdict's own testcase, below.
+        all.tests += 1
+        all.failures += report.summary.readyToRenew ? 0 : 1
         all.write(to: root, time: report.finished.timeIntervalSince(report.started))
 
         var categories: [String] = []
@@ -34,7 +39,33 @@ public enum JUnitReporter: Reporter {
                 addTestcase(result, category: category, language: language, to: suite)
             }
         }
+        addVerdict(report, language: language, to: root, index: categories.count)
         return try document.serialized(pretty: true)
+    }
+
+    private static func addVerdict(_ report: RunReport, language: Language, to root: XMLElement, index: Int) {
+        let suite = root.addChild("testsuite")
+        suite.setAttribute("name", "certdoctor.run")
+        let failed = !report.summary.readyToRenew
+        suite.setAttribute("tests", "1")
+        suite.setAttribute("failures", failed ? "1" : "0")
+        suite.setAttribute("errors", "0")
+        suite.setAttribute("skipped", "0")
+        suite.setAttribute("time", XMLReporter.seconds(report.finished.timeIntervalSince(report.started)))
+        suite.setAttribute("id", String(index))
+        suite.setAttribute("hostname", report.host.hostName.isEmpty ? "localhost" : report.host.hostName)
+        suite.setAttribute("timestamp", antTimestamp(report.started))
+        let testcase = suite.addChild("testcase")
+        testcase.setAttribute("name", "verdict")
+        testcase.setAttribute("classname", "certdoctor.run")
+        testcase.setAttribute("time", "0")
+        let headline = Verdict.headline(report).text(language)
+        if failed {
+            let failure = testcase.addChild("failure", text: Verdict.reason(report).text(language))
+            failure.setAttribute("message", headline)
+            failure.setAttribute("type", "verdict")
+        }
+        testcase.addChild("system-out", text: headline + "\n" + Verdict.scopeLine(report.scope).text(language))
     }
 
     private static func addTestcase(_ result: CheckResult, category: String, language: Language, to suite: XMLElement) {
@@ -46,7 +77,10 @@ public enum JUnitReporter: Reporter {
         var detail = result.message.text(language)
         if let remedy = result.remedy { detail += "\n" + remedy.text(language) }
         if !result.requirements.isEmpty { detail += "\n" + result.requirements.joined(separator: ", ") }
+        let blocks = result.severity == .required
         switch result.outcome {
+        case .fail where !blocks, .error where !blocks:
+            break
         case .fail:
             let failure = testcase.addChild("failure", text: detail)
             failure.setAttribute("message", message)
@@ -61,6 +95,11 @@ public enum JUnitReporter: Reporter {
             break
         }
         var lines = ["outcome: \(result.outcome.rawValue)"]
+        if !blocks && (result.outcome == .fail || result.outcome == .error) {
+            // Shown, not failed: an advisory finding never blocks renewal, so it must not fail a CI job either.
+            lines.append("advisory \(result.outcome.rawValue): " + message)
+            if let remedy = result.remedy { lines.append("remedy: " + remedy.text(language)) }
+        }
         lines += result.evidence.map { "\($0.name): \($0.value)" }
         lines += result.certificates.map {
             "certificate: CN=\($0.subjectCommonName), issuer CN=\($0.issuerCommonName), serial \($0.serialNumber), \($0.filePath)"
@@ -82,8 +121,8 @@ public enum JUnitReporter: Reporter {
 
         init(_ results: [CheckResult]) {
             tests = results.count
-            failures = results.filter { $0.outcome == .fail }.count
-            errors = results.filter { $0.outcome == .error }.count
+            failures = results.filter { $0.outcome == .fail && $0.severity == .required }.count
+            errors = results.filter { $0.outcome == .error && $0.severity == .required }.count
             skipped = results.filter { $0.outcome == .notapplicable || $0.outcome == .notchecked }.count
         }
 

@@ -128,11 +128,12 @@ import XMLSupport
         #expect(violations.isEmpty, "\(violations)")
 
         let document = try XMLDocument(bytes: bytes)
-        #expect(try document.xpathStrings("/testsuites/@tests") == ["7"])
-        #expect(try document.xpathStrings("/testsuites/@failures") == ["1"])
+        // Seven checks and the run's verdict, which fails as `check` would exit 1.
+        #expect(try document.xpathStrings("/testsuites/@tests") == ["8"])
+        #expect(try document.xpathStrings("/testsuites/@failures") == ["2"])
         #expect(try document.xpathStrings("/testsuites/@errors") == ["1"])
         #expect(try document.xpathStrings("/testsuites/@skipped") == ["2"])
-        #expect(try document.xpathStrings("//testcase[failure]/@name") == ["browser.trusted-site"])
+        #expect(try document.xpathStrings("//testcase[failure]/@name") == ["browser.trusted-site", "verdict"])
         #expect(try document.xpathStrings("//testcase[error]/@name") == ["token.single"])
         #expect(Set(try document.xpathStrings("//testcase[skipped]/@name")) == ["browser.edge-ie-mode", "token.driver"])
         #expect(try document.xpathStrings("//testcase[@name='token.single']/@classname") == ["certdoctor.token"])
@@ -144,6 +145,30 @@ import XMLSupport
         let file = try directory.write(bytes, to: "report.junit.xml")
         let run = try runTool("/usr/bin/xmllint", ["--noout", "--nonet", "--schema", schemaPath, file.path])
         #expect(run.status == 0, "\(run.output)")
+    }
+
+    @Test func junitFailsExactlyWhenTheRunIsNotReadyAndNeverForAnAdvisoryFinding() throws {
+        var report = SampleReports.mixed()
+        // Keep only the advisory failure and what passes: the run is ready, so no CI job may fail on it.
+        report.results = report.results.filter { $0.outcome != .error && $0.outcome != .notchecked }
+        let advisory = CheckResult(
+            description: CheckDescription(
+                id: "host.free-space", title: Localized(verbatim: "Free space"), summary: Localized(verbatim: "free space"),
+                requirements: [], category: "host", severity: .advisory),
+            finding: .fail(Localized(verbatim: "only 12 KiB free"), remedy: Localized(verbatim: "free some space")),
+            durationSeconds: 0)
+        report.results = report.results.filter { $0.outcome != .fail } + [advisory]
+        report.summary = RunReport.Summary(report.results, scope: report.scope)
+        #expect(report.summary.readyToRenew)
+        let ready = try XMLDocument(bytes: try JUnitReporter.render(PreparedReport(report, options: SampleReports.options)))
+        #expect(try ready.xpathStrings("/testsuites/@failures") == ["0"])
+        #expect(try ready.xpathStrings("//testcase[failure or error]/@name").isEmpty)
+        #expect(try ready.xpathStrings("//testcase[@name='host.free-space']/system-out").first?.contains("advisory fail") == true)
+
+        report.scope.subjectExamined = false
+        report.summary = RunReport.Summary(report.results, scope: report.scope)
+        let unexamined = try XMLDocument(bytes: try JUnitReporter.render(PreparedReport(report, options: SampleReports.options)))
+        #expect(try unexamined.xpathStrings("//testcase[failure]/@name") == ["verdict"])
     }
 
     @Test func prometheusTextfilePassesPromtool() throws {
