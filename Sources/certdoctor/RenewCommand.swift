@@ -212,7 +212,8 @@ struct RenewCommand: ParsableCommand {
             return OfflineBackend(
                 pending: PendingRenewalStore(directory: PendingRenewalStore.defaultDirectory()),
                 workingFile: pfx ?? URL(fileURLWithPath: "."), requestFile: requestOut.map { URL(fileURLWithPath: $0) },
-                replacePending: replacePending)
+                replacePending: replacePending,
+                importCommand: { [targets] issued in targets.command("renew", extra: ["--import", issued.path]) })
         case .cmp:
             return CMPBackend(server: caURL.flatMap { URL(string: $0) }, caCertificate: try caCertificate(), timeout: cmpTimeout)
         }

@@ -12,12 +12,19 @@ public struct OfflineBackend: RenewalBackend {
     public var workingFile: URL
     /// Whether a new request may take the place of one still pending (`--replace-pending`).
     public var replacePending: Bool
+    /// The complete `certdoctor renew --import FILE …` command, with the user's own options, for a certificate
+    /// saved at the given place; the instructions print it so that it works when pasted.
+    public var importCommand: @Sendable (URL) -> String
 
-    public init(pending: PendingRenewalStore, workingFile: URL, requestFile: URL? = nil, replacePending: Bool = false) {
+    public init(
+        pending: PendingRenewalStore, workingFile: URL, requestFile: URL? = nil, replacePending: Bool = false,
+        importCommand: @escaping @Sendable (URL) -> String = { "certdoctor renew --import '\($0.path)'" }
+    ) {
         self.pending = pending
         self.workingFile = workingFile
         self.requestFile = requestFile
         self.replacePending = replacePending
+        self.importCommand = importCommand
     }
 
     public func submit(_ request: RenewalRequest, progress: RenewalProgress) throws -> RenewalOutcome {
@@ -36,11 +43,14 @@ public struct OfflineBackend: RenewalBackend {
             throw RenewalError.cannotWrite(path: output.path, reason: error.renewalMessage.en)
         }
         progress(Localized(zh: "证书申请已写入 \(output.path)", en: "certificate request written to \(output.path)"))
+        // A name for the issued certificate, so that the next step is a command that works as printed.
+        let issued = output.deletingLastPathComponent().appendingPathComponent("\(request.gateway).cer")
+        let command = importCommand(issued)
         return .waiting(
             retryAfter: nil,
             instructions: Localized(
-                zh: "请将 \(output.path) 提交给 CA；拿到签发的证书（.pem/.cer/.p7b）后运行 certdoctor renew --import 文件",
-                en: "Submit \(output.path) to the CA; when it issues the certificate (.pem/.cer/.p7b), run certdoctor renew --import FILE"))
+                zh: "请将 \(output.path) 提交给 CA；拿到签发的证书（.pem/.cer/.p7b）后保存为 \(issued.path)，再运行：\(command)",
+                en: "Submit \(output.path) to the CA; when it issues the certificate (.pem/.cer/.p7b), save it as \(issued.path) and run: \(command)"))
     }
 
     public func describe(_ request: RenewalRequest) -> String {

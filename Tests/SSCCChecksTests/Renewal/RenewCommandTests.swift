@@ -28,7 +28,8 @@ import Glibc
 
     /// `detached` runs it in a new session without a controlling terminal, so that nothing can prompt.
     static func certdoctor(
-        _ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:], detached: Bool = false
+        _ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:], detached: Bool = false,
+        shell: String? = nil
     ) throws -> CertDoctorCore.ChildProcess.Termination {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_STATE_HOME"] = scene.state.path
@@ -38,6 +39,10 @@ import Glibc
         environment.removeValue(forKey: "WINEPREFIX")
         for (key, value) in extra { environment[key] = value }
         let program = try #require(executable)
+        if let shell {
+            return try CertDoctorCore.ChildProcess.run(
+                "/bin/sh", arguments: ["-c", shell], environment: environment, deadline: Date().addingTimeInterval(60))
+        }
         return try CertDoctorCore.ChildProcess.run(
             detached ? "/usr/bin/setsid" : program, arguments: detached ? ["-w", program] + arguments : arguments,
             environment: environment, deadline: Date().addingTimeInterval(60))
@@ -79,6 +84,31 @@ import Glibc
         #expect(try scene.bytes(scene.pfx) == oldBytes)
         #expect(scene.archived().count == 2)
         #expect(try scene.archived().map { try scene.bytes(scene.archive.appendingPathComponent($0)) }.contains(renewed))
+    }
+
+    @Test(.enabled(if: renewIsRegistered, "certdoctor has no renew subcommand yet (RenewCommand is not registered)"))
+    func theNextStepAfterAnOfflineRequestWorksWhenPasted() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        let request = try Self.certdoctor(
+            ["renew", "--pfx", scene.pfx.path, "--password-file", scene.passwordFile.path, "--request-out", scene.requestFile,
+             "--lang", "en"], scene: scene)
+        #expect(request.reason == .exited(0), "\(request.errorText)")
+        // "… save it as /…/F000504Y0007.cer and run: certdoctor renew --import … --pfx … --password-file …"
+        let text = request.outputText + request.errorText
+        let saveAs = try #require(text.range(of: "save it as ")).upperBound
+        let issued = String(text[saveAs...].prefix { $0 != " " })
+        let commandStart = try #require(text.range(of: "and run: ")).upperBound
+        let command = String(text[commandStart...].prefix { $0 != "\n" })
+        #expect(command.contains("--pfx") && command.contains("--password-file"), "\(command)")
+        try scene.signWithOpenSSL(request: scene.requestFile, output: issued)
+        // Pasted into a shell as it was printed, with certdoctor on PATH.
+        let program = try #require(Self.executable)
+        let path = URL(fileURLWithPath: program).deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let pasted = try Self.certdoctor([], scene: scene, environment: ["PATH": path], shell: command)
+        #expect(pasted.reason == .exited(0), "\(command)\n\(pasted.outputText)\n\(pasted.errorText)")
+        #expect(pasted.outputText.contains("install"), "\(pasted.outputText)")
     }
 
     @Test(.enabled(if: renewIsRegistered, "certdoctor has no renew subcommand yet (RenewCommand is not registered)"))
