@@ -151,6 +151,9 @@
           </xsl:otherwise>
         </xsl:choose>
       </h1>
+      <xsl:if test="r:expiry/r:warning">
+        <p class="expiry-warning"><strong>⚠ <xsl:apply-templates select="r:expiry/r:warning" mode="l"/></strong></p>
+      </xsl:if>
       <p class="verdict-line"><strong><xsl:apply-templates select="r:verdict" mode="l"/></strong></p>
       <p class="scope"><xsl:apply-templates select="r:scope/r:line" mode="l"/></p>
       <p><xsl:apply-templates select="r:reason" mode="l"/></p>

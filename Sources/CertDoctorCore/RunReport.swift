@@ -14,6 +14,8 @@ public struct RunReport: Sendable, Codable {
     public var fixes: [FixRecord]
     public var renewal: [RenewalStep]
     public var scope: Scope
+    /// The soonest-expiring certificate the run looked at, against the renewal window.
+    public var expiry: Expiry?
     public var summary: Summary
 
     public init(
@@ -63,6 +65,32 @@ public struct RunReport: Sendable, Codable {
             case readyToRenew = "ready_to_renew"
             case blocking
             case unevaluated
+        }
+    }
+
+    /// When the certificate examined expires, and whether that is inside the renewal window.
+    public struct Expiry: Sendable, Codable, Equatable {
+        public var subject: String
+        public var notAfter: Date
+        /// Whole days from the run to `notAfter`; negative once expired.
+        public var daysLeft: Int
+        public var windowDays: Int
+
+        public init(subject: String, notAfter: Date, daysLeft: Int, windowDays: Int) {
+            self.subject = subject
+            self.notAfter = notAfter
+            self.daysLeft = daysLeft
+            self.windowDays = windowDays
+        }
+
+        /// Valid, but fewer than `windowDays` days left: the time to renew is now.
+        public var insideWindow: Bool { daysLeft >= 0 && daysLeft < windowDays }
+
+        enum CodingKeys: String, CodingKey {
+            case subject
+            case notAfter = "not_after"
+            case daysLeft = "days_left"
+            case windowDays = "window_days"
         }
     }
 

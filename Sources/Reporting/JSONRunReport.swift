@@ -29,10 +29,13 @@ public enum JSONRunReport {
         var examined: [Area]
         var notExamined: [Area]
         var readyToRenew: Bool
+        var expiry: RunReport.Expiry?
+        var expiryWarning: String?
 
         enum CodingKeys: String, CodingKey {
             case tool, version, profile, language, started, finished, host, targets, results, fixes, renewal, summary
-            case verdict, examined
+            case verdict, examined, expiry
+            case expiryWarning = "expiry_warning"
             case notExamined = "not_examined"
             case readyToRenew = "ready_to_renew"
         }
@@ -69,6 +72,8 @@ public enum JSONRunReport {
             examined = report.scope.examined.map { Area($0, language: language) }
             notExamined = report.scope.notExamined.map { Area($0, language: language) }
             readyToRenew = report.summary.readyToRenew
+            expiry = report.expiry
+            expiryWarning = Verdict.expiryWarning(report)?.text(language)
         }
     }
 

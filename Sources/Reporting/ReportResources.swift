@@ -160,6 +160,19 @@ public enum ReportResources {
           <xs:attribute name="check" type="CheckID" use="required"/>
         </xs:complexType>
       </xs:element>
+      <!-- The soonest-expiring certificate examined, against the renewal window. -->
+      <xs:element name="expiry" minOccurs="0">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="warning" type="LocalizedText" minOccurs="0"/>
+          </xs:sequence>
+          <xs:attribute name="subjectCN" type="xs:string" use="required"/>
+          <xs:attribute name="notAfter" type="xs:dateTime" use="required"/>
+          <xs:attribute name="daysLeft" type="xs:integer" use="required"/>
+          <xs:attribute name="windowDays" type="xs:nonNegativeInteger" use="required"/>
+          <xs:attribute name="insideWindow" type="xs:boolean" use="required"/>
+        </xs:complexType>
+      </xs:element>
       <!-- What the run examined and what it did not; a run that did not examine the certificate to renew is never ready. -->
       <xs:element name="scope">
         <xs:complexType>
@@ -447,6 +460,9 @@ public enum ReportResources {
           </xsl:otherwise>
         </xsl:choose>
       </h1>
+      <xsl:if test="r:expiry/r:warning">
+        <p class="expiry-warning"><strong>⚠ <xsl:apply-templates select="r:expiry/r:warning" mode="l"/></strong></p>
+      </xsl:if>
       <p class="verdict-line"><strong><xsl:apply-templates select="r:verdict" mode="l"/></strong></p>
       <p class="scope"><xsl:apply-templates select="r:scope/r:line" mode="l"/></p>
       <p><xsl:apply-templates select="r:reason" mode="l"/></p>

@@ -27,6 +27,9 @@ public struct TerminalRenderer: Sendable {
         let heading = "certdoctor \(report.version) · \(label("配置", "profile")) \(report.profile) · "
             + report.started.formatted(.iso8601)
         lines.append(paint(heading, .dim))
+        if let warning = Verdict.expiryWarning(report) {
+            lines.append(paint("⚠ " + warning.text(language), .yellow))
+        }
         // Checks left out with --only/--skip are one line at the end, not one each, unless asked for (-v).
         let unselected = report.results.filter { $0.outcome == .notchecked && $0.message == Runner.notSelectedMessage }
         let shown = verbose ? report.results : report.results.filter { !($0.outcome == .notchecked && $0.message == Runner.notSelectedMessage) }
@@ -70,7 +73,8 @@ public struct TerminalRenderer: Sendable {
         }.joined(separator: ", ")
         let headline = Verdict.headline(report).text(language)
         let scope = Verdict.scopeLine(report.scope).text(language)
-        var lines = [paint(headline, summary.readyToRenew ? .green : .red) + (scope.isEmpty ? "" : " — " + scope)]
+        var lines = Verdict.expiryWarning(report).map { [paint("⚠ " + $0.text(language), .yellow)] } ?? []
+        lines.append(paint(headline, summary.readyToRenew ? .green : .red) + (scope.isEmpty ? "" : " — " + scope))
         var detail = "(\(counts))"
         if !summary.blocking.isEmpty {
             detail += " — " + label("需处理：", "blocking: ") + summary.blocking.joined(separator: ", ")

@@ -1,4 +1,5 @@
 import CertDoctorCore
+import Foundation
 
 /// The run-level verdict in words, the same in every format: whether the certificate can be renewed, which
 /// certificate, and what was examined and what was not.
@@ -10,6 +11,15 @@ public enum Verdict {
             return Localized(zh: "可以更新", en: "Ready to renew") + subject
         }
         return Localized(zh: "暂不能更新", en: "Not ready to renew") + subject
+    }
+
+    /// "expires in 11 days (2026-12-13): renew now", inside the renewal window only.
+    public static func expiryWarning(_ report: RunReport) -> Localized? {
+        guard let expiry = report.expiry, expiry.insideWindow else { return nil }
+        let day = expiry.notAfter.formatted(Date.ISO8601FormatStyle().year().month().day())
+        return Localized(
+            zh: "证书 \(expiry.subject) 将在 \(expiry.daysLeft) 天后（\(day)）到期：请立即更新",
+            en: "the certificate \(expiry.subject) expires in \(expiry.daysLeft) days (\(day)): renew now")
     }
 
     /// "examined: file certificate (F#0.pfx), Windows side (Wine prefix ~/.wine); not examined: token — add --token".

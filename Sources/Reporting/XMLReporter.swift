@@ -66,6 +66,15 @@ public enum XMLReporter: Reporter {
         for id in report.summary.unevaluated {
             summary.addChild("unevaluated").setAttribute("check", id)
         }
+        if let expiry = report.expiry {
+            let element = summary.addChild("expiry")
+            element.setAttribute("subjectCN", expiry.subject)
+            element.setAttribute("notAfter", timestamp(expiry.notAfter))
+            element.setAttribute("daysLeft", String(expiry.daysLeft))
+            element.setAttribute("windowDays", String(expiry.windowDays))
+            element.setAttribute("insideWindow", expiry.insideWindow ? "true" : "false")
+            if let warning = Verdict.expiryWarning(report) { addLocalized(warning, as: "warning", to: element) }
+        }
         let scope = summary.addChild("scope")
         scope.setAttribute("subjectExamined", report.scope.subjectExamined ? "true" : "false")
         addLocalized(Verdict.scopeLine(report.scope), as: "line", to: scope)

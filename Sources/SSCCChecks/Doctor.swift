@@ -55,10 +55,23 @@ public struct Doctor: Sendable {
     public func report(
         _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord] = []
     ) -> RunReport {
-        RunReport(
+        var report = RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
             finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
             scope: scope(of: results, environment: environment), results: results, fixes: fixes)
+        report.expiry = expiry(of: results, environment: environment)
+        return report
+    }
+
+    /// The soonest `notAfter` among the gateway certificates the checks looked at (file or token).
+    func expiry(of results: [CheckResult], environment: Environment) -> RunReport.Expiry? {
+        let observed = results.filter { ["cert.validity", "token.certificate"].contains($0.id) }.flatMap(\.certificates)
+        guard let soonest = observed.min(by: { $0.notAfter < $1.notAfter }) else { return nil }
+        let notAfter = Date(timeIntervalSince1970: soonest.notAfter)
+        return RunReport.Expiry(
+            subject: soonest.subjectCommonName, notAfter: notAfter,
+            daysLeft: RenewalWindow.daysLeft(until: notAfter, from: environment.now),
+            windowDays: RenewalWindow.days(prepare(environment)))
     }
 
     /// What the results examined, area by area, and whether the certificate to be renewed was among it.

@@ -18,6 +18,8 @@ public struct TargetRequest: Sendable {
     public var timeout: TimeInterval
     /// Whether to look for targets when none is named (`--no-discover` turns it off).
     public var discover: Bool
+    /// `--warn-days`: the renewal window, instead of the profile's.
+    public var warnDays: Int?
     /// What discovery found, for the person to read before the results.
     public private(set) var discoveryNotes: [Localized] = []
 
@@ -25,9 +27,10 @@ public struct TargetRequest: Sendable {
         pfx: String? = nil, passwordFile: String? = nil, gateway: String? = nil, winePrefix: String? = nil,
         registryFiles: [String] = [], registryHive: String? = nil, token: Bool = false, pkcs11Module: String? = nil,
         tokenLabel: String? = nil, tokenPinFile: String? = nil, browsers: [String] = [], language: Language,
-        timeout: TimeInterval = 10, discover: Bool = false
+        timeout: TimeInterval = 10, discover: Bool = false, warnDays: Int? = nil
     ) {
         self.discover = discover
+        self.warnDays = warnDays
         self.pkcs11Module = pkcs11Module
         self.tokenLabel = tokenLabel
         self.tokenPinFile = tokenPinFile
@@ -113,6 +116,7 @@ public struct TargetRequest: Sendable {
         var environment = Environment(
             gateway: gateway, registryHive: registryHive, tokenRequested: token, browsers: browsers, language: language,
             pluginTimeout: timeout)
+        environment.warnDays = warnDays
         if let pfx {
             guard FileManager.default.isReadableFile(atPath: pfx) else { throw Failure.inputNotFound(pfx) }
             environment.pfxFile = URL(fileURLWithPath: pfx)

@@ -44,10 +44,18 @@ struct TargetOptions: ParsableArguments {
     @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
     var profile = "sscc"
 
+    @Option(help: Help.argument(
+        "Warn when the certificate expires within this many days (default: the profile's renewal window, 30).",
+        "证书在这么多天内到期时提醒更新（默认取配置中的更新窗口，30 天）。"))
+    var warnDays: Int?
+
     @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
     var pluginDirectories: [String] = []
 
     func validate() throws {
+        if let warnDays, !(0...3650).contains(warnDays) {
+            throw ValidationError(Help.text("--warn-days takes a number of days from 0 to 3650", "--warn-days 只接受 0 到 3650 之间的天数"))
+        }
         if let hive = registryHive, !["HKLM", "HKCU"].contains(hive.uppercased()) {
             throw ValidationError(Help.text("--registry-hive takes HKLM or HKCU, not '\(hive)'", "--registry-hive 只接受 HKLM 或 HKCU，而不是“\(hive)”"))
         }
@@ -80,7 +88,7 @@ struct TargetOptions: ParsableArguments {
         TargetRequest(
             pfx: pfx, passwordFile: passwordFile, gateway: gateway, winePrefix: winePrefix, registryFiles: registry,
             registryHive: registryHive?.uppercased(), token: token, pkcs11Module: pkcs11Module, tokenLabel: tokenLabel,
-            tokenPinFile: tokenPinFile, browsers: browser, language: language, timeout: timeout)
+            tokenPinFile: tokenPinFile, browsers: browser, language: language, timeout: timeout, warnDays: warnDays)
     }
 }
 

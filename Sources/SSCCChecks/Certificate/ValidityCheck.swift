@@ -28,7 +28,7 @@ struct ValidityCheck: Check {
         let opened = try OpenedPFX.load(context)
         let now = context.environment.now
         let certificate = opened.certificate
-        let daysLeft = Int((certificate.notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+        let daysLeft = RenewalWindow.daysLeft(until: certificate.notAfter, from: now)
         var evidence = opened.certificateEvidence
         evidence.append(Evidence("daysLeft", String(daysLeft)))
         var finding: Finding
@@ -45,6 +45,13 @@ struct ValidityCheck: Check {
                 remedy: Localized(
                     zh: "已过期的证书不能在线更新，请联系深证通办理线下更新。",
                     en: "An expired certificate cannot be renewed online; contact SSCC for an offline renewal."))
+        } else if daysLeft < RenewalWindow.days(context.environment) {
+            // Still a pass: the certificate works today. The verdict leads with the warning.
+            let day = RenewalWindow.day(certificate.notAfter)
+            finding = .pass(
+                Localized(zh: "证书有效，但 \(daysLeft) 天后（\(day)）到期：请立即更新",
+                          en: "the certificate is valid but expires in \(daysLeft) days (\(day)): renew now"),
+                evidence: evidence + [Evidence("renewalWindowDays", String(RenewalWindow.days(context.environment)))])
         } else {
             finding = .pass(
                 Localized(zh: "证书有效，剩余 \(daysLeft) 天", en: "the certificate is valid, \(daysLeft) days left"), evidence: evidence)

@@ -18,6 +18,11 @@ public struct SSCCProfile: Sendable, Codable {
     public var support: Support
     public var tokenDatabase: String?
     public var knownErrors: [KnownError]
+    /// How many days before `notAfter` a certificate is inside its renewal window (`--warn-days` overrides).
+    public var renewalWindowDays: Int?
+
+    /// The renewal window the profile asks for, 30 days when it names none.
+    public var renewalWindow: Int { renewalWindowDays ?? 30 }
 
     public struct Portal: Sendable, Codable {
         public var url: String
