@@ -43,9 +43,10 @@ public enum PrometheusReporter: Reporter {
         family("certdoctor_ready_to_renew",
                "1 when the certificate to renew was examined and every required check passed in the last run.",
                [([], report.summary.readyToRenew ? 1 : 0)])
-        family("certdoctor_cert_expires_in_days",
-               "Whole days until the soonest-expiring gateway certificate examined expires; negative once expired.",
-               report.expiry.map { [([("subject_CN", $0.subject)], Double($0.daysLeft))] } ?? [])
+        // In seconds, Prometheus' base unit (promtool's lint refuses a "_days" name); alerts divide by 86400.
+        family("certdoctor_cert_expires_in_seconds",
+               "Seconds from the run until the soonest-expiring gateway certificate examined expires; negative once expired.",
+               report.expiry.map { [([("subject_CN", $0.subject)], $0.notAfter.timeIntervalSince(report.finished).rounded())] } ?? [])
         family("certdoctor_area_examined", "1 for each area (pfx, windows, token, host) the last run examined, 0 otherwise.",
                report.scope.examined.map { ([("area", $0.id)], 1) } + report.scope.notExamined.map { ([("area", $0.id)], 0) })
         family("certdoctor_run_duration_seconds", "How long the last run took.",

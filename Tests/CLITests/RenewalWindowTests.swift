@@ -48,7 +48,9 @@ import Testing
         #expect((json["expiry_warning"] as? String)?.contains("renew now") == true)
 
         let prometheus = try CLI.run(base + ["--format", "prometheus"], in: directory)
-        #expect(prometheus.output.contains("certdoctor_cert_expires_in_days{subject_CN=\"F000504Y0007\"} 11"), "\(prometheus.output)")
+        let sample = try #require(prometheus.output.split(separator: "\n").first { $0.hasPrefix("certdoctor_cert_expires_in_seconds{subject_CN=\"F000504Y0007\"} ") })
+        let seconds = try #require(Double(sample.split(separator: " ").last ?? ""))
+        #expect(seconds > 11 * 86_400 && seconds < 12 * 86_400, "\(sample)")
 
         let xml = try CLI.run(base + ["--format", "xml"], in: directory)
         #expect(xml.output.contains("daysLeft=\"11\""))

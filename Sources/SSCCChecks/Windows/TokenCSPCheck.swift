@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import SmartCard
 import WindowsRegistry
 
 /// The ATR of the token that is plugged in, when the smart-card checks have read it; the CLI attaches it.
@@ -62,13 +63,22 @@ struct TokenCSPCheck: Check {
             return .fail(Localized(zh: "ePass3003 CSP 已注册，但其文件 \(found[0].image) 不存在", en: "the ePass3003 CSP is registered, but its file \(found[0].image) does not exist"),
                          evidence: evidence, remedy: remedy)
         }
-        let claims = otherClaims(side, atr: context.environment.tokenATR)
+        let atr = context.environment.tokenATR ?? Self.insertedTokenATR(context)
+        if let atr { evidence.append(Evidence("token ATR", ATR(bytes: atr).hex)) }
+        let claims = otherClaims(side, atr: atr)
         for claim in claims { evidence.append(Evidence("other vendor", claim)) }
-        if context.environment.tokenATR != nil, !claims.isEmpty {
+        if atr != nil, !claims.isEmpty {
             return .fail(Localized(zh: "其他厂商的驱动声明了该 ukey 的 ATR：\(claims.joined(separator: "；"))", en: "another vendor's driver claims the token's ATR: \(claims.joined(separator: "; "))"),
                          evidence: evidence, remedy: remedy)
         }
         return .pass(Localized(zh: "飞天 ePass3003 CSP 已注册且文件存在", en: "the Feitian ePass3003 CSP is registered and its file exists"), evidence: evidence)
+    }
+
+    /// The ATR of the card in the reader, from the same PC/SC reading the token checks of this run use, so that
+    /// the E3 "another vendor claims the token" failure can fire in a real run; nil when no reader holds one.
+    static func insertedTokenATR(_ context: CheckContext) -> [UInt8]? {
+        guard context.environment.tokenRequested, let inventory = try? TokenFacts.readers(context) else { return nil }
+        return inventory.readers.first(where: \.cardPresent)?.atr?.bytes
     }
 
     /// Card entries whose provider is not the ePass3003 CSP and whose `ATR & ATRMask` equals the token's
