@@ -9,7 +9,3 @@ int cd_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
 int cd_set_not_dumpable(void) {
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
-
-int cd_get_dumpable(void) {
-    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-}

@@ -84,7 +84,4 @@ public enum SecretReader {
         // Also keeps children (plugins, Wine) and other processes of the user out of /proc/PID/environ and mem.
         _ = cd_set_not_dumpable()
     }
-
-    /// Whether the process may still dump core or be read through /proc by its user's other processes.
-    public static var isDumpable: Bool { cd_get_dumpable() != 0 }
 }

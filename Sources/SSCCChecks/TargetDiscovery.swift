@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import SmartCard
+import WindowsRegistry
 
 /// What `check` finds by itself when no target is named, as `flutter doctor` finds its SDKs: gateway
 /// certificates in the working directory, the Wine prefix from `WINEPREFIX` or `~/.wine`, and tokens when a
@@ -30,11 +31,8 @@ public struct TargetDiscovery: Sendable {
         var found = Found()
         let candidates = certificates(profile: profile)
         if candidates.count == 1 { found.pfx = candidates[0] } else { found.pfxCandidates = candidates }
-        if let prefix = processEnvironment["WINEPREFIX"], FileManager.default.fileExists(atPath: prefix + "/system.reg") {
-            found.winePrefix = URL(fileURLWithPath: prefix)
-        } else if let home = processEnvironment["HOME"], FileManager.default.fileExists(atPath: home + "/.wine/system.reg") {
-            found.winePrefix = URL(fileURLWithPath: home + "/.wine")
-        }
+        // Wine's own rule, as the registry engine has it: WINEPREFIX, else ~/.wine, and only where hives exist.
+        found.winePrefix = (try? WinePrefix.locate(environment: processEnvironment))?.directory
         found.tokenPresent = tokenAnswers()
         return found
     }

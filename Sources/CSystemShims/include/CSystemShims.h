@@ -8,7 +8,4 @@ int cd_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 /// prctl(PR_SET_DUMPABLE, 0): no core dump, and /proc/PID/environ and /proc/PID/mem of this process become
 /// unreadable to other processes of the same user. prctl is variadic, which Swift cannot call.
 int cd_set_not_dumpable(void);
-
-/// prctl(PR_GET_DUMPABLE), for tests.
-int cd_get_dumpable(void);
 #endif
