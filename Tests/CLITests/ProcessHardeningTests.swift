@@ -30,9 +30,18 @@ import Testing
         let arguments = ["check", "--pfx", file.lastPathComponent, "--plugins", plugins.path, "--only", "plugin.prying", "--format", "json"]
         // As root every /proc file is readable whatever the process says; the test runs both sides as an
         // ordinary user, as an operator would, so that the kernel's own rule is what is tested.
-        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable] : [CLI.executable]
-        let environment = ProcessInfo.processInfo.environment.merging(
-            ["HOME": directory.path, "CERTDOCTOR_PFX_PASSWORD": "123456", "NO_COLOR": "1"]) { $1 }
+        // The checkout may sit below a directory only root can enter (a CI clone in a mktemp directory), so the
+        // ordinary user runs a copy of the executable with a copy of the data beside the workspace.
+        let program = directory.appendingPathComponent("certdoctor")
+        try FileManager.default.copyItem(atPath: CLI.executable, toPath: program.path)
+        try FileManager.default.copyItem(
+            at: CLI.repository.appendingPathComponent("Checks"), to: directory.appendingPathComponent("data/Checks"))
+        let asUser = getuid() == 0
+            ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", program.path] : [program.path]
+        let environment = ProcessInfo.processInfo.environment.merging([
+            "HOME": directory.path, "CERTDOCTOR_PFX_PASSWORD": "123456", "NO_COLOR": "1",
+            "CERTDOCTOR_DATA_DIR": directory.appendingPathComponent("data").path,
+        ]) { $1 }
         let command = "cd '\(directory.path)' && exec \"$@\""
         let run = try ChildProcess.run(
             "/bin/sh", arguments: ["-c", command, "sh"] + asUser + arguments, environment: environment,
