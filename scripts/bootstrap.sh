@@ -14,7 +14,7 @@ if [ "${1:-}" = "--tests" ]; then
     # PC/SC with virtual readers and cards, PKCS#11 tokens
     pcscd libccid vsmartcard-vpcd python3-virtualsmartcard softhsm2 opensc
     # the Windows side: Wine and the Win32 helper's compiler
-    wine wine64 gcc-mingw-w64-x86-64-win32
+    wine wine64 wine32:i386 gcc-mingw-w64-x86-64-win32 gcc-mingw-w64-i686-win32
     # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
     chromium fonts-noto-cjk prometheus tar
   )
@@ -29,6 +29,11 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+# wine32 is an i386 package: the differential zone tests run Wine's own 32-bit urlmon, the one the portal's
+# 32-bit controls meet. dpkg must know the architecture before apt can resolve it.
+case " ${missing[*]} " in
+  *:i386*) dpkg --print-foreign-architectures | grep -qx i386 || "${as_root[@]}" dpkg --add-architecture i386 ;;
+esac
 echo "installing: ${missing[*]}" >&2
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
