@@ -1,8 +1,20 @@
 #!/bin/sh
-# Builds certstore.exe (the Personal-store importer run under Wine) with mingw-w64:
-#   apt-get install gcc-mingw-w64-x86-64-win32
-# Usage: Tools/win32/build.sh [OUTPUT]   (default: Tools/win32/certstore.exe)
+# Builds the Win32 helpers run under Wine with mingw-w64:
+#   certstore.exe  (64-bit Personal-store importer)     gcc-mingw-w64-x86-64-win32
+#   zoneprobe32.exe, zoneprobe64.exe (urlmon zone probe; 32-bit because the SSCC controls run in 32-bit IE)
+#                                                       gcc-mingw-w64-i686-win32, gcc-mingw-w64-x86-64-win32
+# Usage: Tools/win32/build.sh [certstore|zoneprobe|all] [OUTPUT-DIRECTORY]   (default: all, Tools/win32)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-"$here/certstore.exe"}
-x86_64-w64-mingw32-gcc -O2 -s -Wall -Wextra -Werror -municode -o "$out" "$here/certstore.c" -lcrypt32
+what=${1:-all}
+out=${2:-"$here"}
+flags="-O2 -s -Wall -Wextra -Werror -municode"
+case $what in
+certstore|all)
+    x86_64-w64-mingw32-gcc $flags -o "$out/certstore.exe" "$here/certstore.c" -lcrypt32 ;;
+esac
+case $what in
+zoneprobe|all)
+    i686-w64-mingw32-gcc $flags -o "$out/zoneprobe32.exe" "$here/zoneprobe.c" -lurlmon -lole32 -luuid
+    x86_64-w64-mingw32-gcc $flags -o "$out/zoneprobe64.exe" "$here/zoneprobe.c" -lurlmon -lole32 -luuid ;;
+esac
