@@ -228,7 +228,7 @@ struct ZoneDifferentialTests {
         // A persistent server keeps each `wine` start near 0.06 s instead of 0.6 s plus a 2 s shutdown.
         let server = try WineRun.run(["wineserver", "-p"])
         #expect(server.status == 0, "wineserver -p: \(server.stderr)")
-        defer { _ = try? WineRun.run(["wineserver", "-k"]) }
+        defer { WineRun.stopServer() }
 
         let smoke = try WineRun.run(["wine", probe32, "https://biz.sscc.com/"])
         guard smoke.status == 0, smoke.stdout.contains("zone 00000000 ") else {
@@ -320,8 +320,26 @@ enum WineRun {
         var stderr: String
     }
 
+    /// Output files of this process's spawns are named with this marker.
+    static var marker: String { "spawn-\(getpid())-" }
+
+    /// Stops the prefix's server. Now and then some of the services Wine started (services.exe,
+    /// winedevice, plugplay, rpcss) lose the server during `wineserver -k` without exiting and
+    /// then block on their pipes for good; they are found by the output file they inherited
+    /// from one of this process's spawns and killed, so no run leaves processes behind.
+    static func stopServer() {
+        _ = try? run(["wineserver", "-k"])
+        _ = try? run(["wineserver", "-w"])
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in processes.compactMap(Int32.init) where pid != getpid() {
+            guard let errorFile = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/2"),
+                  errorFile.contains(WineTestPrefix.directory.path + "/" + marker) else { continue }
+            kill(pid, SIGKILL)
+        }
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = WineTestPrefix.wineEnvironment) throws -> Result {
-        let base = WineTestPrefix.directory.appendingPathComponent("spawn-\(getpid())-\(UUID().uuidString)")
+        let base = WineTestPrefix.directory.appendingPathComponent(marker + UUID().uuidString)
         let outPath = base.path + ".out", errPath = base.path + ".err"
         defer {
             unlink(outPath)
