@@ -38,7 +38,7 @@ struct WineHiveRealWineTests {
             ["/ve", "/d", "默认值"],
         ]
         for add in adds {
-            let result = try WineTestPrefix.run(["wine", "reg", "add", key] + add + ["/f"])
+            let result = try WineTestPrefix.run(["wine", "reg", "add", key] + add + ["/f", "/reg:64"])
             #expect(result.status == 0, "reg add \(add) failed: \(String(decoding: result.stderr, as: UTF8.self))")
         }
         _ = try WineTestPrefix.run(["wineserver", "-w"])

@@ -8,7 +8,7 @@
  *                                      SHA1<TAB>CN<TAB>key_prov_info=yes|no<TAB>key=ok|missing
  *
  * Exit status: 0 done, 2 usage, 3 cannot read FILE, 4 wrong password or not PKCS#12, 5 store error.
- * Build: Tools/win32/build.sh (x86_64-w64-mingw32-gcc from gcc-mingw-w64-x86-64-win32).
+ * Build: Tools/win32/build.sh certstore (i686-w64-mingw32-gcc from gcc-mingw-w64-i686-win32).
  */
 #ifndef UNICODE
 #define UNICODE

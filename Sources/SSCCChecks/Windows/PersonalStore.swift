@@ -117,13 +117,21 @@ extension Environment {
 }
 
 public enum CertStoreHelper {
-    /// Builds `certstore.exe` from the repository's C source with `Tools/win32/build.sh`.
+    /// Builds `certstore.exe` from the repository's C source with `Tools/win32/build.sh`, into `output`'s
+    /// directory under `output`'s name.
     public static func build(dataRoot: URL, into output: URL) throws {
         let script = dataRoot.appendingPathComponent("Tools/win32/build.sh")
+        let directory = output.deletingLastPathComponent()
         let result = try ChildProcess.run(
-            "/bin/sh", arguments: [script.path, output.path], environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
+            "/bin/sh", arguments: [script.path, "certstore", directory.path],
+            environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
             deadline: Date().addingTimeInterval(120))
         guard result.reason == .exited(0) else { throw StoreImportError.helperBuildFailed(result.errorText) }
+        let built = directory.appendingPathComponent("certstore.exe")
+        if built.standardizedFileURL != output.standardizedFileURL {
+            try? FileManager.default.removeItem(at: output)
+            try FileManager.default.moveItem(at: built, to: output)
+        }
     }
 
     static func wineEnvironment(prefix: URL) -> [String: String] {
@@ -159,8 +167,8 @@ public enum StoreImportError: Error, LocalizedMessage, LocalizedError, Sendable 
     public var localizedMessage: Localized {
         switch self {
         case .helperMissing:
-            Localized(zh: "未找到证书导入程序 certstore.exe（请运行 Tools/win32/build.sh，需要 gcc-mingw-w64-x86-64-win32）",
-                      en: "the certificate importer certstore.exe is missing (run Tools/win32/build.sh; needs gcc-mingw-w64-x86-64-win32)")
+            Localized(zh: "未找到证书导入程序 certstore.exe（请运行 Tools/win32/build.sh，需要 gcc-mingw-w64-i686-win32）",
+                      en: "the certificate importer certstore.exe is missing (run Tools/win32/build.sh; needs gcc-mingw-w64-i686-win32)")
         case .helperBuildFailed(let text):
             Localized(zh: "无法编译 certstore.exe：\(text)", en: "cannot build certstore.exe: \(text)")
         case .importFailed(let status, let message):

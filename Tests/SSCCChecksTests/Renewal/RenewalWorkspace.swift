@@ -84,6 +84,9 @@ struct RenewalWorkspace {
     ) throws -> CertificateRenewal {
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: Self.repository), pluginDirectories: [])
         var environment = Environment(pfxFile: pfx, pfxPassword: Secret(password), language: .en)
+        // The machine's own browsers are not what these tests are about: an empty root has none installed, so
+        // browser.downloads does not apply whether or not the test machine has Chromium.
+        environment.browserPolicyRoot = root.appendingPathComponent("empty-root")
         configure(&environment)
         return CertificateRenewal(
             doctor: doctor, environment: environment, journal: journal, pending: pending, profile: profile,

@@ -228,8 +228,8 @@ import Testing
     /// R10: the PFX is imported with its key by the mingw-built helper under Wine (certutil would report
     /// success and store nothing), read back, and the check passes; undo takes the hives back.
     @Test func pfxIsImportedIntoThePersonalStore() throws {
-        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc") else {
-            Issue.record("needs wine and gcc-mingw-w64-x86-64-win32")
+        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/i686-w64-mingw32-gcc") else {
+            Issue.record("needs wine, wine32 and gcc-mingw-w64-i686-win32")
             return
         }
         let tools = try Self.temporaryDirectory()
@@ -268,8 +268,8 @@ import Testing
     /// R10 after a renewal with --wine-prefix: the renewed certificate goes into the prefix's Personal store with
     /// its key, through the same helper as store.personal-cert's fix, as a journal entry of its own.
     @Test func renewedCertificateIsImportedIntoThePersonalStore() throws {
-        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc") else {
-            Issue.record("needs wine and gcc-mingw-w64-x86-64-win32")
+        guard WineTestPrefix.wineIsInstalled, FileManager.default.isExecutableFile(atPath: "/usr/bin/i686-w64-mingw32-gcc") else {
+            Issue.record("needs wine, wine32 and gcc-mingw-w64-i686-win32")
             return
         }
         let scene = try RenewalWorkspace()

@@ -112,10 +112,13 @@ enum WineTestPrefix {
         return result
     }
 
-    /// Imports `.reg` files the way a person would, with Wine's own `reg import`.
+    /// Imports `.reg` files the way a person would, with Wine's own `reg import`, as 64-bit regedit on Windows
+    /// imports an export: into the native view, with `Wow6432Node` paths as written. `/reg:64` says so because
+    /// with wine32 installed Debian's `wine` is the 32-bit loader, whose `reg` would redirect every
+    /// `HKLM\Software` key into `Wow6432Node`.
     static func importFiles(_ files: [URL]) throws {
         for file in files where file.pathExtension.lowercased() == "reg" {
-            let result = try run(["wine", "reg", "import", file.path])
+            let result = try run(["wine", "reg", "import", file.path, "/reg:64"])
             #expect(result.status == 0, "wine reg import \(file.lastPathComponent): \(String(decoding: result.stderr, as: UTF8.self))")
         }
         stopServer()
