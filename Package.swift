@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C system libraries and the small shims that wrap their macros and varargs.
@@ -37,7 +38,10 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"]),
         .target(
             name: "SSCCChecks",
-            dependencies: ["CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport"]
+            dependencies: [
+                "CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .executableTarget(
             name: "certdoctor",

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # building
-  pkg-config libssl-dev libxml2-dev libxslt1-dev libpcsclite-dev libp11-kit-dev
+  pkg-config libssl-dev libxml2-dev libxslt1-dev libpcsclite-dev libp11-kit-dev zlib1g-dev
   # running and testing
   openssl libxml2-utils python3
 )

@@ -38,6 +38,18 @@ public struct Doctor: Sendable {
         return slots.values
     }
 
+    /// Parses every registry input before any check runs: a file that cannot be read stops the run with its name
+    /// and line (exit 65) instead of reading as an empty registry and sending the user to fix a setting that may
+    /// be right. A running wineserver is left to the checks, which report `error` with what to run.
+    static func readInputs(_ context: CheckContext) throws {
+        guard context.environment.provides(.windowsSide) else { return }
+        do {
+            _ = try WindowsSide.load(context)
+        } catch WindowsSideError.hivesMayBeStale {
+            return
+        }
+    }
+
     /// The environment with this doctor's profile attached.
     public func prepare(_ environment: Environment) -> Environment {
         var prepared = environment
@@ -48,6 +60,7 @@ public struct Doctor: Sendable {
     public func check(_ environment: Environment, runner: Runner) throws -> RunReport {
         let started = Date()
         let context = CheckContext(environment: prepare(environment))
+        try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
         return report(confirmingFixable(results, environment: environment), environment: environment, started: started)
     }

@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import WindowsRegistry
 
 /// What the user asked to examine, as the command line gave it, before anything is read.
 public struct TargetRequest: Sendable {
@@ -143,10 +144,9 @@ public struct TargetRequest: Sendable {
         if let prefix = winePrefix ?? processEnvironment["WINEPREFIX"] {
             guard FileManager.default.fileExists(atPath: prefix) else { throw Failure.inputNotFound(prefix) }
             environment.winePrefix = URL(fileURLWithPath: prefix)
-        } else if registryFiles.isEmpty, let home = processEnvironment["HOME"],
-                  FileManager.default.fileExists(atPath: home + "/.wine/system.reg") {
+        } else if registryFiles.isEmpty, let prefix = try? WinePrefix.locate(environment: processEnvironment) {
             // Wine's own default prefix, as DESIGN.md says, unless exported files name another Windows side.
-            environment.winePrefix = URL(fileURLWithPath: home + "/.wine")
+            environment.winePrefix = prefix.directory
         }
         if environment.winePrefix != nil {
             // Where the Win32 helper that imports a PFX into the prefix's store is built when a fix needs it.

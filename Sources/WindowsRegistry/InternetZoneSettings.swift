@@ -131,8 +131,8 @@ public struct InternetZoneSettings: Sendable {
     /// IE Enhanced Security Configuration (Windows Server): `EscDomains` replaces `Domains`.
     public let enhancedSecurityConfiguration: Bool
 
-    static let settingsPath = "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
-    static let policyPath = "Software\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
+    public static let settingsPath = "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
+    public static let policyPath = "Software\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
 
     /// `enhancedSecurityConfiguration` nil reads it from the snapshot: HKCU `…\ZoneMap` `IEHarden`=1
     /// (Windows only; Wine has no ESC).

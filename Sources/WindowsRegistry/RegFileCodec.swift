@@ -90,6 +90,9 @@ public enum RegFileCodec {
         guard let headerLine = lines.first?.drop(while: { $0 == " " || $0 == "\t" }) else { throw fail(1, .regFileHeader) }
         let format: RegFileFormat
         if headerLine.hasPrefix(version5Header) {
+            // Importers tell Unicode by the BOM alone: without it a v5 file is read as ANSI text, and what a
+            // reader makes of it depends on the machine's code page. reg export and regedit always write the BOM.
+            guard bytes.starts(with: [0xff, 0xfe]) else { throw fail(1, .missingByteOrderMark) }
             format = .version5
         } else if headerLine.hasPrefix(regedit4Header) {
             format = .regedit4(codePage: converter?.codePage ?? codePage)
@@ -279,6 +282,12 @@ public enum RegFileCodec {
             return bytes
         }
         return [0xff, 0xfe] + RegistryValue.utf16LEBytes(text, terminated: false)
+    }
+
+    /// One value as a v5 file writes it, without the line end (continuation breaks included): for messages
+    /// that show a person the exact line a fix file holds.
+    public static func line(for value: RegistryValue) throws -> String {
+        String(try valueLine(value, converter: nil).dropLast(2))
     }
 
     static func escape(_ text: String) -> String {

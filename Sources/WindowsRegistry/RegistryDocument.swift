@@ -18,6 +18,7 @@ public enum RegistryLoader {
         case .files(let paths, let scope):
             var snapshot = RegistrySnapshot()
             for path in paths { try apply(path, scope: scope, to: &snapshot) }
+            snapshot.linkThirtyTwoBitClasses()
             return snapshot
         }
     }
@@ -47,14 +48,20 @@ public enum RegistryLoader {
     }
 
     static func apply(_ path: String, scope: PolicyScope?, to snapshot: inout RegistrySnapshot) throws {
-        let bytes = try RegistryFileReader.read(path)
+        try apply(RegistryFileReader.read(path), fileName: path, scope: scope, to: &snapshot)
+    }
+
+    /// Applies one file's bytes, recognised by content: a Registry.pol by its signature, a Wine hive by its
+    /// header, anything else must be a `.reg` file (and fails with the codec's line-exact error if it is not).
+    /// `fileName` names the file in errors and, for a Registry.pol, implies its scope (`…/Machine/…`).
+    public static func apply(_ bytes: [UInt8], fileName: String, scope: PolicyScope?, to snapshot: inout RegistrySnapshot) throws {
         if bytes.starts(with: PolicyFileCodec.signature) {
-            guard let scope = PolicyScope(filePath: path) ?? scope else {
-                throw RegistryError.policyScopeUnknown(path: path)
+            guard let scope = PolicyScope(filePath: fileName) ?? scope else {
+                throw RegistryError.policyScopeUnknown(path: fileName)
             }
-            snapshot.apply(try PolicyFileCodec.decode(bytes, fileName: path), scope: scope)
+            snapshot.apply(try PolicyFileCodec.decode(bytes, fileName: fileName), scope: scope)
         } else if bytes.starts(with: Array("WINE REGISTRY".utf8)) {
-            var hive = try WineHiveCodec.decode(bytes, fileName: path)
+            var hive = try WineHiveCodec.decode(bytes, fileName: fileName)
             let header = String(decoding: hive.header, as: UTF8.self)
             if let range = header.range(of: "User\\\\") {
                 let sid = String(header[range.upperBound...].prefix { !$0.isWhitespace })
@@ -65,7 +72,7 @@ public enum RegistryLoader {
                 snapshot.localMachine = hive.root
             }
         } else {
-            snapshot.apply(try RegFileCodec.decode(bytes, fileName: path))
+            snapshot.apply(try RegFileCodec.decode(bytes, fileName: fileName))
         }
     }
 }

@@ -155,3 +155,27 @@ public struct RegistrySnapshot: Sendable, Equatable {
         }
     }
 }
+
+extension RegistrySnapshot {
+    /// Gives a registry merged from Windows exports the 32-bit class view a 64-bit Windows has: 32-bit programs
+    /// read `HKLM\Software\Classes` from `Software\Classes\Wow6432Node`, which `reg export` of the 32-bit view
+    /// may also spell `Software\Wow6432Node\Classes`. Keys under that spelling move to the physical place, and
+    /// `Software\Wow6432Node\Classes` becomes the link Wine's own prefixes hold, so the lookup rules of
+    /// `key(at:bitness:)` serve exports and prefixes alike. Does nothing without a `Software\Wow6432Node`.
+    public mutating func linkThirtyTwoBitClasses() {
+        guard var wow = localMachine.key(at: "Software\\Wow6432Node"), !(wow.subkey(named: "Classes")?.isSymbolicLink ?? false) else { return }
+        if let spelled = wow.removeSubkey(named: "Classes") {
+            localMachine.withKey(creating: ["Software", "Classes", "Wow6432Node"][...]) { target in
+                for value in spelled.values { target.setValue(value) }
+                for subkey in spelled.subkeys { target.mergeSubkey(subkey) }
+            }
+        }
+        var link = RegistryKey(name: "Classes")
+        link.isSymbolicLink = true
+        link.setValue(RegistryValue(
+            name: "SymbolicLinkValue", type: .link,
+            data: RegistryValue.utf16LEBytes("\\REGISTRY\\Machine\\Software\\Classes\\Wow6432Node", terminated: false)))
+        wow.setSubkey(link)
+        localMachine.withKey(creating: ["Software"][...]) { $0.setSubkey(wow) }
+    }
+}

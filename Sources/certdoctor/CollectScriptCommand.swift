@@ -25,7 +25,8 @@ struct CollectScriptCommand: ParsableCommand {
             let data = DataDirectory.locate()
             let doctor = try Doctor(profile: profile, dataDirectory: data, pluginDirectories: Doctor.pluginDirectories())
             let checks = try WindowsChecks.all(dataDirectory: data, manifestDirectories: Doctor.pluginDirectories())
-            let script = CollectScript.render(keys: CollectScript.keys(for: checks, profile: doctor.profile))
+            let script = CollectScript.render(
+                keys: CollectScript.keys(for: checks, profile: doctor.profile), controls: CollectScript.controls(profile: doctor.profile))
             try Console.write(Array(script.utf8), to: output)
             return .success
         }

@@ -78,68 +78,136 @@ struct ActiveXControlCheck: Check {
     /// What the target holds for the control.
     struct State {
         var registration: String?
+        /// The CLSID is registered only where 64-bit programs look, which 32-bit IE does not read.
+        var onlyIn64BitView: String?
         var server: String?
         var serverFile: URL?
         var serverExists: Bool?
         var version: FileVersion?
         var versionSource: String?
         var disabledBy: String?
+        var allowedBy: String?
         var killBit: String?
+        var notes: [Evidence] = []
     }
 
     static let codeStore = "Software\\Microsoft\\Code Store Database\\Distribution Units"
     static let extSettings = "Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings"
-    static let extPolicy = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext\\CLSID"
+    static let extPolicyRoot = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext"
+    static let extPolicy = extPolicyRoot + "\\CLSID"
     static let compatibility = "Software\\Microsoft\\Internet Explorer\\ActiveX Compatibility"
 
     func state(of control: Control, in side: WindowsSide) -> State {
         var state = State()
         let classPath = "Software\\Classes\\CLSID\\\(control.clsid)"
-        var key: RegistryKey?
-        if side.isWine {
-            key = side.machineKey(classPath, view: .bit32)
-            if key != nil { state.registration = side.machineDisplayPath(classPath, view: .bit32) }
+        // 32-bit IE reads the 32-bit view of the machine's classes, merged with the user's own classes.
+        var key = side.machineKey(classPath, view: .bit32)
+        if key != nil {
+            state.registration = side.machineDisplayPath(classPath, view: .bit32)
         } else {
-            let places = [("HKLM\\Software\\Classes\\Wow6432Node\\CLSID\\\(control.clsid)", side.machine.key(at: "Software\\Classes\\Wow6432Node\\CLSID\\\(control.clsid)")),
-                          ("HKLM\\" + classPath, side.machine.key(at: classPath)),
-                          ("HKCU\\" + classPath, side.user.key(at: classPath))]
-            if let found = places.first(where: { $0.1 != nil }) {
-                key = found.1
-                state.registration = found.0
+            for path in ["Software\\Classes\\Wow6432Node\\CLSID\\\(control.clsid)", classPath] {
+                if let found = side.userKey(path) {
+                    key = found
+                    state.registration = "HKCU\\" + path
+                    break
+                }
             }
         }
-        state.server = key?.subkey(named: "InprocServer32")?.defaultValue?.stringValue
-        if let prefix = side.prefix, let server = state.server {
+        if key == nil { state.onlyIn64BitView = side.onlyIn64BitView(classPath) }
+        let server = key?.subkey(named: "InprocServer32")?.defaultValue?.stringValue?.trimmingCharacters(in: .whitespaces)
+        state.server = server
+        if let prefix = side.prefix, let server, !server.isEmpty {
             state.serverFile = WindowsPath.resolve(server, in: prefix)
             state.serverExists = state.serverFile.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
-            if let file = state.serverFile, let bytes = try? readBytes(file), let version = FileVersion.ofPortableExecutable(bytes) {
+        }
+        readVersion(of: control, key: key, side: side, into: &state)
+        readAddOnState(of: control, side: side, into: &state)
+        // The kill bit that counts is the one 32-bit IE reads; a native-view entry does not change it.
+        let compatibilityPath = "\(Self.compatibility)\\\(control.clsid)"
+        if let flags = side.machineKey(compatibilityPath, view: .bit32)?.value(named: "Compatibility Flags")?.dwordValue, flags & 0x400 != 0 {
+            state.killBit = side.machineDisplayPath(compatibilityPath, view: .bit32) + " Compatibility Flags=0x" + String(flags, radix: 16)
+        } else if let flags = side.machineKey(compatibilityPath, view: .bit64)?.value(named: "Compatibility Flags")?.dwordValue,
+                  flags & 0x400 != 0, side.hasWow64Node {
+            state.notes.append(Evidence("ignored", "HKLM\\\(compatibilityPath) Compatibility Flags=0x\(String(flags, radix: 16)) (64-bit view only; 32-bit IE does not read it)"))
+        }
+        return state
+    }
+
+    /// The installed version as Internet Explorer takes it: the CLSID's `Installed Version` key (with its
+    /// optional `Path`), else the server file's version resource where the file is at hand, and only then the
+    /// Code Store Database's record, which IE itself does not consult — named as the weaker source.
+    func readVersion(of control: Control, key: RegistryKey?, side: WindowsSide, into state: inout State) {
+        if let installed = key?.subkey(named: "Installed Version"), let text = installed.defaultValue?.stringValue,
+           let version = FileVersion(text) {
+            let path = installed.value(named: "Path")?.stringValue
+            var pathExists: Bool?
+            if let path, let prefix = side.prefix {
+                pathExists = WindowsPath.resolve(path, in: prefix).map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+            }
+            if pathExists != false {
                 state.version = version
-                state.versionSource = "\(server) (version resource)"
+                state.versionSource = "\(state.registration ?? "CLSID")\\Installed Version = \(text)"
+                return
+            }
+            state.notes.append(Evidence("ignored", "Installed Version \(text): its Path \(path ?? "") does not exist"))
+        }
+        if let file = state.serverFile, let bytes = try? readBytes(file), let version = FileVersion.ofPortableExecutable(bytes) {
+            state.version = version
+            state.versionSource = "\(state.server ?? file.path) (version resource)"
+            return
+        }
+        // collect-script copies the server file as {CLSID}.dll, so an export carries the file's own version too.
+        let collectedNames = ["\(control.clsid).dll", "\(control.clsid).ocx"].map { $0.lowercased() }
+        if let collected = side.otherFiles.first(where: { collectedNames.contains($0.name.lowercased()) }),
+           let version = FileVersion.ofPortableExecutable(collected.bytes) {
+            state.version = version
+            state.versionSource = "\(collected.displayPath), the collected copy of \(state.server ?? "the server file") (version resource)"
+            return
+        }
+        let path = "\(Self.codeStore)\\\(control.clsid)\\InstalledVersion"
+        for view in [WindowsSide.View.bit32, .bit64] {
+            if let text = side.machineKey(path, view: view)?.defaultValue?.stringValue, let version = FileVersion(text) {
+                state.version = version
+                state.versionSource = side.machineDisplayPath(path, view: view) + " = \(text) (Code Store Database: the installer's record, weaker than the file)"
+                return
             }
         }
-        if state.version == nil {
-            let path = "\(Self.codeStore)\\\(control.clsid)\\InstalledVersion"
-            if let text = side.machineKey(path)?.defaultValue?.stringValue, let version = FileVersion(text) {
-                state.version = version
-                state.versionSource = side.machineDisplayPath(path) + " = \(text)"
+    }
+
+    /// The Add-on List policy decides before the user's own setting: "0" denies, "1" allows (the user cannot
+    /// disable it), "2" allows and leaves it to the user; `RestrictToList`=1 denies every control not listed.
+    /// The machine's policy wins over the user's.
+    func readAddOnState(of control: Control, side: WindowsSide, into state: inout State) {
+        var policy: (value: String, source: String)?
+        var restricted: String?
+        for (label, list, root) in [("HKLM", side.machineKey(Self.extPolicy, view: .bit64), side.machineKey(Self.extPolicyRoot, view: .bit64)),
+                                    ("HKCU", side.userKey(Self.extPolicy), side.userKey(Self.extPolicyRoot))] {
+            if policy == nil, let value = list?.values.first(where: { RegistryName.equal($0.name, control.clsid) }) {
+                let text = value.stringValue?.trimmingCharacters(in: .whitespaces) ?? value.dwordValue.map(String.init) ?? ""
+                policy = (text, "\(label)\\\(Self.extPolicy) \(control.clsid)=\(text)")
+            }
+            if restricted == nil, root?.value(named: "RestrictToList")?.dwordValue == 1 {
+                restricted = "\(label)\\\(Self.extPolicyRoot) RestrictToList=1"
+            }
+        }
+        switch policy?.value {
+        case "0"?:
+            state.disabledBy = policy!.source
+            return
+        case "1"?:
+            state.allowedBy = policy!.source
+            return
+        case "2"?:
+            state.allowedBy = policy!.source
+        default:
+            if let restricted {
+                state.disabledBy = restricted + " (the control is not in the Add-on List)"
+                return
             }
         }
         if let flags = side.userKey("\(Self.extSettings)\\\(control.clsid)")?.value(named: "Flags")?.dwordValue, flags & 1 == 1 {
             state.disabledBy = "HKCU\\\(Self.extSettings)\\\(control.clsid) Flags=\(flags)"
         }
-        for (label, key) in [("HKLM", side.machineKey(Self.extPolicy, view: .bit64)), ("HKCU", side.userKey(Self.extPolicy))] {
-            if let value = key?.value(named: control.clsid)?.stringValue, value == "0" {
-                state.disabledBy = "\(label)\\\(Self.extPolicy) \(control.clsid)=0"
-            }
-        }
-        for view in [WindowsSide.View.bit32, .bit64] {
-            let path = "\(Self.compatibility)\\\(control.clsid)"
-            let key = side.isWine ? side.machine.key(at: side.machinePath(path, view: view)) : side.machineKey(path)
-            if let flags = key?.value(named: "Compatibility Flags")?.dwordValue, flags & 0x400 != 0 {
-                state.killBit = (side.isWine ? "HKLM\\" + side.machinePath(path, view: view) : "HKLM\\" + path) + " Compatibility Flags=0x" + String(flags, radix: 16)
-            }
-        }
-        return state
     }
 
     func evaluate(_ context: CheckContext) throws -> Finding {
@@ -153,12 +221,23 @@ struct ActiveXControlCheck: Check {
         if let version = state.version { evidence.append(Evidence("version", "\(version) ← \(state.versionSource ?? "")")) }
         if let disabled = state.disabledBy { evidence.append(Evidence("disabled", disabled)) }
         if let killBit = state.killBit { evidence.append(Evidence("killBit", killBit)) }
+        if let allowed = state.allowedBy { evidence.append(Evidence("Add-on List", allowed)) }
+        if let only64 = state.onlyIn64BitView { evidence.append(Evidence("ignored", "\(only64) (64-bit view only)")) }
+        evidence += state.notes
         if let resolution = control.resolution { evidence.append(Evidence("resolution", resolution.en)) }
         let reinstall = Localized(
             zh: "按手册第四部分删除旧插件残留（certdoctor fix 可完成），重新登录统一客户专区安装 \(control.name)。",
             en: "Remove the old plugin's residue as the manual's part four says (certdoctor fix does it), then log in to the portal again to install \(control.name).")
         guard state.registration != nil else {
-            return .fail(Localized(zh: "\(control.name) 未安装（\(control.clsid) 未注册）", en: "\(control.name) is not installed (\(control.clsid) is not registered)"),
+            let only64 = state.onlyIn64BitView.map {
+                Localized(zh: "；\($0) 只存在于 64 位注册表视图中，32 位 Internet Explorer 不读取它",
+                          en: "; \($0) is found only in the 64-bit registry view, which 32-bit Internet Explorer does not read")
+            } ?? Localized(verbatim: "")
+            return .fail(Localized(zh: "\(control.name) 未安装（\(control.clsid) 未注册）", en: "\(control.name) is not installed (\(control.clsid) is not registered)") + only64,
+                         evidence: evidence, remedy: reinstall)
+        }
+        guard let server = state.server, !server.isEmpty else {
+            return .fail(Localized(zh: "\(control.name) 安装不完整：\(control.clsid) 没有 InprocServer32 文件路径", en: "\(control.name) is half-installed: \(control.clsid) has no InprocServer32 file path"),
                          evidence: evidence, remedy: reinstall)
         }
         if state.serverExists == false {
@@ -197,7 +276,7 @@ struct ActiveXControlCheck: Check {
             guard let version = state.version, let wanted = FileVersion(control.version) else { return false }
             return control.comparison == .exact ? version != wanted : version < wanted
         }()
-        let halfInstalled = state.registration == nil || state.serverExists == false
+        let halfInstalled = state.registration == nil || (state.server ?? "").isEmpty || state.serverExists == false
         guard wrongVersion || halfInstalled || state.killBit != nil else { return nil }
         let residue = PluginResidue.find(control.clsid, in: side)
         guard let prefix = side.prefix else {
@@ -228,4 +307,37 @@ enum WindowsPath {
         }
         return url
     }
+}
+
+/// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
+extension WindowsExamples {
+    static let certEnroll: [CheckExample] = [
+        registry("activex/certenroll-2048.reg", .pass, "version from the Code Store Database"),
+        registry("activex/certenroll-2046.reg", .fail, "must be exactly 2.0.4.8 (E8)"),
+        registry("activex/certenroll-killbit.reg", .fail, "kill bit in the 32-bit view"),
+        registry("activex/certenroll-disabled.reg", .fail, "disabled in Manage add-ons"),
+        registry("empty.reg", .fail, "not installed (E1)"),
+        prefix("activex/prefix-certenroll-2048", .pass, "version from the DLL's version resource"),
+        prefix("activex/prefix-certenroll-2046", .fail, "the DLL is 2.0.4.6"),
+        prefix("activex/prefix-certenroll-half", .fail, "registered, but the DLL is missing"),
+        registry("activex/certenroll-installed-version.reg", .pass, "Installed Version 2,0,4,8 decides before the Code Store's 2,0,4,6"),
+        registry("activex/certenroll-no-server.reg", .fail, "an empty InprocServer32 is half-installed"),
+        registry("activex/certenroll-64-bit-only.reg", .fail, "registered for 64-bit programs only"),
+        registry("activex/certenroll-killbit-32-bit.reg", .fail, "a native Compatibility Flags=0 does not lift the 32-bit kill bit"),
+        registry("activex/certenroll-addon-policy-allows.reg", .pass, "Add-on List \"1\" overrides the user's disable flag"),
+        registry("activex/certenroll-addon-policy-user-managed.reg", .fail, "Add-on List \"2\" leaves the user's disable flag in force"),
+        registry("activex/certenroll-addon-policy-denies.reg", .fail, "Add-on List \"0\" denies"),
+        registry("activex/certenroll-restrict-to-list.reg", .fail, "RestrictToList=1 denies a control not listed"),
+    ]
+
+    static let jitvctk: [CheckExample] = [
+        registry("activex/jitvctk-2-0-24-43.reg", .pass, "newer is fine"),
+        registry("activex/jitvctk-2-0-24-41.reg", .fail),
+        registry("empty.reg", .fail),
+    ]
+
+    static let jitvctkex: [CheckExample] = [
+        registry("activex/jitvctkex-2-1-9-4.reg", .pass, "the table's 2.1.9.4, not the text's 2.1.9.6"),
+        registry("activex/jitvctkex-2-1-9-3.reg", .fail, "advisory: fails without blocking renewal"),
+    ]
 }

@@ -9,8 +9,8 @@ import WindowsRegistry
 public enum CollectScript {
     /// The keys, as `reg export` names them, that the Swift checks read; manifest checks add their own.
     public static func keys(for checks: [any Check], profile: SSCCProfile? = nil) -> [String] {
-        let settings = InternetZones.settings
-        let policySettings = InternetZones.policySettings
+        let settings = InternetZoneSettings.settingsPath
+        let policySettings = InternetZoneSettings.policyPath
         var keys: [String] = []
         for hive in ["HKCU", "HKLM"] {
             keys += [
@@ -19,11 +19,13 @@ public enum CollectScript {
                 "\(hive)\\Software\\Microsoft\\Internet Explorer\\New Windows",
                 "\(hive)\\Software\\Policies\\Microsoft\\Internet Explorer",
                 "\(hive)\\\(IEModeCheck.edgePolicy)",
-                "\(hive)\\\(ActiveXControlCheck.extPolicy)",
+                "\(hive)\\\(ActiveXControlCheck.extPolicyRoot)",
                 "\(hive)\\Software\\Microsoft\\SystemCertificates\\MY",
             ]
         }
         keys.append("HKLM\\Software\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings")
+        // Windows' version (ProductName, CurrentBuild, EditionID): Windows 7 has no Edge IE mode to check.
+        keys.append("HKLM\\\(IEModeCheck.windowsVersion)")
         keys.append("HKCU\\\(ActiveXControlCheck.extSettings)")
         keys.append("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Stats")
         let clsids = (profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid)
@@ -54,8 +56,16 @@ public enum CollectScript {
         }
     }
 
-    /// The script, with CRLF line ends as `cmd.exe` expects.
-    public static func render(keys: [String]) -> String {
+    /// The class IDs of the controls the checks look at: the profile's and the built-in ones.
+    public static func controls(profile: SSCCProfile?) -> [String] {
+        var seen = Set<String>()
+        return ((profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid))
+            .filter { seen.insert($0.uppercased()).inserted }
+    }
+
+    /// The script, with CRLF line ends as `cmd.exe` expects. `controls` are the class IDs whose server file is
+    /// copied as `{CLSID}.dll`, so that its version resource can be read on the support side.
+    public static func render(keys: [String], controls: [String]) -> String {
         var lines = [
             "@echo off",
             "rem certdoctor: collects the registry settings, IE-mode site list and Edge preferences that",
@@ -69,14 +79,20 @@ public enum CollectScript {
         for (index, key) in keys.enumerated() {
             let file = String(format: "%02d.reg", index + 1)
             // Keys that do not exist are skipped quietly: their absence is what the checks then report.
-            lines.append("reg export \"\(key)\" \"%OUT%\\\(file)\" /y >nul 2>&1")
+            // /reg:64: the native view, as 64-bit regedit shows it, even when a 32-bit program started this script.
+            lines.append("reg export \"\(key)\" \"%OUT%\\\(file)\" /y /reg:64 >nul 2>&1")
+        }
+        lines.append("rem Each control's file, for the version IE reads from it (the 32-bit registration wins, copied last).")
+        for clsid in controls {
+            for classes in ["HKLM\\Software\\Classes\\CLSID", "HKLM\\Software\\Classes\\Wow6432Node\\CLSID"] {
+                lines.append("for /f \"tokens=2,*\" %%A in ('reg query \"\(classes)\\\(clsid)\\InprocServer32\" /ve /reg:64 2^>nul ^| find \"REG_\"') do call copy /y \"%%B\" \"%OUT%\\\(clsid).dll\" >nul 2>&1")
+            }
         }
         lines += [
             "rem The Enterprise Mode Site List the Edge policy names (a local path or a file share).",
             "for %%H in (HKLM HKCU) do for /f \"tokens=2,*\" %%A in ('reg query \"%%H\\\(IEModeCheck.edgePolicy)\" /v InternetExplorerIntegrationSiteList 2^>nul ^| find \"REG_\"') do copy /y \"%%B\" \"%OUT%\\\" >nul 2>&1",
             "rem The user's own IE-mode pages live in Edge's profile preferences.",
             "if exist \"%LOCALAPPDATA%\\Microsoft\\Edge\\User Data\\Default\\Preferences\" copy /y \"%LOCALAPPDATA%\\Microsoft\\Edge\\User Data\\Default\\Preferences\" \"%OUT%\\Preferences\" >nul",
-            "ver > \"%OUT%\\windows-version.txt\"",
             "powershell -NoProfile -ExecutionPolicy Bypass -Command \"Compress-Archive -Path '%OUT%\\*' -DestinationPath '%OUT%.zip' -Force\"",
             "if exist \"%OUT%.zip\" (echo Done: %OUT%.zip) else (echo Done: the files are in %OUT%)",
             "endlocal",

@@ -130,9 +130,9 @@ struct DownloadsCheck: Check {
             if allowed == nil {
                 problems.append(Localized(zh: "IE 弹出窗口允许列表中没有 \(portal.host)", en: "the IE pop-up allow list does not hold \(portal.host)"))
             }
-            let action = InternetZones(side: side).action("2200", zone: 2)
-            evidence.append(Evidence("zone 2 action 2200", action.map { "\($0.value) ← \($0.source)" } ?? "not set"))
-            if action?.value != 0 {
+            let action = side.zones.urlAction(0x2200, zone: .trusted)
+            evidence.append(Evidence("zone 2 action 2200", action.map { "\(RegistrySettingCheck.rawPolicy($0.value)) ← \(side.describe($0.source))" } ?? "not set"))
+            if action?.value != .allow {
                 problems.append(Localized(zh: "文件下载的自动提示（2200）未启用", en: "automatic prompting for file downloads (2200) is not enabled"))
             }
         }
@@ -187,8 +187,8 @@ struct DownloadsCheck: Check {
                     description: Localized(verbatim: "HKCU\\\(Self.allowList) \"\(host)\" = hex:00,00"),
                     edit: { root in root.withKey(creating: components[...]) { $0.setValue(RegistryValue(name: host, type: .binary, data: [0, 0])) } }))
             }
-            if InternetZones(side: side).action("2200", zone: 2)?.value != 0 {
-                let path = InternetZones.settings + "\\Zones\\2"
+            if side.zones.urlAction(0x2200, zone: .trusted)?.value != .allow {
+                let path = InternetZoneSettings.settingsPath + "\\Zones\\2"
                 steps.append(PrefixHiveEdit.step(
                     prefix: prefix, hive: .user,
                     description: PrefixHiveEdit.describeSet("HKCU", path, "2200", 0, was: side.userKey(path)?.value(named: "2200")?.dwordValue),
@@ -203,10 +203,11 @@ struct DownloadsCheck: Check {
             if windowsAllowEntry(side, host: portal.host) == nil {
                 userValues.append((Self.allowList, RegistryValue(name: portal.host, type: .binary, data: [0, 0])))
             }
-            if let action = InternetZones(side: side).action("2200", zone: 2), action.value != 0, action.source.isPolicy {
-                policyValues.append((InternetZones.policySettings + "\\Zones\\2", RegistryValue(name: "2200", dword: 0), action.source.key.hasPrefix("HKLM")))
-            } else if InternetZones(side: side).action("2200", zone: 2)?.value != 0 {
-                userValues.append((InternetZones.settings + "\\Zones\\2", RegistryValue(name: "2200", dword: 0)))
+            let action = side.zones.urlAction(0x2200, zone: .trusted)
+            if let action, action.value != .allow, action.source.isPolicy {
+                policyValues.append((InternetZoneSettings.policyPath + "\\Zones\\2", RegistryValue(name: "2200", dword: 0), action.source.layer == .machinePolicy))
+            } else if action?.value != .allow {
+                userValues.append((InternetZoneSettings.settingsPath + "\\Zones\\2", RegistryValue(name: "2200", dword: 0)))
             }
             if let plan = try OfflineFix.plan(
                 checkID: Self.description.id, context: context, side: side,
@@ -257,4 +258,20 @@ struct DownloadsCheck: Check {
             summary: Localized(zh: "允许门户的下载和弹出窗口（R1）", en: "allow the portal's downloads and pop-ups (R1)"),
             steps: steps, afterword: BrowserRestart.afterword)
     }
+}
+
+/// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
+extension WindowsExamples {
+    static let downloads: [CheckExample] = [
+        registry("downloads/allowed.reg", .pass),
+        prefix("downloads/allowed.reg", .pass),
+        registry("downloads/no-allow-list.reg", .fail, "2200 enabled but pop-ups blocked"),
+        prefix("empty.reg", .fail),
+        registry("downloads/policy-allow.reg", .pass, "the policy allow list counts"),
+        linux("linux-browsers/chromium-allowed", browser: "chromium", .pass),
+        linux("linux-browsers/chromium-popups-only", browser: "chromium", .fail, "downloads not allowed"),
+        linux("linux-browsers/firefox-allowed", browser: "firefox", .pass, "Firefox: PopupBlocking.Allow"),
+        linux("linux-browsers/chromium-allowed", browser: nil, .pass, "installed browsers when none is named"),
+        linux("linux-browsers/none", browser: nil, .notapplicable, "no Windows side, no browser installed"),
+    ]
 }

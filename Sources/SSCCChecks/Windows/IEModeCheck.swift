@@ -24,6 +24,9 @@ struct IEModeCheck: Check {
     var description: CheckDescription { Self.description }
 
     static let edgePolicy = "Software\\Policies\\Microsoft\\Edge"
+    static let edgeRecommended = edgePolicy + "\\Recommended"
+    /// Windows' own version (`CurrentBuild`, `ProductName`), which `collect-script` exports.
+    static let windowsVersion = "Software\\Microsoft\\Windows NT\\CurrentVersion"
 
     func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
@@ -33,7 +36,10 @@ struct IEModeCheck: Check {
                 en: "a Wine prefix has no Edge: the controls run in Wine's own IE (mshtml), so IE mode does not apply"))
         }
         var evidence: [Evidence] = []
-        if let build = side.machineKey("Software\\Microsoft\\Windows NT\\CurrentVersion", view: .bit64)?.value(named: "CurrentBuild")?.stringValue,
+        if let product = side.machineKey(Self.windowsVersion, view: .bit64)?.value(named: "ProductName")?.stringValue {
+            evidence.append(Evidence("ProductName", product))
+        }
+        if let build = side.machineKey(Self.windowsVersion, view: .bit64)?.value(named: "CurrentBuild")?.stringValue,
            let number = Int(build) {
             evidence.append(Evidence("CurrentBuild", build))
             if number < 10240 {
@@ -41,10 +47,15 @@ struct IEModeCheck: Check {
             }
         }
         let portal = PortalNames(context.environment)
+        // Only the mandatory policy counts: Edge does not apply these two from `…\Edge\Recommended`.
         func policy(_ name: String) -> (RegistryValue, String)? {
-            for (key, label) in [(side.machineKey(Self.edgePolicy, view: .bit64), "HKLM"), (side.userKey(Self.edgePolicy), "HKCU"),
-                                 (side.machineKey(Self.edgePolicy + "\\Recommended", view: .bit64), "HKLM…\\Recommended")] {
+            for (key, label) in [(side.machineKey(Self.edgePolicy, view: .bit64), "HKLM"), (side.userKey(Self.edgePolicy), "HKCU")] {
                 if let value = key?.value(named: name) { return (value, "\(label)\\\(Self.edgePolicy)") }
+            }
+            for (key, label) in [(side.machineKey(Self.edgeRecommended, view: .bit64), "HKLM"), (side.userKey(Self.edgeRecommended), "HKCU")] {
+                if key?.value(named: name) != nil {
+                    evidence.append(Evidence("ignored", "\(label)\\\(Self.edgeRecommended) \"\(name)\" (Edge does not apply this policy as a recommended one)"))
+                }
             }
             return nil
         }
@@ -63,17 +74,20 @@ struct IEModeCheck: Check {
             evidence.append(Evidence("InternetExplorerIntegrationSiteList", "\(location) ← \(source)", kind: .path))
             // The policy names a file on the customer's machine; the copy given on the command line is matched by name.
             let name = location.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? location
-            if let file = side.otherFiles.first(where: { $0.lastPathComponent.lowercased() == name.lowercased() }) {
-                let sites = try Self.ieSites(in: file)
-                evidence.append(Evidence("site list", "\(file.lastPathComponent): \(sites.joined(separator: ", "))", kind: .path))
-                listed = sites.contains { Self.matches($0, host: portal.host) }
-                typo = portal.typoHosts.first { typo in sites.contains { Self.matches($0, host: typo) } }
+            if let file = side.otherFiles.first(where: { $0.name.lowercased() == name.lowercased() }) {
+                let sites = try Self.sites(in: file)
+                evidence.append(Evidence("site list", "\(file.displayPath): " + sites.map { "\($0.url) → \($0.openIn)" }.joined(separator: ", "), kind: .path))
+                if let decisive = Self.mostSpecific(sites, host: portal.host) {
+                    evidence.append(Evidence("decides", "\(decisive.url) → \(decisive.openIn)"))
+                    listed = decisive.openIn == "IE11"
+                }
+                typo = portal.typoHosts.first { typo in Self.mostSpecific(sites, host: typo)?.openIn == "IE11" }
             } else {
                 problems.append(Localized(
                     zh: "策略指定的站点列表 \(name) 未随 --registry 提供，无法检查", en: "the site list \(name) the policy names was not given with --registry, so it cannot be checked"))
             }
         }
-        if !listed, let preferences = side.otherFiles.first(where: { $0.lastPathComponent == "Preferences" }) {
+        if !listed, let preferences = side.otherFiles.first(where: { ExportKind(fileName: $0.name) == .edgePreferences }) {
             let pages = Self.userListPages(preferences)
             evidence.append(Evidence("IE mode pages", pages.joined(separator: ", "), kind: .path))
             listed = pages.contains { Self.matches($0, host: portal.host) }
@@ -97,22 +111,45 @@ struct IEModeCheck: Check {
                 en: "In Edge Settings → Default browser set 'Allow sites to be reloaded in Internet Explorer mode' to Allow and add the three IE-mode pages starting https://biz.sscc.com (not biz.sccc.com); or have an administrator configure an Enterprise Mode Site List."))
     }
 
-    /// The `url` of every `<site>` whose `<open-in>` is IE11, from an Enterprise Mode Site List v2.
-    static func ieSites(in file: URL) throws -> [String] {
+    /// One `<site>` of an Enterprise Mode Site List v2: its `url` and where it opens (`IE11`, `MSEdge`, `None`).
+    struct Site: Equatable {
+        var url: String
+        var openIn: String
+    }
+
+    static func sites(in file: ExportedFile) throws -> [Site] {
         do {
-            let document = try XMLDocument(bytes: try readBytes(file), fileName: file.path)
-            return document.root.children(named: "site").filter { site in
-                site.firstChild(named: "open-in")?.text.trimmingCharacters(in: .whitespacesAndNewlines) == "IE11"
-            }.compactMap { $0.attribute("url") }
+            let document = try XMLDocument(bytes: file.bytes, fileName: file.displayPath)
+            return document.root.children(named: "site").compactMap { site in
+                guard let url = site.attribute("url") else { return nil }
+                let openIn = site.firstChild(named: "open-in")?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "None"
+                return Site(url: url, openIn: openIn.isEmpty ? "None" : openIn)
+            }
         } catch let error as XMLError {
             throw ManifestError.xml(error)
         }
     }
 
+    /// The entry that decides for the host's start page: of those naming the host (or a domain above it) with no
+    /// path below `/`, the most specific — the longest host — as Edge picks the best match.
+    static func mostSpecific(_ sites: [Site], host: String) -> Site? {
+        sites.filter { site in
+            var text = site.url.lowercased()
+            if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
+            let path = text.drop { $0 != "/" }
+            return matches(site.url, host: host) && (path.isEmpty || path == "/")
+        }.max { hostPart(of: $0.url).count < hostPart(of: $1.url).count }
+    }
+
+    static func hostPart(of entry: String) -> String {
+        var text = entry.lowercased()
+        if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
+        return String(text.prefix { $0 != "/" && $0 != ":" && $0 != "#" })
+    }
+
     /// Edge's user-added IE-mode pages (`dual_engine.user_list_data_1` in the profile's Preferences).
-    static func userListPages(_ file: URL) -> [String] {
-        guard let data = FileManager.default.contents(atPath: file.path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    static func userListPages(_ file: ExportedFile) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(file.bytes)) as? [String: Any],
               let engine = object["dual_engine"] as? [String: Any],
               let list = engine["user_list_data_1"] as? [String: Any] else { return [] }
         return list.keys.sorted()
@@ -150,7 +187,7 @@ struct IEModeCheck: Check {
         }
         let location = named ?? Self.defaultSiteListPath
         let fileName = location.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? "sscc-sites.xml"
-        let existing = side.otherFiles.first { $0.lastPathComponent.lowercased() == fileName.lowercased() }
+        let existing = side.otherFiles.first { $0.name.lowercased() == fileName.lowercased() }
         let siteList = try Self.correctedSiteList(existing: existing, host: portal.host, typos: portal.typoHosts)
         let output = OfflineFix.directory(context.environment).appendingPathComponent(fileName)
         var steps = try OfflineFix.plan(
@@ -169,13 +206,13 @@ struct IEModeCheck: Check {
 
     /// The given Enterprise Mode Site List with the portal added and the typo entries left out (its version
     /// raised so that Edge reloads it), or a new list.
-    static func correctedSiteList(existing: URL?, host: String, typos: [String]) throws -> [UInt8] {
+    static func correctedSiteList(existing: ExportedFile?, host: String, typos: [String]) throws -> [UInt8] {
         let output = XMLDocument(rootName: "site-list")
         var version = 0
         do {
             if let existing {
-                let document = try XMLDocument(bytes: try readBytes(existing), fileName: existing.path)
-                version = try siteListVersion(document.root.attribute("version"), file: existing.path)
+                let document = try XMLDocument(bytes: existing.bytes, fileName: existing.displayPath)
+                version = try siteListVersion(document.root.attribute("version"), file: existing.displayPath)
                 for site in document.root.children(named: "site") {
                     guard let url = site.attribute("url"), !typos.contains(where: { matches(url, host: $0) }), !matches(url, host: host) else { continue }
                     let copy = output.root.addChild("site")
@@ -212,4 +249,19 @@ extension XMLElement {
     func setAttributesFrom(_ other: XMLElement) {
         for attribute in other.attributes where attribute.namespaceURI == nil { setAttribute(attribute.name, attribute.value) }
     }
+}
+
+/// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
+extension WindowsExamples {
+    static let ieMode: [CheckExample] = [
+        registry("ie-mode/site-list", .pass, "the policy's site list, matched by file name"),
+        registry("ie-mode/typo", .fail, "only biz.sccc.com: the manual's typo"),
+        registry("ie-mode/missing-file", .fail, "the policy names a file that was not given"),
+        registry("ie-mode/user-list", .pass, "the user's IE-mode pages in Edge's Preferences"),
+        registry("empty.reg", .fail),
+        prefix("empty.reg", .notapplicable, "no Edge in a Wine prefix"),
+        registry("ie-mode/recommended-only", .fail, "Edge does not apply these policies from Recommended"),
+        registry("ie-mode/most-specific", .fail, "biz.sscc.com → MSEdge is more specific than sscc.com → IE11"),
+        registry("ie-mode/windows7.reg", .notapplicable, "Windows 7 (build 7601) runs IE itself"),
+    ]
 }

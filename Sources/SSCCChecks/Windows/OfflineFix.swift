@@ -46,23 +46,24 @@ public enum OfflineFix {
         guard !userValues.isEmpty || !policyValues.isEmpty || !machineValues.isEmpty else { return nil }
         let directory = directory(context.environment)
         var steps: [FixStep] = []
-        var sections: [ExportedRegistryFile.Section] = []
+        var sections: [RegFileSection] = []
         for (root, values) in [(RegistryRoot.currentUser, userValues), (.localMachine, machineValues)] {
             for (path, value) in values {
-                if let index = sections.firstIndex(where: { $0.root == root && RegistryName.equal($0.path, path) }) {
-                    sections[index].changes.append(.setValue(value))
+                let keyPath = RegistryPath(root: root, components: RegistryKey.components(of: path))
+                if let index = sections.firstIndex(where: { $0.path == keyPath }) {
+                    sections[index].operations.append(.set(value))
                 } else {
-                    sections.append(.init(root: root, path: path, changes: [.setValue(value)]))
+                    sections.append(RegFileSection(path: keyPath, operations: [.set(value)]))
                 }
             }
         }
         if !sections.isEmpty {
             let file = regFile(checkID: checkID, in: directory)
-            let bytes = ExportedRegistryFile(sections: sections).encoded()
-            let lines = sections.flatMap { section in
-                section.changes.map { change -> String in
-                    guard case .setValue(let value) = change else { return "" }
-                    return "[\(section.root.abbreviation)\\\(section.path)] " + ExportedRegistryFile.line(for: value)
+            let bytes = try RegFileCodec.encode(RegFile(format: .version5, sections: sections))
+            let lines = try sections.flatMap { section in
+                try section.operations.compactMap { operation -> String? in
+                    guard case .set(let value) = operation else { return nil }
+                    return "[\(section.path.root.abbreviation)\\\(section.path.relativePath)] " + (try RegFileCodec.line(for: value))
                 }
             }
             steps.append(FixStep(

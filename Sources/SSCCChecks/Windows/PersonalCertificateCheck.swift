@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import WindowsRegistry
 import PKI
 
 /// R10, R12 (E6): the Current User Personal store holds the gateway's certificate with its private key, not
@@ -117,7 +118,7 @@ struct PersonalCertificateCheck: Check {
         let opened = try OpenedPFX.load(context)
         let thumbprint = opened.certificate.sha1Thumbprint
         let helper = context.environment.certStoreHelper
-        let hives = [prefix.appendingPathComponent(WinePrefixFiles.user), prefix.appendingPathComponent(WinePrefixFiles.system)]
+        let hives = [prefix.appendingPathComponent(WineHiveFile.user.rawValue), prefix.appendingPathComponent(WineHiveFile.system.rawValue)]
         let step = FixStep(
             description: Localized(
                 zh: "在 Wine 中运行 certstore.exe，把 \(pfx.lastPathComponent)（\(thumbprint)）连同私钥导入“当前用户 → 个人”，并读回验证",
@@ -150,4 +151,16 @@ struct PersonalCertificateCheck: Check {
             steps: [step],
             afterword: BrowserRestart.afterword)
     }
+}
+
+/// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
+extension WindowsExamples {
+    static let personalCertificate: [CheckExample] = [
+        registry("store/good-3des", .pass, "exported by Wine after a real import; the gateway comes from the store"),
+        registry("store/good-3des", .fail, gateway: "F000333Q0001", "--gateway names another gateway"),
+        registry("store/expired", .fail, "only an expired certificate"),
+        prefix("store/good-3des-with-key", .pass, "certificate and rsaenh key container"),
+        prefix("store/good-3des", .fail, "the certificate without its key container"),
+        prefix("empty.reg", .fail, "E6: nothing imported"),
+    ]
 }

@@ -7,7 +7,7 @@ import WindowsRegistry
 /// is loaded from its manifest the same way.
 public struct RegistrySettingSpec: Sendable {
     public enum Setting: Sendable, Hashable {
-        /// A URL action in a security zone, resolved by `InternetZones` (policy first on Windows).
+        /// A URL action in a security zone, resolved by `InternetZoneSettings` under the platform's rules.
         case urlAction(zone: Int, action: String)
         /// A DWORD under `path` (relative to HKCU/HKLM); `policyPath`, when given, overrides it (machine
         /// policy, then user policy), as Group Policy does.
@@ -52,17 +52,27 @@ public struct RegistrySettingCheck: Check {
     struct Observation {
         var requirement: RegistrySettingSpec.Requirement
         var value: UInt32?
-        var source: InternetZones.Source?
-        var ok: Bool { value == requirement.expected }
+        var source: SettingSource?
+        /// Entries that name the setting but did not decide (a 64-bit-only value, a key Wine does not read).
+        var ignored: [IgnoredSetting] = []
+        /// Wine answers this action from its own code, whatever the registry says (Wine hard-wires the
+        /// script-safety overrides to disallow); the registry cannot change it, so it is not required there.
+        var fixedByPlatform: Bool { source?.layer == .builtInDefault }
+        var ok: Bool { fixedByPlatform || value == requirement.expected }
     }
 
     func observe(_ side: WindowsSide) -> [Observation] {
-        let zones = InternetZones(side: side)
+        let zones = side.zones
         return spec.requirements.map { requirement in
             switch requirement.setting {
             case .urlAction(let zone, let action):
-                let setting = zones.action(action, zone: zone)
-                return Observation(requirement: requirement, value: setting?.value, source: setting?.source)
+                guard let number = UInt32(action, radix: 16), let securityZone = SecurityZone(rawValue: zone) else {
+                    return Observation(requirement: requirement, value: nil, source: nil)
+                }
+                let setting = zones.urlAction(number, zone: securityZone)
+                return Observation(
+                    requirement: requirement, value: setting.map { Self.rawPolicy($0.value) }, source: setting?.source,
+                    ignored: zones.ignoredActionSettings(number, zone: securityZone))
             case .value(let path, let name, let policyPath, _):
                 let found = Self.effectiveValue(side, path: path, name: name, policyPath: policyPath)
                 return Observation(requirement: requirement, value: found?.0, source: found?.1)
@@ -70,20 +80,44 @@ public struct RegistrySettingCheck: Check {
         }
     }
 
-    static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, InternetZones.Source)? {
-        var places: [(RegistryKey?, String, Bool)] = []
-        if let policyPath, !side.isWine {
-            places.append((side.machineKey(policyPath, view: .bit64), "HKLM\\" + policyPath, true))
-            places.append((side.userKey(policyPath), "HKCU\\" + policyPath, true))
+    static func rawPolicy(_ policy: URLActionPolicy) -> UInt32 {
+        switch policy {
+        case .allow: 0
+        case .prompt: 1
+        case .disallow: 3
+        case .other(let value): value
         }
-        places.append((side.userKey(path), "HKCU\\" + path, false))
-        places.append((side.machineKey(path), side.machineDisplayPath(path), false))
-        for (key, label, isPolicy) in places {
+    }
+
+    /// A DWORD with its policy override: machine policy, user policy (Windows only), then HKCU and HKLM (the
+    /// machine key in the 32-bit view the portal's controls use).
+    static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, SettingSource)? {
+        func registryPath(_ root: RegistryRoot, _ relative: String) -> RegistryPath {
+            RegistryPath(root: root, components: RegistryKey.components(of: relative))
+        }
+        var places: [(RegistryKey?, SettingSource.Layer, RegistryPath)] = []
+        if let policyPath, !side.isWine {
+            places.append((side.machineKey(policyPath, view: .bit64), .machinePolicy, registryPath(.localMachine, policyPath)))
+            places.append((side.userKey(policyPath), .userPolicy, registryPath(.currentUser, policyPath)))
+        }
+        places.append((side.userKey(path), .user, registryPath(.currentUser, path)))
+        places.append((side.machineKey(path), .machine, registryPath(.localMachine, path)))
+        for (key, layer, keyPath) in places {
             if let value = key?.value(named: name), let number = value.dwordValue {
-                return (number, InternetZones.Source(key: label, value: value.name, isPolicy: isPolicy))
+                return (number, SettingSource(layer: layer, path: keyPath, valueName: value.name))
             }
         }
         return nil
+    }
+
+    /// How people read a URL action's value.
+    static func describe(actionValue value: UInt32) -> Localized {
+        switch value {
+        case 0: Localized(zh: "启用 (0)", en: "enable (0)")
+        case 1: Localized(zh: "提示 (1)", en: "prompt (1)")
+        case 3: Localized(zh: "禁用 (3)", en: "disable (3)")
+        default: Localized(verbatim: "0x" + String(value, radix: 16))
+        }
     }
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
@@ -91,10 +125,12 @@ public struct RegistrySettingCheck: Check {
         let observations = observe(side)
         var evidence: [Evidence] = []
         for observation in observations {
-            let shown = observation.value.map { InternetZones.describe(actionValue: $0).en } ?? "not set"
-            let source = observation.source?.description ?? "no key sets it"
+            let shown = observation.value.map { Self.describe(actionValue: $0).en } ?? "not set"
+            let source = observation.source.map { side.describe($0) } ?? "no key sets it"
+            let fixed = observation.fixedByPlatform ? "; fixed by Wine itself, not a registry setting" : ""
             evidence.append(Evidence(
-                Self.settingName(observation.requirement), "\(shown) ← \(source) (\(observation.requirement.label.en))"))
+                Self.settingName(observation.requirement), "\(shown) ← \(source) (\(observation.requirement.label.en))\(fixed)"))
+            evidence += side.ignoredNotes(observation.ignored).evidence
         }
         let bad = observations.filter { !$0.ok }
         if bad.isEmpty {
@@ -104,14 +140,15 @@ public struct RegistrySettingCheck: Check {
         }
         let problems = bad.map { observation in
             let requirement = observation.requirement
-            let now = observation.value.map { InternetZones.describe(actionValue: $0) } ?? Localized(zh: "未设置", en: "not set")
+            let now = observation.value.map { Self.describe(actionValue: $0) } ?? Localized(zh: "未设置", en: "not set")
             let policy = observation.source?.isPolicy == true
                 ? Localized(zh: "，由组策略决定", en: ", decided by Group Policy") : Localized(verbatim: "")
-            let wanted = InternetZones.describe(actionValue: requirement.expected)
+            let wanted = Self.describe(actionValue: requirement.expected)
             let name = Self.settingName(requirement)
             return Localized(
                 zh: "\(requirement.label.zh)（\(name)）为 \(now.zh)\(policy.zh)，应为 \(wanted.zh)",
                 en: "\(requirement.label.en) (\(name)) is \(now.en)\(policy.en), must be \(wanted.en)")
+                + (side.ignoredNotes(observation.ignored).note ?? Localized(verbatim: ""))
         }
         let promptNote = bad.contains { $0.value == 1 && $0.requirement.expected == 0 }
             ? Localized(zh: "；“提示”不够：Wine 遇到提示直接失败", en: "; 'prompt' is not enough: Wine fails on it")
@@ -135,7 +172,7 @@ public struct RegistrySettingCheck: Check {
     static func target(_ requirement: RegistrySettingSpec.Requirement, machineOnly: Bool) -> (path: String, name: String, machine: Bool) {
         switch requirement.setting {
         case .urlAction(let zone, let action):
-            (InternetZones.settings + "\\Zones\\\(zone)", action.uppercased(), machineOnly)
+            (InternetZoneSettings.settingsPath + "\\Zones\\\(zone)", action.uppercased(), machineOnly)
         case .value(let path, let name, _, let machine):
             (path, name, machine)
         }
@@ -143,7 +180,7 @@ public struct RegistrySettingCheck: Check {
 
     static func policyPath(_ requirement: RegistrySettingSpec.Requirement) -> String? {
         switch requirement.setting {
-        case .urlAction(let zone, _): InternetZones.policySettings + "\\Zones\\\(zone)"
+        case .urlAction(let zone, _): InternetZoneSettings.policyPath + "\\Zones\\\(zone)"
         case .value(_, _, let policyPath, _): policyPath
         }
     }
@@ -153,7 +190,7 @@ public struct RegistrySettingCheck: Check {
         let bad = observe(side).filter { !$0.ok }
         guard !bad.isEmpty else { return nil }
         let summary = Localized(zh: "设置 \(bad.count) 项注册表值", en: "set \(bad.count) registry values") + spec.description.title.map { Localized(zh: "（\($0.zh)）", en: " (\($0.en))") }
-        let machineOnly = InternetZones(side: side).machineOnly
+        let machineOnly = side.zones.machineSettingsOnly.value
         guard let prefix = side.prefix else {
             var userValues: [OfflineFix.UserValue] = []
             var machineValues: [OfflineFix.UserValue] = []
@@ -162,7 +199,7 @@ public struct RegistrySettingCheck: Check {
                 let target = Self.target(observation.requirement, machineOnly: machineOnly)
                 let value = RegistryValue(name: target.name, dword: observation.requirement.expected)
                 if let source = observation.source, source.isPolicy, let policyPath = Self.policyPath(observation.requirement) {
-                    policyValues.append((policyPath, value, source.key.hasPrefix("HKLM")))
+                    policyValues.append((policyPath, value, source.layer == .machinePolicy))
                 } else if target.machine {
                     machineValues.append((target.path, value))
                 } else {

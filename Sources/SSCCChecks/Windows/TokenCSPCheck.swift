@@ -112,3 +112,15 @@ struct TokenCSPCheck: Check {
         return WindowsPath.resolve("C:\\windows\\\(view == .bit32 ? "syswow64" : "system32")\\\(image)", in: prefix)
     }
 }
+
+/// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
+extension WindowsExamples {
+    static let tokenCSP: [CheckExample] = [
+        prefix("token-csp/good", .pass, token: true),
+        prefix("token-csp/missing-image", .fail, "registered, but the DLL is missing", token: true),
+        prefix("empty.reg", .fail, "E3: no driver", token: true),
+        prefix("token-csp/other-vendor", .fail, "a Mingwah entry claims the token's ATR", token: true, atr: testATR),
+        prefix("token-csp/good", .pass, "no other vendor claims the ATR", token: true, atr: testATR),
+        prefix("token-csp/good", .notapplicable, "a file certificate needs no token driver"),
+    ]
+}

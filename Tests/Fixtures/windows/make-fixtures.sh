@@ -244,6 +244,90 @@ reg5 token-csp/other-vendor/mingwah.reg <<EOF
 "Crypto Provider"="Mingwah USBKey CSP"
 EOF
 
+# --- the engine's rules: zone views, Site-to-Zone list, ESC, controls, add-on policy, Edge -------------------
+# Each file is a 64-bit Windows export: the 32-bit view of HKLM\Software is under Wow6432Node.
+rules_fixtures() {
+# Only the 64-bit view trusts the portal; 32-bit IE reads the Wow6432Node twin, which has no entry.
+reg5 trusted/machine-64-bit-only.reg <<EOF
+[HKEY_LOCAL_MACHINE\\$IS\\ZoneMap\\Domains\\sscc.com\\biz]
+"https"=dword:00000002
+
+[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]
+"ActiveXCache"="C:\\\\Windows\\\\Downloaded Program Files"
+EOF
+# The Site-to-Zone list is on and does not name the portal: the user's own Trusted entry does not count.
+reg5 trusted/site-to-zone-list-hides-user.reg <<EOF
+[HKEY_CURRENT_USER\\$IS\\ZoneMap\\Domains\\sscc.com\\biz]
+"https"=dword:00000002
+
+[HKEY_LOCAL_MACHINE\\$PIS]
+"ListBox_Support_ZoneMapKey"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\\$PIS\\ZoneMapKey]
+"https://www.example.com"="2"
+EOF
+# IE Enhanced Security Configuration: EscDomains decide, so an entry in Domains alone does not.
+reg5 trusted/esc-domains.reg <<EOF
+[HKEY_CURRENT_USER\\$IS\\ZoneMap]
+"IEHarden"=dword:00000001
+
+[HKEY_CURRENT_USER\\$IS\\ZoneMap\\EscDomains\\sscc.com\\biz]
+"https"=dword:00000002
+EOF
+reg5 trusted/esc-domains-only-in-domains.reg <<EOF
+[HKEY_CURRENT_USER\\$IS\\ZoneMap]
+"IEHarden"=dword:00000001
+
+[HKEY_CURRENT_USER\\$IS\\ZoneMap\\Domains\\sscc.com\\biz]
+"https"=dword:00000002
+EOF
+# Installed Version decides before the Code Store Database (which says 2.0.4.6 here).
+{ control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,6
+  printf '\n[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\%s\\Installed Version]\n@="2,0,4,8"\n' "$CE"; } | reg5 activex/certenroll-installed-version.reg
+# Registered with an empty InprocServer32: half-installed.
+printf '[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\%s]\n@="CertEnroll Control"\n\n[HKEY_LOCAL_MACHINE\\Software\\Classes\\Wow6432Node\\CLSID\\%s\\InprocServer32]\n@=""\n' "$CE" "$CE" \
+    | reg5 activex/certenroll-no-server.reg
+# Registered only for 64-bit programs; the export has a 32-bit view (its Code Store entry), without the class.
+control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8 | sed 's/Classes\\Wow6432Node\\CLSID/Classes\\CLSID/' | reg5 activex/certenroll-64-bit-only.reg
+# The 32-bit kill bit counts; a native-view Compatibility Flags of 0 does not lift it.
+{ control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8
+  printf '\n[HKEY_LOCAL_MACHINE\\Software\\Wow6432Node\\Microsoft\\Internet Explorer\\ActiveX Compatibility\\%s]\n"Compatibility Flags"=dword:00000400\n' "$CE"
+  printf '\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Internet Explorer\\ActiveX Compatibility\\%s]\n"Compatibility Flags"=dword:00000000\n' "$CE"; } \
+    | reg5 activex/certenroll-killbit-32-bit.reg
+# Add-on List policy: "1" allows and overrides the user's disable flag, "2" leaves it to the user, "0" denies;
+# RestrictToList=1 denies a control the list does not name.
+addon() {  # addon FILE VALUE: the user disabled the control; the machine policy says VALUE
+    { control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8
+      printf '\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings\\%s]\n"Flags"=dword:00000001\n' "$CE"
+      printf '\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext\\CLSID]\n"%s"="%s"\n' "$CE" "$2"; } | reg5 "activex/$1"
+}
+addon certenroll-addon-policy-allows.reg 1
+addon certenroll-addon-policy-user-managed.reg 2
+addon certenroll-addon-policy-denies.reg 0
+{ control "$CE" "CertEnroll Control" JITCertEnroll.dll 2,0,4,8
+  printf '\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext]\n"RestrictToList"=dword:00000001\n'; } \
+    | reg5 activex/certenroll-restrict-to-list.reg
+# Edge: IE mode set only as a recommended policy, which Edge does not apply for these two policies.
+reg5 ie-mode/recommended-only/edge.reg <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Edge\\Recommended]
+"InternetExplorerIntegrationLevel"=dword:00000001
+"InternetExplorerIntegrationSiteList"="C:\\\\ProgramData\\\\SSCC\\\\sites.xml"
+EOF
+sitelist recommended-only biz.sscc.com
+# Two entries cover the portal: the more specific one (biz.sscc.com → Edge) decides over sscc.com → IE11.
+edge most-specific
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<site-list version="3">\n  <site url="sscc.com">\n    <compat-mode>Default</compat-mode>\n    <open-in>IE11</open-in>\n  </site>\n  <site url="biz.sscc.com">\n    <compat-mode>Default</compat-mode>\n    <open-in>MSEdge</open-in>\n  </site>\n</site-list>\n' > ie-mode/most-specific/sites.xml
+# Windows 7 (collect-script exports HKLM\Software\Microsoft\Windows NT\CurrentVersion): IE itself, no IE mode.
+reg5 ie-mode/windows7.reg <<EOF
+[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\\CurrentVersion]
+"ProductName"="Windows 7 Professional"
+"CurrentBuild"="7601"
+"EditionID"="Professional"
+EOF
+}
+if [ "${ONLY_RULES:-}" != "" ]; then rules_fixtures; exit 0; fi
+rules_fixtures
+
 # --- store.personal-cert (R10, R12) --------------------------------------------------------------------------
 # Real Wine: the repository's test PFX files are imported into a scratch prefix with Tools/win32/certstore.exe,
 # and the Personal store (and rsaenh's key container) are exported with `wine reg export`.
@@ -251,7 +335,7 @@ store_fixtures() {
     scratch=$(mktemp -d)
     export WINEPREFIX="$scratch/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=C.UTF-8 LC_ALL=C.UTF-8
     unset DISPLAY
-    ../../../Tools/win32/build.sh "$scratch/certstore.exe"
+    ../../../Tools/win32/build.sh certstore "$scratch"
     wineboot -i 2>/dev/null; wineserver -w
     cp "$WINEPREFIX/user.reg" "$scratch/user.reg"
     for name in good-3des expired; do

@@ -21,9 +21,9 @@ import WindowsRegistry
             for example in check.description.examples where example.options["target"] == "registry" {
                 for file in WindowsCheckExampleTests.files(of: example.fixture) {
                     let bytes = Array(try Data(contentsOf: file))
-                    if ExportedRegistryFile.looksLikeRegFile(bytes) {
-                        for section in try ExportedRegistryFile.decode(bytes, fileName: file.path).sections {
-                            let key = section.root.abbreviation + "\\" + section.path
+                    if file.pathExtension.lowercased() == "reg" {
+                        for section in try RegFileCodec.decode(bytes, fileName: file.path).sections {
+                            let key = section.path.root.abbreviation + "\\" + section.path.relativePath
                             #expect(Self.covered(key), "\(check.description.id): \(key) (\(file.lastPathComponent)) is not collected")
                             checked += 1
                         }
@@ -58,27 +58,37 @@ import WindowsRegistry
             Issue.record("wine is not installed (apt-get install wine wine64)")
             return
         }
-        let script = CollectScript.render(keys: Self.keys)
+        let script = CollectScript.render(keys: Self.keys, controls: CollectScript.controls(profile: nil))
         #expect(script.hasPrefix("@echo off\r\n") && script.hasSuffix("endlocal\r\n"))
         #expect(script.components(separatedBy: "reg export ").count - 1 == Self.keys.count)
         try WineTestPrefix.withPrefix { prefix in
+            let control = WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-2048")
             try WineTestPrefix.importFiles([
                 WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/trusted/https.reg"),
                 WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/zone-actions/enabled.reg"),
+                control.appendingPathComponent("register.reg"),
             ])
+            let copied = try WineTestPrefix.copyDriveFiles(of: control)
+            defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
             let file = prefix.appendingPathComponent("drive_c/collect.cmd")
             try Data(script.utf8).write(to: file)
             let result = try WineTestPrefix.wine(["cmd", "/c", #"C:\collect.cmd"#])
             let temp = prefix.appendingPathComponent("drive_c/users")
             let exported = (FileManager.default.enumerator(at: temp, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
-                .filter { $0.pathExtension == "reg" && $0.path.contains("certdoctor-") }
+                .filter { ["reg", "dll"].contains($0.pathExtension) && $0.path.contains("certdoctor-") }
             #expect(!exported.isEmpty, "\(result.text) \(String(decoding: result.stderr, as: UTF8.self))")
+            // The control's file came along under its class ID: its version resource is read on this side.
+            #expect(exported.contains { $0.lastPathComponent == "{33BBBFD1-0A97-4339-9032-F68F19CB3030}.dll" }, "\(exported)")
             let environment = Environment(registryFiles: exported.sorted { $0.path < $1.path }, language: .en)
             let doctor = try WindowsCheckExampleTests.doctor()
-            let results = try Runner(only: ["browser.trusted-site", "browser.zone-actions"])
+            let results = try Runner(only: ["browser.trusted-site", "browser.zone-actions", "activex.certenroll"])
                 .run(try CheckRegistry(WindowsCheckExampleTests.checks), in: CheckContext(environment: doctor.prepare(environment)))
             #expect(results.first { $0.id == "browser.trusted-site" }?.outcome == .pass)
             #expect(results.first { $0.id == "browser.zone-actions" }?.outcome == .pass)
+            let certEnroll = try #require(results.first { $0.id == "activex.certenroll" })
+            let evidence: [String] = certEnroll.evidence.map(\.value)
+            #expect(certEnroll.outcome == .pass, "\(certEnroll.message.en) \(evidence)")
+            #expect(evidence.contains { $0.contains("collected copy") })
         }
     }
 }

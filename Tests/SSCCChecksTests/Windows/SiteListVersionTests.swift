@@ -6,28 +6,26 @@ import Testing
 /// A number read from a customer's file is range-checked: a site list version at Int.max used to trap when
 /// the corrected list raised it by one.
 @Suite struct SiteListVersionTests {
-    func siteList(version: String) throws -> URL {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sites-\(UUID().uuidString).xml")
-        try Data("<site-list version=\"\(version)\"><site url=\"example.com\"><open-in>IE11</open-in></site></site-list>".utf8)
-            .write(to: file)
-        return file
+    func siteList(version: String) -> ExportedFile {
+        let text = "<site-list version=\"\(version)\"><site url=\"example.com\"><open-in>IE11</open-in></site></site-list>"
+        return ExportedFile(name: "sites.xml", displayPath: "/tickets/1234/sites.xml", bytes: Array(text.utf8))
     }
 
     @Test(arguments: ["9223372036854775807", "-1", "12abc", "99999999999999999999999"])
     func aVersionOutOfRangeIsMalformedInputNamingTheFile(version: String) throws {
-        let file = try siteList(version: version)
+        let file = siteList(version: version)
         do {
             _ = try IEModeCheck.correctedSiteList(existing: file, host: "biz.sscc.com", typos: [])
             Issue.record("version \(version) was accepted")
         } catch let error as ManifestError {
-            #expect(error.localizedMessage.en.contains(file.path))
+            #expect(error.localizedMessage.en.contains(file.displayPath))
             #expect(error.localizedMessage.en.contains("'\(version)'"))
             #expect(error.exitStatus == .dataError)
         }
     }
 
     @Test func anOrdinaryVersionIsRaisedByOne() throws {
-        let bytes = try IEModeCheck.correctedSiteList(existing: try siteList(version: "41"), host: "biz.sscc.com", typos: [])
+        let bytes = try IEModeCheck.correctedSiteList(existing: siteList(version: "41"), host: "biz.sscc.com", typos: [])
         #expect(String(decoding: bytes, as: UTF8.self).contains("version=\"42\""))
     }
 }
