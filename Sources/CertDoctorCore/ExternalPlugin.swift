@@ -28,8 +28,9 @@ public struct ExternalPlugin: Check {
     /// What a plugin's `describe` prints.
     struct Description: Decodable {
         var id: String
-        var title: Localized
-        var summary: Localized?
+        /// One string or `{"zh": …, "en": …}`, as the plugin README allows for every text.
+        var title: FlexibleText
+        var summary: FlexibleText?
         var requirements: [String]?
         var category: String?
         var severity: Severity?
@@ -69,11 +70,11 @@ public struct ExternalPlugin: Check {
     public static func load(_ executable: URL, timeout: TimeInterval = 5) -> ExternalPlugin {
         let name = executable.lastPathComponent
         let fallbackID = "plugin." + name.lowercased().replacing(/[^a-z0-9]+/, with: "-").trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        func fallback(_ problem: Localized?) -> ExternalPlugin {
+        func fallback(_ problem: Localized?, severity: Severity = .advisory) -> ExternalPlugin {
             let description = CheckDescription(
                 id: fallbackID, title: Localized(verbatim: name),
                 summary: Localized(zh: "外部插件 \(name)", en: "external plugin \(name)"),
-                requirements: [], category: "plugin", severity: .advisory, source: .plugin(path: executable.path))
+                requirements: [], category: "plugin", severity: severity, source: .plugin(path: executable.path))
             return ExternalPlugin(executable: executable, description: description, loadProblem: problem)
         }
         let termination: ChildProcess.Termination
@@ -85,9 +86,11 @@ public struct ExternalPlugin: Check {
         if case .timedOut = termination.reason {
             return fallback(Localized(zh: "插件 describe 在 \(Int(timeout)) 秒内无响应", en: "plugin did not answer 'describe' within \(Int(timeout)) s"))
         }
-        if let described = try? JSONDecoder().decode(Description.self, from: Data(termination.standardOutput)) {
+        let output = Data(termination.standardOutput)
+        if let described = try? JSONDecoder().decode(Description.self, from: output) {
+            let title = described.title.localized
             let description = CheckDescription(
-                id: described.id, title: described.title, summary: described.summary ?? described.title,
+                id: described.id, title: title, summary: described.summary?.localized ?? title,
                 requirements: described.requirements ?? [], category: described.category ?? "plugin",
                 severity: described.severity ?? .advisory, dependencies: described.dependencies ?? [],
                 facets: Set(described.facets ?? [.host]), source: .plugin(path: executable.path))
@@ -97,8 +100,34 @@ public struct ExternalPlugin: Check {
             }
             return ExternalPlugin(executable: executable, description: description)
         }
+        // JSON that is not the protocol is the plugin's mistake, reported as such; a severity it did give is
+        // kept, so that a required plugin's problem still blocks renewal.
+        if let object = try? JSONSerialization.jsonObject(with: output) as? [String: Any] {
+            let severity = (object["severity"] as? String).flatMap(Severity.init(rawValue:)) ?? .advisory
+            let problem: String
+            do {
+                _ = try JSONDecoder().decode(Description.self, from: output)
+                problem = "unknown"
+            } catch {
+                problem = Self.describe(error)
+            }
+            return fallback(Localized(
+                zh: "插件 \(name) 的 describe 输出不符合插件协议：\(problem)",
+                en: "the 'describe' output of plugin \(name) does not follow the plugin protocol: \(problem)"), severity: severity)
+        }
         // Not JSON: a Nagios plugin ignores its arguments; it is checked when the run comes to it.
         return fallback(nil)
+    }
+
+    /// A decoding error as a person can act on it: which field, what was wrong.
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _)?: return "the field '\(key.stringValue)' is missing"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return (path.isEmpty ? "" : "'\(path)': ") + context.debugDescription
+        default: return "\(error)"
+        }
     }
 
     static func invoke(

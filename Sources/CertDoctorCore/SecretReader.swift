@@ -31,7 +31,7 @@ public enum SecretReader {
 
     public static func read(
         file: String?, option: String, variable: String, prompt: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = SecretVariables.processEnvironment
     ) throws(Failure) -> Secret {
         disableCoreDumps()
         if let file {

@@ -28,7 +28,7 @@ public struct TerminalRenderer: Sendable {
             + report.started.formatted(.iso8601)
         lines.append(paint(heading, .dim))
         if let warning = Verdict.expiryWarning(report) {
-            lines.append(paint("⚠ " + warning.text(language), .yellow))
+            lines.append(paint("⚠ " + text(warning), .yellow))
         }
         // Checks left out with --only/--skip are one line at the end, not one each, unless asked for (-v).
         let unselected = report.results.filter { $0.outcome == .notchecked && $0.message == Runner.notSelectedMessage }
@@ -36,25 +36,25 @@ public struct TerminalRenderer: Sendable {
         let width = shown.map(\.id.count).max() ?? 0
         for result in shown {
             let id = result.id.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("\(mark(result.outcome)) \(id)  \(result.title.text(language))\(result.severity == .advisory ? paint(label(" （建议）", " (advisory)"), .dim) : "")")
+            lines.append("\(mark(result.outcome)) \(id)  \(text(result.title))\(result.severity == .advisory ? paint(label(" （建议）", " (advisory)"), .dim) : "")")
             if result.outcome != .pass || verbose {
-                lines.append("    " + result.message.text(language))
+                lines.append("    " + text(result.message))
             }
             if let remedy = result.remedy, result.outcome == .fail || result.outcome == .error {
-                lines.append("    " + paint("→ ", .bold) + remedy.text(language))
+                lines.append("    " + paint("→ ", .bold) + text(remedy))
             }
             if result.fixable {
                 lines.append("    " + paint(label("可自动修复：", "fixable: ") + fixCommand, .dim))
             }
             if verbose {
                 for fact in result.evidence {
-                    lines.append(paint("      \(fact.name): \(fact.value)", .dim))
+                    lines.append(paint("      \(TerminalText.inert(fact.name)): \(TerminalText.inert(fact.value))", .dim))
                 }
             }
         }
         for fix in report.fixes {
-            lines.append(paint(label("修复 ", "fix ") + fix.checkID + ": ", .bold) + fix.summary.text(language))
-            for change in fix.changes { lines.append("    " + change.description.text(language)) }
+            lines.append(paint(label("修复 ", "fix ") + fix.checkID + ": ", .bold) + text(fix.summary))
+            for change in fix.changes { lines.append("    " + text(change.description)) }
         }
         if !verbose && !unselected.isEmpty {
             lines.append(paint(label("另有 \(unselected.count) 项检查未选中（--only/--skip）", "\(unselected.count) more checks not selected (--only/--skip)"), .dim))
@@ -71,19 +71,19 @@ public struct TerminalRenderer: Sendable {
             let count = summary.counts[outcome.rawValue] ?? 0
             return count == 0 ? nil : "\(count) \(outcome.rawValue)"
         }.joined(separator: ", ")
-        let headline = Verdict.headline(report).text(language)
-        let scope = Verdict.scopeLine(report.scope).text(language)
-        var lines = Verdict.expiryWarning(report).map { [paint("⚠ " + $0.text(language), .yellow)] } ?? []
+        let headline = text(Verdict.headline(report))
+        let scope = text(Verdict.scopeLine(report.scope))
+        var lines = Verdict.expiryWarning(report).map { [paint("⚠ " + text($0), .yellow)] } ?? []
         lines.append(paint(headline, summary.readyToRenew ? .green : .red) + (scope.isEmpty ? "" : " — " + scope))
         var detail = "(\(counts))"
         if !summary.blocking.isEmpty {
             detail += " — " + label("需处理：", "blocking: ") + summary.blocking.joined(separator: ", ")
         } else if !summary.readyToRenew {
-            detail += " — " + Verdict.reason(report).text(language)
+            detail += " — " + text(Verdict.reason(report))
         }
         lines.append(detail)
         if !report.scope.subjectExamined, let advice = report.scope.advice {
-            lines.append(paint("→ ", .bold) + advice.text(language))
+            lines.append(paint("→ ", .bold) + text(advice))
         }
         return lines
     }
@@ -106,6 +106,11 @@ public struct TerminalRenderer: Sendable {
         case yellow = "33"
         case bold = "1"
         case dim = "2"
+    }
+
+    /// Words in the report's language, with any control character from the inputs made visible.
+    private func text(_ localized: Localized) -> String {
+        TerminalText.inert(localized.text(language))
     }
 
     private func paint(_ text: String, _ style: Style) -> String {

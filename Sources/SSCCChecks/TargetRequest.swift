@@ -113,7 +113,7 @@ public struct TargetRequest: Sendable {
     /// A certificate that discovery found is opened only with a password the user gave; no prompt is shown.
     var discoveredPFX = false
 
-    public func environment(profile: SSCCProfile, processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws -> Environment {
+    public func environment(profile: SSCCProfile, processEnvironment: [String: String] = SecretVariables.processEnvironment) throws -> Environment {
         var environment = Environment(
             gateway: gateway, registryHive: registryHive, tokenRequested: token, browsers: browsers, language: language,
             pluginTimeout: timeout)

@@ -22,6 +22,8 @@ struct CertDoctor: ParsableCommand {
     static func main() {
         // First thing: a crash before any secret is read must not write a core holding one later.
         SecretReader.disableCoreDumps()
+        // Then the secrets leave the environment, before any thread or child could see it.
+        SecretVariables.takeFromProcessEnvironment()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
             let language = Language.fromEnvironment()

@@ -88,21 +88,21 @@ enum Console {
     }
 
     static func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((TerminalText.inertLines(text) + "\n").utf8))
     }
 
     /// Words for the person running the command: on standard output beside a text report, on standard error
     /// when standard output carries a machine format that they would corrupt.
     static func note(_ text: String, machineOutput: Bool) {
         if machineOutput {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            FileHandle.standardError.write(Data((TerminalText.inertLines(text) + "\n").utf8))
         } else {
             say(text)
         }
     }
 
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data(("certdoctor: " + text + "\n").utf8))
+        FileHandle.standardError.write(Data(("certdoctor: " + TerminalText.inertLines(text) + "\n").utf8))
     }
 
     /// Runs a command body; an error is printed in the user's language and ends with its documented code.

@@ -54,4 +54,34 @@ import Testing
         #expect(message.contains("Max core file size 0 0"), "\(message)")
         #expect(!output.contains("123456"))
     }
+
+    /// A plugin that reports whether the password's value is in its parent's environment block.
+    static let environmentReader = """
+        #!/bin/sh
+        case "$1" in
+        describe) echo '{"id": "plugin.environ", "title": "Environment reader", "severity": "advisory", "facets": ["host"]}' ;;
+        check)
+            found=$(tr '\\0' '\\n' < /proc/$PPID/environ | grep -c '^CERTDOCTOR_PFX_PASSWORD=.' || true)
+            printf '{"outcome": "pass", "message": {"zh": "%s", "en": "%s"}}\\n' "$found" "$found" ;;
+        esac
+        """
+
+    /// Even a reader /proc does not stop (root, or the same user without the non-dumpable flag) finds no
+    /// password: certdoctor takes it out of its environment block at start-up, and still uses it.
+    @Test func thePasswordLeavesTheEnvironmentBlockAtStartUp() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let plugins = directory.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let plugin = plugins.appendingPathComponent("environ")
+        try Data(Self.environmentReader.utf8).write(to: plugin)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin.path)
+        let run = try CLI.run(
+            ["check", "--pfx", file.lastPathComponent, "--plugins", plugins.path, "--only", "plugin.environ,cert.pfx-readable", "--format", "json"],
+            in: directory, environment: ["CERTDOCTOR_PFX_PASSWORD": "123456", "HOME": directory.path])
+        #expect(try run.outcome(of: "cert.pfx-readable") == "pass", "\(run.output) \(run.errors)")
+        let results = try run.json()["results"] as? [[String: Any]] ?? []
+        let reader = try #require(results.first { $0["id"] as? String == "plugin.environ" }, "\(run.output)")
+        #expect(reader["message"] as? String == "0", "\(reader)")
+        #expect(!run.output.contains("123456"))
+    }
 }

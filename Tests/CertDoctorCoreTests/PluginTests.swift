@@ -34,6 +34,37 @@ import Testing
         #expect(result.remedy?.zh == "修")
     }
 
+    /// The README allows every text as one string: a plain-string title keeps the plugin's own id and severity,
+    /// so its required failure blocks as it should.
+    @Test func aPlainStringTitleIsTheDocumentedForm() throws {
+        let file = try plugin("""
+            if [ "$1" = describe ]; then
+              echo '{"id": "site.plain", "title": "Plain title", "summary": "Plain summary", "severity": "required"}'
+            else
+              echo '{"outcome": "fail", "message": "down"}'
+            fi
+            """)
+        let loaded = ExternalPlugin.load(file)
+        #expect(loaded.description.id == "site.plain")
+        #expect(loaded.description.title.en == "Plain title")
+        #expect(loaded.description.severity == .required)
+        let result = try evaluate(loaded)
+        #expect(result.outcome == .fail && result.severity == .required)
+    }
+
+    /// JSON that is not the protocol is refused with the plugin named and what is wrong; a required plugin's
+    /// problem stays required.
+    @Test func describeJSONOutsideTheProtocolIsAnErrorThatKeepsTheSeverity() throws {
+        let file = try plugin("""
+            if [ "$1" = describe ]; then echo '{"id": 5, "title": "x", "severity": "required"}'; else echo '{"outcome": "pass", "message": "ok"}'; fi
+            """)
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .error)
+        #expect(result.severity == .required)
+        #expect(result.message.en.contains("plugin probe"), "\(result.message.en)")
+        #expect(result.message.en.contains("'id'"), "\(result.message.en)")
+    }
+
     @Test(arguments: [(0, Outcome.pass, Severity.advisory), (1, .fail, .advisory), (2, .fail, .required), (3, .error, .advisory)])
     func nagiosPluginStatusMapsToOutcome(status: Int, outcome: Outcome, severity: Severity) throws {
         let file = try plugin("echo 'DISK STATUS - one line'\nexit \(status)\n")

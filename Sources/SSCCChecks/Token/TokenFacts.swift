@@ -50,7 +50,7 @@ extension TokenOptions {
     /// never asked for: without it the checks see the key pair through its public half.
     public static func fromCommandLine(
         pkcs11Module: String?, tokenLabel: String?, pinFile: String?,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = SecretVariables.processEnvironment
     ) throws -> TokenOptions {
         var pin: Secret?
         if pinFile != nil || environment[pinVariable] != nil {
