@@ -113,8 +113,10 @@ public final class XMLDocument {
             capture.run {
                 bytes.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
+                        // No forced encoding: libxml2 then follows a byte order mark (a site list saved by
+                        // Notepad as "Unicode" is UTF-16) or the declaration, and defaults to UTF-8.
                         xmlCtxtReadMemory(
-                            context, chars.baseAddress, Int32(chars.count), fileName, "UTF-8",
+                            context, chars.baseAddress, Int32(chars.count), fileName, nil,
                             LibXML.safeParseOptions
                         )
                     }

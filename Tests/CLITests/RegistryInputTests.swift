@@ -142,4 +142,37 @@ struct RegistryInputTests {
         #expect(run.exitCode == 65, "\(run.output) \(run.errors)")
         #expect(run.errors.contains(damaged.path))
     }
+
+    /// A site list saved as UTF-16 with its byte order mark (Notepad's "Unicode") is read, not refused.
+    @Test func aUTF16SiteListIsRead() throws {
+        let directory = try Self.workspace()
+        let windows = CLI.fixtures.appendingPathComponent("windows/ie-mode/site-list")
+        let text = try String(contentsOf: windows.appendingPathComponent("sites.xml"), encoding: .utf8)
+            .replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"UTF-16\"")
+        let sites = directory.appendingPathComponent("sites.xml")
+        try Data(Self.utf16(text)).write(to: sites)
+        let run = try CLI.run(
+            ["check", "--no-discover", "--format", "json", "--registry", windows.appendingPathComponent("edge.reg").path, "--registry", sites.path],
+            in: directory)
+        #expect(try run.outcome(of: "browser.ie-mode") == "pass", "\(run.output) \(run.errors)")
+    }
+
+    /// Edge's Preferences that cannot be read (cut off, not UTF-8, nested 600 deep) stop the run as malformed
+    /// input naming the file; none of them reads as "no IE-mode pages".
+    @Test(arguments: ["truncated", "latin1", "deep"])
+    func anUnreadablePreferencesFileIsMalformedInput(_ kind: String) throws {
+        let directory = try Self.workspace()
+        let bytes: [UInt8]
+        switch kind {
+        case "truncated": bytes = Array(#"{"dual_engine": {"user_list_data_1": {"https://biz.sscc.com/": {"#.utf8)
+        case "latin1": bytes = Array(#"{"dual_engine": {"user_list_data_1": {""#.utf8) + [0xe9, 0xff] + Array(#"": {}}}}"#.utf8)
+        default: bytes = Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)
+        }
+        let preferences = directory.appendingPathComponent("Preferences")
+        try Data(bytes).write(to: preferences)
+        let edge = CLI.fixtures.appendingPathComponent("windows/ie-mode/user-list/edge.reg")
+        let run = try CLI.run(["check", "--no-discover", "--lang", "en", "--registry", edge.path, "--registry", preferences.path], in: directory)
+        #expect(run.exitCode == 65, "\(kind): \(run.output) \(run.errors)")
+        #expect(run.errors.contains(preferences.path), "\(run.errors)")
+    }
 }

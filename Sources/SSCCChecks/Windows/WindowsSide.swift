@@ -258,7 +258,7 @@ enum ExportKind: Equatable {
             do {
                 _ = try XMLDocument(bytes: file.bytes, fileName: file.displayPath)
             } catch let error as XMLError {
-                throw WindowsSideError.malformedFile(path: file.displayPath, reason: Localized(verbatim: "\(error)"))
+                throw WindowsSideError.xml(error)
             }
         case .edgePreferences:
             do {
@@ -287,6 +287,7 @@ public enum WindowsSideError: Error, LocalizedMessage, LocalizedError, Sendable 
     case registry(RegistryError)
     case unreadableKind(path: String)
     case malformedFile(path: String, reason: Localized)
+    case xml(XMLError)
     case archive(path: String, reason: Localized)
     case wineserverRunning(prefix: String, pid: Int32)
     case hivesMayBeStale(prefix: String, pid: Int32)
@@ -306,6 +307,8 @@ public enum WindowsSideError: Error, LocalizedMessage, LocalizedError, Sendable 
                 + ExportKind.described
         case .malformedFile(let path, let reason):
             Localized(zh: "\(path)：无法解析：", en: "\(path): cannot parse: ") + reason
+        case .xml(let error):
+            Localized(zh: error.chineseDescription, en: error.errorDescription ?? "\(error)")
         case .archive(let path, let reason):
             Localized(zh: "\(path)：无法读取压缩包：", en: "\(path): cannot read the zip file: ") + reason
         case .wineserverRunning(let prefix, let pid):
@@ -337,7 +340,7 @@ extension WindowsSideError: ExitStatusProviding {
         case .noWindowsSide, .notAWinePrefix: .noInput
         case .unknownHive: .usage
         case .registry(let error): ExitStatus(rawValue: error.exitCode) ?? .dataError
-        case .unreadableKind, .malformedFile, .archive: .dataError
+        case .unreadableKind, .malformedFile, .xml, .archive: .dataError
         // The person closes Wine and tries again.
         case .wineserverRunning, .hivesMayBeStale: .temporaryFailure
         }
