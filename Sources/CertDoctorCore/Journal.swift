@@ -265,9 +265,24 @@ struct JournalFileWriter: FileWriter {
 
 /// Reads a whole file; the error names the file.
 public func readBytes(_ url: URL) throws(CoreError) -> [UInt8] {
-    do {
-        return Array(try Data(contentsOf: url))
-    } catch {
-        throw .cannotRead(path: url.path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+    // open/read rather than Data(contentsOf:): a FIFO or `<(…)` is read like a file, and the reason a file
+    // cannot be read is the system's own ("is a directory", "permission denied"), not a Cocoa error number.
+    let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .cannotRead(path: url.path, reason: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var info = stat()
+    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        throw .cannotRead(path: url.path, reason: String(cString: strerror(EISDIR)))
+    }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw .cannotRead(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[..<count])
     }
 }

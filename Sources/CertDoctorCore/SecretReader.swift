@@ -9,16 +9,16 @@ import Glibc
 /// where every user of the machine could read it in the process list.
 public enum SecretReader {
     public enum Failure: Error, LocalizedMessage, Sendable {
-        case unreadableFile(path: String, exists: Bool)
+        /// `reason` nil: the file does not exist.
+        case unreadableFile(path: String, reason: String?)
         case noSource(option: String, variable: String)
         case empty(source: String)
 
         public var localizedMessage: Localized {
             switch self {
-            case .unreadableFile(let path, let exists):
-                exists
-                    ? Localized(zh: "无法读取密码文件 \(path)：没有权限", en: "cannot read the password file \(path): permission denied")
-                    : Localized(zh: "找不到密码文件 \(path)", en: "the password file \(path) does not exist")
+            case .unreadableFile(let path, let reason):
+                reason.map { Localized(zh: "无法读取密码文件 \(path)：\($0)", en: "cannot read the password file \(path): \($0)") }
+                    ?? Localized(zh: "找不到密码文件 \(path)", en: "the password file \(path) does not exist")
             case .noSource(let option, let variable):
                 Localized(
                     zh: "需要证书密码：请用 \(option) 文件或环境变量 \(variable) 提供，或在终端中运行以便输入",
@@ -35,8 +35,14 @@ public enum SecretReader {
     ) throws(Failure) -> Secret {
         disableCoreDumps()
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw .unreadableFile(path: file, exists: FileManager.default.fileExists(atPath: file))
+            // A FIFO or `<(…)` is read like a file; a failure says the system's reason.
+            let data: [UInt8]
+            do {
+                data = try readBytes(URL(fileURLWithPath: file))
+            } catch {
+                guard FileManager.default.fileExists(atPath: file) else { throw .unreadableFile(path: file, reason: nil) }
+                if case .cannotRead(_, let reason) = error { throw .unreadableFile(path: file, reason: reason) }
+                throw .unreadableFile(path: file, reason: "\(error)")
             }
             // The first line only: a file written by `echo` ends with a newline that is not part of the password.
             let text = String(decoding: data, as: UTF8.self)

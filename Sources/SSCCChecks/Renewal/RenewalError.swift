@@ -103,12 +103,19 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     public var errorDescription: String? { localizedMessage.en }
     public var chineseDescription: String { localizedMessage.zh }
 
+    static func isReadableRegularFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isReadableFile(atPath: path)
+    }
+
     public var exitStatus: ExitStatus {
         switch self {
         case .oldCertificateUnreadable, .pendingKeyUnreadable: .failure
         // A file that is there but cannot be understood is malformed input (65), not missing input (66).
+        // A directory is no file to read (66), whatever its permissions say.
         case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _):
-            FileManager.default.isReadableFile(atPath: path) ? .dataError : .noInput
+            Self.isReadableRegularFile(path) ? .dataError : .noInput
         case .noPendingRequest: .noInput
         case .keyGenerationFailed, .requestFailed: .software
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure

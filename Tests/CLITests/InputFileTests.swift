@@ -1,0 +1,32 @@
+import CertDoctorCore
+import Foundation
+import Testing
+
+/// Files named on the command line are read as the shell gives them, and a failure says the system's reason
+/// with the documented exit code.
+struct InputFileTests {
+    /// `--password-file <(…)` is a pipe: it is read, not refused as "permission denied".
+    @Test func aPasswordFromProcessSubstitutionIsRead() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let command = "cd '\(directory.path)' && exec \"$0\" check --pfx '\(file.lastPathComponent)' --password-file <(printf '123456\\n')"
+            + " --only cert.pfx-readable --format json"
+        let run = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", command, CLI.executable],
+            environment: ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1", "HOME": directory.path]) { $1 },
+            deadline: Date().addingTimeInterval(60))
+        let json = try JSONSerialization.jsonObject(with: Data(run.outputText.utf8)) as? [String: Any] ?? [:]
+        let results = json["results"] as? [[String: Any]] ?? []
+        #expect(results.first { $0["id"] as? String == "cert.pfx-readable" }?["outcome"] as? String == "pass", "\(run.outputText) \(run.errorText)")
+    }
+
+    /// A directory given as the password file is named as one (exit 66), not "permission denied".
+    @Test func aDirectoryAsThePasswordFileSaysSo() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let run = try CLI.run(
+            ["check", "--pfx", file.lastPathComponent, "--password-file", directory.path, "--lang", "en"], in: directory,
+            environment: ["HOME": directory.path])
+        #expect(run.exitCode == 66, "\(run.output) \(run.errors)")
+        #expect(run.errors.contains("Is a directory"), "\(run.errors)")
+        #expect(!run.errors.contains("NSCocoaErrorDomain"))
+    }
+}
