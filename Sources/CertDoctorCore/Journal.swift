@@ -128,14 +128,40 @@ public final class Journal: Sendable {
         try save(updated)
     }
 
-    /// Every entry, oldest first.
-    public func entries() throws -> [JournalEntry] {
+    /// An entry whose `entry.json` cannot be read, with the reason.
+    public struct DamagedEntry: Sendable, Equatable {
+        /// The entry's directory name (its id), which orders it among the others.
+        public var id: String
+        public var path: String
+        public var reason: String
+    }
+
+    /// Every readable entry, oldest first, and the damaged ones beside them: one damaged file must not hide
+    /// the rest of the journal.
+    public func listing() -> (entries: [JournalEntry], damaged: [DamagedEntry]) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return try names.sorted().compactMap { name in
+        var entries: [JournalEntry] = []
+        var damaged: [DamagedEntry] = []
+        for name in names.sorted() {
             let file = directory.appendingPathComponent(name).appendingPathComponent("entry.json")
-            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-            return try load(file)
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            do {
+                entries.append(try load(file))
+            } catch {
+                let reason: String
+                switch error as? CoreError {
+                case .journalCorrupt(_, let why)?: reason = why
+                default: reason = "\(error)"
+                }
+                damaged.append(DamagedEntry(id: name, path: file.path, reason: reason))
+            }
         }
+        return (entries, damaged)
+    }
+
+    /// Every readable entry, oldest first.
+    public func entries() -> [JournalEntry] {
+        listing().entries
     }
 
     /// Restores the files of the newest entry not yet undone, byte for byte, mode included.
@@ -145,7 +171,14 @@ public final class Journal: Sendable {
     public func undoLast(force: Bool = false) throws -> JournalEntry {
         let lock = try JournalLock(directory: directory)
         defer { lock.release() }
-        guard var entry = try entries().last(where: { $0.state != .undone }) else { throw CoreError.journalEmpty }
+        let (entries, damaged) = listing()
+        // A damaged entry newer than the one to undo may have changed the same files since: undoing past it
+        // could restore the wrong bytes, so it stops undo; damaged older ones do not matter to it.
+        let target = entries.last(where: { $0.state != .undone })
+        if let newestDamaged = damaged.last, target.map({ newestDamaged.id > $0.id }) ?? true {
+            throw CoreError.journalCorrupt(path: newestDamaged.path, reason: newestDamaged.reason)
+        }
+        guard var entry = target else { throw CoreError.journalEmpty }
         let entryDirectory = directory.appendingPathComponent(entry.id)
         if !force {
             for file in entry.files where try changedSinceFix(file, in: entryDirectory) {

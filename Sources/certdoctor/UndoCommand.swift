@@ -22,9 +22,15 @@ struct UndoCommand: ParsableCommand {
         let language = lang ?? Language.fromEnvironment()
         try Console.run(language: language) {
             let journal = Journal(directory: Journal.defaultDirectory())
+            let damaged = journal.listing().damaged
+            for entry in damaged {
+                Console.warn(language == .zh
+                    ? "跳过损坏的修复日志记录 \(entry.path)：\(entry.reason)"
+                    : "skipping the damaged journal entry \(entry.path): \(entry.reason)")
+            }
             if list {
-                let entries = try journal.entries()
-                if entries.isEmpty {
+                let entries = journal.entries()
+                if entries.isEmpty && damaged.isEmpty {
                     Console.say(language == .zh ? "修复日志为空。" : "The journal is empty.")
                 }
                 for entry in entries {

@@ -32,8 +32,38 @@ import Testing
         #expect(undone.id == application.entry.id)
         #expect(try readBytes(file) == original)
         #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o640)
-        #expect(try journal.entries().last?.state == .undone)
+        #expect(journal.entries().last?.state == .undone)
         #expect(throws: CoreError.journalEmpty) { try journal.undoLast() }
+    }
+
+    /// A damaged older entry is skipped and named; the newest entry still undoes. A damaged entry newer than
+    /// the one to undo stops undo, since it may have changed the same files.
+    @Test func aDamagedOlderEntryDoesNotBlockUndoingTheNewest() throws {
+        let directory = try temporaryDirectory()
+        let first = directory.appendingPathComponent("a.txt"), second = directory.appendingPathComponent("b.txt")
+        try Data("a".utf8).write(to: first)
+        try Data("b".utf8).write(to: second)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let older = try journal.apply([plan(first, Array("A".utf8))], command: "fix").entry
+        let newer = try journal.apply([plan(second, Array("B".utf8))], command: "fix").entry
+        #expect(older.id < newer.id)
+        let olderJSON = journal.directory.appendingPathComponent(older.id).appendingPathComponent("entry.json")
+        try Data("{\"id\": ".utf8).write(to: olderJSON)
+
+        let listing = journal.listing()
+        #expect(listing.entries.map(\.id) == [newer.id])
+        #expect(listing.damaged.map(\.path) == [olderJSON.path])
+        #expect(try journal.undoLast().id == newer.id)
+        #expect(try readBytes(second) == Array("b".utf8))
+
+        // Now the damaged entry is the newest not undone: undo refuses rather than skip past it.
+        do {
+            _ = try journal.undoLast()
+            Issue.record("undo went past a damaged entry")
+        } catch let error as CoreError {
+            guard case .journalCorrupt(let path, _) = error else { Issue.record("\(error)"); return }
+            #expect(path == olderJSON.path)
+        }
     }
 
     @Test func undoRemovesAFileTheFixCreated() throws {
@@ -59,7 +89,7 @@ import Testing
         ])
         #expect(throws: CoreError.self) { try journal.apply([refused], command: "fix") }
         #expect(try readBytes(file) == Array("before".utf8))
-        #expect(try journal.entries().isEmpty)
+        #expect(journal.entries().isEmpty)
     }
 
     @Test func stepMayOnlyWriteFilesItDeclared() throws {

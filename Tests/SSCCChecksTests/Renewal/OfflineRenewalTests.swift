@@ -50,7 +50,7 @@ import Testing
         #expect(scene.archived().count == 2)
         #expect(scene.strays().isEmpty)
         // The renewal is in the journal, with its record.
-        let entry = try #require(try scene.journal.entries().last)
+        let entry = try #require(scene.journal.entries().last)
         #expect(entry.command == "renew (offline)")
         #expect(entry.state == .applied)
         let recorded = scene.journal.directory.appendingPathComponent(entry.id).appendingPathComponent("renewal.json")
