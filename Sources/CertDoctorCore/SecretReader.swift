@@ -64,15 +64,11 @@ public enum SecretReader {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var original = termios()
-        guard tcgetattr(fd, &original) == 0 else { return nil }
-        var silent = original
-        silent.c_lflag &= ~tcflag_t(ECHO)
-        silent.c_lflag |= tcflag_t(ICANON)
         _ = prompt.withCString { write(fd, $0, strlen($0)) }
-        tcsetattr(fd, TCSAFLUSH, &silent)
+        // Echo off until the answer is read; a signal meanwhile restores it before ending the process.
+        guard cd_terminal_echo_off(fd) == 0 else { return nil }
         defer {
-            tcsetattr(fd, TCSAFLUSH, &original)
+            cd_terminal_restore()
             _ = write(fd, "\n", 1)
         }
         var bytes: [UInt8] = []
