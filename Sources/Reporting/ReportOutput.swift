@@ -19,21 +19,38 @@ public enum ReportOutput {
     }
 
     static func write(_ prepared: PreparedReport, formats: [String], to directory: URL) throws -> [URL] {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ReportingError.cannotWrite(path: directory.path, reason: error.localizedDescription)
-        }
+        try makeDirectory(directory)
         var written: [URL] = []
         for identifier in formats {
             let reporter = try ReporterRegistry.reporter(identifier)
             let bytes = try reporter.render(prepared)
             let url = directory.appendingPathComponent(reporter.fileName)
             let mode: mode_t = reporter == PrometheusReporter.self ? 0o644 : 0o600
-            try AtomicFile.write(bytes, to: url, newFileMode: mode)
+            // The mode is set, not inherited from a file (or a planted link's target) already there; the
+            // rename replaces a link at the destination instead of writing through it.
+            try AtomicFile.write(bytes, to: url, forcedMode: mode)
             written.append(url)
         }
         return written
+    }
+
+    /// Creates the directory (and missing parents) with mode 0755 whatever the umask: a umask of 000 would
+    /// otherwise leave a report directory anyone can write into.
+    static func makeDirectory(_ directory: URL) throws {
+        var missing: [URL] = []
+        var current = directory.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
+            missing.append(current)
+            current = current.deletingLastPathComponent()
+        }
+        for url in missing.reversed() {
+            guard mkdir(url.path, 0o755) == 0 || errno == EEXIST else {
+                throw ReportingError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
+            }
+            guard chmod(url.path, 0o755) == 0 else {
+                throw ReportingError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        }
     }
 
     /// The support-ticket bundle: the reports plus the files the checks looked at (registry

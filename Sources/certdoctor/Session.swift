@@ -81,7 +81,7 @@ struct Session {
 enum Console {
     static func write(_ bytes: [UInt8], to path: String?, mode: mode_t = 0o644) throws {
         if let path {
-            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), newFileMode: mode)
+            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), forcedMode: mode)
         } else {
             FileHandle.standardOutput.write(Data(bytes))
         }
