@@ -119,11 +119,38 @@ public enum ReportOutput {
         let bytes = [UInt8](data)
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             let encoding: String.Encoding = bytes[0] == 0xFF ? .utf16LittleEndian : .utf16BigEndian
-            guard let text = String(bytes: bytes.dropFirst(2), encoding: encoding),
-                  let encoded = redactor.clean(text).data(using: encoding) else { return nil }
+            guard let text = String(bytes: bytes.dropFirst(2), encoding: encoding) else { return nil }
+            guard let encoded = SecretNamedValues.masked(redactor.clean(text)).data(using: encoding) else { return nil }
             return Array(bytes.prefix(2)) + [UInt8](encoded)
         }
         guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        return Array(redactor.clean(text).utf8)
+        return Array(SecretNamedValues.masked(redactor.clean(text)).utf8)
+    }
+}
+
+/// Values whose name says they are a secret (`"DefaultPassword"="…"` in a `.reg`, `"pin": "…"` in JSON) are
+/// masked in the files a bundle carries, whatever their value: the redactor knows only this run's secrets.
+enum SecretNamedValues {
+    /// `"name"=data` in a `.reg` (the data is the rest of the line, continuation and all) and `"name": data` in
+    /// JSON (a string or a bare value, up to the next `,`, `}` or `]`).
+    nonisolated(unsafe) static let regAssignment = /^(?<lead>\s*"(?<name>(?:[^"\\]|\\.)*)"\s*=\s*)(?<data>.+?)(?<trail>)$/
+    nonisolated(unsafe) static let jsonMember =
+        /^(?<lead>.*?"(?<name>(?:[^"\\]|\\.)*)"\s*:\s*)(?<data>"(?:[^"\\]|\\.)*"|[^,}\]\s]+)(?<trail>.*)$/
+    nonisolated(unsafe) static let secretName = /(?i)pass(word|wd|phrase)|secret|credential|(^|[^a-z])pin(code)?($|[^a-z])|[a-z]pin$/
+
+    static func masked(_ text: String) -> String {
+        guard text.localizedCaseInsensitiveContains("pass") || text.localizedCaseInsensitiveContains("secret")
+            || text.localizedCaseInsensitiveContains("credential") || text.localizedCaseInsensitiveContains("pin") else { return text }
+        // components(separatedBy:) splits inside "\r\n", which a Swift String holds as one character.
+        return text.components(separatedBy: "\n").map { line -> String in
+            let carriage = line.hasSuffix("\r")
+            let body = carriage ? String(line.dropLast()) : line
+            for pattern in [regAssignment, jsonMember] {
+                if let match = body.wholeMatch(of: pattern), String(match.name).contains(secretName) {
+                    return String(match.lead) + "\"******\"" + String(match.trail) + (carriage ? "\r" : "")
+                }
+            }
+            return line
+        }.joined(separator: "\n")
     }
 }

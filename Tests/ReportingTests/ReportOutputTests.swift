@@ -43,12 +43,17 @@ import Testing
         ; exported by \(Canary.user) on \(Canary.host), mail \(Canary.email)
         ; password=\(Canary.password)
         "Path"="C:\\\\Users\\\\\(Canary.user)\\\\AppData"
+
+        [HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon]
+        "DefaultPassword"="Winter2026!"
+        "AutoAdminLogon"="1"
+        "ShowPinnedSites"=dword:00000001
         """
         var utf16 = Data([0xFF, 0xFE])
         utf16.append(registryExport.data(using: .utf16LittleEndian)!)
         let reg = directory.file("user-\(Canary.user).reg")
         try utf16.write(to: reg)
-        let policy = try directory.write(Array("{\"PopupsAllowedForUrls\": [\"https://biz.sscc.com\"], \"owner\": \"\(Canary.email)\"}".utf8), to: "policy.json")
+        let policy = try directory.write(Array("{\"PopupsAllowedForUrls\": [\"https://biz.sscc.com\"], \"owner\": \"\(Canary.email)\",\n  \"tokenPin\": \"4711\"}".utf8), to: "policy.json")
         let binary = try directory.write([0x30, 0x82, 0x00, 0x01] + Array(Canary.password.utf8), to: "cert.pfx")
 
         let bundle = directory.file("support.tar.gz")
@@ -89,6 +94,16 @@ import Testing
                 #expect(text.contains("exported by <user-1> on <host-1>"))
                 #expect(text.contains(#"C:\\Users\\<user-1>\\AppData"#))
                 #expect(text.contains("password=******"))
+                // A value named as a secret is masked whatever it holds; its neighbours are not.
+                #expect(!text.contains("Winter2026!"))
+                #expect(text.contains(#""DefaultPassword"="******""#))
+                #expect(text.contains(#""AutoAdminLogon"="1""#))
+                #expect(text.contains(#""ShowPinnedSites"=dword:00000001"#))
+            }
+            if name.hasSuffix("policy.json") {
+                #expect(!text.contains("4711"), "\(text)")
+                #expect(text.hasSuffix(#""tokenPin": "******"}"#), "the JSON stays JSON: \(text)")
+                #expect(text.contains("PopupsAllowedForUrls"))
             }
         }
         #expect(sawRegistry)
