@@ -50,7 +50,9 @@ struct TokenCertificateCheck: Check {
                 zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
         }
         let module = try PKCS11Module(path: path)
-        let allSlots = try module.slots()
+        // Every slot, not only those with a token: OpenSC leaves a card it cannot read out of the token-present
+        // list, and only the full list shows it as present but not recognised.
+        let allSlots = try module.slots(tokenPresent: false)
         let slots = allSlots.filter { slot in
             guard let token = slot.token else { return false }
             return options.tokenLabel.map { token.label == $0 } ?? true

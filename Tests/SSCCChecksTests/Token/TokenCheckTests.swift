@@ -150,6 +150,19 @@ struct TokenCheckTests {
         #expect(!found.evidence.contains { $0.value == SoftHSMTokens.userPIN })
     }
 
+    /// A card in the reader that the module answers CKR_TOKEN_NOT_RECOGNIZED for (OpenSC, which has no driver for
+    /// the virtual card) is named as another vendor's card or module, not "the module shows no token". The check
+    /// is evaluated on its own: with OpenSC configured, `driver.token` already fails it as another vendor's module.
+    @Test func anUnrecognisedCardIsNamedAsAnotherVendorsCardOrModule() async throws {
+        let finding = try await TokenHostScenario.all["unrecognised-card"]!.run(gateway: "F000504Y0007") { environment in
+            try TokenCertificateCheck().evaluate(CheckContext(environment: try Self.doctor().prepare(environment)))
+        }
+        #expect(finding.outcome == .fail, "\(finding.message.en)")
+        #expect(finding.message.en.contains("likely another vendor's card, or a PKCS#11 module for another vendor's token"), "\(finding.message.en)")
+        #expect(finding.remedy?.en.contains("Feitian ePass3003 PKCS#11 module") == true)
+        #expect(finding.evidence.contains { $0.name == "unrecognisedToken" && $0.value.contains("Virtual PCD 00 00") })
+    }
+
     /// Like `cert.validity`: a token certificate with 11 days left works today and passes, but the message says
     /// when it expires and to renew now; one with a year left says only how long.
     @Test func insideTheRenewalWindowTheTokenCertificatePassesButSaysRenewNow() async throws {

@@ -44,6 +44,7 @@ struct TokenHostScenario: Sendable {
         "certificate-expired": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiredLabel),
         "certificate-private-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.privateKeyLabel),
         "certificate-expiring": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiringLabel),
+        "unrecognised-card": .init(cards: [TestEnvironment.otherCardATR], module: TestEnvironment.openSCModule),
     ]
 
     static func named(_ fixture: String) -> TokenHostScenario? {
