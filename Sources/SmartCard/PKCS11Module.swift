@@ -16,6 +16,23 @@ public struct PKCS11Slot: Sendable, Equatable {
     public let description: String
     public let manufacturer: String
     public let token: PKCS11TokenInfo?
+    /// Why a token that the slot reports present has no details: `C_GetTokenInfo`'s error. The slot is kept so
+    /// that a card the module cannot read (CKR_TOKEN_NOT_RECOGNIZED) is told apart from an empty reader.
+    public let tokenError: PKCS11Error?
+
+    public init(id: UInt, description: String, manufacturer: String, token: PKCS11TokenInfo?, tokenError: PKCS11Error? = nil) {
+        self.id = id
+        self.description = description
+        self.manufacturer = manufacturer
+        self.token = token
+        self.tokenError = tokenError
+    }
+
+    /// A card is in the slot, but the module does not know what it is: another vendor's card, or a module
+    /// meant for another vendor's token.
+    public var tokenNotRecognized: Bool {
+        tokenError == .call(function: "C_GetTokenInfo", code: UInt(CKR_TOKEN_NOT_RECOGNIZED))
+    }
 }
 
 public struct PKCS11TokenInfo: Sendable, Equatable {
@@ -23,6 +40,17 @@ public struct PKCS11TokenInfo: Sendable, Equatable {
     public let manufacturer: String
     public let model: String
     public let serialNumber: String
+    /// CKF_LOGIN_REQUIRED: the token keeps private objects (the private key) out of sight until a user logs in,
+    /// so an empty search without login says nothing about whether the key is there.
+    public let loginRequired: Bool
+
+    public init(label: String, manufacturer: String, model: String, serialNumber: String, loginRequired: Bool = false) {
+        self.label = label
+        self.manufacturer = manufacturer
+        self.model = model
+        self.serialNumber = serialNumber
+        self.loginRequired = loginRequired
+    }
 }
 
 /// A certificate object on a token (CKO_CERTIFICATE), readable without login.
@@ -86,24 +114,30 @@ public final class PKCS11Module {
             var slotInfo = CK_SLOT_INFO()
             try check("C_GetSlotInfo", functions.pointee.C_GetSlotInfo?(id, &slotInfo))
             var token: PKCS11TokenInfo?
+            var tokenError: PKCS11Error?
             if slotInfo.flags & CK_FLAGS(CKF_TOKEN_PRESENT) != 0 {
                 var tokenInfo = CK_TOKEN_INFO()
                 let code = functions.pointee.C_GetTokenInfo?(id, &tokenInfo) ?? CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
-                // An uninitialised or unreadable token still shows as a slot, without token details.
+                // An uninitialised or unreadable token still shows as a slot, without token details but with the
+                // reason, which the checks turn into advice (an unrecognised token is usually the wrong module).
                 if code == CKR_OK {
                     token = PKCS11TokenInfo(
                         label: Self.padded(tokenInfo.label),
                         manufacturer: Self.padded(tokenInfo.manufacturerID),
                         model: Self.padded(tokenInfo.model),
-                        serialNumber: Self.padded(tokenInfo.serialNumber)
+                        serialNumber: Self.padded(tokenInfo.serialNumber),
+                        loginRequired: tokenInfo.flags & CK_FLAGS(CKF_LOGIN_REQUIRED) != 0
                     )
+                } else {
+                    tokenError = .call(function: "C_GetTokenInfo", code: UInt(code))
                 }
             }
             slots.append(PKCS11Slot(
                 id: UInt(id),
                 description: Self.padded(slotInfo.slotDescription),
                 manufacturer: Self.padded(slotInfo.manufacturerID),
-                token: token
+                token: token,
+                tokenError: tokenError
             ))
         }
         return slots

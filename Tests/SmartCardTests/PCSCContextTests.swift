@@ -121,6 +121,19 @@ struct PCSCContextTests {
         #expect(slot.token?.label == SoftHSMTokens.gatewayNumber)
     }
 
+    /// A card OpenSC has no driver for (an ATR it does not know, answering no applet): the slot is kept, carrying
+    /// CKR_TOKEN_NOT_RECOGNIZED, instead of looking like an empty reader. OpenSC lists such a slot only among all
+    /// slots, not among those with a token.
+    @Test func aCardTheModuleDoesNotKnowIsKeptAsUnrecognised() async throws {
+        let stack = try await PCSCStack.start()
+        defer { stack.stop() }
+        try await stack.insertCard(slot: 0, atr: TestEnvironment.otherCardATR)
+        let module = try PKCS11Module(path: TestEnvironment.openSCModule)
+        let slot = try #require(try module.slots(tokenPresent: false).first { $0.description.contains("Virtual PCD 00 00") })
+        #expect(slot.token == nil)
+        #expect(slot.tokenNotRecognized, "\(String(describing: slot.tokenError))")
+    }
+
     @Test func theErrorsSpeakBothLanguages() {
         for error in [PCSCError.noService, .noReaders, .timeout(operation: "SCardListReaders", seconds: 2), .other(code: 0x8010_0069, name: "SCARD_W_REMOVED_CARD")] {
             #expect(error.errorDescription?.isEmpty == false)

@@ -44,6 +44,19 @@ import Testing
         #expect(try module.privateKeys(slot: slot.id, id: [0x02], pin: SoftHSMTokens.userPIN).isEmpty)
     }
 
+    /// SoftHSM, like the ePass3003, says it needs a login before private objects show (CKF_LOGIN_REQUIRED), and
+    /// a key imported without its public half is then invisible until the PIN is given.
+    @Test func aPrivateOnlyKeyShowsOnlyAfterLogin() throws {
+        let module = try PKCS11Module(path: TestEnvironment.softHSMModule)
+        let slot = try #require(try module.slot(tokenLabel: SoftHSMTokens.privateKeyLabel))
+        #expect(slot.token?.loginRequired == true)
+        #expect(slot.tokenError == nil)
+        let certificate = try #require(try module.certificates(slot: slot.id).first)
+        #expect(try module.privateKeys(slot: slot.id, id: certificate.id).isEmpty)
+        #expect(try module.publicKeys(slot: slot.id, id: certificate.id).isEmpty)
+        #expect(try module.privateKeys(slot: slot.id, id: certificate.id, pin: SoftHSMTokens.userPIN).map(\.id) == [[0x01]])
+    }
+
     @Test func aHashZeroNameIsVisibleInTheLabel() throws {
         let module = try PKCS11Module(path: TestEnvironment.softHSMModule)
         let slot = try #require(try module.slot(tokenLabel: SoftHSMTokens.hashZeroLabel))

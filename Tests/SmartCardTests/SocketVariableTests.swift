@@ -23,7 +23,7 @@ import Testing
         while True:
             held.append(s.accept()[0])
         """
-        let server = try ChildProcess(TestEnvironment.python, (TestEnvironment.python.hasSuffix("env") ? ["python3"] : []) + ["-c", script, socket, listening])
+        let server = try SpawnedProcess(TestEnvironment.python, (TestEnvironment.python.hasSuffix("env") ? ["python3"] : []) + ["-c", script, socket, listening])
         defer { server.terminate() }
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: listening) {
             try await Task.sleep(for: .milliseconds(25))

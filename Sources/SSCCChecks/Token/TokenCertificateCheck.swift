@@ -21,7 +21,11 @@ struct TokenCertificateCheck: Check {
         examples: [
             CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000504Y0007"], expect: .pass),
             CheckExample(TokenScenario.path("certificate-hash0"), options: ["gateway": "F000504Y0007"], expect: .fail, "named with #0 (E5)"),
-            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007"], expect: .fail, "no key (E6)"),
+            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .fail, "no key after login (E6)"),
+            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "without a PIN a missing key cannot be told from a hidden one"),
+            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "the key is private: give --token-pin-file"),
+            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .pass, "the key is found after login"),
+            CheckExample(TokenScenario.path("certificate-expiring"), options: ["gateway": "F000504Y0007"], expect: .pass, "11 days left: renew now"),
             CheckExample(TokenScenario.path("certificate-expired"), options: ["gateway": "F000504Y0007"], expect: .fail, "expired in 2021"),
             CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000999Z0001"], expect: .fail, "another gateway's certificate"),
         ])
@@ -33,6 +37,9 @@ struct TokenCertificateCheck: Check {
         var object: PKCS11Certificate
         var certificate: X509Certificate
         var keyEvidence: String?
+        /// No key was seen, but the token hides private objects until login and no PIN was given: the key may
+        /// well be there, so its absence is not a finding.
+        var keyHidden: Bool
     }
 
     func evaluate(_ context: CheckContext) throws -> Finding {
@@ -43,12 +50,22 @@ struct TokenCertificateCheck: Check {
                 zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
         }
         let module = try PKCS11Module(path: path)
-        let slots = try module.slots().filter { slot in
+        // Every slot, not only those with a token: OpenSC leaves a card it cannot read out of the token-present
+        // list, and only the full list shows it as present but not recognised.
+        let allSlots = try module.slots(tokenPresent: false)
+        let slots = allSlots.filter { slot in
             guard let token = slot.token else { return false }
             return options.tokenLabel.map { token.label == $0 } ?? true
         }
         var evidence = [Evidence("pkcs11Module", path, kind: .path)] + slots.map { Evidence("pkcs11Token", $0.token?.label ?? "") }
+        let unrecognised = allSlots.filter(\.tokenNotRecognized)
+        evidence += unrecognised.map { Evidence("unrecognisedToken", "\($0.description): CKR_TOKEN_NOT_RECOGNIZED") }
         guard !slots.isEmpty else {
+            // A card the module cannot read is not "no token": saying "insert the token" would send the person
+            // looking for a token that is already in the reader.
+            if let slot = unrecognised.first {
+                return .fail(UnrecognisedToken.message(slot), evidence: evidence, remedy: UnrecognisedToken.remedy)
+            }
             return .fail(
                 Localized(zh: "PKCS#11 模块中没有令牌" + (options.tokenLabel.map { "“\($0)”" } ?? ""),
                           en: "the PKCS#11 module shows no token" + (options.tokenLabel.map { " labelled '\($0)'" } ?? "")),
@@ -56,17 +73,20 @@ struct TokenCertificateCheck: Check {
         }
 
         var candidates: [Candidate] = []
+        let pin = options.pin?.reveal()
         for slot in slots {
             for object in try module.certificates(slot: slot.id) {
                 guard let certificate = try? X509Certificate(derEncoded: object.der) else { continue }
                 var key: String?
-                if !(try module.privateKeys(slot: slot.id, id: object.id, pin: options.pin?.reveal())).isEmpty {
+                if !(try module.privateKeys(slot: slot.id, id: object.id, pin: pin)).isEmpty {
                     key = "private key with the certificate's CKA_ID"
-                } else if options.pin == nil, !(try module.publicKeys(slot: slot.id, id: object.id)).isEmpty {
+                } else if pin == nil, !(try module.publicKeys(slot: slot.id, id: object.id)).isEmpty {
                     // Without a PIN the token hides its private keys; a public key of the same id shows the pair.
                     key = "key pair with the certificate's CKA_ID (private key hidden until login)"
                 }
-                candidates.append(Candidate(token: slot.token?.label ?? "", object: object, certificate: certificate, keyEvidence: key))
+                let hidden = key == nil && pin == nil && slot.token?.loginRequired == true
+                candidates.append(Candidate(
+                    token: slot.token?.label ?? "", object: object, certificate: certificate, keyEvidence: key, keyHidden: hidden))
             }
         }
         let profile = context.environment.profile
@@ -87,30 +107,33 @@ struct TokenCertificateCheck: Check {
         }
 
         var problems: [Localized] = []
+        var hidden: [Candidate] = []
         let now = context.environment.now
         for candidate in gateways {
             let certificate = candidate.certificate
             evidence += [
                 Evidence("subject", certificate.subject), Evidence("serial", certificate.serialNumberHex, kind: .serialNumber),
                 Evidence("notAfter", certificate.notAfter.formatted(.iso8601)), Evidence("label", candidate.object.label),
-                Evidence("key", candidate.keyEvidence ?? "none found"),
+                Evidence("key", candidate.keyEvidence ?? (candidate.keyHidden ? "not visible without login" : "none found")),
             ]
             let name = certificate.subjectCommonName ?? ""
+            // What is certain without the key comes first: a wrong name or an expired certificate fails whether or
+            // not the key is there.
             if candidate.object.label.hasSuffix(forbidden) || name.hasSuffix(forbidden) {
                 problems.append(Localized(
                     zh: "证书名称“\(candidate.object.label)”以“\(forbidden)”结尾，硬证书不能这样命名（E5）",
                     en: "the certificate is named '\(candidate.object.label)', ending with '\(forbidden)', which a hardware certificate must not (E5)"))
-            } else if candidate.keyEvidence == nil {
-                problems.append(Localized(
-                    zh: "证书 \(name) 没有对应的私钥（E6）", en: "the certificate \(name) has no private key on the token (E6)"))
             } else if now > certificate.notAfter || now < certificate.notBefore {
                 problems.append(Localized(
                     zh: "证书 \(name) 不在有效期内（至 \(certificate.notAfter.formatted(.iso8601))）",
                     en: "the certificate \(name) is not valid now (until \(certificate.notAfter.formatted(.iso8601)))"))
+            } else if candidate.keyHidden {
+                hidden.append(candidate)
+            } else if candidate.keyEvidence == nil {
+                problems.append(Localized(
+                    zh: "证书 \(name) 没有对应的私钥（E6）", en: "the certificate \(name) has no private key on the token (E6)"))
             } else {
-                var finding = Finding.pass(
-                    Localized(zh: "令牌“\(candidate.token)”中有网关证书 \(name) 及其密钥", en: "the token '\(candidate.token)' holds the gateway certificate \(name) with its key"),
-                    evidence: evidence)
+                var finding = Finding.pass(Self.passMessage(candidate, context.environment), evidence: evidence)
                 finding.certificates = [CertificateObservation(
                     subjectCommonName: name, issuerCommonName: certificate.issuerCommonName ?? "", serialNumber: certificate.serialNumberHex,
                     notBefore: certificate.notBefore.timeIntervalSince1970, notAfter: certificate.notAfter.timeIntervalSince1970,
@@ -118,9 +141,49 @@ struct TokenCertificateCheck: Check {
                 return finding
             }
         }
+        if let candidate = hidden.first {
+            let name = candidate.certificate.subjectCommonName ?? ""
+            return Finding(
+                .notchecked,
+                Localized(
+                    zh: "令牌“\(candidate.token)”中有证书 \(name)，但令牌在登录前隐藏私钥，未给出 PIN，无法确认私钥是否在令牌中；请用 --token-pin-file 提供 PIN",
+                    en: "the token '\(candidate.token)' holds the certificate \(name), but it hides private keys until login and no PIN was given, so whether its private key is there is unknown; give the PIN with --token-pin-file"),
+                evidence: evidence, remedy: Messages.givePIN)
+        }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
         return .fail(message, evidence: evidence, remedy: Messages.fixName)
     }
+
+    /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,
+    /// but the message leads with the date so that the renewal is not left until the token stops working.
+    static func passMessage(_ candidate: Candidate, _ environment: Environment) -> Localized {
+        let name = candidate.certificate.subjectCommonName ?? ""
+        let notAfter = candidate.certificate.notAfter
+        let daysLeft = RenewalWindow.daysLeft(until: notAfter, from: environment.now)
+        if daysLeft < RenewalWindow.days(environment) {
+            let day = RenewalWindow.day(notAfter)
+            return Localized(
+                zh: "令牌“\(candidate.token)”中有网关证书 \(name) 及其密钥，但 \(daysLeft) 天后（\(day)）到期：请立即更新",
+                en: "the token '\(candidate.token)' holds the gateway certificate \(name) with its key, but it expires in \(daysLeft) days (\(day)): renew now")
+        }
+        return Localized(
+            zh: "令牌“\(candidate.token)”中有网关证书 \(name) 及其密钥，剩余 \(daysLeft) 天",
+            en: "the token '\(candidate.token)' holds the gateway certificate \(name) with its key, \(daysLeft) days left")
+    }
+}
+
+/// A slot where the module sees a card but answers CKR_TOKEN_NOT_RECOGNIZED: in practice another vendor's card,
+/// or a module for another vendor's token (a Mingwah module for the Feitian ePass3003, E3).
+enum UnrecognisedToken {
+    static func message(_ slot: PKCS11Slot) -> Localized {
+        Localized(
+            zh: "读卡器“\(slot.description)”中有卡，但 PKCS#11 模块不认识它（CKR_TOKEN_NOT_RECOGNIZED）：可能是其他厂商的卡，或配置的是其他厂商令牌的 PKCS#11 模块（E3）",
+            en: "the reader '\(slot.description)' holds a card the PKCS#11 module does not recognise (CKR_TOKEN_NOT_RECOGNIZED): likely another vendor's card, or a PKCS#11 module for another vendor's token (E3)")
+    }
+
+    static let remedy = Localized(
+        zh: "插入深证通发放的飞天 ePass3003 令牌，并使用飞天 ePass3003 的 PKCS#11 模块（--pkcs11-module，或浏览器中配置的模块）；卸载其他厂商的 ukey 驱动。",
+        en: "Insert the Feitian ePass3003 token issued by SSCC and use the Feitian ePass3003 PKCS#11 module (--pkcs11-module, or the module the browser loads); remove other vendors' token drivers.")
 }
 
 extension TokenCertificateCheck {
@@ -128,6 +191,9 @@ extension TokenCertificateCheck {
         static let insert = Localized(
             zh: "插入存有旧证书的令牌；用飞天证书管理工具确认证书在令牌中（E3、E6）。",
             en: "Insert the token that holds the old certificate; check with Feitian's certificate manager that it is on the token (E3, E6).")
+        static let givePIN = Localized(
+            zh: "用 --token-pin-file 指定存放用户 PIN 的文件（或设置 CERTDOCTOR_TOKEN_PIN）后重新检查；PIN 只用于登录查看私钥。",
+            en: "Run the check again with --token-pin-file naming a file that holds the user PIN (or set CERTDOCTOR_TOKEN_PIN); the PIN is used only to log in and see the private key.")
         static let fixName = Localized(
             zh: "硬证书名称须为网关号本身（不带“#0”）且私钥须在令牌中；否则请联系深证通（0755-83183333）。",
             en: "A hardware certificate must be named by the gateway number alone (no '#0') and keep its private key on the token; otherwise contact SSCC (0755-83183333).")

@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import SmartCard
 import Testing
 @testable import SSCCChecks
 
@@ -45,7 +46,7 @@ struct TokenCheckTests {
     func exampleGivesItsOutcome(_ testCase: Case) async throws {
         let example = testCase.example
         let scenario = try #require(TokenHostScenario.named(example.fixture), "unknown scenario \(example.fixture)")
-        let results = try await scenario.run(gateway: example.options["gateway"]) { environment in
+        let results = try await scenario.run(gateway: example.options["gateway"], pin: example.options["pin"]) { environment in
             try Self.run(environment, only: Self.withDependencies(testCase.checkID))
         }
         let result = try #require(results.first { $0.id == testCase.checkID })
@@ -109,19 +110,76 @@ struct TokenCheckTests {
         #expect(absentResult.message.en.contains("no token is plugged in"))
     }
 
-    /// Each bad certificate fails for its own reason, so the person knows what to ask SSCC for.
+    /// Each bad certificate fails for its own reason, so the person knows what to ask SSCC for. A missing key is
+    /// only a finding after login: SoftHSM, like the ePass3003, hides private keys until then.
     @Test(arguments: [
-        ("certificate-hash0", "ending with '#0'"),
-        ("certificate-no-key", "has no private key"),
-        ("certificate-expired", "is not valid now"),
+        ("certificate-hash0", nil, "ending with '#0'"),
+        ("certificate-no-key", SoftHSMTokens.userPIN, "has no private key"),
+        ("certificate-expired", nil, "is not valid now"),
     ])
-    func certificateFailuresSayWhy(scenario: String, reason: String) async throws {
-        let results = try await TokenHostScenario.all[scenario]!.run(gateway: "F000504Y0007") { environment in
+    func certificateFailuresSayWhy(scenario: String, pin: String?, reason: String) async throws {
+        let results = try await TokenHostScenario.all[scenario]!.run(gateway: "F000504Y0007", pin: pin) { environment in
             try Self.run(environment, only: Self.withDependencies("token.certificate"))
         }
         let result = try #require(results.first { $0.id == "token.certificate" })
         #expect(result.outcome == .fail)
         #expect(result.message.en.contains(reason), "\(result.message.en)")
+    }
+
+    /// A key marked private (CKA_PRIVATE) with no public half on the token is invisible before login. Without a
+    /// PIN that is "not checked: give --token-pin-file", never "no private key (E6)"; with the PIN the check logs
+    /// in, finds the key and passes.
+    @Test func aKeyHiddenUntilLoginIsAskedForNotReportedMissing() async throws {
+        let scenario = try #require(TokenHostScenario.all["certificate-private-key"])
+        let withoutPIN = try await scenario.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let hidden = try #require(withoutPIN.first { $0.id == "token.certificate" })
+        #expect(hidden.outcome == .notchecked, "\(hidden.message.en)")
+        #expect(hidden.message.en.contains("give the PIN with --token-pin-file"), "\(hidden.message.en)")
+        #expect(hidden.message.zh.contains("--token-pin-file"))
+        #expect(!hidden.message.en.contains("E6") && !hidden.message.en.contains("no private key"))
+        #expect(hidden.evidence.contains { $0.name == "key" && $0.value == "not visible without login" })
+
+        let withPIN = try await scenario.run(gateway: "F000504Y0007", pin: SoftHSMTokens.userPIN) { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let found = try #require(withPIN.first { $0.id == "token.certificate" })
+        #expect(found.outcome == .pass, "\(found.message.en)")
+        #expect(found.evidence.contains { $0.name == "key" && $0.value == "private key with the certificate's CKA_ID" })
+        #expect(!found.evidence.contains { $0.value == SoftHSMTokens.userPIN })
+    }
+
+    /// A card in the reader that the module answers CKR_TOKEN_NOT_RECOGNIZED for (OpenSC, which has no driver for
+    /// the virtual card) is named as another vendor's card or module, not "the module shows no token". The check
+    /// is evaluated on its own: with OpenSC configured, `driver.token` already fails it as another vendor's module.
+    @Test func anUnrecognisedCardIsNamedAsAnotherVendorsCardOrModule() async throws {
+        let finding = try await TokenHostScenario.all["unrecognised-card"]!.run(gateway: "F000504Y0007") { environment in
+            try TokenCertificateCheck().evaluate(CheckContext(environment: try Self.doctor().prepare(environment)))
+        }
+        #expect(finding.outcome == .fail, "\(finding.message.en)")
+        #expect(finding.message.en.contains("likely another vendor's card, or a PKCS#11 module for another vendor's token"), "\(finding.message.en)")
+        #expect(finding.remedy?.en.contains("Feitian ePass3003 PKCS#11 module") == true)
+        #expect(finding.evidence.contains { $0.name == "unrecognisedToken" && $0.value.contains("Virtual PCD 00 00") })
+    }
+
+    /// Like `cert.validity`: a token certificate with 11 days left works today and passes, but the message says
+    /// when it expires and to renew now; one with a year left says only how long.
+    @Test func insideTheRenewalWindowTheTokenCertificatePassesButSaysRenewNow() async throws {
+        let expiring = try await TokenHostScenario.all["certificate-expiring"]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let result = try #require(expiring.first { $0.id == "token.certificate" })
+        #expect(result.outcome == .pass, "\(result.message.en)")
+        #expect(result.message.en.contains(/expires in 11 days \(\d{4}-\d{2}-\d{2}\): renew now$/), "\(result.message.en)")
+        #expect(result.message.zh.contains(/11 天后（\d{4}-\d{2}-\d{2}）到期：请立即更新$/), "\(result.message.zh)")
+
+        let healthy = try await TokenHostScenario.all["one-token"]!.run(gateway: "F000504Y0007") { environment in
+            try Self.run(environment, only: Self.withDependencies("token.certificate"))
+        }
+        let calm = try #require(healthy.first { $0.id == "token.certificate" })
+        #expect(calm.outcome == .pass)
+        #expect(!calm.message.en.contains("renew now"), "\(calm.message.en)")
     }
 
     /// Firefox told to load another vendor's module for the token is E3's wrong driver too; the fix
@@ -225,4 +283,29 @@ private struct DirectWriter: FileWriter {
         chmod(url.path, newFileMode)
     }
     func remove(_ url: URL) throws { try FileManager.default.removeItem(at: url) }
+}
+
+/// CKR_TOKEN_NOT_RECOGNIZED from `C_GetTokenInfo` is kept on the slot and turned into its likely cause and remedy.
+@Suite struct UnrecognisedTokenMessageTests {
+    static func slot(code: UInt) -> PKCS11Slot {
+        PKCS11Slot(id: 0, description: "Virtual PCD 00 00", manufacturer: "OpenSC Project", token: nil,
+                   tokenError: .call(function: "C_GetTokenInfo", code: code))
+    }
+
+    @Test func anUnrecognisedTokenNamesTheLikelyCauseAndTheRemedy() {
+        let slot = Self.slot(code: 0xE1)
+        #expect(slot.tokenNotRecognized)
+        let message = UnrecognisedToken.message(slot)
+        #expect(message.en.contains("'Virtual PCD 00 00'"))
+        #expect(message.en.contains("likely another vendor's card, or a PKCS#11 module for another vendor's token"))
+        #expect(message.zh.contains("可能是其他厂商的卡，或配置的是其他厂商令牌的 PKCS#11 模块"))
+        #expect(UnrecognisedToken.remedy.en.contains("use the Feitian ePass3003 PKCS#11 module"))
+        #expect(UnrecognisedToken.remedy.zh.contains("飞天 ePass3003 的 PKCS#11 模块"))
+    }
+
+    /// Another C_GetTokenInfo failure (a device error) is not blamed on the vendor.
+    @Test func otherTokenErrorsAreNotCalledUnrecognised() {
+        #expect(!Self.slot(code: 0x30).tokenNotRecognized)
+        #expect(!PKCS11Slot(id: 0, description: "", manufacturer: "", token: nil).tokenNotRecognized)
+    }
 }

@@ -42,6 +42,9 @@ struct TokenHostScenario: Sendable {
         "certificate-hash0": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.hashZeroLabel),
         "certificate-no-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.noKeyLabel),
         "certificate-expired": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiredLabel),
+        "certificate-private-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.privateKeyLabel),
+        "certificate-expiring": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiringLabel),
+        "unrecognised-card": .init(cards: [TestEnvironment.otherCardATR], module: TestEnvironment.openSCModule),
     ]
 
     static func named(_ fixture: String) -> TokenHostScenario? {
@@ -49,13 +52,15 @@ struct TokenHostScenario: Sendable {
         return all[String(fixture.dropFirst("token/".count))]
     }
 
-    /// Brings the host up, runs `body` with an environment pointing at it, and takes it down again.
-    func run<T>(gateway: String?, _ body: (Environment) async throws -> T) async throws -> T {
+    /// Brings the host up, runs `body` with an environment pointing at it, and takes it down again; `pin` is the
+    /// user PIN as `--token-pin-file` would give it.
+    func run<T>(gateway: String?, pin: String? = nil, _ body: (Environment) async throws -> T) async throws -> T {
         _ = try SoftHSMTokens.shared.get()
         let scratch = try ExternalProcess.temporaryDirectory("certdoctor-token-host")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var environment = Environment(gateway: gateway, tokenRequested: true, language: .en)
         environment.tokenOptions = try options(scratch)
+        environment.tokenOptions.pin = pin.map(Secret.init)
         switch service {
         case .stopped:
             return try await PCSCStack.withoutService { try await body(environment) }

@@ -23,7 +23,7 @@ final class PCSCStack: @unchecked Sendable {
     static let vpcdPort = 35963
 
     private let state: URL
-    private let daemon: ChildProcess
+    private let daemon: SpawnedProcess
     private let lock: StackLock
     private(set) var cards: [Int: VirtualCard] = [:]
     private var stopped = false
@@ -48,7 +48,7 @@ final class PCSCStack: @unchecked Sendable {
                 try entry.write(to: configuration.appendingPathComponent("vpcd"), atomically: true, encoding: .utf8)
             }
             // No --auto-exit: it stops pcscd after 60 s even with cards inserted.
-            let daemon = try ChildProcess(
+            let daemon = try SpawnedProcess(
                 "/usr/sbin/pcscd", ["--foreground", "--info", "-c", configuration.path],
                 output: state.appendingPathComponent("pcscd.log").path
             )
@@ -88,7 +88,7 @@ final class PCSCStack: @unchecked Sendable {
             while True:
                 held.append(s.accept()[0])
             """
-            let server = try ChildProcess(
+            let server = try SpawnedProcess(
                 TestEnvironment.python, (TestEnvironment.python.hasSuffix("env") ? ["python3"] : []) + ["-c", script, socketPath, ready.path]
             )
             defer {
@@ -103,7 +103,7 @@ final class PCSCStack: @unchecked Sendable {
         }
     }
 
-    private init(state: URL, daemon: ChildProcess, lock: StackLock) {
+    private init(state: URL, daemon: SpawnedProcess, lock: StackLock) {
         self.state = state
         self.daemon = daemon
         self.lock = lock
@@ -190,9 +190,9 @@ final class PCSCStack: @unchecked Sendable {
 
 /// One emulator process: the card is in the reader while it runs.
 final class VirtualCard: @unchecked Sendable {
-    private let process: ChildProcess
+    private let process: SpawnedProcess
 
-    private init(process: ChildProcess) {
+    private init(process: SpawnedProcess) {
         self.process = process
     }
 
@@ -203,7 +203,7 @@ final class VirtualCard: @unchecked Sendable {
         var arguments = [TestEnvironment.emulatorScript.path, "--port", String(port), "--atr", atr, "--ready-file", ready.path]
         if python.hasSuffix("env") { arguments.insert("python3", at: 0) }
         if let pivCertificate { arguments += ["--piv-cert", pivCertificate.path] }
-        let process = try ChildProcess(python, arguments, output: state.appendingPathComponent("card-\(port).log").path)
+        let process = try SpawnedProcess(python, arguments, output: state.appendingPathComponent("card-\(port).log").path)
         let card = VirtualCard(process: process)
         // The ready file appears when vpcd first asks for the ATR; pcscd publishes the reader's
         // new state on its next 400 ms poll.

@@ -17,6 +17,11 @@ struct SoftHSMTokens: Sendable {
     static let noKeyLabel = "gateway-nokey"
     /// A token holding an expired gateway certificate (2020–2021) and its key.
     static let expiredLabel = "gateway-expired"
+    /// A token holding the certificate and only its private key, marked private (CKA_PRIVATE), as a pair imported
+    /// from a PFX leaves it: without login the token shows the certificate and nothing else.
+    static let privateKeyLabel = "gateway-private"
+    /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
+    static let expiringLabel = "gateway-expiring"
 
     static let userPIN = "1234"
 
@@ -72,6 +77,15 @@ struct SoftHSMTokens: Sendable {
         try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", publicKeyDER.path])
         try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key.path, "-outform", "DER", "-out", keyDER.path])
 
+        // Twelve days from now at creation: 11 whole days left while the tests run.
+        let expiringPEM = directory.appendingPathComponent("expiring-cert.pem")
+        let expiringCertificate = directory.appendingPathComponent("expiring-cert.der")
+        try ExternalProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-key", key.path, "-out", expiringPEM.path,
+            "-days", "12", "-subj", "/CN=\(gatewayNumber)/O=SSCC test gateway",
+        ])
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", expiringPEM.path, "-outform", "DER", "-out", expiringCertificate.path])
+
         // The expired pair comes from the file-certificate fixtures (their password is a test value).
         let expiredPFX = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Fixtures/pfx/expired/F000504Y0007#0.pfx")
         let passwordFile = directory.appendingPathComponent("pfx-password")
@@ -87,11 +101,14 @@ struct SoftHSMTokens: Sendable {
         try ExternalProcess.run("/usr/bin/openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", expiredPEM.path, "-outform", "DER", "-out", expiredKey.path])
         try ExternalProcess.run("/usr/bin/openssl", ["pkey", "-in", expiredPEM.path, "-pubout", "-outform", "DER", "-out", expiredPublicKey.path])
 
-        let objects: [(token: String, certificateLabel: String, withKey: Bool, files: (URL, URL, URL))] = [
-            (gatewayLabel, gatewayNumber, true, (certificate, keyDER, publicKeyDER)),
-            (hashZeroLabel, gatewayNumber + "#0", true, (certificate, keyDER, publicKeyDER)),
-            (noKeyLabel, gatewayNumber, false, (certificate, keyDER, publicKeyDER)),
-            (expiredLabel, gatewayNumber, true, (expiredCertificate, expiredKey, expiredPublicKey)),
+        enum Keys { case pair, privateOnly, none }
+        let objects: [(token: String, certificateLabel: String, keys: Keys, files: (URL, URL, URL))] = [
+            (gatewayLabel, gatewayNumber, .pair, (certificate, keyDER, publicKeyDER)),
+            (hashZeroLabel, gatewayNumber + "#0", .pair, (certificate, keyDER, publicKeyDER)),
+            (noKeyLabel, gatewayNumber, .none, (certificate, keyDER, publicKeyDER)),
+            (expiredLabel, gatewayNumber, .pair, (expiredCertificate, expiredKey, expiredPublicKey)),
+            (privateKeyLabel, gatewayNumber, .privateOnly, (certificate, keyDER, publicKeyDER)),
+            (expiringLabel, gatewayNumber, .pair, (expiringCertificate, keyDER, publicKeyDER)),
         ]
         for object in objects {
             try ExternalProcess.run("/usr/bin/softhsm2-util", [
@@ -101,14 +118,17 @@ struct SoftHSMTokens: Sendable {
             try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
                 "--write-object", object.files.0.path, "--type", "cert", "--id", "01", "--label", object.certificateLabel,
             ], environment: environment)
-            if object.withKey {
-                // The private key is visible only after login; the public key, as on a token that
-                // generated its pair, is visible without.
-                for (file, type) in [(object.files.1, "privkey"), (object.files.2, "pubkey")] {
-                    try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
-                        "--write-object", file.path, "--type", type, "--id", "01", "--label", object.certificateLabel,
-                    ], environment: environment)
-                }
+            // The private key is visible only after login (--private sets CKA_PRIVATE); the public key, as on a
+            // token that generated its pair, is visible without.
+            let keyObjects: [(URL, String)] = switch object.keys {
+            case .pair: [(object.files.1, "privkey"), (object.files.2, "pubkey")]
+            case .privateOnly: [(object.files.1, "privkey")]
+            case .none: []
+            }
+            for (file, type) in keyObjects {
+                try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
+                    "--write-object", file.path, "--type", type, "--id", "01", "--label", object.certificateLabel,
+                ] + (type == "privkey" ? ["--private"] : []), environment: environment)
             }
         }
     }

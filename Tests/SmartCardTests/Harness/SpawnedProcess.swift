@@ -5,7 +5,9 @@ import Foundation
 /// Foundation's `Process` passes on the spawning thread's signal mask, and the test runner's
 /// threads block nearly every signal, so pcscd and the emulators started that way never see
 /// SIGTERM. posix_spawn with an empty mask and default dispositions gives them normal signals.
-final class ChildProcess: @unchecked Sendable {
+/// Named apart from CertDoctorCore's `ChildProcess` so that the harness also compiles into test
+/// targets that import CertDoctorCore and use that one (the CLI tests).
+final class SpawnedProcess: @unchecked Sendable {
     let pid: pid_t
     private let lock = NSLock()
     private var exited = false

@@ -1,0 +1,1 @@
+../SSCCChecksTests/Windows/WineTestPrefix.swift
