@@ -30,9 +30,11 @@ public enum ChildProcess {
     /// Output beyond this is dropped: evidence must stay bounded whatever a program prints.
     public static let outputLimit = 1 << 20
 
+    /// `endGroupWhenDone`: once the program has exited, whatever it left running in its process group (a
+    /// plugin's background job) is killed too, so nothing it started outlives the run.
     public static func run(
         _ executable: String, arguments: [String] = [], environment: [String: String],
-        input: [UInt8] = [], deadline: Date
+        input: [UInt8] = [], deadline: Date, endGroupWhenDone: Bool = false
     ) throws(LaunchError) -> Termination {
         var stdinPipe: [Int32] = [0, 0]
         var stdoutPipe: [Int32] = [0, 0]
@@ -104,6 +106,8 @@ public enum ChildProcess {
         }
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
+        // The group keeps the leader's id after the leader is gone; its other members are the program's own.
+        if endGroupWhenDone { kill(-pid, SIGKILL) }
         let reason: Termination.Reason =
             (waitStatus & 0x7f) == 0 ? .exited((waitStatus >> 8) & 0xff) : .signalled(waitStatus & 0x7f)
         return Termination(reason: reason, standardOutput: output, standardError: errors)

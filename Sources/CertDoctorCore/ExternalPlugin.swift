@@ -134,7 +134,8 @@ public struct ExternalPlugin: Check {
         _ executable: URL, verb: String, environment: Environment, deadline: Date
     ) throws -> ChildProcess.Termination {
         try ChildProcess.run(
-            executable.path, arguments: [verb], environment: pluginEnvironment(environment), deadline: deadline)
+            executable.path, arguments: [verb], environment: pluginEnvironment(environment), deadline: deadline,
+            endGroupWhenDone: true)
     }
 
     /// What a plugin learns about the run: the targets, never a secret. The password variable of our own
@@ -168,6 +169,14 @@ public struct ExternalPlugin: Check {
             if output.hasPrefix("{") {
                 do {
                     let result = try JSONDecoder().decode(Result.self, from: Data(output.utf8))
+                    // The protocol: one JSON object and exit 0. `fixed` is certdoctor's word after its own fix,
+                    // not a plugin's; a plugin that claims it, or fails after printing, said nothing reliable.
+                    guard status == 0 else {
+                        return garbage(output, plugin: plugin, reason: "a JSON result must come with exit status 0, not \(status)")
+                    }
+                    guard Self.pluginOutcomes.contains(result.outcome) else {
+                        return garbage(output, plugin: plugin, reason: "'\(result.outcome.rawValue)' is not an outcome a plugin reports")
+                    }
                     return Finding(
                         result.outcome, result.message.localized,
                         evidence: (result.evidence ?? []).map { Evidence($0.name, $0.value) },
@@ -183,6 +192,9 @@ public struct ExternalPlugin: Check {
             return nagios(status: status, line: String(lines[0]))
         }
     }
+
+    /// What a plugin may answer (Checks/plugins/README.md).
+    static let pluginOutcomes: Set<Outcome> = [.pass, .fail, .error, .notapplicable, .notchecked, .informational]
 
     static func nagios(status: Int32, line: String) -> Finding {
         let message = Localized(verbatim: line)

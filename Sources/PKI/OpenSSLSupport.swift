@@ -4,6 +4,16 @@ import COpenSSLShims
 /// Process-wide OpenSSL set-up. Loading any provider explicitly switches off the implicit load of
 /// `default`, so both are loaded together. `legacy` is what opens RC2-40 PKCS#12 files (old OpenSSL,
 /// `openssl pkcs12 -export -legacy`, many Windows XP-era exports); 3DES needs no legacy provider in 3.0.
+/// Process-wide OpenSSL set-up that the executable does once, first thing.
+public enum OpenSSLProcess {
+    /// Asks OpenSSL not to tear itself down at exit: a check that ran out of time may still be inside
+    /// libcrypto on its own thread when the process ends, and a cleanup under it crashed (SIGSEGV at exit).
+    /// The kernel frees everything anyway.
+    public static func keepAliveUntilExit() {
+        OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+    }
+}
+
 enum OpenSSLRuntime {
     /// A `static let` is initialised once, atomically, on first use. The provider handles are kept
     /// loaded for the life of the process on purpose.

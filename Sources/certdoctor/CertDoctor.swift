@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
+import PKI
 import SSCCChecks
 
 @main
@@ -24,6 +25,7 @@ struct CertDoctor: ParsableCommand {
         SecretReader.disableCoreDumps()
         // Then the secrets leave the environment, before any thread or child could see it.
         SecretVariables.takeFromProcessEnvironment()
+        OpenSSLProcess.keepAliveUntilExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
             let language = Language.fromEnvironment()

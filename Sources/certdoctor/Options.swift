@@ -162,13 +162,14 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard Self.isReasonableTimeout(timeout) else {
             throw ValidationError(Help.text(
-                "--timeout must be a number of seconds between 0 and 86400", "--timeout 必须是 0 到 86400 之间的秒数"))
+                "--timeout must be a number of seconds from 0.1 to 86400", "--timeout 必须是 0.1 到 86400 之间的秒数"))
         }
     }
 
-    /// Positive, finite and at most a day: larger values would overflow the clocks they are turned into.
+    /// At least 0.1 s (below that every check is abandoned before it could answer, which says nothing), and at
+    /// most a day: larger values would overflow the clocks they are turned into.
     static func isReasonableTimeout(_ seconds: Double) -> Bool {
-        seconds > 0 && seconds.isFinite && seconds <= 86_400
+        seconds >= 0.1 && seconds.isFinite && seconds <= 86_400
     }
 
     var runner: Runner {

@@ -202,7 +202,7 @@ struct RenewCommand: ParsableCommand {
             guard let first = try X509Certificate.load(Array(data)).first else { throw CertificateError.noCertificate }
             return first
         } catch {
-            throw RenewalError.issuedFileUnreadable(path: caCert, reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
+            throw RenewalError.caCertificateUnreadable(path: caCert, reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
         }
     }
 

@@ -18,7 +18,8 @@ struct Session {
     init(targets: TargetOptions, output: OutputOptions, timeout: TimeInterval, discover: Bool = false) throws {
         let dataDirectory = DataDirectory.locate()
         let plugins = targets.pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
-        doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins)
+        // A plugin's `describe` has the same time limit as every check (`--timeout`).
+        doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins, pluginTimeout: timeout)
         var request = targets.request(language: output.language, timeout: timeout)
         request.discover = discover
         request.applyDiscovery(profile: doctor.profile)

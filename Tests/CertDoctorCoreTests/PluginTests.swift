@@ -65,6 +65,33 @@ import Testing
         #expect(result.message.en.contains("'id'"), "\(result.message.en)")
     }
 
+    /// A background job a plugin leaves behind is ended with it, not left running after the run.
+    @Test func whatAPluginLeavesRunningIsEnded() throws {
+        let marker = try temporaryDirectory().appendingPathComponent("outlived")
+        let file = try plugin("""
+            if [ "$1" = describe ]; then echo '{"id": "site.spawner", "title": "Spawner"}'; exit 0; fi
+            ( sleep 2; touch \(marker.path) ) >/dev/null 2>&1 </dev/null &
+            echo '{"outcome": "pass", "message": "ok"}'
+            """)
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .pass)
+        Thread.sleep(forTimeInterval: 3)
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the plugin's background job outlived it")
+    }
+
+    /// A plugin cannot claim certdoctor's own `fixed`, nor print a result and then fail: both are errors.
+    @Test(arguments: [("fixed", 0), ("pass", 2)])
+    func aResultOutsideTheProtocolIsAnError(outcome: String, status: Int) throws {
+        let file = try plugin("""
+            if [ "$1" = describe ]; then echo '{"id": "site.liar", "title": "Liar", "severity": "required"}'; exit 0; fi
+            echo '{"outcome": "\(outcome)", "message": "all good"}'
+            exit \(status)
+            """)
+        let result = try evaluate(ExternalPlugin.load(file))
+        #expect(result.outcome == .error, "\(result.message.en)")
+        #expect(result.severity == .required)
+    }
+
     @Test(arguments: [(0, Outcome.pass, Severity.advisory), (1, .fail, .advisory), (2, .fail, .required), (3, .error, .advisory)])
     func nagiosPluginStatusMapsToOutcome(status: Int, outcome: Outcome, severity: Severity) throws {
         let file = try plugin("echo 'DISK STATUS - one line'\nexit \(status)\n")

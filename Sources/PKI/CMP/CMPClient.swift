@@ -5,7 +5,9 @@ import Foundation
 /// RFC 4210 key update (KUR) through OpenSSL's CMP client: the request is signed with the old key and
 /// certificate, proves possession of the new key, the CA's answer must be protected by `caCertificate`,
 /// the returned certificate must carry the new key and chain to the CA, and certConf is sent.
-/// `timeout` limits each message round trip; OpenSSL retries a refused connection until it expires.
+/// `timeout` limits each message round trip. OpenSSL's HTTP client retries a refused connection until that
+/// expires, so one plain TCP connect comes first: a refused connection is reported at once, only an
+/// unanswered one waits.
 public enum CMPClient {
     public static func keyUpdate(server: URL, caCertificate: X509Certificate, oldCertificate: X509Certificate,
                                  oldKey: PrivateKey, newKey: PrivateKey,
@@ -15,6 +17,7 @@ public enum CMPClient {
         else { throw .invalidRequest(detail: "the CA address must be an http:// URL with a host") }
         let port = server.port ?? 80
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        try ConnectionProbe.connect(host: host, port: port, timeout: timeout)
         return try exchange(caCertificate: caCertificate, oldCertificate: oldCertificate, oldKey: oldKey, newKey: newKey,
                             timeout: timeout) { context in
             OSSL_CMP_CTX_set1_server(context, host) == 1 && OSSL_CMP_CTX_set_serverPort(context, Int32(port)) == 1

@@ -21,6 +21,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     case issuedButNotInstalled(reason: Localized, issuedFile: String, status: ExitStatus)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
+    /// The CA certificate given with `--ca-cert` cannot be read as one.
+    case caCertificateUnreadable(path: String, reason: String)
     /// No certificate in the issued file (or the CA's answer) carries the new key.
     case issuedForAnotherKey
     case subjectChanged(expected: String, issued: String)
@@ -71,6 +73,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(zh: "无法解密待完成申请的新密钥：\(reason)", en: "cannot decrypt the pending new key: \(reason)")
         case .issuedFileUnreadable(let path, let reason):
             Localized(zh: "无法读取签发的证书 \(path)：\(reason)", en: "cannot read the issued certificate \(path): \(reason)")
+        case .caCertificateUnreadable(let path, let reason):
+            Localized(zh: "无法读取 --ca-cert 指定的 CA 证书 \(path)：\(reason)", en: "cannot read the CA certificate given with --ca-cert, \(path): \(reason)")
         case .issuedForAnotherKey:
             Localized(
                 zh: "签发的证书不是为本次生成的新密钥签发的，已拒绝；当前证书未作任何改动",
@@ -114,7 +118,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         case .oldCertificateUnreadable, .pendingKeyUnreadable: .failure
         // A file that is there but cannot be understood is malformed input (65), not missing input (66).
         // A directory is no file to read (66), whatever its permissions say.
-        case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _):
+        case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _), .caCertificateUnreadable(let path, _):
             Self.isReadableRegularFile(path) ? .dataError : .noInput
         case .noPendingRequest: .noInput
         case .keyGenerationFailed, .requestFailed: .software
