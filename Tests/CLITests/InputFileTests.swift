@@ -29,4 +29,18 @@ struct InputFileTests {
         #expect(run.errors.contains("Is a directory"), "\(run.errors)")
         #expect(!run.errors.contains("NSCocoaErrorDomain"))
     }
+
+    /// A --ca-cert that is no certificate is named as the CA certificate, not as "the issued certificate".
+    @Test func aBadCACertificateIsNamedAsSuch() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let bogus = directory.appendingPathComponent("ca.pem")
+        try Data("not a certificate\n".utf8).write(to: bogus)
+        let run = try CLI.run(
+            ["renew", "--pfx", file.lastPathComponent, "--password-file", "pw", "--backend", "cmp",
+             "--ca-url", "http://127.0.0.1:9/pkix/", "--ca-cert", bogus.path, "--lang", "en"],
+            in: directory, environment: ["HOME": directory.path])
+        #expect(run.exitCode == 65, "\(run.output) \(run.errors)")
+        #expect(run.errors.contains("CA certificate given with --ca-cert"), "\(run.errors)")
+        #expect(!run.errors.contains("issued certificate"))
+    }
 }
