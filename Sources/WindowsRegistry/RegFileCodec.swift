@@ -287,7 +287,8 @@ public enum RegFileCodec {
     /// One value as a v5 file writes it, without the line end (continuation breaks included): for messages
     /// that show a person the exact line a fix file holds.
     public static func line(for value: RegistryValue) throws -> String {
-        String(try valueLine(value, converter: nil).dropLast(2))
+        // Scalars, not Characters: to a Swift String "\r\n" is one character.
+        String(String.UnicodeScalarView(try valueLine(value, converter: nil).unicodeScalars.dropLast(2)))
     }
 
     static func escape(_ text: String) -> String {

@@ -61,6 +61,8 @@ struct FixCommand: ParsableCommand {
             }
             Console.note((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
                 + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"), machineOutput: output.format != "text")
+            // A fix that could not write what it planned is "cannot write output", whatever else the run says.
+            if applied.fixes.contains(where: { !$0.applied }) { return .cannotCreate }
             return report.summary.readyToRenew ? .success : .failure
         }
     }

@@ -74,6 +74,12 @@ struct RegFileCodecTests {
         }
     }
 
+    /// The line a fix plan shows is the file's line, to the last digit.
+    @Test func oneValueLineIsTheLineTheFileHolds() throws {
+        #expect(try RegFileCodec.line(for: RegistryValue(name: "https", dword: 2)) == #""https"=dword:00000002"#)
+        #expect(try RegFileCodec.line(for: RegistryValue(name: "", string: "x")) == #"@="x""#)
+    }
+
     @Test func malformedRegFilesAreRejected() throws {
         func problem(_ bytes: [UInt8]) -> RegistryError? {
             #expect(throws: RegistryError.self) { try RegFileCodec.decode(bytes, fileName: "x.reg") }

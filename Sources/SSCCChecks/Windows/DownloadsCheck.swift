@@ -227,7 +227,7 @@ struct DownloadsCheck: Check {
                 description: Localized(zh: "写入 \(file.path)：允许 \(url) 的弹出窗口和自动下载", en: "write \(file.path): allow \(url)'s pop-ups and automatic downloads"),
                 touches: [file],
                 apply: { writer in
-                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    try FixDirectory.create(directory)
                     // Browsers read the policy as the desktop user, so a new file must be world-readable
                     // (the journal's atomic write keeps an existing file's mode).
                     if !FileManager.default.fileExists(atPath: file.path) {
