@@ -84,4 +84,21 @@ import Testing
         #expect(reader["message"] as? String == "0", "\(reader)")
         #expect(!run.output.contains("123456"))
     }
+
+    /// Core dumps are off from the start of `main`, not only once a secret has been read: a crash before that
+    /// (reading a hostile input, say) must not write a core either.
+    @Test func coreDumpsAreOffInARunThatReadsNoSecret() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-core-" + UUID().uuidString)
+        let plugins = directory.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let plugin = plugins.appendingPathComponent("prying")
+        try Data(Self.prying.utf8).write(to: plugin)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin.path)
+        let run = try CLI.run(
+            ["check", "--no-discover", "--plugins", plugins.path, "--only", "plugin.prying", "--format", "json"],
+            in: directory, environment: ["HOME": directory.path])
+        let results = try run.json()["results"] as? [[String: Any]] ?? []
+        let prying = try #require(results.first { $0["id"] as? String == "plugin.prying" }, "\(run.output) \(run.errors)")
+        #expect("\(prying["message"] ?? "")".contains("Max core file size 0 0"), "\(prying)")
+    }
 }
