@@ -176,10 +176,13 @@ struct RenewCommand: ParsableCommand {
             }
             let result: CertificateRenewal.Result
             if let importFile {
-                result = renewal.importIssued(URL(fileURLWithPath: importFile), fix: fix ? confirm : nil, progress: progress)
+                result = renewal.importIssued(
+                    URL(fileURLWithPath: importFile), newKeyPassword: { try readNewKeyPassword(language: language) },
+                    fix: fix ? confirm : nil, progress: progress)
             } else {
+                let given = try loadNewKey(language: language)
                 result = renewal.renew(
-                    using: try makeBackend(pfx: session.environment.pfxFile), newKey: try loadNewKey(language: language),
+                    using: try makeBackend(pfx: session.environment.pfxFile), newKey: given?.key, newKeyPassword: given?.password,
                     keyType: RenewalKeyType(rawValue: keyType) ?? .rsa2048, fix: fix ? confirm : nil, progress: progress)
             }
             try emit(result, session: session)
@@ -220,24 +223,29 @@ struct RenewCommand: ParsableCommand {
     }
 
     /// `--new-key`: tried without a password first, so an unencrypted key never prompts.
-    private func loadNewKey(language: Language) throws -> PrivateKey? {
+    /// The `--new-key` and the password it came with (nil for an unencrypted key).
+    private func loadNewKey(language: Language) throws -> (key: PrivateKey, password: Secret?)? {
         guard let newKey else { return nil }
         guard let data = FileManager.default.contents(atPath: newKey) else { throw TargetRequest.Failure.inputNotFound(newKey) }
         let text = String(decoding: data, as: UTF8.self)
         do {
-            return try PrivateKey(pem: text)
+            return (try PrivateKey(pem: text), nil)
         } catch PrivateKeyError.passwordRequired {
-            let password = try SecretReader.read(
-                file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
-                prompt: language == .zh ? "新密钥的密码：" : "Password of the new key: ")
+            let password = try readNewKeyPassword(language: language)
             do {
-                return try PrivateKey(pem: text, password: password.reveal())
+                return (try PrivateKey(pem: text, password: password.reveal()), password)
             } catch {
                 throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
             }
         } catch {
             throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
         }
+    }
+
+    private func readNewKeyPassword(language: Language) throws -> Secret {
+        try SecretReader.read(
+            file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
+            prompt: language == .zh ? "新密钥的密码：" : "Password of the new key: ")
     }
 
     /// The report as `check` prints it (every format, `--report DIR`, redaction); the renewal steps are part of

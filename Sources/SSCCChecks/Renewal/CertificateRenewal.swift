@@ -79,8 +79,10 @@ public struct CertificateRenewal: Sendable {
 
     /// Gate, new key (given or generated), PKCS#10 request under the old subject, backend, and — when a
     /// certificate is issued — the installer.
+    /// `newKeyPassword`: the password a given `newKey` came with; the kept key is then encrypted with it.
     public func renew(
-        using backend: any RenewalBackend, newKey given: PrivateKey? = nil, keyType: RenewalKeyType = .rsa2048,
+        using backend: any RenewalBackend, newKey given: PrivateKey? = nil, newKeyPassword: Secret? = nil,
+        keyType: RenewalKeyType = .rsa2048,
         fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
     ) -> Result {
         let log = StepLog(progress: progress)
@@ -119,9 +121,15 @@ public struct CertificateRenewal: Sendable {
             } catch {
                 throw RenewalError.requestFailed(reason: error.localizedDescription)
             }
-            let request = RenewalRequest(
+            var request = RenewalRequest(
                 gateway: working.gateway, oldCertificate: working.certificate, oldKey: working.key, oldChain: working.chain,
                 newKey: newKey, certificateRequest: csr, password: working.password)
+            if given != nil, let newKeyPassword {
+                request.newKeyPassword = newKeyPassword
+                log.add("key", "kept", Localized(
+                    zh: "新密钥保持用其自带的密码加密保存；完成更新（--import）时请再次提供 --new-key-password-file",
+                    en: "the new key stays encrypted with the password it came with; give --new-key-password-file again to complete (--import)"))
+            }
             let sent = backend.describe(request)
             // An online CA counts the certificate as renewed once it is confirmed, before we have written anything.
             // The new key is kept (encrypted, like an offline request's) first, so that whatever stops the
@@ -165,7 +173,11 @@ public struct CertificateRenewal: Sendable {
     }
 
     /// Completes an offline renewal: the issued certificate must carry the pending key and the old subject.
-    public func importIssued(_ file: URL, fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }) -> Result {
+    /// `newKeyPassword` is asked only when the pending key was kept with the password its `--new-key` came with.
+    public func importIssued(
+        _ file: URL, newKeyPassword: @escaping () throws -> Secret? = { nil }, fix: (([FixPlan]) -> Bool)? = nil,
+        progress: @escaping RenewalProgress = { _ in }
+    ) -> Result {
         let log = StepLog(progress: progress)
         let started = Date()
         let gate: Gate
@@ -175,7 +187,7 @@ public struct CertificateRenewal: Sendable {
         }
         do {
             let working = try openWorking()
-            let (pendingRequest, key) = try pending.load(gateway: working.gateway, password: working.password)
+            let (pendingRequest, key) = try pending.load(gateway: working.gateway, password: working.password, newKeyPassword: newKeyPassword)
             guard pendingRequest.oldSerial == working.certificate.serialNumberHex else {
                 throw RenewalError.pendingRequestStale(requestedFor: pendingRequest.oldSerial, working: working.certificate.serialNumberHex)
             }

@@ -68,6 +68,9 @@ public struct PendingRenewalStore: Sendable {
         public var created: Date
         public var newKeyAlgorithm: String
         public var newKeyBits: Int
+        /// True when the kept key is encrypted with the password the user's `--new-key` came with (absent in
+        /// requests written before this was recorded: those use the certificate password).
+        public var keyHasOwnPassword: Bool?
     }
 
     public let directory: URL
@@ -118,13 +121,14 @@ public struct PendingRenewalStore: Sendable {
         }
         let keyText: String
         do {
-            keyText = try request.newKey.pem(encryptedWith: request.password.reveal())
+            keyText = try request.newKey.pem(encryptedWith: (request.newKeyPassword ?? request.password).reveal())
         } catch {
             throw RenewalError.keyGenerationFailed(reason: error.localizedDescription)
         }
         let pending = Pending(
             gateway: request.gateway, subject: request.oldCertificate.subject, oldSerial: request.oldCertificate.serialNumberHex,
-            created: Date(), newKeyAlgorithm: request.newKey.algorithm, newKeyBits: request.newKey.bits)
+            created: Date(), newKeyAlgorithm: request.newKey.algorithm, newKeyBits: request.newKey.bits,
+            keyHasOwnPassword: request.newKeyPassword != nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -138,8 +142,9 @@ public struct PendingRenewalStore: Sendable {
         }
     }
 
-    /// The pending request and its key, decrypted with the certificate's password.
-    func load(gateway: String, password: Secret) throws -> (Pending, PrivateKey) {
+    /// The pending request and its key, decrypted with the certificate's password, or with the new key's own
+    /// password (asked for through `newKeyPassword`) when the key came with one.
+    func load(gateway: String, password: Secret, newKeyPassword: () throws -> Secret? = { nil }) throws -> (Pending, PrivateKey) {
         let folder = folder(gateway)
         guard let json = FileManager.default.contents(atPath: folder.appendingPathComponent("pending.json").path),
               let keyData = FileManager.default.contents(atPath: folder.appendingPathComponent("pending-key.pem").path)
@@ -149,8 +154,13 @@ public struct PendingRenewalStore: Sendable {
         guard let pending = try? decoder.decode(Pending.self, from: json) else {
             throw RenewalError.pendingKeyUnreadable(reason: "pending.json is damaged")
         }
+        var keyPassword = password
+        if pending.keyHasOwnPassword == true {
+            guard let own = try newKeyPassword() else { throw RenewalError.newKeyPasswordNeeded }
+            keyPassword = own
+        }
         do {
-            return (pending, try PrivateKey(pem: String(decoding: keyData, as: UTF8.self), password: password.reveal()))
+            return (pending, try PrivateKey(pem: String(decoding: keyData, as: UTF8.self), password: keyPassword.reveal()))
         } catch {
             throw RenewalError.pendingKeyUnreadable(reason: error.localizedDescription)
         }

@@ -13,6 +13,9 @@ public struct RenewalRequest: Sendable {
     public var certificateRequest: CertificateRequest
     /// The certificate password, for a backend that must keep the new key until the CA answers.
     public var password: Secret
+    /// The password a user-supplied new key came with. When there is one, the kept key stays encrypted with
+    /// it, as strong as it came, rather than with the 6-digit certificate password.
+    public var newKeyPassword: Secret?
 
     public init(
         gateway: String, oldCertificate: X509Certificate, oldKey: PrivateKey, oldChain: [X509Certificate],

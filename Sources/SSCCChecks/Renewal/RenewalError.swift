@@ -21,6 +21,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     case issuedButNotInstalled(reason: Localized, issuedFile: String, status: ExitStatus)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
+    /// The pending key is kept encrypted with the password the user's new key came with, and none was given.
+    case newKeyPasswordNeeded
     /// The CA certificate given with `--ca-cert` cannot be read as one.
     case caCertificateUnreadable(path: String, reason: String)
     /// No certificate in the issued file (or the CA's answer) carries the new key.
@@ -73,6 +75,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(zh: "无法解密待完成申请的新密钥：\(reason)", en: "cannot decrypt the pending new key: \(reason)")
         case .issuedFileUnreadable(let path, let reason):
             Localized(zh: "无法读取签发的证书 \(path)：\(reason)", en: "cannot read the issued certificate \(path): \(reason)")
+        case .newKeyPasswordNeeded:
+            Localized(
+                zh: "待完成申请的新密钥以其自带的密码加密保存：请用 --new-key-password-file 或环境变量 CERTDOCTOR_NEW_KEY_PASSWORD 再次提供该密码",
+                en: "the pending new key is kept encrypted with the password it came with: give it again with --new-key-password-file or CERTDOCTOR_NEW_KEY_PASSWORD")
         case .caCertificateUnreadable(let path, let reason):
             Localized(zh: "无法读取 --ca-cert 指定的 CA 证书 \(path)：\(reason)", en: "cannot read the CA certificate given with --ca-cert, \(path): \(reason)")
         case .issuedForAnotherKey:
@@ -120,7 +126,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         // A directory is no file to read (66), whatever its permissions say.
         case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _), .caCertificateUnreadable(let path, _):
             Self.isReadableRegularFile(path) ? .dataError : .noInput
-        case .noPendingRequest: .noInput
+        case .noPendingRequest, .newKeyPasswordNeeded: .noInput
         case .keyGenerationFailed, .requestFailed: .software
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .issuedButNotInstalled(_, _, let status): status

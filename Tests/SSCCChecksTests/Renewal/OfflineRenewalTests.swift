@@ -169,6 +169,35 @@ import Testing
         let fromKey = try scene.openssl(["pkey", "-in", scene.path("made-elsewhere.key"), "-passin", "file:\(scene.path("keypw"))", "-pubout"])
         #expect(fromRequest == fromKey)
     }
+
+    /// A new key that came with a strong password is kept with that password, not re-encrypted with the
+    /// 6-digit certificate password; completing the renewal asks for it again.
+    @Test func aGivenKeyKeepsItsOwnPassword() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        let strong = "correct horse battery staple 2026"
+        try Data((strong + "\n").utf8).write(to: URL(fileURLWithPath: scene.path("keypw")))
+        try scene.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256",
+                           "-pass", "file:\(scene.path("keypw"))", "-out", scene.path("strong.key")])
+        let key = try PrivateKey(pem: String(contentsOfFile: scene.path("strong.key"), encoding: .utf8), password: strong)
+        let requested = try scene.renewal().renew(using: scene.offlineBackend(), newKey: key, newKeyPassword: Secret(strong))
+        #expect(requested.outcome == "waiting", "\(requested.message?.en ?? "")")
+        let kept = scene.pending.directory.appendingPathComponent("\(RenewalWorkspace.gateway)/pending-key.pem").path
+        // The certificate password does not open the kept key; its own password does.
+        #expect(throws: (any Error).self) {
+            try scene.openssl(["pkey", "-in", kept, "-passin", "file:\(scene.passwordFile.path)", "-noout"])
+        }
+        _ = try scene.openssl(["pkey", "-in", kept, "-passin", "file:\(scene.path("keypw"))", "-noout"])
+
+        try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
+        let withoutPassword = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
+        #expect(withoutPassword.outcome != "installed")
+        #expect(withoutPassword.message?.en.contains("--new-key-password-file") == true, "\(withoutPassword.message?.en ?? "")")
+        let imported = try scene.renewal().importIssued(
+            URL(fileURLWithPath: scene.path("issued.pem")), newKeyPassword: { Secret(strong) })
+        #expect(imported.outcome == "installed", "\(imported.message?.en ?? "")")
+    }
 }
 
 /// Archives are never overwritten, and a renewal needs a key that is really new.
