@@ -97,6 +97,8 @@ public enum FaultInjection: String, Sendable {
     case afterBackup = "after-backup"
     case afterTemporaryWrite = "after-temp-write"
     case afterFirstReplace = "after-first-replace"
+    /// In `undo`, once the first file is back and recorded as restored.
+    case afterFirstRestore = "after-first-restore"
 
     public static func trigger(_ point: FaultInjection) {
         if ProcessInfo.processInfo.environment["CERTDOCTOR_FAULT_INJECTION"] == point.rawValue {

@@ -126,7 +126,7 @@ public struct RenewedPFXInstaller: Sendable {
         let oldBytes = working.bytes
         let stepError = StepError()
         let step = FixStep(
-            description: description, touches: [target],
+            description: description, touches: [target], seen: [SeenFile(target, bytes: oldBytes)], changesFilesItself: true,
             preflight: {
                 // The gate read this file; a file changed since then is not the one the user meant to renew.
                 guard (try? readBytes(target)) == oldBytes else {
