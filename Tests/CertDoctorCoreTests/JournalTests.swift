@@ -92,6 +92,51 @@ import Testing
         #expect(journal.entries().isEmpty)
     }
 
+    /// The plan was made from the file as the checks read it; another run changed it before the fix ran. Writing
+    /// the plan's result would lose that run's work: refused as a temporary failure (75), nothing written.
+    @Test func aFileChangedAfterThePlanWasMadeIsRefusedAsTemporary() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("as the checks read it".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let planned = plan(file, Array("the plan's result".utf8))
+        try Data("another run's change".utf8).write(to: file)
+        do {
+            _ = try journal.apply([planned], command: "fix")
+            Issue.record("a plan for older bytes was applied")
+        } catch {
+            #expect((error as? ExitStatusProviding)?.exitStatus == .temporaryFailure, "\(error)")
+            #expect(error.localizedDescription.contains(file.path))
+        }
+        #expect(try readBytes(file) == Array("another run's change".utf8))
+        #expect(journal.entries().isEmpty)
+    }
+
+    /// A declared file that is a symbolic link: the target is backed up and replaced in its own directory, the
+    /// link stays a link, and undo restores the target.
+    @Test func aSymlinkIsWrittenThroughAndUndoRestoresItsTarget() throws {
+        let directory = try temporaryDirectory()
+        let store = directory.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let target = store.appendingPathComponent("real.pfx")
+        try Data("original".utf8).write(to: target)
+        chmod(target.path, 0o640)
+        let link = directory.appendingPathComponent("F000504Y0007#0.pfx")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "store/real.pfx")
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+
+        let application = try journal.apply([plan(link, Array("fixed".utf8))], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "store/real.pfx")
+        #expect(try readBytes(target) == Array("fixed".utf8))
+        #expect(try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? Int == 0o640)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.path) == ["real.pfx"])
+
+        try journal.undoLast()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "store/real.pfx")
+        #expect(try readBytes(target) == Array("original".utf8))
+    }
+
     @Test func stepMayOnlyWriteFilesItDeclared() throws {
         let directory = try temporaryDirectory()
         let declared = directory.appendingPathComponent("declared")
