@@ -59,13 +59,20 @@ import Glibc
             .joined(separator: "\n")
     }
 
+    /// The fixed hive without its times, and how long the whole fix took: the writes come at its end.
     static func fullyFixedUserHive() throws -> String {
+        try fullyFixedUserHiveAndDuration().hive
+    }
+
+    static func fullyFixedUserHiveAndDuration() throws -> (hive: String, duration: Double) {
         let (home, prefix) = try prefixWorkspace()
+        let started = Date()
         let run = try CLI.run(zoneFix + ["--wine-prefix", prefix.path], in: home, environment: isolated(home))
+        let duration = Date().timeIntervalSince(started)
         #expect(run.status == .exited(1), "the fix runs; other checks keep the verdict 'not ready'")
         let hive = withoutTimes(try readBytes(prefix.appendingPathComponent("user.reg")))
         for action in ["2201", "1004", "1803", "2200"] { #expect(hive.contains("\"\(action)\"=dword:00000000")) }
-        return hive
+        return (hive, duration)
     }
 
     /// Runs the executable through a shell that kills it after `delay` seconds.
@@ -95,14 +102,16 @@ import Glibc
     }
 
     @Test func killedAtRandomMomentsTheHiveIsOriginalOrWhollyFixed() throws {
-        let fixed = try Self.fullyFixedUserHive()
+        let (fixed, duration) = try Self.fullyFixedUserHiveAndDuration()
         var (random, seed) = Self.generator()
         var outcomes = (original: 0, fixed: 0)
         for round in 0..<Self.rounds {
             let (home, prefix) = try Self.prefixWorkspace()
             let hive = prefix.appendingPathComponent("user.reg")
             let original = try readBytes(hive)
-            let delay = Double.random(in: 0...0.15, using: &random)
+            // Most kills in the run's second half, where the journal writes, some anywhere, some after the end.
+            let delay = round % 4 == 0 ? Double.random(in: 0...(duration * 1.2), using: &random)
+                : Double.random(in: (duration * 0.5)...(duration * 1.1), using: &random)
             try Self.killed(after: delay, Self.zoneFix + ["--wine-prefix", prefix.path], in: home, environment: Self.isolated(home))
             let now = try readBytes(hive)
             if now == original { outcomes.original += 1 } else if Self.withoutTimes(now) == fixed { outcomes.fixed += 1 } else {
