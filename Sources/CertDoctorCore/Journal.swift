@@ -143,7 +143,9 @@ public final class Journal: Sendable {
                     if step.changesFilesItself {
                         let paths = try step.touches.map { try Self.resolvingLinks($0).path }
                         for path in paths { checkpoint[path] = nil }
-                        try writeOut(paths, staging: staging, entry: &entry, in: entryDirectory, failing: fail)
+                        for failure in try writeOut(paths, staging: staging, entry: &entry, in: entryDirectory) {
+                            fail(failure.checkIDs, failure.error)
+                        }
                     }
                     try step.apply(staging)
                 }
@@ -152,7 +154,9 @@ public final class Journal: Sendable {
                 fail([plan.checkID], error)
             }
         }
-        try writeOut(entry.files.map(\.path), staging: staging, entry: &entry, in: entryDirectory, failing: fail)
+        for failure in try writeOut(entry.files.map(\.path), staging: staging, entry: &entry, in: entryDirectory) {
+            fail(failure.checkIDs, failure.error)
+        }
 
         for index in entry.files.indices {
             let url = URL(fileURLWithPath: entry.files[index].path)
@@ -171,13 +175,13 @@ public final class Journal: Sendable {
 
     /// Saves what each of `paths` is to become, then replaces each once. The planned bytes are saved before the
     /// first replacement, so that `undo` after a fix killed mid-way can tell the planned result from a change
-    /// someone made since.
+    /// someone made since. A file that cannot be replaced fails the plans that changed it, which are returned
+    /// (not recorded here: the caller's record is the entry this function holds `inout`).
     private func writeOut(
-        _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, in entryDirectory: URL,
-        failing fail: ([String], any Error) -> Void
-    ) throws {
+        _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, in entryDirectory: URL
+    ) throws -> [(checkIDs: [String], error: any Error)] {
         let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.change(for: entry.files[$0].path) != nil }
-        guard !indices.isEmpty else { return }
+        guard !indices.isEmpty else { return [] }
         for index in indices {
             entry.files[index].planned = nil
             entry.files[index].plannedRemoval = nil
@@ -193,6 +197,7 @@ public final class Journal: Sendable {
             }
         }
         try save(entry)
+        var failures: [(checkIDs: [String], error: any Error)] = []
         for index in indices {
             let path = entry.files[index].path
             guard let change = staging.take(path) else { continue }
@@ -200,9 +205,10 @@ public final class Journal: Sendable {
                 try Self.commit(change, to: URL(fileURLWithPath: path))
                 FaultInjection.trigger(.afterFirstReplace)
             } catch {
-                fail(staging.writers(of: path).sorted(), error)
+                failures.append((staging.writers(of: path).sorted(), error))
             }
         }
+        return failures
     }
 
     private static func commit(_ change: StagingWriter.Change, to url: URL) throws {

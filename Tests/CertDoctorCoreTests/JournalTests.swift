@@ -137,6 +137,47 @@ import Testing
         #expect(try readBytes(target) == Array("original".utf8))
     }
 
+    /// Steps editing one file see what the steps before them left (through the writer), the file is written
+    /// once with all of it, and a plan whose later step fails leaves none of its changes.
+    @Test func stepsOnOneFileBuildOnEachOtherAndAFailedPlanLeavesNothing() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        func appending(_ text: String) -> FixStep {
+            FixStep(description: Localized(verbatim: "append \(text)"), touches: [file]) { writer in
+                try writer.replace(file, with: (try writer.contents(of: file) ?? []) + Array(text.utf8))
+            }
+        }
+        struct Refused: Error {}
+        let failing = FixPlan(checkID: "t.failing", summary: Localized(verbatim: "x"), steps: [
+            appending("+bad"), FixStep(description: Localized(verbatim: "fail"), touches: [file]) { _ in throw Refused() },
+        ])
+        let good = FixPlan(checkID: "t.good", summary: Localized(verbatim: "x"), steps: ["+1", "+2", "+3", "+4"].map(appending))
+        let application = try journal.apply([failing, good], command: "fix")
+        #expect(application.errors.keys.sorted() == ["t.failing"])
+        #expect(try readBytes(file) == Array("start+1+2+3+4".utf8))
+        let entryDirectory = journal.directory.appendingPathComponent(application.entry.id)
+        #expect(try readBytes(entryDirectory.appendingPathComponent(try #require(application.entry.files.first?.planned)))
+            == Array("start+1+2+3+4".utf8), "the planned bytes are kept in the entry")
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+    }
+
+    /// A file that cannot be replaced fails the plans that changed it; the others' files are still written.
+    @Test func aFileThatCannotBeReplacedFailsOnlyItsPlan() throws {
+        let directory = try temporaryDirectory()
+        let blocker = directory.appendingPathComponent("blocker")
+        try Data("a file, not a directory".utf8).write(to: blocker)
+        let blocked = blocker.appendingPathComponent("policy.json")
+        let fine = directory.appendingPathComponent("fine.txt")
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let application = try journal.apply([plan(blocked, [1], id: "t.blocked"), plan(fine, [2], id: "t.fine")], command: "fix")
+        #expect(application.errors.keys.sorted() == ["t.blocked"])
+        #expect(application.entry.state == .failed)
+        #expect(try readBytes(fine) == [2])
+    }
+
     @Test func stepMayOnlyWriteFilesItDeclared() throws {
         let directory = try temporaryDirectory()
         let declared = directory.appendingPathComponent("declared")
