@@ -289,3 +289,57 @@ import Glibc
         #expect(try readBytes(hive) == original)
     }
 }
+
+/// Item 12 end to end: the hive changes while `fix` waits for its "apply?" answer, so the plan was made for
+/// bytes that are gone. The answer "y" must not write the plan's result over the other change.
+@Suite struct PlanStalenessTests {
+    static let driver = #"""
+        import os, pty, sys, time
+        program, workdir, prefix, hive, change = sys.argv[1:6]
+        master, slave = pty.openpty()
+        pid = os.fork()
+        if pid == 0:
+            os.setsid()
+            import fcntl, termios
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+            for fd in (0, 1, 2): os.dup2(slave, fd)
+            os.chdir(workdir)
+            os.execv(program, [program, "fix", "--wine-prefix", prefix, "--only", "browser.zone-actions", "--lang", "en"])
+        # Only the child keeps the terminal's other end, so that reading ends when it exits.
+        os.close(slave)
+        seen, deadline = b"", time.time() + 30
+        while b"Apply these changes?" not in seen and time.time() < deadline:
+            try: seen += os.read(master, 4096)
+            except OSError: break
+        with open(hive, "ab") as f: f.write(change.encode())
+        os.write(master, b"y\n")
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+                if not chunk: break
+                seen += chunk
+            except OSError: break
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(seen.decode("utf-8", "replace"))
+        print("\nexit=%s" % (os.WEXITSTATUS(status) if os.WIFEXITED(status) else "signal"))
+        """#
+
+    @Test func aHiveChangedWhileTheQuestionWaitedIsNotWrittenAndTheExitIs75() throws {
+        let (home, prefix) = try JournalKillTests.prefixWorkspace()
+        let hive = prefix.appendingPathComponent("user.reg")
+        let change = "\n[Software\\\\Another\\\\Run] 1796225542\n\"Value\"=dword:00000001\n"
+        var environment = ProcessInfo.processInfo.environment.merging(JournalKillTests.isolated(home)) { $1 }
+        environment["NO_COLOR"] = "1"
+        environment.removeValue(forKey: "WINEPREFIX")
+        let run = try ChildProcess.run(
+            "/usr/bin/python3", arguments: ["-c", Self.driver, CLI.executable, home.path, prefix.path, hive.path, change],
+            environment: environment, deadline: Date().addingTimeInterval(60))
+        #expect(run.outputText.contains("Apply these changes?"), "\(run.outputText) \(run.errorText)")
+        #expect(run.outputText.contains("exit=75"), "\(run.outputText)")
+        #expect(run.outputText.contains("changed after the checks read it"), "\(run.outputText)")
+        let hiveText = String(decoding: try readBytes(hive), as: UTF8.self)
+        #expect(hiveText.hasSuffix(change), "the other run's change is kept")
+        #expect(!hiveText.contains("\"1004\""), "the plan's result was not written")
+        #expect(Journal(directory: Journal.defaultDirectory(JournalKillTests.isolated(home))).entries().isEmpty)
+    }
+}
