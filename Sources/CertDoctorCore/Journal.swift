@@ -232,8 +232,9 @@ public final class Journal: Sendable {
     }
 
     /// The file a path names once every symbolic link on its last component is followed (a relative link from
-    /// the link's own directory); a path that is no link is returned as it is.
-    static func resolvingLinks(_ url: URL) throws(CoreError) -> URL {
+    /// the link's own directory); a path that is no link is returned as it is. The journal backs up and writes
+    /// this file; a step that changes a declared file itself must write here too, or it replaces the link.
+    public static func resolvingLinks(_ url: URL) throws(CoreError) -> URL {
         var path = url.standardizedFileURL.path
         for _ in 0..<40 {
             var info = stat()

@@ -135,7 +135,8 @@ public struct RenewedPFXInstaller: Sendable {
             },
             apply: { _ in
                 do {
-                    try Self.replace(target, with: bytes, verifiedBy: expectation, password: password)
+                    // Through a link to the file it names, as the journal backed it up: the link stays a link.
+                    try Self.replace(Journal.resolvingLinks(target), with: bytes, verifiedBy: expectation, password: password)
                 } catch {
                     stepError.set(error)
                     throw error
