@@ -321,6 +321,11 @@ public final class Journal: Sendable {
                 throw CoreError.changedSinceFix(path: file.path)
             }
         }
+        // An undo killed mid-write left its temporary file beside the file; never renamed into place, it holds
+        // nothing anyone needs (and the lock keeps out any other certdoctor writing there now).
+        for directory in Set(entry.files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent() }) {
+            AtomicFile.removeLeftovers(in: directory)
+        }
         // Recorded before the first restore, so that a killed undo is seen as one to finish, not as a fix.
         entry.state = .undoing
         try save(entry)

@@ -184,6 +184,8 @@ import Glibc
             for (file, original) in zip(files, originals) {
                 #expect(try readBytes(file) == original, "round \(round), seed \(seed), killed after \(delay) s: \(file.lastPathComponent)")
             }
+            let temporaries = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
+            #expect(temporaries.isEmpty, "round \(round), seed \(seed): a killed undo's temporary file is cleaned up by the next")
             try? FileManager.default.removeItem(at: home)
         }
         print("undo kills: \(interrupted) of \(Self.rounds) interrupted the undo (seed \(seed))")

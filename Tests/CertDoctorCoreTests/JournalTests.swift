@@ -164,6 +164,49 @@ import Testing
         #expect(try readBytes(file) == Array("start".utf8))
     }
 
+    /// A step that changes its file itself (a program run under Wine) runs on what the earlier steps left, and
+    /// the journal's final write does not put older bytes back over its work.
+    @Test func aStepThatChangesItsFileItselfBuildsOnEarlierStepsAndKeepsItsWork() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let edit = FixPlan(checkID: "t.edit", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "edit"), touches: [file]) { writer in
+                try writer.replace(file, with: (try writer.contents(of: file) ?? []) + Array("+edit".utf8))
+            },
+        ])
+        let program = FixPlan(checkID: "t.program", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "program"), touches: [file], changesFilesItself: true) { _ in
+                try AtomicFile.write(try readBytes(file) + Array("+program".utf8), to: file)
+            },
+        ])
+        let application = try journal.apply([edit, program], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(try readBytes(file) == Array("start+edit+program".utf8))
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+    }
+
+    /// Undo's preflight sees the entry it is about to undo and can stop it before anything is restored.
+    @Test func undoPreflightRefusalRestoresNothing() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("system.reg")
+        try Data("before".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let applied = try journal.apply([plan(file, Array("after".utf8))], command: "fix").entry
+        struct ServerRuns: Error {}
+        #expect(throws: ServerRuns.self) {
+            try journal.undoLast(preflight: { entry in
+                #expect(entry.id == applied.id)
+                #expect(entry.files.map(\.path) == [file.standardizedFileURL.path])
+                throw ServerRuns()
+            })
+        }
+        #expect(try readBytes(file) == Array("after".utf8))
+        #expect(journal.entries().last?.state == .applied)
+    }
+
     /// A file that cannot be replaced fails the plans that changed it; the others' files are still written.
     @Test func aFileThatCannotBeReplacedFailsOnlyItsPlan() throws {
         let directory = try temporaryDirectory()
