@@ -51,6 +51,22 @@ public enum AtomicFile {
         syncDirectory(directory)
     }
 
+    /// Creates `directory` and its missing parents with `mode`, whatever the umask (000 would leave them
+    /// writable by anyone); a failure says the system's reason.
+    public static func createDirectories(_ directory: URL, mode: mode_t = 0o755) throws(CoreError) {
+        var missing: [URL] = []
+        var current = directory.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
+            missing.append(current)
+            current = current.deletingLastPathComponent()
+        }
+        for url in missing.reversed() {
+            guard mkdir(url.path, mode) == 0 || errno == EEXIST, chmod(url.path, mode) == 0 else {
+                throw .cannotWrite(path: url.path, reason: errnoText())
+            }
+        }
+    }
+
     /// Removes temporary files that an interrupted write left in `directory`.
     public static func removeLeftovers(in directory: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -97,6 +113,8 @@ public enum FaultInjection: String, Sendable {
     case afterBackup = "after-backup"
     case afterTemporaryWrite = "after-temp-write"
     case afterFirstReplace = "after-first-replace"
+    /// In `undo`, once the first file is back and recorded as restored.
+    case afterFirstRestore = "after-first-restore"
 
     public static func trigger(_ point: FaultInjection) {
         if ProcessInfo.processInfo.environment["CERTDOCTOR_FAULT_INJECTION"] == point.rawValue {

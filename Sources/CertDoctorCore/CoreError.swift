@@ -11,6 +11,8 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
     case journalCorrupt(path: String, reason: String)
     case backupMismatch(path: String)
     case changedSinceFix(path: String)
+    /// The file is no longer what the checks read when the fix was planned: another run (or a person) changed it.
+    case changedSincePlanned(path: String)
     case journalBusy(path: String)
 
     public var errorDescription: String? { text(.en) }
@@ -40,6 +42,10 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
             words = Localized(
                 zh: "\(path) 在修复之后又被改动过；撤销会丢失这些改动。确认要恢复修复前的版本，请用 certdoctor undo --force",
                 en: "\(path) changed after the fix; undoing would lose that change. To restore the version from before the fix anyway, run certdoctor undo --force")
+        case .changedSincePlanned(let path):
+            words = Localized(
+                zh: "\(path) 在检查之后被改动过（另一个程序或另一次 certdoctor 运行）；修复计划基于旧内容，未做任何修改。请重新运行 certdoctor fix",
+                en: "\(path) changed after the checks read it (another program or certdoctor run changed it); the plan was made for the old contents, so nothing was changed. Run certdoctor fix again")
         case .journalBusy(let path):
             words = Localized(
                 zh: "另一个 certdoctor 正在修改（\(path) 已锁定），请稍后重试",
@@ -57,7 +63,7 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
         case .cannotWrite: .cannotCreate
         case .cannotRead: .noInput
         case .journalEmpty, .changedSinceFix: .failure
-        case .journalBusy: .temporaryFailure
+        case .journalBusy, .changedSincePlanned: .temporaryFailure
         case .journalCorrupt, .backupMismatch: .dataError
         }
     }

@@ -30,16 +30,28 @@ public struct FixStep: Sendable {
     /// The value before and after, when the step changes one value (a registry value, a protection profile).
     public var before: String?
     public var after: String?
+    /// Each touched file as the plan saw it. The journal compares them with the files under its lock, before
+    /// any backup: a plan computed from bytes another run has replaced since would write its result over that
+    /// run's work.
+    public var seen: [SeenFile]
+    /// The step changes its files itself (a Windows program run under Wine, a verified rename), not through the
+    /// writer: the journal writes what earlier steps left for those files first, so that the step builds on
+    /// them and the journal's final write does not put the older bytes back over its work.
+    public var changesFilesItself: Bool
     /// Refuses the whole fix before any backup is taken (a running wineserver, for example).
     public var preflight: @Sendable () throws -> Void
     public var apply: @Sendable (FileWriter) throws -> Void
 
+    /// `seen` defaults to the touched files as they are now, when the plan is made: every plan is made right
+    /// after the checks read the files, so that is what the checks saw.
     public init(
-        description: Localized, touches: [URL], before: String? = nil, after: String? = nil,
-        preflight: @escaping @Sendable () throws -> Void = {}, apply: @escaping @Sendable (FileWriter) throws -> Void
+        description: Localized, touches: [URL], before: String? = nil, after: String? = nil, seen: [SeenFile]? = nil,
+        changesFilesItself: Bool = false, preflight: @escaping @Sendable () throws -> Void = {}, apply: @escaping @Sendable (FileWriter) throws -> Void
     ) {
         self.description = description
         self.touches = touches
+        self.seen = seen ?? touches.map(SeenFile.init(now:))
+        self.changesFilesItself = changesFilesItself
         self.before = before
         self.after = after
         self.preflight = preflight
@@ -47,8 +59,28 @@ public struct FixStep: Sendable {
     }
 }
 
+/// A file's bytes at one moment; nil when it did not exist (or could not be read, which the backup will report).
+public struct SeenFile: Sendable, Equatable {
+    public var path: String
+    public var bytes: [UInt8]?
+
+    public init(_ url: URL, bytes: [UInt8]?) {
+        path = url.standardizedFileURL.path
+        self.bytes = bytes
+    }
+
+    /// Reads through a symbolic link, as the checks do.
+    public init(now url: URL) {
+        self.init(url, bytes: try? readBytes(url))
+    }
+}
+
 /// How fix steps write: only through the journal, so that every change is backed up and atomic.
 public protocol FileWriter: Sendable {
+    /// The file as the steps before this one left it (nil: absent). A step that edits a file must read it here,
+    /// not from the disk: the journal writes each file once, after all steps, so the disk still holds the
+    /// original while they run.
+    func contents(of url: URL) throws -> [UInt8]?
     /// Replaces (or creates) a file atomically. An existing file keeps its mode; a new one gets `newFileMode`
     /// (0600 unless the file must be readable by others, as a browser policy must), in a directory created
     /// when missing.
@@ -57,6 +89,11 @@ public protocol FileWriter: Sendable {
 }
 
 extension FileWriter {
+    /// For writers that write at once, the disk is the state the earlier steps left.
+    public func contents(of url: URL) throws -> [UInt8]? {
+        FileManager.default.fileExists(atPath: url.path) ? try readBytes(url) : nil
+    }
+
     public func replace(_ url: URL, with bytes: [UInt8]) throws {
         try replace(url, with: bytes, newFileMode: 0o600)
     }

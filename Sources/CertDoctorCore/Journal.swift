@@ -12,6 +12,8 @@ public struct JournalEntry: Sendable, Codable {
         case applied
         /// Some step failed; the backups still hold every original.
         case failed
+        /// An undo began: files marked `restored` are back; a later undo finishes the rest.
+        case undoing
         case undone
     }
 
@@ -26,6 +28,15 @@ public struct JournalEntry: Sendable, Codable {
         /// nil when the fix left no file (or for entries written before this was recorded).
         public var after: String?
         public var removedByFix: Bool?
+        /// A copy of what the fix was to write, saved before the file was replaced, so that `undo` of a fix
+        /// killed before it recorded `after` can tell its planned result from someone's later change.
+        public var planned: String?
+        /// The fix was to remove the file.
+        public var plannedRemoval: Bool?
+        /// The symbolic link the plan named, when `path` is the file it points to (the link itself is kept).
+        public var link: String?
+        /// An undo has put this file back.
+        public var restored: Bool?
     }
 
     public var id: String
@@ -67,10 +78,21 @@ public final class Journal: Sendable {
     }
 
     /// Backs up every file the plans touch, then applies them. Preflight refusals throw before any backup.
+    ///
+    /// The steps run in memory first, each seeing what the steps before it left; then each file is replaced
+    /// once with its final bytes. A process killed at any moment so leaves every file either as it was or
+    /// wholly fixed, never with some of several edits of one file (four values set in `user.reg`, say).
     public func apply(_ plans: [FixPlan], command: String) throws -> Application {
         let lock = try JournalLock(directory: directory)
         defer { lock.release() }
-        for step in plans.flatMap(\.steps) {
+        let steps = plans.flatMap(\.steps)
+        // Under the lock, so that no other certdoctor can change a file between this comparison and the write.
+        for step in steps {
+            for seen in step.seen where SeenFile(now: URL(fileURLWithPath: seen.path)) != seen {
+                throw CoreError.changedSincePlanned(path: seen.path)
+            }
+        }
+        for step in steps {
             try step.preflight()
         }
         var entry = JournalEntry(
@@ -79,33 +101,63 @@ public final class Journal: Sendable {
         let entryDirectory = directory.appendingPathComponent(entry.id)
         try makeDirectory(entryDirectory)
 
+        // A declared file that is a symbolic link is written through: the link stays a link and its target is
+        // what gets backed up and replaced (a rename over the link would put a regular file in its place and
+        // leave the target unfixed).
         var seen = Set<String>()
-        let touched = plans.flatMap(\.touchedFiles).filter { seen.insert($0.standardizedFileURL.path).inserted }
+        let declared = plans.flatMap(\.touchedFiles).filter { seen.insert($0.standardizedFileURL.path).inserted }
+        var targets: [(declared: URL, target: URL)] = []
+        var seenTargets = Set<String>()
+        for url in declared {
+            let target = try Self.resolvingLinks(url)
+            if seenTargets.insert(target.path).inserted { targets.append((url, target)) }
+        }
         // An earlier run killed mid-write leaves its temporary file beside the target; it was never renamed
         // into place, so it holds nothing anyone needs.
-        for directory in Set(touched.map { $0.deletingLastPathComponent() }) {
+        for directory in Set(targets.map { $0.target.deletingLastPathComponent() }) {
             AtomicFile.removeLeftovers(in: directory)
         }
-        for (index, url) in touched.enumerated() {
-            entry.files.append(try backUp(url, as: "backup-\(index)", into: entryDirectory))
+        for (index, pair) in targets.enumerated() {
+            var file = try backUp(pair.target, as: "backup-\(index)", into: entryDirectory)
+            if pair.declared.standardizedFileURL.path != pair.target.path { file.link = pair.declared.standardizedFileURL.path }
+            entry.files.append(file)
         }
         try save(entry)
         FaultInjection.trigger(.afterBackup)
 
-        let writer = JournalFileWriter(allowed: Set(touched.map(\.standardizedFileURL.path)))
+        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)))
         var errors: [String: String] = [:]
-        for plan in plans {
-            do {
-                for step in plan.steps {
-                    try step.apply(writer)
-                    FaultInjection.trigger(.afterFirstReplace)
-                }
-            } catch {
-                let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                errors[plan.checkID] = text
-                entry.failures.append("\(plan.checkID): \(text)")
+        func fail(_ checkIDs: [String], _ error: any Error) {
+            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            for checkID in checkIDs where errors[checkID] == nil {
+                errors[checkID] = text
+                entry.failures.append("\(checkID): \(text)")
             }
         }
+        for plan in plans {
+            // A plan whose step fails leaves none of its changes: its earlier steps were written for the later ones.
+            var checkpoint = staging.checkpoint()
+            staging.currentPlan = plan.checkID
+            do {
+                for step in plan.steps {
+                    if step.changesFilesItself {
+                        let paths = try step.touches.map { try Self.resolvingLinks($0).path }
+                        for path in paths { checkpoint[path] = nil }
+                        for failure in try writeOut(paths, staging: staging, entry: &entry, in: entryDirectory) {
+                            fail(failure.checkIDs, failure.error)
+                        }
+                    }
+                    try step.apply(staging)
+                }
+            } catch {
+                staging.restore(checkpoint)
+                fail([plan.checkID], error)
+            }
+        }
+        for failure in try writeOut(entry.files.map(\.path), staging: staging, entry: &entry, in: entryDirectory) {
+            fail(failure.checkIDs, failure.error)
+        }
+
         for index in entry.files.indices {
             let url = URL(fileURLWithPath: entry.files[index].path)
             if FileManager.default.fileExists(atPath: url.path) {
@@ -119,6 +171,79 @@ public final class Journal: Sendable {
         entry.state = errors.isEmpty ? .applied : .failed
         try save(entry)
         return Application(entry: entry, errors: errors)
+    }
+
+    /// Saves what each of `paths` is to become, then replaces each once. The planned bytes are saved before the
+    /// first replacement, so that `undo` after a fix killed mid-way can tell the planned result from a change
+    /// someone made since. A file that cannot be replaced fails the plans that changed it, which are returned
+    /// (not recorded here: the caller's record is the entry this function holds `inout`).
+    private func writeOut(
+        _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, in entryDirectory: URL
+    ) throws -> [(checkIDs: [String], error: any Error)] {
+        let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.change(for: entry.files[$0].path) != nil }
+        guard !indices.isEmpty else { return [] }
+        for index in indices {
+            entry.files[index].planned = nil
+            entry.files[index].plannedRemoval = nil
+            switch staging.change(for: entry.files[index].path) {
+            case .write(let bytes, _)?:
+                let name = "planned-\(index)"
+                try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                entry.files[index].planned = name
+            case .remove?:
+                entry.files[index].plannedRemoval = true
+            case nil:
+                break
+            }
+        }
+        try save(entry)
+        var failures: [(checkIDs: [String], error: any Error)] = []
+        for index in indices {
+            let path = entry.files[index].path
+            guard let change = staging.take(path) else { continue }
+            do {
+                try Self.commit(change, to: URL(fileURLWithPath: path))
+                FaultInjection.trigger(.afterFirstReplace)
+            } catch {
+                failures.append((staging.writers(of: path).sorted(), error))
+            }
+        }
+        return failures
+    }
+
+    private static func commit(_ change: StagingWriter.Change, to url: URL) throws {
+        switch change {
+        case .write(let bytes, let newFileMode):
+            // A fix's folder (fix files, a browser's policy directory) gets 0755 whatever the umask.
+            try AtomicFile.createDirectories(url.deletingLastPathComponent())
+            try AtomicFile.write(
+                bytes, to: url, newFileMode: newFileMode, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
+        case .remove:
+            if FileManager.default.fileExists(atPath: url.path), unlink(url.path) != 0 {
+                throw CoreError.cannotWrite(path: url.path, reason: errnoText())
+            }
+        }
+    }
+
+    /// The file a path names once every symbolic link on its last component is followed (a relative link from
+    /// the link's own directory); a path that is no link is returned as it is. The journal backs up and writes
+    /// this file; a step that changes a declared file itself must write here too, or it replaces the link.
+    public static func resolvingLinks(_ url: URL) throws(CoreError) -> URL {
+        var path = url.standardizedFileURL.path
+        for _ in 0..<40 {
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else {
+                return URL(fileURLWithPath: path).standardizedFileURL
+            }
+            var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
+            guard count >= 0 else { throw .cannotRead(path: path, reason: errnoText()) }
+            let destination = String(decoding: buffer[..<count], as: UTF8.self)
+            path = destination.hasPrefix("/")
+                ? destination : URL(fileURLWithPath: path).deletingLastPathComponent().path + "/" + destination
+            path = URL(fileURLWithPath: path).standardizedFileURL.path
+        }
+        throw .cannotWrite(path: url.path, reason: String(cString: strerror(ELOOP)))
     }
 
     /// Stores what the checks said when run again after the fix.
@@ -166,9 +291,13 @@ public final class Journal: Sendable {
 
     /// Restores the files of the newest entry not yet undone, byte for byte, mode included.
     /// A file changed after the fix (someone put a newer certificate there, say) is not overwritten unless
-    /// `force` is given: undoing must not lose work done since.
+    /// `force` is given: undoing must not lose work done since. An undo that was interrupted is finished by the
+    /// next one: a file already back to its backup counts as restored, not as changed.
+    ///
+    /// `preflight` sees the entry chosen, under the lock and before anything is restored, and may refuse by
+    /// throwing; the core knows nothing of the programs (a wineserver) that may hold its files.
     @discardableResult
-    public func undoLast(force: Bool = false) throws -> JournalEntry {
+    public func undoLast(force: Bool = false, preflight: (JournalEntry) throws -> Void = { _ in }) throws -> JournalEntry {
         let lock = try JournalLock(directory: directory)
         defer { lock.release() }
         let (entries, damaged) = listing()
@@ -179,21 +308,29 @@ public final class Journal: Sendable {
             throw CoreError.journalCorrupt(path: newestDamaged.path, reason: newestDamaged.reason)
         }
         guard var entry = target else { throw CoreError.journalEmpty }
+        try preflight(entry)
         let entryDirectory = directory.appendingPathComponent(entry.id)
         if !force {
-            for file in entry.files where try changedSinceFix(file, in: entryDirectory) {
+            for file in entry.files where try !isAsTheJournalLeftIt(file, in: entryDirectory) {
                 throw CoreError.changedSinceFix(path: file.path)
             }
         }
-        for file in entry.files {
-            let target = URL(fileURLWithPath: file.path)
-            if let backup = file.backup {
-                let bytes = try readBytes(entryDirectory.appendingPathComponent(backup))
-                try AtomicFile.write(bytes, to: target, forcedMode: mode_t(file.mode))
-                if geteuid() == 0 { _ = chown(file.path, file.owner, file.group) }
-                guard (try? readBytes(target)) == bytes else { throw CoreError.backupMismatch(path: file.path) }
-            } else if FileManager.default.fileExists(atPath: file.path) {
-                guard unlink(file.path) == 0 else { throw CoreError.cannotWrite(path: file.path, reason: errnoText()) }
+        // An undo killed mid-write left its temporary file beside the file; never renamed into place, it holds
+        // nothing anyone needs (and the lock keeps out any other certdoctor writing there now).
+        for directory in Set(entry.files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent() }) {
+            AtomicFile.removeLeftovers(in: directory)
+        }
+        // Recorded before the first restore, so that a killed undo is seen as one to finish, not as a fix.
+        entry.state = .undoing
+        try save(entry)
+        var wroteOne = false
+        for index in entry.files.indices {
+            let wrote = try restore(entry.files[index], from: entryDirectory)
+            entry.files[index].restored = true
+            try save(entry)
+            if wrote && !wroteOne {
+                wroteOne = true
+                FaultInjection.trigger(.afterFirstRestore)
             }
         }
         entry.state = .undone
@@ -201,14 +338,37 @@ public final class Journal: Sendable {
         return entry
     }
 
-    private func changedSinceFix(_ file: JournalEntry.File, in entryDirectory: URL) throws -> Bool {
-        let exists = FileManager.default.fileExists(atPath: file.path)
-        if let after = file.after {
-            guard exists else { return true }
-            let current = try readBytes(URL(fileURLWithPath: file.path))
-            return try current != readBytes(entryDirectory.appendingPathComponent(after))
+    /// Puts one file back as its backup holds it; false when it already was (an interrupted undo got that far).
+    private func restore(_ file: JournalEntry.File, from entryDirectory: URL) throws -> Bool {
+        guard let backup = file.backup else {
+            guard FileManager.default.fileExists(atPath: file.path) else { return false }
+            guard unlink(file.path) == 0 else { throw CoreError.cannotWrite(path: file.path, reason: errnoText()) }
+            return true
         }
-        return file.removedByFix == true && exists
+        let bytes = try readBytes(entryDirectory.appendingPathComponent(backup))
+        var info = stat()
+        if stat(file.path, &info) == 0, UInt32(info.st_mode & 0o7777) == file.mode, (try? readBytes(URL(fileURLWithPath: file.path))) == bytes {
+            return false
+        }
+        let target = URL(fileURLWithPath: file.path)
+        try AtomicFile.write(bytes, to: target, forcedMode: mode_t(file.mode))
+        if geteuid() == 0 { _ = chown(file.path, file.owner, file.group) }
+        guard (try? readBytes(target)) == bytes else { throw CoreError.backupMismatch(path: file.path) }
+        return true
+    }
+
+    /// Whether the file is in a state this journal entry explains: the original (never changed, or restored
+    /// by an interrupted undo), what the fix left, or, for a fix killed before it could record that, the
+    /// bytes it planned. Anything else is someone's later work.
+    private func isAsTheJournalLeftIt(_ file: JournalEntry.File, in entryDirectory: URL) throws -> Bool {
+        let current: [UInt8]? = FileManager.default.fileExists(atPath: file.path) ? try readBytes(URL(fileURLWithPath: file.path)) : nil
+        let original = try file.backup.map { try readBytes(entryDirectory.appendingPathComponent($0)) }
+        if current == original { return true }
+        if let after = file.after { return try current == readBytes(entryDirectory.appendingPathComponent(after)) }
+        if file.removedByFix == true { return current == nil }
+        if let planned = file.planned { return try current == readBytes(entryDirectory.appendingPathComponent(planned)) }
+        if file.plannedRemoval == true { return current == nil }
+        return false
     }
 
     // MARK: - Files
@@ -264,35 +424,70 @@ public final class Journal: Sendable {
     }
 }
 
-/// The only way fix steps write: atomically, and only to files the plan declared (and the journal backed up).
-struct JournalFileWriter: FileWriter {
-    let allowed: Set<String>
+/// The only way fix steps write: into memory, and only to files the plan declared (and the journal backed up).
+/// The journal replaces each file once with what the steps left. A class, so that the steps share one state;
+/// `@unchecked Sendable` because `FileWriter` must be, and every access goes through `lock`.
+final class StagingWriter: FileWriter, @unchecked Sendable {
+    enum Change {
+        case write([UInt8], newFileMode: mode_t)
+        case remove
+    }
+
+    private let allowed: Set<String>
+    private let lock = NSLock()
+    private var changes: [String: Change] = [:]
+    private var writersByPath: [String: Set<String>] = [:]
+    private var plan = ""
+
+    init(allowed: Set<String>) {
+        self.allowed = allowed
+    }
+
+    /// The check whose steps run now, to know whose fix a failed replacement spoils.
+    var currentPlan: String {
+        get { lock.withLock { plan } }
+        set { lock.withLock { plan = newValue } }
+    }
+
+    func checkpoint() -> [String: Change] { lock.withLock { changes } }
+    func restore(_ checkpoint: [String: Change]) { lock.withLock { changes = checkpoint } }
+    func change(for path: String) -> Change? { lock.withLock { changes[path] } }
+    /// The change, removed: once on disk, the file itself is what later steps read.
+    func take(_ path: String) -> Change? { lock.withLock { changes.removeValue(forKey: path) } }
+    func writers(of path: String) -> Set<String> { lock.withLock { writersByPath[path] ?? [] } }
+
+    func contents(of url: URL) throws -> [UInt8]? {
+        let target = try declaredTarget(url)
+        switch lock.withLock({ changes[target.path] }) {
+        case .write(let bytes, _)?: return bytes
+        case .remove?: return nil
+        case nil: return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
+        }
+    }
 
     func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws {
-        try requireDeclared(url)
-        let directory = url.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: directory.path) {
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CoreError.cannotWrite(path: directory.path, reason: error.localizedDescription)
-            }
+        let target = try declaredTarget(url)
+        lock.withLock {
+            changes[target.path] = .write(bytes, newFileMode: newFileMode)
+            writersByPath[target.path, default: []].insert(plan)
         }
-        try AtomicFile.write(
-            bytes, to: url, newFileMode: newFileMode, beforeRename: { FaultInjection.trigger(.afterTemporaryWrite) })
     }
 
     func remove(_ url: URL) throws {
-        try requireDeclared(url)
-        if FileManager.default.fileExists(atPath: url.path), unlink(url.path) != 0 {
-            throw CoreError.cannotWrite(path: url.path, reason: errnoText())
+        let target = try declaredTarget(url)
+        lock.withLock {
+            changes[target.path] = .remove
+            writersByPath[target.path, default: []].insert(plan)
         }
     }
 
-    private func requireDeclared(_ url: URL) throws {
-        guard allowed.contains(url.standardizedFileURL.path) else {
+    /// A step names the file as it declared it; a link among those is the file it points to.
+    private func declaredTarget(_ url: URL) throws -> URL {
+        let target = try Journal.resolvingLinks(url)
+        guard allowed.contains(target.path) else {
             throw CoreError.cannotWrite(path: url.path, reason: "not among the files the fix declared and backed up")
         }
+        return target
     }
 }
 

@@ -37,19 +37,10 @@ public enum ReportOutput {
     /// Creates the directory (and missing parents) with mode 0755 whatever the umask: a umask of 000 would
     /// otherwise leave a report directory anyone can write into.
     static func makeDirectory(_ directory: URL) throws {
-        var missing: [URL] = []
-        var current = directory.standardizedFileURL
-        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
-            missing.append(current)
-            current = current.deletingLastPathComponent()
-        }
-        for url in missing.reversed() {
-            guard mkdir(url.path, 0o755) == 0 || errno == EEXIST else {
-                throw ReportingError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
-            }
-            guard chmod(url.path, 0o755) == 0 else {
-                throw ReportingError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
-            }
+        do {
+            try AtomicFile.createDirectories(directory)
+        } catch {
+            throw ReportingError.cannotWrite(path: directory.path, reason: error.text(.en))
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
+import SSCCChecks
 
 struct UndoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,10 +40,12 @@ struct UndoCommand: ParsableCommand {
                 }
                 return .success
             }
-            let entry = try journal.undoLast(force: force)
+            // Checked under the journal's lock for the entry it chose, so that the refusal is about the very files
+            // undo would write; --force does not override it, since a running wineserver would lose them anyway.
+            let entry = try journal.undoLast(force: force, preflight: WineServerGuard.requireStopped(forUndoing:))
             Console.say((language == .zh ? "已撤销 " : "undone ") + entry.id + ":")
             for file in entry.files {
-                Console.say("    " + file.path + (file.backup == nil ? (language == .zh ? "（已删除，原本不存在）" : " (removed; it did not exist before)") : ""))
+                Console.say("    " + (file.link.map { $0 + " → " } ?? "") + file.path + (file.backup == nil ? (language == .zh ? "（已删除，原本不存在）" : " (removed; it did not exist before)") : ""))
             }
             return .success
         }

@@ -92,6 +92,135 @@ import Testing
         #expect(journal.entries().isEmpty)
     }
 
+    /// The plan was made from the file as the checks read it; another run changed it before the fix ran. Writing
+    /// the plan's result would lose that run's work: refused as a temporary failure (75), nothing written.
+    @Test func aFileChangedAfterThePlanWasMadeIsRefusedAsTemporary() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("as the checks read it".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let planned = plan(file, Array("the plan's result".utf8))
+        try Data("another run's change".utf8).write(to: file)
+        do {
+            _ = try journal.apply([planned], command: "fix")
+            Issue.record("a plan for older bytes was applied")
+        } catch {
+            #expect((error as? ExitStatusProviding)?.exitStatus == .temporaryFailure, "\(error)")
+            #expect(error.localizedDescription.contains(file.path))
+        }
+        #expect(try readBytes(file) == Array("another run's change".utf8))
+        #expect(journal.entries().isEmpty)
+    }
+
+    /// A declared file that is a symbolic link: the target is backed up and replaced in its own directory, the
+    /// link stays a link, and undo restores the target.
+    @Test func aSymlinkIsWrittenThroughAndUndoRestoresItsTarget() throws {
+        let directory = try temporaryDirectory()
+        let store = directory.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let target = store.appendingPathComponent("real.pfx")
+        try Data("original".utf8).write(to: target)
+        chmod(target.path, 0o640)
+        let link = directory.appendingPathComponent("F000504Y0007#0.pfx")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "store/real.pfx")
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+
+        let application = try journal.apply([plan(link, Array("fixed".utf8))], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "store/real.pfx")
+        #expect(try readBytes(target) == Array("fixed".utf8))
+        #expect(try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? Int == 0o640)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.path) == ["real.pfx"])
+
+        try journal.undoLast()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "store/real.pfx")
+        #expect(try readBytes(target) == Array("original".utf8))
+    }
+
+    /// Steps editing one file see what the steps before them left (through the writer), the file is written
+    /// once with all of it, and a plan whose later step fails leaves none of its changes.
+    @Test func stepsOnOneFileBuildOnEachOtherAndAFailedPlanLeavesNothing() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        func appending(_ text: String) -> FixStep {
+            FixStep(description: Localized(verbatim: "append \(text)"), touches: [file]) { writer in
+                try writer.replace(file, with: (try writer.contents(of: file) ?? []) + Array(text.utf8))
+            }
+        }
+        struct Refused: Error {}
+        let failing = FixPlan(checkID: "t.failing", summary: Localized(verbatim: "x"), steps: [
+            appending("+bad"), FixStep(description: Localized(verbatim: "fail"), touches: [file]) { _ in throw Refused() },
+        ])
+        let good = FixPlan(checkID: "t.good", summary: Localized(verbatim: "x"), steps: ["+1", "+2", "+3", "+4"].map(appending))
+        let application = try journal.apply([failing, good], command: "fix")
+        #expect(application.errors.keys.sorted() == ["t.failing"])
+        #expect(try readBytes(file) == Array("start+1+2+3+4".utf8))
+        let entryDirectory = journal.directory.appendingPathComponent(application.entry.id)
+        #expect(try readBytes(entryDirectory.appendingPathComponent(try #require(application.entry.files.first?.planned)))
+            == Array("start+1+2+3+4".utf8), "the planned bytes are kept in the entry")
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+    }
+
+    /// A step that changes its file itself (a program run under Wine) runs on what the earlier steps left, and
+    /// the journal's final write does not put older bytes back over its work.
+    @Test func aStepThatChangesItsFileItselfBuildsOnEarlierStepsAndKeepsItsWork() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let edit = FixPlan(checkID: "t.edit", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "edit"), touches: [file]) { writer in
+                try writer.replace(file, with: (try writer.contents(of: file) ?? []) + Array("+edit".utf8))
+            },
+        ])
+        let program = FixPlan(checkID: "t.program", summary: Localized(verbatim: "x"), steps: [
+            FixStep(description: Localized(verbatim: "program"), touches: [file], changesFilesItself: true) { _ in
+                try AtomicFile.write(try readBytes(file) + Array("+program".utf8), to: file)
+            },
+        ])
+        let application = try journal.apply([edit, program], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(try readBytes(file) == Array("start+edit+program".utf8))
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+    }
+
+    /// Undo's preflight sees the entry it is about to undo and can stop it before anything is restored.
+    @Test func undoPreflightRefusalRestoresNothing() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("system.reg")
+        try Data("before".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let applied = try journal.apply([plan(file, Array("after".utf8))], command: "fix").entry
+        struct ServerRuns: Error {}
+        #expect(throws: ServerRuns.self) {
+            try journal.undoLast(preflight: { entry in
+                #expect(entry.id == applied.id)
+                #expect(entry.files.map(\.path) == [file.standardizedFileURL.path])
+                throw ServerRuns()
+            })
+        }
+        #expect(try readBytes(file) == Array("after".utf8))
+        #expect(journal.entries().last?.state == .applied)
+    }
+
+    /// A file that cannot be replaced fails the plans that changed it; the others' files are still written.
+    @Test func aFileThatCannotBeReplacedFailsOnlyItsPlan() throws {
+        let directory = try temporaryDirectory()
+        let blocker = directory.appendingPathComponent("blocker")
+        try Data("a file, not a directory".utf8).write(to: blocker)
+        let blocked = blocker.appendingPathComponent("policy.json")
+        let fine = directory.appendingPathComponent("fine.txt")
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let application = try journal.apply([plan(blocked, [1], id: "t.blocked"), plan(fine, [2], id: "t.fine")], command: "fix")
+        #expect(application.errors.keys.sorted() == ["t.blocked"])
+        #expect(application.entry.state == .failed)
+        #expect(try readBytes(fine) == [2])
+    }
+
     @Test func stepMayOnlyWriteFilesItDeclared() throws {
         let directory = try temporaryDirectory()
         let declared = directory.appendingPathComponent("declared")

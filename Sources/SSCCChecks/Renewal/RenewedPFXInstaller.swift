@@ -126,7 +126,7 @@ public struct RenewedPFXInstaller: Sendable {
         let oldBytes = working.bytes
         let stepError = StepError()
         let step = FixStep(
-            description: description, touches: [target],
+            description: description, touches: [target], seen: [SeenFile(target, bytes: oldBytes)], changesFilesItself: true,
             preflight: {
                 // The gate read this file; a file changed since then is not the one the user meant to renew.
                 guard (try? readBytes(target)) == oldBytes else {
@@ -135,7 +135,8 @@ public struct RenewedPFXInstaller: Sendable {
             },
             apply: { _ in
                 do {
-                    try Self.replace(target, with: bytes, verifiedBy: expectation, password: password)
+                    // Through a link to the file it names, as the journal backed it up: the link stays a link.
+                    try Self.replace(Journal.resolvingLinks(target), with: bytes, verifiedBy: expectation, password: password)
                 } catch {
                     stepError.set(error)
                     throw error

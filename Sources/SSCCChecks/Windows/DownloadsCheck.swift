@@ -227,13 +227,9 @@ struct DownloadsCheck: Check {
                 description: Localized(zh: "写入 \(file.path)：允许 \(url) 的弹出窗口和自动下载", en: "write \(file.path): allow \(url)'s pop-ups and automatic downloads"),
                 touches: [file],
                 apply: { writer in
-                    try FixDirectory.create(directory)
-                    // Browsers read the policy as the desktop user, so a new file must be world-readable
-                    // (the journal's atomic write keeps an existing file's mode).
-                    if !FileManager.default.fileExists(atPath: file.path) {
-                        _ = FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o644])
-                    }
-                    var object = (FileManager.default.contents(atPath: file.path)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+                    // Read through the writer, which holds what earlier steps left; the journal writes the file
+                    // (and creates its directory) once all steps have run.
+                    var object = try writer.contents(of: file).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] } ?? [:]
                     func adding(_ list: Any?) -> [String] {
                         let existing = list as? [String] ?? []
                         return existing.contains(url) ? existing : existing + [url]
@@ -249,7 +245,9 @@ struct DownloadsCheck: Check {
                         object["AutomaticDownloadsAllowedForUrls"] = adding(object["AutomaticDownloadsAllowedForUrls"])
                     }
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-                    try writer.replace(file, with: Array(data))
+                    // Browsers read the policy as the desktop user, so a new file must be world-readable (the
+                    // journal's atomic write keeps an existing file's mode).
+                    try writer.replace(file, with: Array(data), newFileMode: 0o644)
                 }))
         }
         guard !steps.isEmpty else { return nil }

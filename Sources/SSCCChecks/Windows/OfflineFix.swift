@@ -70,10 +70,7 @@ public enum OfflineFix {
                 description: Localized(
                     zh: "写入 \(file.path)（由客户在 Windows 上双击导入或运行 reg import）：" + lines.joined(separator: "；"),
                     en: "write \(file.path) for the customer to import (double-click or reg import): " + lines.joined(separator: "; ")),
-                touches: [file], apply: { writer in
-                    try FixDirectory.create(file.deletingLastPathComponent())
-                    try writer.replace(file, with: bytes)
-                }))
+                touches: [file], apply: { writer in try writer.replace(file, with: bytes) }))
         }
         for machine in [true, false] {
             let records = policyValues.filter { $0.machine == machine }.map { PolicyRecord(key: $0.path, value: $0.value) }
@@ -85,10 +82,7 @@ public enum OfflineFix {
                 description: Localized(
                     zh: "写入组策略文件 \(file.path)（\(machine ? "计算机" : "用户")策略，需由管理员合并到组策略）：\(text)",
                     en: "write the Group Policy file \(file.path) (\(machine ? "machine" : "user") policy, for an administrator to merge into Group Policy): \(text)"),
-                touches: [file], apply: { writer in
-                    try FixDirectory.create(file.deletingLastPathComponent())
-                    try writer.replace(file, with: bytes)
-                }))
+                touches: [file], apply: { writer in try writer.replace(file, with: bytes) }))
         }
         return FixPlan(
             checkID: checkID, summary: summary, steps: steps,
@@ -97,20 +91,3 @@ public enum OfflineFix {
     }
 }
 
-/// Folders a fix writes into (fix files, a browser's policy directory): created with mode 0755 whatever the
-/// umask (000 would leave them writable by anyone), and a failure says the system's reason.
-enum FixDirectory {
-    static func create(_ directory: URL) throws {
-        var missing: [URL] = []
-        var current = directory.standardizedFileURL
-        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
-            missing.append(current)
-            current = current.deletingLastPathComponent()
-        }
-        for url in missing.reversed() {
-            guard mkdir(url.path, 0o755) == 0 || errno == EEXIST, chmod(url.path, 0o755) == 0 else {
-                throw CoreError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        }
-    }
-}

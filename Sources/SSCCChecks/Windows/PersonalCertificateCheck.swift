@@ -123,7 +123,7 @@ struct PersonalCertificateCheck: Check {
             description: Localized(
                 zh: "在 Wine 中运行 certstore.exe，把 \(pfx.lastPathComponent)（\(thumbprint)）连同私钥导入“当前用户 → 个人”，并读回验证",
                 en: "run certstore.exe under Wine to import \(pfx.lastPathComponent) (\(thumbprint)) with its key into Current User → Personal, and read it back"),
-            touches: hives,
+            touches: hives, changesFilesItself: true,
             preflight: {
                 try WineServerGuard.requireStopped(prefix: prefix)
                 guard let helper else { throw StoreImportError.helperMissing }

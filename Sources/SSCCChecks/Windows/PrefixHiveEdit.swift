@@ -2,7 +2,7 @@ import CertDoctorCore
 import Foundation
 import WindowsRegistry
 
-/// A change to one of a Wine prefix's hives, as a fix step: the hive is read when the step runs (so that
+/// A change to one of a Wine prefix's hives, as a fix step: the hive is read from the writer when the step runs (so that
 /// several fixes editing `user.reg` in one journal entry build on each other), edited in the model, and
 /// written back through the journal. Refused while a wineserver runs for the prefix.
 public enum PrefixHiveEdit {
@@ -26,8 +26,11 @@ public enum PrefixHiveEdit {
             description: description, touches: [file],
             preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
             apply: { writer in
+                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end);
+                // a missing hive fails with the system's reason.
+                let bytes = try writer.contents(of: file) ?? readBytes(file)
                 var decoded = try WindowsSideError.wrapping {
-                    try WineHiveCodec.decode(try readBytes(file), fileName: file.path)
+                    try WineHiveCodec.decode(bytes, fileName: file.path)
                 }
                 try edit(&decoded.root)
                 try writer.replace(file, with: WineHiveCodec.encode(decoded))

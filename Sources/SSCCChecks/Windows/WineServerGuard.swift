@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 import WindowsRegistry
 
@@ -15,6 +16,18 @@ public enum WineServerGuard {
     public static func requireStopped(prefix: URL) throws {
         if let pid = runningServerPID(prefix: prefix) {
             throw WindowsSideError.wineserverRunning(prefix: prefix.path, pid: pid)
+        }
+    }
+
+    /// The hives a wineserver holds in memory and writes back over any change made beside it.
+    static let hiveNames: Set<String> = ["system.reg", "user.reg", "userdef.reg"]
+
+    /// The preflight of `undo` (passed to `Journal.undoLast`, which cannot know Wine): restoring a hive while
+    /// its prefix's wineserver runs is lost at the server's next save, or half-seen by it. Refuses with exit 75.
+    public static func requireStopped(forUndoing entry: JournalEntry) throws {
+        let hives = entry.files.flatMap { [$0.path] + ($0.link.map { [$0] } ?? []) }.filter { hiveNames.contains(URL(fileURLWithPath: $0).lastPathComponent) }
+        for prefix in Set(hives.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }).sorted() {
+            try requireStopped(prefix: URL(fileURLWithPath: prefix))
         }
     }
 }

@@ -6,6 +6,32 @@ import Testing
 
 /// The offline backend end to end, with the `openssl` CLI as the CA that signs the written request.
 @Suite struct OfflineRenewalTests {
+    /// The working PFX is a symbolic link into a store directory: the renewed certificate replaces the file the
+    /// link names, the link stays a link, and undo puts the old certificate back in that file.
+    @Test func aSymlinkedWorkingCertificateIsRenewedAtItsTarget() throws {
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        try scene.makeOpenSSLCA()
+        let store = scene.root.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let target = store.appendingPathComponent("gateway.pfx")
+        try FileManager.default.moveItem(at: scene.pfx, to: target)
+        try FileManager.default.createSymbolicLink(atPath: scene.pfx.path, withDestinationPath: target.path)
+        let oldBytes = try scene.bytes(target)
+
+        #expect(try scene.renewal().renew(using: scene.offlineBackend()).outcome == "waiting")
+        try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
+        let imported = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
+        #expect(imported.outcome == "installed", "\(imported.message?.en ?? "")")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scene.pfx.path) == target.path, "the link is still a link")
+        #expect(try scene.bytes(target) != oldBytes, "the file the link names holds the renewed certificate")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.path) == ["gateway.pfx"])
+
+        try scene.journal.undoLast()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scene.pfx.path) == target.path)
+        #expect(try scene.bytes(target) == oldBytes)
+    }
+
     @Test func requestSignedByOpenSSLIsImportedVerifiedAndArchived() throws {
         let scene = try RenewalWorkspace()
         defer { scene.remove() }
