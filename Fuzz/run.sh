@@ -69,8 +69,10 @@ for target in $targets; do
     corpus="$scratch/corpus-$target"
     mkdir -p "$corpus"
     cp "$here"/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    set --
+    [ -f "$here/dicts/$target.dict" ] && set -- -dict="$here/dicts/$target.dict"
     echo "fuzzing $target for $seconds s"
-    (cd "$scratch" && "$binary" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    (cd "$scratch" && "$binary" "$@" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$scratch/$target-" "$corpus") > "$scratch/$target.log" 2>&1 \
         && echo "$target: no crash ($(grep -c '' "$scratch/$target.log") log lines)" \
         || { echo "$target: FAILED, see $scratch/$target.log"; tail -n 30 "$scratch/$target.log"; }
