@@ -1,26 +1,78 @@
 #!/bin/sh
-# Builds and runs the libFuzzer targets of the WindowsRegistry parsers.
-# Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]   (targets: WineHive RegFile PolicyFile)
+# Builds and runs the libFuzzer targets.
+# Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
+#   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
+# Each target is one binary: its module's Swift sources compiled together with the target file; a module's
+# C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 scratch="$repo/.build-fuzz-registry"
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-WineHive RegFile PolicyFile}
+targets=${*:-WineHive RegFile PolicyFile SiteList PluginResult}
 mkdir -p "$scratch"
+
+quiet() { grep -v "ld.gold: warning: Cannot export local symbol" || true; }
+
+# c_shim NAME HEADER-DIR CFLAGS…: compiles Sources/NAME/shims.c for the fuzzer and writes a module map
+# for its header into $scratch/NAME/ (SwiftPM generates one for a C target; swiftc alone does not).
+c_shim() {
+    name=$1 include=$2; shift 2
+    mkdir -p "$scratch/$name"
+    clang -fsanitize=fuzzer-no-link,address -O1 -g -I"$include" "$@" \
+        -c "$repo/Sources/$name/shims.c" -o "$scratch/$name/shims.o"
+    printf 'module %s {\n    header "%s/%s.h"\n    export *\n}\n' "$name" "$include" "$name" \
+        > "$scratch/$name/module.modulemap"
+}
+
+# The Swift 6 language mode, as in the package (CertDoctorCore uses bare regex literals).
+build() {
+    target=$1 binary=$2
+    case $target in
+    WineHive | RegFile | PolicyFile)
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name WindowsRegistryFuzz \
+            "$repo"/Sources/WindowsRegistry/*.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 | quiet
+        ;;
+    SiteList)
+        xml_cflags=$(pkg-config --cflags libxml-2.0 libxslt)
+        # shellcheck disable=SC2086
+        c_shim CXMLShims "$repo/Sources/CXMLShims/include" $xml_cflags
+        # shellcheck disable=SC2086
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name XMLSupportFuzz -swift-version 6 \
+            -I "$repo/Sources/CLibXML2" -I "$repo/Sources/CLibXSLT" -I "$scratch/CXMLShims" \
+            $(for flag in $xml_cflags; do printf -- '-Xcc %s ' "$flag"; done) \
+            "$repo"/Sources/XMLSupport/*.swift "$here/${target}FuzzTarget.swift" "$scratch/CXMLShims/shims.o" \
+            -lxml2 -lxslt -lexslt -o "$binary" 2>&1 | quiet
+        ;;
+    PluginResult)
+        c_shim CSystemShims "$repo/Sources/CSystemShims/include"
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CertDoctorCoreFuzz -swift-version 6 \
+            -I "$scratch/CSystemShims" \
+            "$repo"/Sources/CertDoctorCore/*.swift "$here/${target}FuzzTarget.swift" "$scratch/CSystemShims/shims.o" \
+            -o "$binary" 2>&1 | quiet
+        ;;
+    *)
+        echo "unknown target $target" >&2
+        exit 64
+        ;;
+    esac
+    [ -x "$binary" ] || { echo "$target: build failed" >&2; exit 1; }
+}
+
 for target in $targets; do
     binary="$scratch/$target-fuzzer"
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name WindowsRegistryFuzz \
-        "$repo"/Sources/WindowsRegistry/*.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 \
-        | grep -v "ld.gold: warning: Cannot export local symbol" || true
+    rm -f "$binary"
+    build "$target" "$binary"
     # The Swift backtracer trips ASan while it reads the crashed process; libFuzzer reports instead.
     export SWIFT_BACKTRACE=enable=no
     corpus="$scratch/corpus-$target"
     mkdir -p "$corpus"
     cp "$here"/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    set --
+    [ -f "$here/dicts/$target.dict" ] && set -- -dict="$here/dicts/$target.dict"
     echo "fuzzing $target for $seconds s"
-    (cd "$scratch" && "$binary" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    (cd "$scratch" && "$binary" "$@" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$scratch/$target-" "$corpus") > "$scratch/$target.log" 2>&1 \
         && echo "$target: no crash ($(grep -c '' "$scratch/$target.log") log lines)" \
         || { echo "$target: FAILED, see $scratch/$target.log"; tail -n 30 "$scratch/$target.log"; }
