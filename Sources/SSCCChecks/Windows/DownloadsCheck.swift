@@ -131,7 +131,7 @@ struct DownloadsCheck: Check {
                 problems.append(Localized(zh: "IE 弹出窗口允许列表中没有 \(portal.host)", en: "the IE pop-up allow list does not hold \(portal.host)"))
             }
             let action = side.zones.urlAction(0x2200, zone: .trusted)
-            evidence.append(Evidence("zone 2 action 2200", action.map { "\(RegistrySettingCheck.rawPolicy($0.value)) ← \(side.describe($0.source))" } ?? "not set"))
+            evidence.append(Evidence("zone 2 action 2200", action.map { "\($0.value.rawValue) ← \(side.describe($0.source))" } ?? "not set"))
             if action?.value != .allow {
                 problems.append(Localized(zh: "文件下载的自动提示（2200）未启用", en: "automatic prompting for file downloads (2200) is not enabled"))
             }

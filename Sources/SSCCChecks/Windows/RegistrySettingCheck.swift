@@ -71,21 +71,12 @@ public struct RegistrySettingCheck: Check {
                 }
                 let setting = zones.urlAction(number, zone: securityZone)
                 return Observation(
-                    requirement: requirement, value: setting.map { Self.rawPolicy($0.value) }, source: setting?.source,
+                    requirement: requirement, value: setting.map { $0.value.rawValue }, source: setting?.source,
                     ignored: zones.ignoredActionSettings(number, zone: securityZone))
             case .value(let path, let name, let policyPath, _):
                 let found = Self.effectiveValue(side, path: path, name: name, policyPath: policyPath)
                 return Observation(requirement: requirement, value: found?.0, source: found?.1)
             }
-        }
-    }
-
-    static func rawPolicy(_ policy: URLActionPolicy) -> UInt32 {
-        switch policy {
-        case .allow: 0
-        case .prompt: 1
-        case .disallow: 3
-        case .other(let value): value
         }
     }
 
