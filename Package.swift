@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way (DESIGN.md): certdoctor → SSCCChecks → (WindowsRegistry, SmartCard, PKI)
-// → CertDoctorCore; Reporting → CertDoctorCore. C libraries are wrapped once, each in its own module.
+// Dependencies point one way (DESIGN.md): certdoctor → Doctor → (SSCCChecks, Renewal) → (the targets, PKI,
+// SmartCard, WindowsRegistry, SSCCProfile) → CertDoctorCore; Reporting → CertDoctorCore. C libraries are wrapped once, each in its own module.
 let package = Package(
     name: "certdoctor",
     platforms: [.macOS(.v13)],
@@ -36,17 +36,41 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]
         ),
         .target(name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"]),
+        // The SSCC facts (portal, names, controls and versions, the nine errors) live in the profile alone.
+        .target(name: "SSCCProfile", dependencies: ["CertDoctorCore"]),
+        // What the checks examine, each with typed inputs: the file certificate, the Windows side, the token.
+        .target(name: "CertificateTarget", dependencies: ["CertDoctorCore", "PKI", "SSCCProfile"]),
+        .target(
+            name: "WindowsTarget",
+            dependencies: [
+                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SSCCProfile",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(name: "TokenTarget", dependencies: ["CertDoctorCore", "SmartCard", "SSCCProfile"]),
+        // Only the checks, one per file, and the one list of them.
         .target(
             name: "SSCCChecks",
             dependencies: [
-                "CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport", "SSCCProfile",
+                "CertificateTarget", "WindowsTarget", "TokenTarget",
+            ]
+        ),
+        .target(
+            name: "Renewal",
+            dependencies: ["CertDoctorCore", "PKI", "SSCCProfile", "CertificateTarget", "WindowsTarget"]
+        ),
+        .target(
+            name: "Doctor",
+            dependencies: [
+                "CertDoctorCore", "PKI", "WindowsRegistry", "SmartCard", "XMLSupport", "SSCCProfile",
+                "CertificateTarget", "WindowsTarget", "TokenTarget", "SSCCChecks", "Renewal",
             ]
         ),
         .executableTarget(
             name: "certdoctor",
             dependencies: [
-                "CertDoctorCore", "SSCCChecks", "Reporting", "WindowsRegistry", "PKI",
+                "CertDoctorCore", "Doctor", "Renewal", "SSCCProfile", "WindowsTarget", "Reporting", "WindowsRegistry", "PKI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,7 +84,10 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
         .testTarget(
             name: "SSCCChecksTests",
-            dependencies: ["SSCCChecks", "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard"]
+            dependencies: [
+                "SSCCChecks", "Doctor", "Renewal", "SSCCProfile", "CertificateTarget", "WindowsTarget", "TokenTarget",
+                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard",
+            ]
         ),
         .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI"]),
     ]

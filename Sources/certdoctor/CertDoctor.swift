@@ -2,7 +2,10 @@ import ArgumentParser
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import WindowsTarget
 
 @main
 struct CertDoctor: ParsableCommand {

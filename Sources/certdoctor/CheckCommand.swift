@@ -1,6 +1,9 @@
 import ArgumentParser
 import CertDoctorCore
-import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import WindowsTarget
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

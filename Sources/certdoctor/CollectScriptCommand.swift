@@ -1,7 +1,10 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import WindowsTarget
 
 struct CollectScriptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,9 +27,7 @@ struct CollectScriptCommand: ParsableCommand {
         try Console.run(language: language) {
             let data = DataDirectory.locate()
             let doctor = try Doctor(profile: profile, dataDirectory: data, pluginDirectories: Doctor.pluginDirectories())
-            let checks = try WindowsChecks.all(dataDirectory: data, manifestDirectories: Doctor.pluginDirectories())
-            let script = CollectScript.render(
-                keys: CollectScript.keys(for: checks, profile: doctor.profile), controls: CollectScript.controls(profile: doctor.profile))
+            let script = try CollectScript.render(for: doctor, manifestDirectories: Doctor.pluginDirectories())
             try Console.write(Array(script.utf8), to: output)
             return .success
         }

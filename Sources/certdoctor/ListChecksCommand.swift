@@ -1,7 +1,10 @@
 import ArgumentParser
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import WindowsTarget
 
 struct ListChecksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

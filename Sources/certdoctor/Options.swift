@@ -2,7 +2,10 @@ import ArgumentParser
 import CertDoctorCore
 import Foundation
 import Reporting
-import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import WindowsTarget
 
 /// What to examine.
 struct TargetOptions: ParsableArguments {

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// Every registered check's examples are tests (SwiftLint's model): adding a check with examples adds its tests.
@@ -15,7 +21,7 @@ import Testing
     }
 
     /// Token checks' examples name scenarios with a real pcscd and virtual cards; `TokenCheckTests` runs them.
-    static let cases: [Case] = BuiltInChecks.all.filter { !$0.description.facets.contains(.token) }.flatMap { check in
+    static let cases: [Case] = (AllChecks.certificate + AllChecks.token).filter { !$0.description.facets.contains(.token) }.flatMap { check in
         check.description.examples.map { Case(checkID: check.description.id, example: $0) }
     }
 
@@ -39,7 +45,7 @@ import Testing
     }
 
     @Test func everyBuiltInCheckHasPassingAndFailingExamples() {
-        for check in BuiltInChecks.all {
+        for check in (AllChecks.certificate + AllChecks.token) {
             let outcomes = Set(check.description.examples.map(\.expected))
             #expect(outcomes.contains(.pass), "\(check.description.id) has no passing example")
             #expect(outcomes.contains(.fail), "\(check.description.id) has no failing example")
@@ -47,7 +53,7 @@ import Testing
     }
 
     @Test func everyCheckIsBilingualAndTracedToRequirements() {
-        for check in BuiltInChecks.all {
+        for check in (AllChecks.certificate + AllChecks.token) {
             let description = check.description
             #expect(!description.title.zh.isEmpty && !description.title.en.isEmpty && description.title.zh != description.title.en)
             #expect(!description.summary.zh.isEmpty && !description.summary.en.isEmpty)

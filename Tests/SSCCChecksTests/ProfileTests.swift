@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 @Suite struct ProfileTests {

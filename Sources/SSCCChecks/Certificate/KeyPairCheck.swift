@@ -1,10 +1,14 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import PKI
 
 /// The PFX must carry the certificate's own private key: without it the portal cannot sign the renewal request.
-struct KeyPairCheck: Check {
-    static let description = CheckDescription(
+public struct KeyPairCheck: Check {
+    public static let description = CheckDescription(
         id: "cert.key-pair",
         title: Localized(zh: "私钥与证书匹配", en: "Private key belongs to the certificate"),
         summary: Localized(
@@ -20,9 +24,9 @@ struct KeyPairCheck: Check {
             CheckExample("pfx/no-key/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         var evidence = opened.certificateEvidence
         guard let key = opened.contents.privateKey else {

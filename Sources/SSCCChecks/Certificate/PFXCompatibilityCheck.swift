@@ -1,11 +1,15 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import PKI
 
 /// Advisory: whether Windows 7 (and Windows 10 before 1709) can import the file. OpenSSL 3 writes AES/PBKDF2
 /// with a SHA-256 MAC by default, which those systems reject with a misleading "wrong password".
-struct PFXCompatibilityCheck: Check {
-    static let description = CheckDescription(
+public struct PFXCompatibilityCheck: Check {
+    public static let description = CheckDescription(
         id: "cert.pfx-compatibility",
         title: Localized(zh: "PFX 可在 Windows 7 导入", en: "PFX imports on Windows 7"),
         summary: Localized(
@@ -25,9 +29,9 @@ struct PFXCompatibilityCheck: Check {
             CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         let protection = opened.contents.protection
         let evidence = [Evidence("file", opened.file.path, kind: .path), Evidence("protection", protection.summary)]
@@ -45,7 +49,7 @@ struct PFXCompatibilityCheck: Check {
                 zh: "运行 certdoctor fix 按 Windows 7 兼容方式重写（密码不变）。", en: "Run certdoctor fix to rewrite it in the Windows 7 profile (same password)."))
     }
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let opened = try OpenedPFX.load(context)
         guard let password = context.environment.pfxPassword, let key = opened.contents.privateKey else { return nil }
         let file = opened.file
@@ -80,11 +84,11 @@ struct PFXCompatibilityCheck: Check {
     }
 }
 
-enum PFXRewriteError: Error, LocalizedMessage {
+public enum PFXRewriteError: Error, LocalizedMessage {
     case verificationFailed(String)
     case changedSincePlanned(String)
 
-    var localizedMessage: Localized {
+    public var localizedMessage: Localized {
         switch self {
         case .verificationFailed(let path):
             Localized(zh: "重写后的文件校验失败，未替换 \(path)", en: "the rewritten file did not verify; \(path) was not replaced")

@@ -1,11 +1,15 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import PKI
 
 /// R15, E5: the file is named by the gateway number followed by `#0` (`F000504Y0007#0.pfx`), in ASCII; the
 /// portal's "证书信息与 CA 系统不一致" comes from a file certificate named otherwise.
-struct PFXNameCheck: Check {
-    static let description = CheckDescription(
+public struct PFXNameCheck: Check {
+    public static let description = CheckDescription(
         id: "cert.pfx-name",
         title: Localized(zh: "文件证书命名规则", en: "File certificate name rule"),
         summary: Localized(
@@ -25,9 +29,9 @@ struct PFXNameCheck: Check {
             CheckExample("pfx/friendly-mismatch/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         let profile = context.environment.profile
         let suffix = profile?.fileCertificate.requiredSuffix ?? "#0"
@@ -80,7 +84,7 @@ struct PFXNameCheck: Check {
 }
 
 extension PFXNameCheck {
-    enum Messages {
+    public enum Messages {
         static func rename(_ name: String) -> Localized {
             Localized(zh: "将文件重命名为 \(name)。", en: "Rename the file to \(name). ")
         }

@@ -1,11 +1,15 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import SmartCard
 
 /// R7: the PC/SC service answers. Not running is a failure with the way to start it; a service that is there
 /// but does not answer is `error` within the time limit, never a hung doctor.
-struct PCSCServiceCheck: Check {
-    static let description = CheckDescription(
+public struct PCSCServiceCheck: Check {
+    public static let description = CheckDescription(
         id: "pcsc.service",
         title: Localized(zh: "PC/SC 智能卡服务", en: "PC/SC smart card service"),
         summary: Localized(
@@ -25,9 +29,9 @@ struct PCSCServiceCheck: Check {
             CheckExample(TokenScenario.path("service-hung"), expect: .error, "accepts and never answers"),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let pcscd = context.environment.tokenOptions.pcscdPath
         let installed = FileManager.default.isExecutableFile(atPath: pcscd)
         var evidence = [Evidence("pcscd", installed ? pcscd : "not installed", kind: .path)]
@@ -51,7 +55,7 @@ struct PCSCServiceCheck: Check {
         }
     }
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         guard finding.outcome == .fail else { return nil }
         let options = context.environment.tokenOptions
         let command: [String]
@@ -74,14 +78,14 @@ struct PCSCServiceCheck: Check {
     }
 
     /// systemd starts pcscd through its socket unit; without systemd (containers) pcscd runs as a daemon itself.
-    static func defaultStartCommand(pcscd: String) -> [String] {
+    public static func defaultStartCommand(pcscd: String) -> [String] {
         if FileManager.default.fileExists(atPath: "/run/systemd/system") {
             return ["/usr/bin/systemctl", "start", "pcscd.socket", "pcscd.service"]
         }
         return [pcscd]
     }
 
-    static func run(_ command: [String]) throws {
+    public static func run(_ command: [String]) throws {
         let result = try ChildProcess.run(
             command[0], arguments: Array(command.dropFirst()),
             environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
@@ -92,10 +96,10 @@ struct PCSCServiceCheck: Check {
     }
 }
 
-enum FixFailure: Error, LocalizedMessage {
+public enum FixFailure: Error, LocalizedMessage {
     case commandFailed(String, String)
 
-    var localizedMessage: Localized {
+    public var localizedMessage: Localized {
         switch self {
         case .commandFailed(let command, let output):
             Localized(zh: "命令失败：\(command)：\(output)", en: "command failed: \(command): \(output)")
@@ -113,7 +117,7 @@ extension ChildProcess.LaunchError: LocalizedMessage {
 }
 
 extension PCSCServiceCheck {
-    enum Messages {
+    public enum Messages {
         static let notRunning = Localized(zh: "pcscd 已安装但未运行", en: "pcscd is installed but not running")
         static let notInstalled = Localized(zh: "未安装 PC/SC 服务（pcscd）", en: "the PC/SC service (pcscd) is not installed")
         static let start = Localized(

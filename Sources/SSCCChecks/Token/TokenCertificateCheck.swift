@@ -1,3 +1,7 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import PKI
@@ -6,8 +10,8 @@ import SmartCard
 /// R12, E5, E6: through PKCS#11 the token holds the gateway certificate with its key pair; the certificate's
 /// name is the gateway number and must not end with `#0` (that is the file-certificate convention, and the
 /// portal answers "证书信息与 CA 系统不一致" for a token named so); it has not expired.
-struct TokenCertificateCheck: Check {
-    static let description = CheckDescription(
+public struct TokenCertificateCheck: Check {
+    public static let description = CheckDescription(
         id: "token.certificate",
         title: Localized(zh: "硬证书中的网关证书", en: "Gateway certificate on the token"),
         summary: Localized(
@@ -30,9 +34,9 @@ struct TokenCertificateCheck: Check {
             CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000999Z0001"], expect: .fail, "another gateway's certificate"),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    struct Candidate {
+    public struct Candidate {
         var token: String
         var object: PKCS11Certificate
         var certificate: X509Certificate
@@ -42,7 +46,7 @@ struct TokenCertificateCheck: Check {
         var keyHidden: Bool
     }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
         let database = try TokenFacts.database(context)
         guard let path = ModuleProbe.candidates(options: options, database: database).first?.path else {
@@ -151,12 +155,12 @@ struct TokenCertificateCheck: Check {
                 evidence: evidence, remedy: Messages.givePIN)
         }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
-        return .fail(message, evidence: evidence, remedy: Messages.fixName)
+        return .fail(message, evidence: evidence, remedy: Messages.fixName(support: context.environment.profile?.support.phone))
     }
 
     /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,
     /// but the message leads with the date so that the renewal is not left until the token stops working.
-    static func passMessage(_ candidate: Candidate, _ environment: Environment) -> Localized {
+    public static func passMessage(_ candidate: Candidate, _ environment: Environment) -> Localized {
         let name = candidate.certificate.subjectCommonName ?? ""
         let notAfter = candidate.certificate.notAfter
         let daysLeft = RenewalWindow.daysLeft(until: notAfter, from: environment.now)
@@ -174,28 +178,33 @@ struct TokenCertificateCheck: Check {
 
 /// A slot where the module sees a card but answers CKR_TOKEN_NOT_RECOGNIZED: in practice another vendor's card,
 /// or a module for another vendor's token (a Mingwah module for the Feitian ePass3003, E3).
-enum UnrecognisedToken {
-    static func message(_ slot: PKCS11Slot) -> Localized {
+public enum UnrecognisedToken {
+    public static func message(_ slot: PKCS11Slot) -> Localized {
         Localized(
             zh: "读卡器“\(slot.description)”中有卡，但 PKCS#11 模块不认识它（CKR_TOKEN_NOT_RECOGNIZED）：可能是其他厂商的卡，或配置的是其他厂商令牌的 PKCS#11 模块（E3）",
             en: "the reader '\(slot.description)' holds a card the PKCS#11 module does not recognise (CKR_TOKEN_NOT_RECOGNIZED): likely another vendor's card, or a PKCS#11 module for another vendor's token (E3)")
     }
 
-    static let remedy = Localized(
+    public static let remedy = Localized(
         zh: "插入深证通发放的飞天 ePass3003 令牌，并使用飞天 ePass3003 的 PKCS#11 模块（--pkcs11-module，或浏览器中配置的模块）；卸载其他厂商的 ukey 驱动。",
         en: "Insert the Feitian ePass3003 token issued by SSCC and use the Feitian ePass3003 PKCS#11 module (--pkcs11-module, or the module the browser loads); remove other vendors' token drivers.")
 }
 
 extension TokenCertificateCheck {
-    enum Messages {
+    public enum Messages {
         static let insert = Localized(
             zh: "插入存有旧证书的令牌；用飞天证书管理工具确认证书在令牌中（E3、E6）。",
             en: "Insert the token that holds the old certificate; check with Feitian's certificate manager that it is on the token (E3, E6).")
         static let givePIN = Localized(
             zh: "用 --token-pin-file 指定存放用户 PIN 的文件（或设置 CERTDOCTOR_TOKEN_PIN）后重新检查；PIN 只用于登录查看私钥。",
             en: "Run the check again with --token-pin-file naming a file that holds the user PIN (or set CERTDOCTOR_TOKEN_PIN); the PIN is used only to log in and see the private key.")
-        static let fixName = Localized(
-            zh: "硬证书名称须为网关号本身（不带“#0”）且私钥须在令牌中；否则请联系深证通（0755-83183333）。",
-            en: "A hardware certificate must be named by the gateway number alone (no '#0') and keep its private key on the token; otherwise contact SSCC (0755-83183333).")
+        /// The support number is the profile's: SSCC facts live there alone.
+        static func fixName(support phone: String?) -> Localized {
+            let contact = phone.map { Localized(zh: "否则请联系深证通（\($0)）。", en: "otherwise contact SSCC (\($0)).") }
+                ?? Localized(zh: "否则请联系深证通。", en: "otherwise contact SSCC.")
+            return Localized(
+                zh: "硬证书名称须为网关号本身（不带“#0”）且私钥须在令牌中；",
+                en: "A hardware certificate must be named by the gateway number alone (no '#0') and keep its private key on the token; ") + contact
+        }
     }
 }

@@ -1,11 +1,15 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import SmartCard
 
 /// R11, E3: a reader holds a card whose ATR is a known token's. When none is seen, sysfs tells "plugged in but
 /// not driven" (a driver problem, E3) from "not plugged in". Other cards are listed and ignored.
-struct TokenPresentCheck: Check {
-    static let description = CheckDescription(
+public struct TokenPresentCheck: Check {
+    public static let description = CheckDescription(
         id: "token.present",
         title: Localized(zh: "硬证书已插入", en: "Token is inserted"),
         summary: Localized(
@@ -23,9 +27,9 @@ struct TokenPresentCheck: Check {
             CheckExample(TokenScenario.path("plugged-no-driver"), expect: .fail, "Feitian device in sysfs, no reader shows it"),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let inventory = try TokenFacts.tokens(context)
         let database = try TokenFacts.database(context)
         var evidence = inventory.tokens.map { Evidence("token", "\($0.readerName): \($0.model.name), ATR \($0.atr.hex)") }
@@ -55,7 +59,7 @@ struct TokenPresentCheck: Check {
                 en: "Install the Feitian ePass3003 driver (see driver.token), then insert the token again."))
     }
 
-    static func readers(_ inventory: TokenInventory) -> String {
+    public static func readers(_ inventory: TokenInventory) -> String {
         inventory.tokens.map(\.readerName).joined(separator: ", ")
     }
 }

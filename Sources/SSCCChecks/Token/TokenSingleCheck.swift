@@ -1,10 +1,14 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import SmartCard
 
 /// R11: only one Ekey at a time. Two or more fail, naming the readers; taking one out is for the person to do.
-struct TokenSingleCheck: Check {
-    static let description = CheckDescription(
+public struct TokenSingleCheck: Check {
+    public static let description = CheckDescription(
         id: "token.single",
         title: Localized(zh: "只插入一个硬证书", en: "Only one token is inserted"),
         summary: Localized(
@@ -21,9 +25,9 @@ struct TokenSingleCheck: Check {
             CheckExample(TokenScenario.path("two-tokens"), expect: .fail),
         ])
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let inventory = try TokenFacts.tokens(context)
         let evidence = inventory.tokens.map { Evidence("token", "\($0.readerName): \($0.model.name), ATR \($0.atr.hex)") }
         let readers = TokenPresentCheck.readers(inventory)

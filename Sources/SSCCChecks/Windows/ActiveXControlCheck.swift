@@ -1,3 +1,7 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import WindowsRegistry
@@ -10,11 +14,11 @@ import WindowsRegistry
 /// Store Database entry IE writes when it installs a CAB (`Distribution Units\{CLSID}\InstalledVersion`,
 /// default value `a,b,c,d`, the CAB INF's `FileVersion`). The CLSID's `Version` subkey is the type library's
 /// version, not the file's, and is not used.
-struct ActiveXControlCheck: Check {
-    struct Control: Sendable {
+public struct ActiveXControlCheck: Check {
+    public struct Control: Sendable {
         var id: String
         var name: String
-        var clsid: String
+        public var clsid: String
         var version: String
         var comparison: SSCCProfile.ActiveXControl.Comparison
         var severity: Severity
@@ -22,10 +26,10 @@ struct ActiveXControlCheck: Check {
         var resolution: Localized?
     }
 
-    let control: Control
-    let description: CheckDescription
+    public let control: Control
+    public let description: CheckDescription
 
-    init(_ control: Control, examples: [CheckExample]) {
+    public init(_ control: Control, examples: [CheckExample]) {
         self.control = control
         let rule = control.comparison == .exact ? "= \(control.version)" : "≥ \(control.version)"
         description = CheckDescription(
@@ -44,7 +48,7 @@ struct ActiveXControlCheck: Check {
             examples: examples)
     }
 
-    static let all: [ActiveXControlCheck] = [
+    public static let all: [ActiveXControlCheck] = [
         ActiveXControlCheck(Control(
             id: "activex.certenroll", name: "CertEnroll Control", clsid: "{33BBBFD1-0A97-4339-9032-F68F19CB3030}",
             version: "2.0.4.8", comparison: .exact, severity: .required, requirements: ["R8", "R9", "R17", "E1", "E8"]),
@@ -64,7 +68,7 @@ struct ActiveXControlCheck: Check {
     ]
 
     /// The profile's values for this control when a profile is attached (the data wins over the defaults).
-    func effectiveControl(_ environment: Environment) -> Control {
+    public func effectiveControl(_ environment: Environment) -> Control {
         var current = control
         if let entry = environment.profile?.activeXControls.first(where: { $0.check == control.id }) {
             current.clsid = entry.clsid
@@ -76,7 +80,7 @@ struct ActiveXControlCheck: Check {
     }
 
     /// What the target holds for the control.
-    struct State {
+    public struct State {
         var registration: String?
         /// The CLSID is registered only where 64-bit programs look, which 32-bit IE does not read.
         var onlyIn64BitView: String?
@@ -91,13 +95,13 @@ struct ActiveXControlCheck: Check {
         var notes: [Evidence] = []
     }
 
-    static let codeStore = "Software\\Microsoft\\Code Store Database\\Distribution Units"
-    static let extSettings = "Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings"
-    static let extPolicyRoot = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext"
-    static let extPolicy = extPolicyRoot + "\\CLSID"
-    static let compatibility = "Software\\Microsoft\\Internet Explorer\\ActiveX Compatibility"
+    public static let codeStore = "Software\\Microsoft\\Code Store Database\\Distribution Units"
+    public static let extSettings = "Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings"
+    public static let extPolicyRoot = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext"
+    public static let extPolicy = extPolicyRoot + "\\CLSID"
+    public static let compatibility = "Software\\Microsoft\\Internet Explorer\\ActiveX Compatibility"
 
-    func state(of control: Control, in side: WindowsSide) -> State {
+    public func state(of control: Control, in side: WindowsSide) -> State {
         var state = State()
         let classPath = "Software\\Classes\\CLSID\\\(control.clsid)"
         // 32-bit IE reads the 32-bit view of the machine's classes, merged with the user's own classes.
@@ -136,7 +140,7 @@ struct ActiveXControlCheck: Check {
     /// The installed version as Internet Explorer takes it: the CLSID's `Installed Version` key (with its
     /// optional `Path`), else the server file's version resource where the file is at hand, and only then the
     /// Code Store Database's record, which IE itself does not consult — named as the weaker source.
-    func readVersion(of control: Control, key: RegistryKey?, side: WindowsSide, into state: inout State) {
+    public func readVersion(of control: Control, key: RegistryKey?, side: WindowsSide, into state: inout State) {
         if let installed = key?.subkey(named: "Installed Version"), let text = installed.defaultValue?.stringValue,
            let version = FileVersion(text) {
             let path = installed.value(named: "Path")?.stringValue
@@ -177,7 +181,7 @@ struct ActiveXControlCheck: Check {
     /// The Add-on List policy decides before the user's own setting: "0" denies, "1" allows (the user cannot
     /// disable it), "2" allows and leaves it to the user; `RestrictToList`=1 denies every control not listed.
     /// The machine's policy wins over the user's.
-    func readAddOnState(of control: Control, side: WindowsSide, into state: inout State) {
+    public func readAddOnState(of control: Control, side: WindowsSide, into state: inout State) {
         var policy: (value: String, source: String)?
         var restricted: String?
         for (label, list, root) in [("HKLM", side.machineKey(Self.extPolicy, view: .bit64), side.machineKey(Self.extPolicyRoot, view: .bit64)),
@@ -210,7 +214,7 @@ struct ActiveXControlCheck: Check {
         }
     }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
         let control = effectiveControl(context.environment)
         let state = state(of: control, in: side)
@@ -268,7 +272,7 @@ struct ActiveXControlCheck: Check {
                      evidence: evidence, remedy: reinstall)
     }
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
         let control = effectiveControl(context.environment)
         let state = state(of: control, in: side)
@@ -287,10 +291,10 @@ struct ActiveXControlCheck: Check {
 }
 
 /// Windows paths as a Wine prefix stores them on disk.
-enum WindowsPath {
+public enum WindowsPath {
     /// `C:\Windows\…` (environment variables expanded the way a default prefix sets them) → the file under
     /// `drive_c`, matching each component case-insensitively as Wine does; nil for other drives.
-    static func resolve(_ windowsPath: String, in prefix: URL) -> URL? {
+    public static func resolve(_ windowsPath: String, in prefix: URL) -> URL? {
         var path = windowsPath
         let variables = ["%SystemRoot%": "C:\\windows", "%windir%": "C:\\windows", "%SystemDrive%": "C:",
                          "%ProgramFiles%": "C:\\Program Files", "%ProgramFiles(x86)%": "C:\\Program Files (x86)"]
@@ -311,7 +315,7 @@ enum WindowsPath {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    static let certEnroll: [CheckExample] = [
+    public static let certEnroll: [CheckExample] = [
         registry("activex/certenroll-2048.reg", .pass, "version from the Code Store Database"),
         registry("activex/certenroll-2046.reg", .fail, "must be exactly 2.0.4.8 (E8)"),
         registry("activex/certenroll-killbit.reg", .fail, "kill bit in the 32-bit view"),
@@ -330,13 +334,13 @@ extension WindowsExamples {
         registry("activex/certenroll-restrict-to-list.reg", .fail, "RestrictToList=1 denies a control not listed"),
     ]
 
-    static let jitvctk: [CheckExample] = [
+    public static let jitvctk: [CheckExample] = [
         registry("activex/jitvctk-2-0-24-43.reg", .pass, "newer is fine"),
         registry("activex/jitvctk-2-0-24-41.reg", .fail),
         registry("empty.reg", .fail),
     ]
 
-    static let jitvctkex: [CheckExample] = [
+    public static let jitvctkex: [CheckExample] = [
         registry("activex/jitvctkex-2-1-9-4.reg", .pass, "the table's 2.1.9.4, not the text's 2.1.9.6"),
         registry("activex/jitvctkex-2-1-9-3.reg", .fail, "advisory: fails without blocking renewal"),
     ]

@@ -1,3 +1,7 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import WindowsRegistry
@@ -15,11 +19,11 @@ extension Environment {
 }
 
 /// A Linux browser's managed policies (reference §7.4).
-enum LinuxBrowser: String, CaseIterable {
+public enum LinuxBrowser: String, CaseIterable, Sendable {
     case chromium, chrome, edge, firefox
 
     /// Directory of mandatory policy files (Chromium family: every `*.json` in it; Firefox: `policies.json`).
-    var policyDirectory: String {
+    public var policyDirectory: String {
         switch self {
         case .chromium: "etc/chromium/policies/managed"
         case .chrome: "etc/opt/chrome/policies/managed"
@@ -28,7 +32,7 @@ enum LinuxBrowser: String, CaseIterable {
         }
     }
 
-    var executables: [String] {
+    public var executables: [String] {
         switch self {
         case .chromium: ["usr/bin/chromium", "usr/bin/chromium-browser"]
         case .chrome: ["usr/bin/google-chrome", "usr/bin/google-chrome-stable"]
@@ -37,17 +41,17 @@ enum LinuxBrowser: String, CaseIterable {
         }
     }
 
-    func isInstalled(root: URL) -> Bool {
+    public func isInstalled(root: URL) -> Bool {
         executables.contains { FileManager.default.isExecutableFile(atPath: root.appendingPathComponent($0).path) }
     }
 
-    static let fixFileName = "certdoctor-sscc.json"
+    public static let fixFileName = "certdoctor-sscc.json"
 }
 
 /// R1 (E9): downloads and pop-ups from the portal are not blocked — or the renewed certificate is issued
 /// and never saved ("证书更新成功, 下载拦截导致证书保存失败").
-struct DownloadsCheck: Check {
-    static let description = CheckDescription(
+public struct DownloadsCheck: Check {
+    public static let description = CheckDescription(
         id: "browser.downloads",
         title: Localized(zh: "浏览器允许统一客户专区的下载和弹出窗口", en: "The browser allows the portal's downloads and pop-ups"),
         summary: Localized(
@@ -62,14 +66,14 @@ struct DownloadsCheck: Check {
             en: "Wine prefix: writes HKCU New Windows\\Allow and Zones\\2 2200=0; Linux browsers: writes certdoctor-sscc.json into the policy directory."),
         examples: WindowsExamples.downloads)
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    static let allowList = "Software\\Microsoft\\Internet Explorer\\New Windows\\Allow"
-    static let policyAllowList = "Software\\Policies\\Microsoft\\Internet Explorer\\New Windows\\Allow"
+    public static let allowList = "Software\\Microsoft\\Internet Explorer\\New Windows\\Allow"
+    public static let policyAllowList = "Software\\Policies\\Microsoft\\Internet Explorer\\New Windows\\Allow"
 
     /// The browsers to look at: those asked for; else, with no Windows side, those installed; else none
     /// (a Windows-side run is not failed by a Linux browser nobody asked about).
-    static func browsers(_ environment: Environment) -> [LinuxBrowser] {
+    public static func browsers(_ environment: Environment) -> [LinuxBrowser] {
         if !environment.browsers.isEmpty { return environment.browsers.compactMap { LinuxBrowser(rawValue: $0.lowercased()) } }
         if environment.provides(.windowsSide) { return [] }
         return LinuxBrowser.allCases.filter { $0.isInstalled(root: environment.browserPolicyRoot) }
@@ -77,7 +81,7 @@ struct DownloadsCheck: Check {
 
     /// A pop-up/download pattern covers the portal: `https://biz.sscc.com`, `biz.sscc.com`, `[*.]sscc.com`,
     /// `*.sscc.com`, `sscc.com` (Chromium patterns without a scheme match every scheme).
-    static func covers(_ pattern: String, host: String) -> Bool {
+    public static func covers(_ pattern: String, host: String) -> Bool {
         var text = pattern.lowercased().trimmingCharacters(in: .whitespaces)
         if let range = text.range(of: "://") {
             guard ["https", "*"].contains(String(text[..<range.lowerBound])) else { return false }
@@ -91,14 +95,14 @@ struct DownloadsCheck: Check {
         return text == host || host.hasSuffix("." + text)
     }
 
-    struct BrowserState {
+    public struct BrowserState {
         var browser: LinuxBrowser
         var popups: Bool
         var downloads: Bool
         var files: [String]
     }
 
-    static func state(of browser: LinuxBrowser, root: URL, host: String) -> BrowserState {
+    public static func state(of browser: LinuxBrowser, root: URL, host: String) -> BrowserState {
         let directory = root.appendingPathComponent(browser.policyDirectory)
         var state = BrowserState(browser: browser, popups: false, downloads: browser == .firefox, files: [])
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
@@ -118,7 +122,7 @@ struct DownloadsCheck: Check {
         return state
     }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let environment = context.environment
         let portal = PortalNames(environment)
         var evidence: [Evidence] = []
@@ -158,7 +162,7 @@ struct DownloadsCheck: Check {
                 en: "When the browser blocks a download, choose 'always allow'; or run certdoctor fix to write the allow lists and policies (R1)."))
     }
 
-    func windowsAllowEntry(_ side: WindowsSide, host: String) -> String? {
+    public func windowsAllowEntry(_ side: WindowsSide, host: String) -> String? {
         let places: [(RegistryKey?, String)] = [
             (side.machineKey(Self.policyAllowList, view: .bit64), "HKLM\\" + Self.policyAllowList),
             (side.userKey(Self.policyAllowList), "HKCU\\" + Self.policyAllowList),
@@ -173,7 +177,7 @@ struct DownloadsCheck: Check {
         return nil
     }
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let environment = context.environment
         let portal = PortalNames(environment)
         var steps: [FixStep] = []
@@ -260,7 +264,7 @@ struct DownloadsCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    static let downloads: [CheckExample] = [
+    public static let downloads: [CheckExample] = [
         registry("downloads/allowed.reg", .pass),
         prefix("downloads/allowed.reg", .pass),
         registry("downloads/no-allow-list.reg", .fail, "2200 enabled but pop-ups blocked"),

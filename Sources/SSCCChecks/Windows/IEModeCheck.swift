@@ -1,3 +1,7 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import WindowsRegistry
@@ -5,8 +9,8 @@ import XMLSupport
 
 /// R4, R5: on Windows 10 and later IE is gone; Edge must allow IE mode and open the portal in it, from an
 /// Enterprise Mode Site List or the user's own IE-mode pages.
-struct IEModeCheck: Check {
-    static let description = CheckDescription(
+public struct IEModeCheck: Check {
+    public static let description = CheckDescription(
         id: "browser.ie-mode",
         title: Localized(zh: "Edge 以 IE 模式打开统一客户专区", en: "Edge opens the portal in IE mode"),
         summary: Localized(
@@ -21,14 +25,14 @@ struct IEModeCheck: Check {
             en: "Exported registry: writes Edge machine policy as a Registry.pol (IE mode on, reload allowed, site list path) and a site list XML holding biz.sscc.com (without the typo biz.sccc.com)."),
         examples: WindowsExamples.ieMode)
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
-    static let edgePolicy = "Software\\Policies\\Microsoft\\Edge"
-    static let edgeRecommended = edgePolicy + "\\Recommended"
+    public static let edgePolicy = "Software\\Policies\\Microsoft\\Edge"
+    public static let edgeRecommended = edgePolicy + "\\Recommended"
     /// Windows' own version (`CurrentBuild`, `ProductName`), which `collect-script` exports.
-    static let windowsVersion = "Software\\Microsoft\\Windows NT\\CurrentVersion"
+    public static let windowsVersion = "Software\\Microsoft\\Windows NT\\CurrentVersion"
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
         if side.isWine {
             return .notApplicable(Localized(
@@ -112,12 +116,12 @@ struct IEModeCheck: Check {
     }
 
     /// One `<site>` of an Enterprise Mode Site List v2: its `url` and where it opens (`IE11`, `MSEdge`, `None`).
-    struct Site: Equatable {
+    public struct Site: Equatable {
         var url: String
         var openIn: String
     }
 
-    static func sites(in file: ExportedFile) throws -> [Site] {
+    public static func sites(in file: ExportedFile) throws -> [Site] {
         do {
             let document = try XMLDocument(bytes: file.bytes, fileName: file.displayPath)
             return document.root.children(named: "site").compactMap { site in
@@ -132,7 +136,7 @@ struct IEModeCheck: Check {
 
     /// The entry that decides for the host's start page: of those naming the host (or a domain above it) with no
     /// path below `/`, the most specific — the longest host — as Edge picks the best match.
-    static func mostSpecific(_ sites: [Site], host: String) -> Site? {
+    public static func mostSpecific(_ sites: [Site], host: String) -> Site? {
         sites.filter { site in
             var text = site.url.lowercased()
             if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
@@ -141,14 +145,14 @@ struct IEModeCheck: Check {
         }.max { hostPart(of: $0.url).count < hostPart(of: $1.url).count }
     }
 
-    static func hostPart(of entry: String) -> String {
+    public static func hostPart(of entry: String) -> String {
         var text = entry.lowercased()
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         return String(text.prefix { $0 != "/" && $0 != ":" && $0 != "#" })
     }
 
     /// Edge's user-added IE-mode pages (`dual_engine.user_list_data_1` in the profile's Preferences).
-    static func userListPages(_ file: ExportedFile) -> [String] {
+    public static func userListPages(_ file: ExportedFile) -> [String] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(file.bytes)) as? [String: Any],
               let engine = object["dual_engine"] as? [String: Any],
               let list = engine["user_list_data_1"] as? [String: Any] else { return [] }
@@ -156,7 +160,7 @@ struct IEModeCheck: Check {
     }
 
     /// A site-list URL (domain, subdomain or path, no scheme) or a page URL names the host.
-    static func matches(_ entry: String, host: String) -> Bool {
+    public static func matches(_ entry: String, host: String) -> Bool {
         var text = entry.lowercased()
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         if let end = text.firstIndex(where: { $0 == "/" || $0 == ":" || $0 == "#" }) { text = String(text[..<end]) }
@@ -164,9 +168,9 @@ struct IEModeCheck: Check {
     }
 
     /// Where the fix's site list goes on the customer's machine when no policy names one yet.
-    static let defaultSiteListPath = "C:\\ProgramData\\SSCC\\sscc-sites.xml"
+    public static let defaultSiteListPath = "C:\\ProgramData\\SSCC\\sscc-sites.xml"
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
         guard !side.isWine else { return nil }
         let portal = PortalNames(context.environment)
@@ -206,7 +210,7 @@ struct IEModeCheck: Check {
 
     /// The given Enterprise Mode Site List with the portal added and the typo entries left out (its version
     /// raised so that Edge reloads it), or a new list.
-    static func correctedSiteList(existing: ExportedFile?, host: String, typos: [String]) throws -> [UInt8] {
+    public static func correctedSiteList(existing: ExportedFile?, host: String, typos: [String]) throws -> [UInt8] {
         let output = XMLDocument(rootName: "site-list")
         var version = 0
         do {
@@ -235,7 +239,7 @@ struct IEModeCheck: Check {
 extension IEModeCheck {
     /// The site list's version, which Edge compares to reload the list: a whole number the next one can follow.
     /// Anything else is named, never trapped on when it is raised (9223372036854775807 + 1).
-    static func siteListVersion(_ text: String?, file: String) throws -> Int {
+    public static func siteListVersion(_ text: String?, file: String) throws -> Int {
         guard let text, !text.isEmpty else { return 0 }
         guard let value = Int(text), (0..<Int(Int32.max)).contains(value) else {
             throw ManifestError.invalid(
@@ -246,14 +250,14 @@ extension IEModeCheck {
 }
 
 extension XMLElement {
-    func setAttributesFrom(_ other: XMLElement) {
+    public func setAttributesFrom(_ other: XMLElement) {
         for attribute in other.attributes where attribute.namespaceURI == nil { setAttribute(attribute.name, attribute.value) }
     }
 }
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    static let ieMode: [CheckExample] = [
+    public static let ieMode: [CheckExample] = [
         registry("ie-mode/site-list", .pass, "the policy's site list, matched by file name"),
         registry("ie-mode/typo", .fail, "only biz.sccc.com: the manual's typo"),
         registry("ie-mode/missing-file", .fail, "the policy names a file that was not given"),

@@ -1,3 +1,7 @@
+import TokenTarget
+import WindowsTarget
+import CertificateTarget
+import SSCCProfile
 import CertDoctorCore
 import Foundation
 import WindowsRegistry
@@ -6,8 +10,10 @@ import PKI
 /// R10, R12 (E6): the Current User Personal store holds the gateway's certificate with its private key, not
 /// expired. The portal reads the old certificate from there; without it the renewal stops at
 /// "未识别到旧证书信息".
-struct PersonalCertificateCheck: Check {
-    static let description = CheckDescription(
+public struct PersonalCertificateCheck: Check {
+    public init() {}
+
+    public static let description = CheckDescription(
         id: "store.personal-cert",
         title: Localized(zh: "旧证书已导入“个人”证书存储", en: "The old certificate is in the Personal store"),
         summary: Localized(
@@ -22,17 +28,17 @@ struct PersonalCertificateCheck: Check {
             en: "Imports the --pfx certificate with its key into Current User → Personal in the Wine prefix with certstore.exe, and reads it back."),
         examples: WindowsExamples.personalCertificate)
 
-    var description: CheckDescription { Self.description }
+    public var description: CheckDescription { Self.description }
 
     /// The gateway number: `--gateway`, else the `--pfx`'s CN, else the one certificate in the store whose CN
     /// follows the profile's pattern.
-    enum Gateway {
+    public enum Gateway {
         case known(String, from: String)
         case ambiguous([String])
         case none
     }
 
-    static func gateway(_ context: CheckContext, store: PersonalStore) -> Gateway {
+    public static func gateway(_ context: CheckContext, store: PersonalStore) -> Gateway {
         let environment = context.environment
         if let gateway = environment.gateway { return .known(gateway, from: "--gateway") }
         if environment.pfxFile != nil, let opened = try? OpenedPFX.load(context), let name = opened.certificate.subjectCommonName {
@@ -47,11 +53,11 @@ struct PersonalCertificateCheck: Check {
     }
 
     /// A file certificate's CN may carry the `#0` of its file name.
-    static func strip(_ name: String) -> String {
+    public static func strip(_ name: String) -> String {
         name.hasSuffix("#0") ? String(name.dropLast(2)) : name
     }
 
-    func evaluate(_ context: CheckContext) throws -> Finding {
+    public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
         let store = PersonalStore.read(side)
         var evidence = [Evidence("certificates", "\(store.entries.count)")]
@@ -112,7 +118,7 @@ struct PersonalCertificateCheck: Check {
         return finding
     }
 
-    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
         guard let prefix = side.prefix, let pfx = context.environment.pfxFile, let password = context.environment.pfxPassword else { return nil }
         let opened = try OpenedPFX.load(context)
@@ -155,7 +161,7 @@ struct PersonalCertificateCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    static let personalCertificate: [CheckExample] = [
+    public static let personalCertificate: [CheckExample] = [
         registry("store/good-3des", .pass, "exported by Wine after a real import; the gateway comes from the store"),
         registry("store/good-3des", .fail, gateway: "F000333Q0001", "--gateway names another gateway"),
         registry("store/expired", .fail, "only an expired certificate"),

@@ -2,6 +2,12 @@ import CertDoctorCore
 import Foundation
 import PKI
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// The CA for `Benchmarks/renew/run.sh`: the PKI module's test CMP CA over HTTP on 127.0.0.1, with a working

@@ -2,6 +2,12 @@ import CertDoctorCore
 import Foundation
 import PKI
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// Independent checks on both sides of the CMP exchange: `openssl cmp -cmd kur` as a second client against the

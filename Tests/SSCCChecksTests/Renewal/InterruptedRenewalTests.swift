@@ -2,6 +2,12 @@ import CertDoctorCore
 import Foundation
 import PKI
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 #if canImport(Glibc)

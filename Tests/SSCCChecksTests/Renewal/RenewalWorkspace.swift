@@ -2,6 +2,12 @@ import CertDoctorCore
 import Foundation
 import PKI
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// A throw-away renewal scene in a temp directory: a CA (made by the `openssl` CLI, or the PKI module's test

@@ -3,12 +3,18 @@ import Foundation
 import SmartCard
 import Testing
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 
 /// The token checks against real components: pcscd with vsmartcard's vpcd and emulated cards, SoftHSM2 and
 /// OpenSC through their PKCS#11 modules. One pcscd runs per machine, so these run one at a time.
 @Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
 struct TokenCheckTests {
-    static let tokenIDs = TokenChecks.all.map(\.description.id)
+    static let tokenIDs = AllChecks.token.map(\.description.id)
 
     struct Case: CustomTestStringConvertible, Sendable {
         var checkID: String
@@ -16,7 +22,7 @@ struct TokenCheckTests {
         var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
     }
 
-    static let cases: [Case] = TokenChecks.all.flatMap { check in
+    static let cases: [Case] = AllChecks.token.flatMap { check in
         check.description.examples.map { Case(checkID: check.description.id, example: $0) }
     }
 
@@ -26,7 +32,7 @@ struct TokenCheckTests {
 
     /// Runs `only` from a registry of the token checks, with the SSCC profile attached as a run would.
     static func run(_ environment: Environment, only: [String]) throws -> [CheckResult] {
-        let registry = try CheckRegistry(TokenChecks.all)
+        let registry = try CheckRegistry(AllChecks.token)
         return try Runner(timeout: 20, only: only).run(registry, in: CheckContext(environment: doctor().prepare(environment)))
     }
 
@@ -34,7 +40,7 @@ struct TokenCheckTests {
     static func withDependencies(_ id: String) -> [String] {
         var result: [String] = []
         func visit(_ id: String) {
-            guard !result.contains(id), let check = TokenChecks.all.first(where: { $0.description.id == id }) else { return }
+            guard !result.contains(id), let check = AllChecks.token.first(where: { $0.description.id == id }) else { return }
             check.description.dependencies.forEach(visit)
             result.append(id)
         }
@@ -57,7 +63,7 @@ struct TokenCheckTests {
     }
 
     @Test func everyTokenCheckHasPassingAndFailingExamples() {
-        for check in TokenChecks.all {
+        for check in AllChecks.token {
             let outcomes = Set(check.description.examples.map(\.expected))
             #expect(outcomes.contains(.pass) && outcomes.contains(.fail), "\(check.description.id)")
             #expect(check.description.title.zh != check.description.title.en)

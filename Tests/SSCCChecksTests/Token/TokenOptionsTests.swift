@@ -2,6 +2,12 @@ import CertDoctorCore
 import Foundation
 import Testing
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 
 @Suite struct TokenOptionsTests {
     @Test func thePINComesFromAFileOrTheEnvironmentOnly() throws {

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 
 /// The hosts the token checks' examples name (`token/<name>`), brought up for real: pcscd with vpcd readers
 /// and emulated cards, a drivers directory, a sysfs tree (this machine has no USB token to plug in, so

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// Declarative checks: a manifest dropped into a plugin directory becomes a working check with its fix, and a
@@ -39,7 +45,7 @@ import Testing
             return
         }
         let plugins = try Self.directory(with: ["popup.xml": Self.popupManifest])
-        let checks = try WindowsChecks.all(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+        let checks = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         let registry = try CheckRegistry(checks)
         let check = try #require(registry["site.popup-blocker"])
         #expect(check.description.source == .manifest(path: plugins.appendingPathComponent("popup.xml").path))
@@ -70,7 +76,7 @@ import Testing
         let plugins = try Self.directory(with: ["broken.xml": broken])
         let file = plugins.appendingPathComponent("broken.xml").path
         do {
-            _ = try WindowsChecks.all(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
             Issue.record("an invalid manifest was accepted")
         } catch let error as ManifestError {
             guard case .invalid(let path, let line, let reason) = error else {
@@ -87,7 +93,7 @@ import Testing
     @Test func malformedXMLNamesItsFileAndLine() throws {
         let plugins = try Self.directory(with: ["torn.xml": "<?xml version=\"1.0\"?>\n<check-manifest version=\"1\">\n  <check id=\"a.b\"\n"])
         #expect {
-            _ = try WindowsChecks.all(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         } throws: { error in
             let text = (error as? ManifestError)?.localizedMessage.en ?? ""
             return text.contains("torn.xml:") && text.contains("malformed")

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 import Testing
 
 /// A setting that exists but does not count is named, with why: the person who set it must learn where it

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 import Testing
 
 /// While a wineserver runs, a prefix's hive files may not hold what Wine programs see: after `wine reg add`

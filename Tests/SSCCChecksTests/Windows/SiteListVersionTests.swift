@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 @testable import SSCCChecks
+@testable import Doctor
+@testable import Renewal
+@testable import SSCCProfile
+@testable import CertificateTarget
+@testable import WindowsTarget
+@testable import TokenTarget
 import Testing
 
 /// A number read from a customer's file is range-checked: a site list version at Int.max used to trap when

@@ -1,6 +1,12 @@
 import CertDoctorCore
 import Foundation
 import SSCCChecks
+import Doctor
+import Renewal
+import SSCCProfile
+import CertificateTarget
+import WindowsTarget
+import TokenTarget
 import Testing
 
 /// Runs the examples of every Windows-side check: each fixture is imported into a real Wine prefix
@@ -16,7 +22,7 @@ import Testing
         var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
     }
 
-    static let checks: [any Check] = (try? WindowsChecks.all(dataDirectory: DataDirectory(root: repository))) ?? []
+    static let checks: [any Check] = (try? Doctor.windowsSideChecks(dataDirectory: DataDirectory(root: repository))) ?? []
 
     static let cases: [Case] = checks.flatMap { check in
         check.description.examples.map { Case(checkID: check.description.id, example: $0) }
@@ -38,7 +44,7 @@ import Testing
 
     static func run(_ checkID: String, environment: Environment) throws -> CheckResult {
         let doctor = try doctor()
-        let registry = try CheckRegistry(try WindowsChecks.all(dataDirectory: DataDirectory(root: repository)))
+        let registry = try CheckRegistry(try Doctor.windowsSideChecks(dataDirectory: DataDirectory(root: repository)))
         let context = CheckContext(environment: doctor.prepare(environment))
         let results = try Runner(only: [checkID]).run(registry, in: context)
         return try #require(results.first { $0.id == checkID })
@@ -86,7 +92,7 @@ import Testing
     }
 
     @Test func everyWindowsCheckHasPassingAndFailingExamplesAndIsBilingual() {
-        #expect(Self.checks.count > WindowsChecks.all.count, "the shipped manifests load")
+        #expect(Self.checks.count > AllChecks.windowsSide.count, "the shipped manifests load")
         for check in Self.checks {
             let description = check.description
             let outcomes = Set(description.examples.map(\.expected))

@@ -1,0 +1,36 @@
+import CertDoctorCore
+
+/// Every check written in Swift, in the order reports list them: the one list. Adding a check is its own file
+/// and one line here; `AllChecksTests` fails when a `Check` type of this module is missing from it. The
+/// declarative checks of `Checks/manifests/` and the plugins join them in the doctor's registry.
+public enum AllChecks {
+    public static let builtIn: [any Check] = [
+        // The file certificate.
+        PFXReadableCheck(),
+        PFXNameCheck(),
+        ValidityCheck(),
+        KeyPairCheck(),
+        PFXCompatibilityCheck(),
+        // The token and the host's PC/SC stack.
+        PCSCServiceCheck(),
+        TokenDriverCheck(),
+        TokenPresentCheck(),
+        TokenSingleCheck(),
+        TokenCertificateCheck(),
+        // The Windows side (a Wine prefix or a customer's exported registry).
+        TrustedSiteCheck(),
+        PersonalCertificateCheck(),
+        DownloadsCheck(),
+        IEModeCheck(),
+        TokenCSPCheck(),
+    ] + ActiveXControlCheck.all
+
+    /// The file certificate's checks.
+    public static var certificate: [any Check] { builtIn.filter { $0.description.category == "certificate" } }
+    /// The token's checks (`--token`).
+    public static var token: [any Check] { builtIn.filter { $0.description.category == "token" } }
+    /// The checks of the Windows side and of the browsers the portal runs in.
+    public static var windowsSide: [any Check] {
+        builtIn.filter { !["certificate", "token"].contains($0.description.category) }
+    }
+}

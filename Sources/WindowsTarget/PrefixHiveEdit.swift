@@ -1,0 +1,62 @@
+import SSCCProfile
+import CertDoctorCore
+import Foundation
+import WindowsRegistry
+
+/// A change to one of a Wine prefix's hives, as a fix step: the hive is read from the writer when the step runs (so that
+/// several fixes editing `user.reg` in one journal entry build on each other), edited in the model, and
+/// written back through the journal. Refused while a wineserver runs for the prefix.
+public enum PrefixHiveEdit {
+    public enum Hive: String, Sendable {
+        case machine = "system.reg"
+        case user = "user.reg"
+    }
+
+    public static func step(
+        prefix: URL, hive: Hive, description: Localized, edit: @escaping @Sendable (inout RegistryKey) -> Void
+    ) -> FixStep {
+        step(prefix: prefix, hive: hive, description: description, verifiedEdit: { edit(&$0) })
+    }
+
+    /// As `step`, for an edit that checks its own result and throws (before anything is written) when it fails.
+    public static func step(
+        prefix: URL, hive: Hive, description: Localized, verifiedEdit edit: @escaping @Sendable (inout RegistryKey) throws -> Void
+    ) -> FixStep {
+        let file = prefix.appendingPathComponent(hive.rawValue)
+        return FixStep(
+            description: description, touches: [file],
+            preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
+            apply: { writer in
+                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end);
+                // a missing hive fails with the system's reason.
+                let bytes = try writer.contents(of: file) ?? readBytes(file)
+                var decoded = try WindowsSideError.wrapping {
+                    try WineHiveCodec.decode(bytes, fileName: file.path)
+                }
+                try edit(&decoded.root)
+                try writer.replace(file, with: WineHiveCodec.encode(decoded))
+            })
+    }
+
+    /// Sets a DWORD under a path relative to the hive's root, creating the keys on the way.
+    public static func setDWord(_ value: UInt32, name: String, at path: String) -> @Sendable (inout RegistryKey) -> Void {
+        let components = RegistryKey.components(of: path)
+        return { root in
+            root.withKey(creating: components[...]) { $0.setValue(RegistryValue(name: name, dword: value)) }
+        }
+    }
+
+    /// Text for a change, e.g. `HKCU\…\Zones\2 "1004" = dword:00000000 (was 1)`.
+    public static func describeSet(_ root: String, _ path: String, _ name: String, _ value: UInt32, was: UInt32?) -> Localized {
+        let target = "\(root)\\\(path) \"\(name)\" = dword:" + String(format: "%08x", value)
+        guard let was else { return Localized(zh: target + "（新建）", en: target + " (new)") }
+        return Localized(zh: target + "（原为 \(was)）", en: target + " (was \(was))")
+    }
+}
+
+/// Every browser change needs the browser restarted before it takes effect (R6).
+public enum BrowserRestart {
+    public static let afterword = Localized(
+        zh: "请关闭并重新打开浏览器（IE/Edge），设置才会生效（R6）。",
+        en: "Close and reopen the browser (IE/Edge) so that the changes take effect (R6).")
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The module graph of DESIGN.md, proven from the sources: every `import` of a project module points down.
+/// certdoctor → Doctor → (SSCCChecks, Renewal) → (targets, PKI, SmartCard, WindowsRegistry, SSCCProfile) →
+/// CertDoctorCore; Reporting → CertDoctorCore. The C wrappers and XMLSupport sit below whoever needs them.
+@Suite struct ModuleGraphTests {
+    static let sources = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources")
+
+    /// What each Swift module may import of the project's own modules.
+    static let allowed: [String: Set<String>] = {
+        let core: Set = ["CertDoctorCore", "CSystemShims"]
+        let formats: Set = ["XMLSupport", "CLibXML2", "CLibXSLT", "CXMLShims"]
+        let pki: Set = ["PKI", "COpenSSL", "COpenSSLShims"]
+        let smartCard: Set = ["SmartCard", "CPCSCLite", "CPKCS11"]
+        let below = core.union(formats).union(pki).union(smartCard).union(["WindowsRegistry", "SSCCProfile"])
+        let targets: Set = ["CertificateTarget", "WindowsTarget", "TokenTarget"]
+        return [
+            "CertDoctorCore": ["CSystemShims"],
+            "XMLSupport": ["CLibXML2", "CLibXSLT", "CXMLShims"],
+            "PKI": ["COpenSSL", "COpenSSLShims"],
+            "SmartCard": ["CPCSCLite", "CPKCS11", "XMLSupport"],
+            "WindowsRegistry": core,
+            "SSCCProfile": core,
+            "Reporting": core.union(formats),
+            "CertificateTarget": below,
+            "WindowsTarget": below,
+            "TokenTarget": below,
+            "SSCCChecks": below.union(targets),
+            "Renewal": below.union(targets),
+            "Doctor": below.union(targets).union(["SSCCChecks", "Renewal"]),
+            "certdoctor": below.union(targets).union(["Doctor", "Renewal", "Reporting"]),
+        ]
+    }()
+
+    static let projectModules: Set<String> = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? []
+        return Set(names)
+    }()
+
+    @Test func everyModuleIsPlacedInTheGraph() {
+        let swiftModules = Self.projectModules.filter { !$0.hasPrefix("C") || $0 == "CertDoctorCore" || $0 == "CertificateTarget" }
+        #expect(!swiftModules.isEmpty)
+        for module in swiftModules {
+            #expect(Self.allowed[module] != nil, "Sources/\(module) is not in the module graph")
+        }
+    }
+
+    @Test func importsPointOneWay() throws {
+        var checked = 0
+        for (module, allowed) in Self.allowed {
+            let directory = Self.sources.appendingPathComponent(module)
+            let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String }
+                .filter { $0.hasSuffix(".swift") } ?? []
+            #expect(!files.isEmpty, "Sources/\(module) has no Swift file")
+            for file in files {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    let words = line.split(separator: " ")
+                    guard let index = words.firstIndex(of: "import"), index + 1 < words.count,
+                          words[..<index].allSatisfy({ $0.hasPrefix("@") })
+                    else { continue }
+                    let imported = String(words[index + 1])
+                    guard Self.projectModules.contains(imported) else { continue }
+                    checked += 1
+                    #expect(allowed.contains(imported), "Sources/\(module)/\(file) imports \(imported), which is not below \(module)")
+                }
+            }
+        }
+        #expect(checked > 50, "the scan found the project's imports")
+    }
+}
