@@ -17,6 +17,8 @@ if [ "${1:-}" = "--tests" ]; then
     wine wine64 wine32:i386 gcc-mingw-w64-x86-64-win32 gcc-mingw-w64-i686-win32
     # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
     chromium fonts-noto-cjk prometheus tar
+    # the fleet set-up: systemd-analyze verifies the units
+    systemd
   )
 fi
 
