@@ -103,15 +103,36 @@ import Testing
         #expect(result.message.en == "DISK STATUS - one line")
     }
 
+    /// The timed-out plugin and the `sleep` it waits on are both gone when the run returns: each writes its pid
+    /// first, and the test looks at the pids themselves (a marker written after the sleep could never appear
+    /// within the test, so it proved nothing).
     @Test func hangingPluginIsKilledAndReportedAsError() throws {
-        let marker = try temporaryDirectory().appendingPathComponent("still-running")
-        let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nsleep 30\ntouch \(marker.path)\n")
+        let directory = try temporaryDirectory()
+        let shellPID = directory.appendingPathComponent("shell.pid"), childPID = directory.appendingPathComponent("child.pid")
+        let file = try plugin("""
+            [ "$1" = describe ] && { echo notjson; exit 0; }
+            echo $$ > \(shellPID.path)
+            sleep 30 &
+            echo $! > \(childPID.path)
+            wait
+            """)
         let started = Date()
         let result = try evaluate(ExternalPlugin.load(file), timeout: 1)
         #expect(result.outcome == .error)
         #expect(Date().timeIntervalSince(started) < 10)
-        Thread.sleep(forTimeInterval: 1.5)
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "the plugin's process group was killed")
+        let pids = try [shellPID, childPID].map { try #require(pid_t(String(contentsOf: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))) }
+        // The orphaned sleep is reaped by init, not by us: give that a moment, but no more than that.
+        let deadline = Date().addingTimeInterval(2)
+        while pids.contains(where: isRunning) && Date() < deadline { usleep(20_000) }
+        for pid in pids { #expect(!isRunning(pid), "pid \(pid) of the timed-out plugin's process group is still running") }
+    }
+
+    /// Alive and not a zombie waiting to be reaped.
+    func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].dropFirst(2).hasPrefix("Z")
     }
 
     @Test func crashingPluginIsAnErrorNamingTheSignal() throws {
