@@ -2,6 +2,7 @@
 # Builds and runs the libFuzzer targets.
 # Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 #   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
+#   SmartCard: TokenDatabase
 # Each target is one binary: its module's Swift sources compiled together with the target file; a module's
 # C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
@@ -51,6 +52,12 @@ build() {
             -I "$scratch/CSystemShims" \
             "$repo"/Sources/CertDoctorCore/*.swift "$here/${target}FuzzTarget.swift" "$scratch/CSystemShims/shims.o" \
             -o "$binary" 2>&1 | quiet
+        ;;
+    TokenDatabase)
+        # Only the database's files: the rest of SmartCard needs PC/SC, p11-kit and XMLSupport, which it does not use.
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SmartCardFuzz -swift-version 6 \
+            "$repo"/Sources/SmartCard/TokenDatabase.swift "$repo"/Sources/SmartCard/ATR.swift \
+            "$repo"/Sources/SmartCard/USBDevices.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 | quiet
         ;;
     *)
         echo "unknown target $target" >&2
