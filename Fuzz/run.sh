@@ -2,6 +2,7 @@
 # Builds and runs the libFuzzer targets.
 # Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 #   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
+#   SmartCard: TokenDatabase      SSCCChecks: Profile      Reporting: Report
 # Each target is one binary: its module's Swift sources compiled together with the target file; a module's
 # C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
@@ -51,6 +52,50 @@ build() {
             -I "$scratch/CSystemShims" \
             "$repo"/Sources/CertDoctorCore/*.swift "$here/${target}FuzzTarget.swift" "$scratch/CSystemShims/shims.o" \
             -o "$binary" 2>&1 | quiet
+        ;;
+    TokenDatabase)
+        # Only the database's files: the rest of SmartCard needs PC/SC, p11-kit and XMLSupport, which it does not use.
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SmartCardFuzz -swift-version 6 \
+            "$repo"/Sources/SmartCard/TokenDatabase.swift "$repo"/Sources/SmartCard/ATR.swift \
+            "$repo"/Sources/SmartCard/USBDevices.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 | quiet
+        ;;
+    Profile)
+        # ProfileLoader and SSCCProfile import CertDoctorCore: it is built first as a module of its own
+        # (one object and its .swiftmodule), then linked in; the rest of SSCCChecks is not compiled.
+        c_shim CSystemShims "$repo/Sources/CSystemShims/include"
+        mkdir -p "$scratch/CertDoctorCoreModule"
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name CertDoctorCore -swift-version 6 \
+            -I "$scratch/CSystemShims" -emit-module -emit-module-path "$scratch/CertDoctorCoreModule/CertDoctorCore.swiftmodule" \
+            -c "$repo"/Sources/CertDoctorCore/*.swift -o "$scratch/CertDoctorCoreModule/CertDoctorCore.o" 2>&1 | quiet
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SSCCChecksFuzz -swift-version 6 \
+            -I "$scratch/CertDoctorCoreModule" -I "$scratch/CSystemShims" \
+            "$repo"/Sources/SSCCChecks/Profile/ProfileLoader.swift "$repo"/Sources/SSCCChecks/Profile/SSCCProfile.swift \
+            "$here/${target}FuzzTarget.swift" "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
+            -o "$binary" 2>&1 | quiet
+        ;;
+    Report)
+        # Reporting imports CertDoctorCore and XMLSupport: both are built first as modules of their own.
+        c_shim CSystemShims "$repo/Sources/CSystemShims/include"
+        xml_cflags=$(pkg-config --cflags libxml-2.0 libxslt)
+        # shellcheck disable=SC2086
+        c_shim CXMLShims "$repo/Sources/CXMLShims/include" $xml_cflags
+        xcc=$(for flag in $xml_cflags; do printf -- '-Xcc %s ' "$flag"; done)
+        mkdir -p "$scratch/CertDoctorCoreModule" "$scratch/XMLSupportModule"
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name CertDoctorCore -swift-version 6 \
+            -I "$scratch/CSystemShims" -emit-module -emit-module-path "$scratch/CertDoctorCoreModule/CertDoctorCore.swiftmodule" \
+            -c "$repo"/Sources/CertDoctorCore/*.swift -o "$scratch/CertDoctorCoreModule/CertDoctorCore.o" 2>&1 | quiet
+        # shellcheck disable=SC2086
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name XMLSupport -swift-version 6 \
+            -I "$repo/Sources/CLibXML2" -I "$repo/Sources/CLibXSLT" -I "$scratch/CXMLShims" $xcc \
+            -emit-module -emit-module-path "$scratch/XMLSupportModule/XMLSupport.swiftmodule" \
+            -c "$repo"/Sources/XMLSupport/*.swift -o "$scratch/XMLSupportModule/XMLSupport.o" 2>&1 | quiet
+        # shellcheck disable=SC2086
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name ReportingFuzz -swift-version 6 \
+            -I "$scratch/CertDoctorCoreModule" -I "$scratch/CSystemShims" -I "$scratch/XMLSupportModule" \
+            -I "$repo/Sources/CLibXML2" -I "$repo/Sources/CLibXSLT" -I "$scratch/CXMLShims" $xcc \
+            "$repo"/Sources/Reporting/*.swift "$here/${target}FuzzTarget.swift" \
+            "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
+            "$scratch/XMLSupportModule/XMLSupport.o" "$scratch/CXMLShims/shims.o" -lxml2 -lxslt -lexslt -o "$binary" 2>&1 | quiet
         ;;
     *)
         echo "unknown target $target" >&2
