@@ -2,7 +2,7 @@
 # Builds and runs the libFuzzer targets.
 # Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 #   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
-#   SmartCard: TokenDatabase      SSCCChecks: Profile      Reporting: Report
+#   SmartCard: TokenDatabase      SSCCProfile: Profile     Reporting: Report
 # Each target is one binary: its module's Swift sources compiled together with the target file; a module's
 # C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
@@ -61,15 +61,15 @@ build() {
         ;;
     Profile)
         # ProfileLoader and SSCCProfile import CertDoctorCore: it is built first as a module of its own
-        # (one object and its .swiftmodule), then linked in; the rest of SSCCChecks is not compiled.
+        # (one object and its .swiftmodule), then linked in; nothing else of the package is compiled.
         c_shim CSystemShims "$repo/Sources/CSystemShims/include"
         mkdir -p "$scratch/CertDoctorCoreModule"
         swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name CertDoctorCore -swift-version 6 \
             -I "$scratch/CSystemShims" -emit-module -emit-module-path "$scratch/CertDoctorCoreModule/CertDoctorCore.swiftmodule" \
             -c "$repo"/Sources/CertDoctorCore/*.swift -o "$scratch/CertDoctorCoreModule/CertDoctorCore.o" 2>&1 | quiet
-        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SSCCChecksFuzz -swift-version 6 \
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SSCCProfileFuzz -swift-version 6 \
             -I "$scratch/CertDoctorCoreModule" -I "$scratch/CSystemShims" \
-            "$repo"/Sources/SSCCChecks/Profile/ProfileLoader.swift "$repo"/Sources/SSCCChecks/Profile/SSCCProfile.swift \
+            "$repo"/Sources/SSCCProfile/ProfileLoader.swift "$repo"/Sources/SSCCProfile/SSCCProfile.swift \
             "$here/${target}FuzzTarget.swift" "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
             -o "$binary" 2>&1 | quiet
         ;;
