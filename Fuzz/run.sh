@@ -2,7 +2,7 @@
 # Builds and runs the libFuzzer targets.
 # Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 #   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
-#   SmartCard: TokenDatabase      SSCCProfile: Profile     Reporting: Report
+#   SmartCard: TokenDatabase      SSCCProfile: Profile     Reporting: Report     WindowsTarget: EdgePreferences
 # Each target is one binary: its module's Swift sources compiled together with the target file; a module's
 # C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
@@ -96,6 +96,11 @@ build() {
             "$repo"/Sources/Reporting/*.swift "$here/${target}FuzzTarget.swift" \
             "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
             "$scratch/XMLSupportModule/XMLSupport.o" "$scratch/CXMLShims/shims.o" -lxml2 -lxslt -lexslt -o "$binary" 2>&1 | quiet
+        ;;
+    EdgePreferences)
+        # Only the Preferences reader: it imports Foundation alone, so that it compiles here as it is.
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name WindowsTargetFuzz -swift-version 6 \
+            "$repo"/Sources/WindowsTarget/EdgePreferences.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 | quiet
         ;;
     *)
         echo "unknown target $target" >&2
