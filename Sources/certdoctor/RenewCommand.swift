@@ -177,7 +177,7 @@ struct RenewCommand: ParsableCommand {
                 Console.say(FixPlanText.render(plans, language: language))
                 return yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?")
             }
-            let result: CertificateRenewal.Result
+            let result: RenewalResult
             if let importFile {
                 result = renewal.importIssued(
                     URL(fileURLWithPath: importFile), newKeyPassword: { try readNewKeyPassword(language: language) },
@@ -202,14 +202,7 @@ struct RenewCommand: ParsableCommand {
     }
 
     private func caCertificate() throws -> X509Certificate? {
-        guard let caCert else { return nil }
-        guard let data = FileManager.default.contents(atPath: caCert) else { throw TargetRequest.Failure.inputNotFound(caCert) }
-        do {
-            guard let first = try X509Certificate.load(Array(data)).first else { throw CertificateError.noCertificate }
-            return first
-        } catch {
-            throw RenewalError.caCertificateUnreadable(path: caCert, reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
-        }
+        try caCert.map { try RenewalInputs.caCertificate(at: $0) }
     }
 
     private func makeBackend(pfx: URL?) throws -> any RenewalBackend {
@@ -225,24 +218,9 @@ struct RenewCommand: ParsableCommand {
         }
     }
 
-    /// `--new-key`: tried without a password first, so an unencrypted key never prompts.
-    /// The `--new-key` and the password it came with (nil for an unencrypted key).
+    /// `--new-key` and the password it came with (nil for an unencrypted key, which never prompts).
     private func loadNewKey(language: Language) throws -> (key: PrivateKey, password: Secret?)? {
-        guard let newKey else { return nil }
-        guard let data = FileManager.default.contents(atPath: newKey) else { throw TargetRequest.Failure.inputNotFound(newKey) }
-        let text = String(decoding: data, as: UTF8.self)
-        do {
-            return (try PrivateKey(pem: text), nil)
-        } catch PrivateKeyError.passwordRequired {
-            let password = try readNewKeyPassword(language: language)
-            do {
-                return (try PrivateKey(pem: text, password: password.reveal()), password)
-            } catch {
-                throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
-            }
-        } catch {
-            throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
-        }
+        try newKey.map { try RenewalInputs.newKey(at: $0, password: { try readNewKeyPassword(language: language) }) }
     }
 
     private func readNewKeyPassword(language: Language) throws -> Secret {
@@ -253,7 +231,7 @@ struct RenewCommand: ParsableCommand {
 
     /// The report as `check` prints it (every format, `--report DIR`, redaction); the renewal steps are part of
     /// it, and after a text report they are listed for the person as well.
-    private func emit(_ result: CertificateRenewal.Result, session: Session) throws {
+    private func emit(_ result: RenewalResult, session: Session) throws {
         let language = output.language
         if !result.report.results.isEmpty || output.format != "text" { try session.emit(result.report) }
         guard output.format == "text" else { return }

@@ -70,7 +70,7 @@ import Testing
         // The client retries a refused connection until its timeout, which covers the mock's start-up.
         let backend = CMPBackend(server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, timeout: 30)
         let result = try scene.renewal(issuerCertificates: [ca]).renew(using: backend, newKey: newKey)
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         let installed = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)
         #expect(installed.keyMatchesCertificate)
         #expect(installed.privateKey.map { $0.publicKeyDER == newKey.publicKeyDER } == true, "the installed key is the given one")

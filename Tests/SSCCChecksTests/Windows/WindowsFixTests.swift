@@ -284,7 +284,7 @@ import Testing
         _ = try scene.renewal().renew(using: scene.offlineBackend())
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let renewed = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(renewed.outcome == "installed", "\(renewed.message?.en ?? "")")
+        #expect(renewed.outcome == .installed, "\(renewed.message?.en ?? "")")
         let helper = try Self.temporaryDirectory().appendingPathComponent("certstore.exe")
         try WineTestPrefix.withPrefix { prefix in
             let step = try scene.renewal { environment in
