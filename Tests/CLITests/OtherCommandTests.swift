@@ -73,6 +73,36 @@ import Testing
         let english = try CLI.run(["check", "--help"], environment: ["LANG": "en_US.UTF-8"])
         #expect(english.output.contains("The file certificate to check"))
     }
+
+    // `--lang` decides the language of help and usage errors too, whatever `LANG` says: help is printed before
+    // the option has a value, so it used to follow `LANG` alone.
+    static let subcommands = ["check", "fix", "undo", "renew", "list-checks", "explain", "collect-script", "report render"]
+
+    @Test(arguments: subcommands)
+    func helpFollowsLangOverTheLocale(_ subcommand: String) throws {
+        let words = subcommand.split(separator: " ").map(String.init)
+        let chinese = try CLI.run(words + ["--lang", "zh", "--help"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 0)
+        #expect(chinese.output.contains("消息语言") || chinese.output.contains("报告"), "\(chinese.output)")
+        #expect(!chinese.output.contains("Language of messages"), "\(chinese.output)")
+        let english = try CLI.run(words + ["--lang=en", "--help"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 0)
+        // The manual's own Chinese terms may be quoted in English help; no Chinese sentence of ours may appear.
+        for chineseWords in ["消息语言", "默认", "用法错误", "退出码"] {
+            #expect(!english.output.contains(chineseWords), "\(chineseWords) in: \(english.output)")
+        }
+        #expect(english.output.contains("Language of messages") || english.output.contains("the report's own language"), "\(english.output)")
+    }
+
+    /// A usage error that certdoctor words itself is in the `--lang` language too.
+    @Test func aUsageErrorFollowsLang() throws {
+        let chinese = try CLI.run(["check", "--lang", "zh", "--no-discover", "--timeout", "0"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 64)
+        #expect(chinese.errors.contains("--timeout 必须是"), "\(chinese.errors)")
+        let english = try CLI.run(["check", "--lang", "en", "--no-discover", "--timeout", "0"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 64)
+        #expect(english.errors.contains("--timeout must be"), "\(english.errors)")
+    }
 }
 
 @Suite struct TokenOptionTests {
