@@ -9,6 +9,7 @@ swift build --build-tests
 # and under full parallelism their time limits were missed on 2 cores. Serial costs about 20 s more.
 swift test --skip-build --no-parallel "$@"
 # The fleet configuration: Prometheus rules and their unit tests, the systemd units; then the built executable's
-# metrics file as node_exporter serves it.
+# metrics file as node_exporter serves it, and the Ansible role and playbooks run against this machine.
 scripts/test-fleet-config.sh
 scripts/test-node-exporter.sh
+scripts/test-ansible.sh
