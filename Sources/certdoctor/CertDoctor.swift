@@ -48,7 +48,7 @@ struct CertDoctor: ParsableCommand {
             try command.run()
         } catch {
             // A check run on a timer that ends in a usage or input error still says so in its metrics file.
-            TextfileArgument.recordFailure(exitCode: exitCode(for: error).rawValue, arguments: arguments, language: Language.fromEnvironment())
+            TextfileArgument.recordFailure(exitCode: exitCode(for: error).rawValue, arguments: arguments)
             exit(withError: error)
         }
     }

@@ -65,6 +65,11 @@ enum TextfileArgument {
     /// The metrics file a `check` command line names, when it names a valid one; nil for every other command.
     static func path(in arguments: [String]) -> String? {
         guard arguments.first == CheckCommand.configuration.commandName else { return nil }
+        return value(of: option, in: arguments).flatMap { isMetricsFile($0) ? $0 : nil }
+    }
+
+    /// The last value given to `option` (`--option VALUE` or `--option=VALUE`) before a `--`.
+    static func value(of option: String, in arguments: [String]) -> String? {
         var found: String?
         var words = arguments.dropFirst().makeIterator()
         while let word = words.next(), word != "--" {
@@ -74,17 +79,21 @@ enum TextfileArgument {
                 found = String(word.dropFirst(option.count + 1))
             }
         }
-        return found.flatMap { isMetricsFile($0) ? $0 : nil }
+        return found
     }
 
     /// Records a run that ended with `exitCode` before it had results. 0 and 1 are finished runs whose samples
-    /// were written already; a textfile that cannot be written only adds a warning to the error already shown.
-    static func recordFailure(exitCode: Int32, arguments: [String], language: Language) {
+    /// were written already. A textfile that cannot be written adds a warning, in the language `--lang` asked for,
+    /// unless the run's own error (73, cannot write output) has said so already.
+    static func recordFailure(exitCode: Int32, arguments: [String]) {
         guard exitCode > 1, let path = path(in: arguments) else { return }
         do {
             try PrometheusTextfile.recordRunWithoutResults(exitCode: exitCode, at: Date(), to: URL(fileURLWithPath: path))
-        } catch {
+        } catch where exitCode != ExitStatus.cannotCreate.rawValue {
+            let language = value(of: "--lang", in: arguments).flatMap(Language.init(rawValue:)) ?? Language.fromEnvironment()
             Console.warn(Console.message(for: error).text(language))
+        } catch {
+            // 73: the run has just said that it cannot write its output.
         }
     }
 }
