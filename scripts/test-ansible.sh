@@ -45,27 +45,28 @@ certdoctor:
     localhost:
       ansible_connection: local
       ansible_python_interpreter: $(command -v python3)
+      certdoctor_root: $root
 YAML
 cat >"$work/vars.yml" <<YAML
 certdoctor_install_package: false
 certdoctor_binary: $certdoctor
-certdoctor_root: $root
 certdoctor_args: ["--pfx", "$pfx", "--only", "certificate"]
 certdoctor_reports_dir: $reports
 YAML
 
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
-playbook() { # playbook NAME FILE ARGS… — output in $work/NAME.log, which must not hold the password
+# playbook NAME FILE ARGS… — output in $work/NAME.log, which must not hold the password; exit status $want (0).
+playbook() {
   local name=$1 file=$2; shift 2
   local status=0
-  ansible-playbook -i "$work/inventory.yml" "deploy/ansible/$file" -e "@$work/vars.yml" -e "@$work/secrets.yml" \
-    --vault-password-file "$work/vault-password" -v "$@" >"$work/$name.log" 2>&1 || status=$?
+  ansible-playbook -i "${inventory:-$work/inventory.yml}" "deploy/ansible/$file" -e "@$work/vars.yml" \
+    -e "@$work/secrets.yml" --vault-password-file "$work/vault-password" -v "$@" >"$work/$name.log" 2>&1 || status=$?
   if grep -qw -- "$password" "$work/$name.log"; then
     fail "$name: the certificate password appears in Ansible's output"
   fi
-  [ "$status" -eq 0 ] || { cat "$work/$name.log" >&2; fail "$name: ansible-playbook exited $status"; }
+  [ "$status" -eq "${want:-0}" ] || { cat "$work/$name.log" >&2; fail "$name: ansible-playbook exited $status, not ${want:-0}"; }
 }
-recap() { grep -E '^localhost +:' "$work/$1.log" || fail "$1: no play recap"; }
+recap() { grep -E "^${2:-localhost} +:" "$work/$1.log" || fail "$1: no play recap for ${2:-localhost}"; } # recap LOG [HOST]
 
 # 1. --check --diff: says what it would do (a diff would show a password file's content, were it not hidden), and
 # writes nothing.
@@ -95,8 +96,25 @@ done
 playbook second install.yml
 recap second | grep -Eq 'changed=0 .*failed=0' || fail "the second run changed something: $(recap second)"
 
-# 4. The check on every host, reports fetched, one summary.
-playbook check check.yml
+# 4. The check on every host, reports fetched, one summary. A second host that was never set up (its root has no
+# /etc/default/certdoctor) fails, which ansible-playbook reports with exit 2, and gets an error line in the summary.
+mkdir -p "$work/unconfigured-root"
+cat >"$work/fleet.yml" <<YAML
+certdoctor:
+  hosts:
+    localhost:
+      ansible_connection: local
+      ansible_python_interpreter: $(command -v python3)
+      certdoctor_root: $root
+    unconfigured:
+      ansible_connection: local
+      ansible_python_interpreter: $(command -v python3)
+      certdoctor_root: $work/unconfigured-root
+YAML
+want=2 inventory="$work/fleet.yml" playbook check check.yml
+recap check | grep -Eq 'failed=0' || fail "the check failed on localhost: $(recap check)"
+recap check unconfigured | grep -Eq 'failed=1' || fail "the unconfigured host did not fail: $(recap check unconfigured)"
+[ ! -e "$reports/unconfigured" ] || fail "reports were fetched for a host whose check did not run"
 for file in report.json report.html; do
   [ -s "$reports/localhost/$file" ] || fail "no $file fetched into reports/localhost/"
 done
@@ -108,7 +126,7 @@ PY
 ! grep -rqw -- "$password" "$reports" || fail "a fetched report holds the password"
 end=$(openssl x509 -in "$work/cert.pem" -noout -enddate | sed 's/^notAfter=//')
 days=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
-expected=$(printf 'host,gateway,ready,days_left\nlocalhost,%s,true,%s' "$gateway" "$days")
+expected=$(printf 'host,gateway,ready,days_left\nlocalhost,%s,true,%s\nunconfigured,,error,' "$gateway" "$days")
 [ "$(cat "$reports/summary.csv")" = "$expected" ] || fail "summary.csv is
 $(cat "$reports/summary.csv")
 not
