@@ -95,6 +95,8 @@ done
 # 3. Again: idempotent.
 playbook second install.yml
 recap second | grep -Eq 'changed=0 .*failed=0' || fail "the second run changed something: $(recap second)"
+playbook second-dry-run install.yml --check --diff
+recap second-dry-run | grep -Eq 'changed=0 .*failed=0' || fail "--check on a set-up host announces changes: $(recap second-dry-run)"
 
 # 4. The check on every host, reports fetched, one summary. A second host that was never set up (its root has no
 # /etc/default/certdoctor) fails, which ansible-playbook reports with exit 2, and gets an error line in the summary.
