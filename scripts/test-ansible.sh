@@ -93,7 +93,7 @@ done
 [ -d "$root/var/lib/prometheus/node-exporter" ] || fail "no textfile directory"
 
 # 3. Again: idempotent.
-playbook second install.yml
+playbook second install.yml -vvv # the most verbose: module arguments are printed, unless no_log hides them
 recap second | grep -Eq 'changed=0 .*failed=0' || fail "the second run changed something: $(recap second)"
 playbook second-dry-run install.yml --check --diff
 recap second-dry-run | grep -Eq 'changed=0 .*failed=0' || fail "--check on a set-up host announces changes: $(recap second-dry-run)"
