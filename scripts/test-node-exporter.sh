@@ -139,8 +139,10 @@ grep -v -e certdoctor_last_run_ "$prom" >"$work/samples-after-2"
 
 # 3. Runs that end before they have results keep those samples and record only their exit code and time:
 # a mistyped check id (64, from the check itself), a value the argument parser refuses (64, before any command
-# runs), and a password file that is not there (66).
+# runs), a malformed profile (65) and a password file that is not there (66).
+printf '{' >"$work/broken-profile.json"
 for case in "64 --pfx $expired --password-file pw --only cert.valdity" "64 --pfx $expired --timeout 0" \
+            "65 --pfx $expired --password-file pw --profile broken-profile.json" \
             "66 --pfx $expired --password-file no-such-file"; do
   set -- $case
   want=$1; shift
