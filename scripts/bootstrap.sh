@@ -17,8 +17,9 @@ if [ "${1:-}" = "--tests" ]; then
     wine wine64 wine32:i386 gcc-mingw-w64-x86-64-win32 gcc-mingw-w64-i686-win32
     # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
     chromium fonts-noto-cjk prometheus tar
-    # the fleet set-up: systemd-analyze verifies the units
-    systemd
+    # the fleet set-up: systemd-analyze verifies the units; node_exporter serves the textfile and curl scrapes it;
+    # Ansible rolls the role out to localhost
+    systemd prometheus-node-exporter curl ansible
   )
 fi
 

@@ -43,7 +43,14 @@ struct CertDoctor: ParsableCommand {
             Console.warn(message.text(language))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
-        main(arguments)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // A check run on a timer that ends in a usage or input error still says so in its metrics file.
+            TextfileArgument.recordFailure(exitCode: exitCode(for: error).rawValue, arguments: arguments)
+            exit(withError: error)
+        }
     }
 
     static var subcommandNames: [String] {

@@ -178,7 +178,10 @@ import XMLSupport
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains(#"x509_cert_not_after{filepath="/home/liwei-canary/certs/F000504Y0007#0.pfx",issuer_CN="SSCC CA",serial_number="5A3C9E0011CANARY",subject_CN="F000504Y0007"} 1792000000"#))
         #expect(text.contains(#"x509_cert_expired{"#))
-        #expect(text.contains(#"certdoctor_check_outcome{id="token.single",outcome="error"} 1"#))
+        #expect(text.contains(#"certdoctor_check_outcome{check="token.single",outcome="error",severity="required"} 1"#))
+        #expect(text.contains(#"certdoctor_check_outcome{check="browser.edge-ie-mode",outcome="#))
+        #expect(text.contains(#"# HELP x509_cert_not_after Indicates the certificate's not after timestamp"#))
+        #expect(!text.contains("id=\""), "the check label is named check, as the alert rules select it")
         #expect(text.contains("certdoctor_last_run_timestamp_seconds 1790000005.300"))
         #expect(text.contains("certdoctor_ready_to_renew 0"))
 
