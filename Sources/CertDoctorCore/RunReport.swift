@@ -124,12 +124,15 @@ public struct RunReport: Sendable, Codable {
             public var location: String?
             /// Why it was not examined and what to add, for areas that were not.
             public var hint: Localized?
+            /// The checks that belong to it, in registry order, so that a person's view can group results by area.
+            public var checks: [String]
 
-            public init(id: String, title: Localized, location: String? = nil, hint: Localized? = nil) {
+            public init(id: String, title: Localized, location: String? = nil, hint: Localized? = nil, checks: [String] = []) {
                 self.id = id
                 self.title = title
                 self.location = location
                 self.hint = hint
+                self.checks = checks
             }
         }
 

@@ -130,12 +130,25 @@ struct OutputOptions: ParsableArguments {
 
     @OptionGroup var languageOption: LanguageOption
 
-    @Flag(name: .shortAndLong, help: Help.argument(zh: "显示每个结果的依据。", en: "Show the evidence behind every result."))
+    @Flag(name: .shortAndLong, help: Help.argument(zh: "列出每个检查项及其依据。", en: "List every check with the evidence behind its result."))
     var verbose = false
+
+    @Flag(name: .shortAndLong, help: Help.argument(zh: "只输出结论一行（退出码不变）。", en: "Print the verdict line alone (the exit code is the same)."))
+    var quiet = false
+
+    @Option(name: .customLong("color"), help: Help.argument(
+        zh: "何时使用颜色：auto（终端上，且未设置 NO_COLOR）、always 或 never。", en: "When to colour: auto (on a terminal, unless NO_COLOR is set), always or never."))
+    var colour: TerminalRenderer.ColourChoice = .auto
+
+    /// How much the text report shows.
+    var detail: TerminalRenderer.Detail { quiet ? .verdict : verbose ? .everything : .areas }
 
     var language: Language { languageOption.language }
 
     func validate() throws {
+        if quiet && verbose {
+            throw ValidationError(Help.text(zh: "--quiet 与 --verbose 不能同用", en: "--quiet and --verbose do not go together"))
+        }
         guard ReporterRegistry.identifiers.contains(format) else {
             let known = ReporterRegistry.identifiers.joined(separator: ", ")
             throw ValidationError(Help.text(zh: "--format 只接受：\(known)", en: "--format takes one of: \(known)"))
@@ -149,6 +162,7 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension Language: ExpressibleByArgument {}
+extension TerminalRenderer.ColourChoice: ExpressibleByArgument {}
 
 /// `--lang`, the language of messages; help follows it too (see `Help`).
 struct LanguageOption: ParsableArguments {

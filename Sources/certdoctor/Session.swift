@@ -52,13 +52,14 @@ struct Session {
         let bytes: [UInt8]
         // Only text on a person's own terminal is shown unredacted; a file may travel, so it is redacted.
         if output.format == TextReporter.identifier && output.output == nil {
-            let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
+            let colour = output.colour.wanted(fileDescriptor: STDOUT_FILENO)
             bytes = Array(TerminalRenderer(
-                language: output.language, colour: colour, verbose: output.verbose, fixCommand: targets.command("fix")).render(report).utf8)
+                language: output.language, colour: colour, detail: output.detail, fixCommand: targets.command("fix")).render(report).utf8)
         } else if output.format == TextReporter.identifier {
             let prepared = PreparedReport(report, options: options)
             bytes = Array(TerminalRenderer(
-                language: output.language, colour: false, verbose: output.verbose, fixCommand: targets.command("fix")).render(prepared.report).utf8)
+                language: output.language, colour: output.colour == .always, detail: output.detail, fixCommand: targets.command("fix"))
+                .render(prepared.report).utf8)
         } else {
             bytes = try ReporterRegistry.render(report, as: output.format, options: options)
         }
