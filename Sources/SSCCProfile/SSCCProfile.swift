@@ -21,6 +21,9 @@ public struct SSCCProfile: Sendable, Codable {
     /// How many days before `notAfter` a certificate is inside its renewal window (`--warn-days` overrides).
     public var renewalWindowDays: Int?
 
+    /// The language of what the customer reads on their own machine (the collect script), when it is not asked for.
+    public var customerLanguage: Language?
+
     /// The renewal window the profile asks for, 30 days when it names none.
     public var renewalWindow: Int { renewalWindowDays ?? 30 }
 

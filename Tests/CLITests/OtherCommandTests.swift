@@ -66,6 +66,22 @@ import Testing
     }
 }
 
+/// The collect script speaks to the customer: Chinese for the SSCC profile (in code page 936, as cmd.exe reads a
+/// batch file on Chinese Windows) whatever the support engineer's LANG, English with `--lang en`.
+@Suite struct CollectScriptCommandTests {
+    @Test func theScriptIsInTheCustomersLanguage() throws {
+        let chinese = try CLI.run(["collect-script"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 0)
+        let gbk = try #require(chinese.rawOutput.firstIndex(of: 0xD5), "Chinese bytes in code page 936")
+        #expect(gbk > 0 && String(bytes: chinese.rawOutput, encoding: .utf8) == nil)
+        let english = try CLI.run(["collect-script", "--lang", "en"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 0)
+        #expect(english.output.contains("echo Done. Send this file to support:"), "\(english.output)")
+        #expect(english.rawOutput.allSatisfy { $0 < 0x80 })
+        #expect(english.output.contains("\r\nif defined PAUSE_AT_END pause\r\n"))
+    }
+}
+
 @Suite struct HelpLanguageTests {
     @Test func helpFollowsLANG() throws {
         let chinese = try CLI.run(["check", "--help"], environment: ["LANG": "zh_CN.UTF-8"])
