@@ -43,4 +43,12 @@ public enum Outcome: String, Sendable, Codable, CaseIterable, Comparable {
 public enum Severity: String, Sendable, Codable, CaseIterable {
     case required
     case advisory
+
+    /// The severity as a person reads it; machine formats keep the raw value.
+    public var label: Localized {
+        switch self {
+        case .required: Localized(zh: "必需", en: "required")
+        case .advisory: Localized(zh: "建议", en: "advisory")
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct CertDoctor: ParsableCommand {
         OpenSSLProcess.keepAliveUntilExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
-            let language = Language.fromEnvironment()
+            let language = Help.language
             let near = NearestNames.suggestions(for: word, among: subcommandNames)
             let message = near.isEmpty
                 ? Localized(
@@ -48,7 +48,13 @@ struct CertDoctor: ParsableCommand {
             try command.run()
         } catch {
             // A check run on a timer that ends in a usage or input error still says so in its metrics file.
-            TextfileArgument.recordFailure(exitCode: exitCode(for: error).rawValue, arguments: arguments)
+            let code = exitCode(for: error)
+            TextfileArgument.recordFailure(exitCode: code.rawValue, arguments: arguments)
+            // The parser's usage errors in the language asked for; help, versions and our own exits as they are.
+            if code == .validationFailure, Help.language == .zh {
+                FileHandle.standardError.write(Data((UsageErrorText.localized(fullMessage(for: error), language: .zh) + "\n").utf8))
+                Foundation.exit(code.rawValue)
+            }
             exit(withError: error)
         }
     }

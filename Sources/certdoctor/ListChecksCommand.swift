@@ -59,9 +59,15 @@ struct ListChecksCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 bytes = Array(try encoder.encode(entries)) + [10]
             case .text:
+                // For people: the severity and the source in their language; JSON keeps the raw words.
                 let width = entries.map(\.id.count).max() ?? 0
+                let severityWidth = Severity.allCases.map { $0.label.text(language).count }.max() ?? 0
+                let sources = Dictionary(doctor.registry.checks.map { ($0.description.id, $0.description.source.label.text(language)) },
+                                         uniquingKeysWith: { first, _ in first })
                 bytes = Array(entries.map { entry in
-                    "\(entry.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.title)  [\(entry.requirements.joined(separator: ","))] (\(entry.source))"
+                    let severity = entry.severity.label.text(language).padding(toLength: severityWidth, withPad: " ", startingAt: 0)
+                    let source = Localized(zh: "（\(sources[entry.id] ?? entry.source)）", en: " (\(sources[entry.id] ?? entry.source))").text(language)
+                    return "\(entry.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(severity)  \(entry.title)  [\(entry.requirements.joined(separator: ","))]\(source)"
                 }.joined(separator: "\n").utf8) + [10]
             }
             try Console.write(bytes, to: output)

@@ -110,6 +110,33 @@ import Testing
         #expect(english.output.contains("Language of messages") || english.output.contains("the report's own language"), "\(english.output)")
     }
 
+    /// The argument parser's own usage errors are said in Chinese with `--lang zh`, with the same exit status.
+    @Test(arguments: [
+        (["check", "--nonsense"], "错误：未知的选项“--nonsense”"),
+        (["check", "--timeout", "abc"], "错误：“--timeout <timeout>”不接受“abc”"),
+        (["explain"], "错误：缺少参数“<query>”"),
+    ])
+    func theParsersUsageErrorsFollowLang(_ arguments: [String], _ expected: String) throws {
+        let chinese = try CLI.run(arguments + ["--lang", "zh"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 64)
+        #expect(chinese.errors.contains(expected), "\(chinese.errors)")
+        #expect(chinese.errors.contains("用法：certdoctor "), "\(chinese.errors)")
+        #expect(!chinese.errors.contains("Usage:") && !chinese.errors.contains("for more information"), "\(chinese.errors)")
+        let english = try CLI.run(arguments + ["--lang", "en"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 64)
+        #expect(english.errors.contains("Error: ") && english.errors.contains("Usage: certdoctor "), "\(english.errors)")
+    }
+
+    /// `list-checks` for people says severity and source in the `--lang` language; JSON keeps the raw words.
+    @Test func listChecksFollowsLang() throws {
+        let chinese = try CLI.run(["list-checks", "--lang", "zh"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        let line = try #require(chinese.output.split(separator: "\n").first { $0.hasPrefix("cert.pfx-name ") }, "\(chinese.output)")
+        #expect(line.contains("  必需  文件证书命名规则") && line.hasSuffix("（内置）"), "\(line)")
+        #expect(!chinese.output.contains("required") && !chinese.output.contains("built-in"), "\(chinese.output)")
+        let json = try CLI.run(["list-checks", "--lang", "zh", "--format", "json"])
+        #expect(json.output.contains(#""severity" : "required""#) && json.output.contains(#""source" : "built-in""#), "\(json.output)")
+    }
+
     /// A usage error that certdoctor words itself is in the `--lang` language too.
     @Test func aUsageErrorFollowsLang() throws {
         let chinese = try CLI.run(["check", "--lang", "zh", "--no-discover", "--timeout", "0"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
