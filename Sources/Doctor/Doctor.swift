@@ -177,9 +177,9 @@ public struct Doctor: Sendable {
     /// a fixed check that passes becomes `fixed`, one that does not becomes `error`.
     public func apply(
         _ plans: [FixPlan], results: [CheckResult], environment: Environment, runner: Runner, journal: Journal,
-        command: String
+        command: String, progress: (Localized) -> Void = { _ in }
     ) throws -> (results: [CheckResult], entry: JournalEntry, fixes: [RunReport.FixRecord]) {
-        let application = try journal.apply(plans, command: command)
+        let application = try journal.apply(plans, command: command, progress: progress)
         let fixedIDs = Set(plans.map(\.checkID))
         let affected = dependents(of: fixedIDs)
         let earlier = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })

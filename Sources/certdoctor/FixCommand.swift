@@ -53,9 +53,13 @@ struct FixCommand: ParsableCommand {
                 return .failure
             }
             let journal = Journal(directory: Journal.defaultDirectory())
+            // Steps that run a program (a Wine import) take seconds: a person at a terminal is told what runs.
+            let showProgress = output.format == "text" && isatty(STDERR_FILENO) == 1
             let applied = try session.doctor.apply(
                 plans, results: before.results, environment: session.environment, runner: runner, journal: journal,
-                command: "fix")
+                command: "fix", progress: { step in
+                    if showProgress { FileHandle.standardError.write(Data(("  … " + step.text(language) + "\n").utf8)) }
+                })
             let report = session.doctor.report(
                 applied.results, environment: session.environment, started: started, fixes: applied.fixes)
             try session.emit(report)
