@@ -14,6 +14,10 @@ import Testing
 @Suite(.serialized) struct CheckManifestTests {
     static let dataDirectory = DataDirectory(root: WindowsCheckExampleTests.repository)
 
+    static func profile() throws -> SSCCProfile {
+        try ProfileLoader.load("sscc", dataDirectory: dataDirectory).0
+    }
+
     static func directory(with files: [String: String]) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-manifests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -45,7 +49,7 @@ import Testing
             return
         }
         let plugins = try Self.directory(with: ["popup.xml": Self.popupManifest])
-        let checks = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+        let checks = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         let registry = try CheckRegistry(checks)
         let check = try #require(registry["site.popup-blocker"])
         #expect(check.description.source == .manifest(path: plugins.appendingPathComponent("popup.xml").path))
@@ -76,7 +80,7 @@ import Testing
         let plugins = try Self.directory(with: ["broken.xml": broken])
         let file = plugins.appendingPathComponent("broken.xml").path
         do {
-            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
             Issue.record("an invalid manifest was accepted")
         } catch let error as ManifestError {
             guard case .invalid(let path, let line, let reason) = error else {
@@ -93,7 +97,7 @@ import Testing
     @Test func malformedXMLNamesItsFileAndLine() throws {
         let plugins = try Self.directory(with: ["torn.xml": "<?xml version=\"1.0\"?>\n<check-manifest version=\"1\">\n  <check id=\"a.b\"\n"])
         #expect {
-            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         } throws: { error in
             let text = (error as? ManifestError)?.localizedMessage.en ?? ""
             return text.contains("torn.xml:") && text.contains("malformed")

@@ -64,7 +64,7 @@ import WindowsRegistry
             Issue.record("wine is not installed (apt-get install wine wine64)")
             return
         }
-        let script = CollectScript.render(keys: Self.keys, controls: CollectScript.controls(profile: nil))
+        let script = CollectScript.render(keys: Self.keys, controls: CollectScript.controls(of: WindowsCheckExampleTests.checks))
         #expect(script.hasPrefix("@echo off\r\n") && script.hasSuffix("endlocal\r\n"))
         #expect(script.components(separatedBy: "reg export ").count - 1 == Self.keys.count)
         try WineTestPrefix.withPrefix { prefix in
