@@ -35,7 +35,13 @@ let package = Package(
             name: "SmartCard", dependencies: ["CPCSCLite", "CPKCS11", "XMLSupport"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]
         ),
-        .target(name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"]),
+        // The report schema and stylesheet are compiled into the executable, so writing a report needs no data
+        // files. Their one copy is Reports/, which also ships as data; Resources/ holds symlinks to it, since
+        // SwiftPM takes resources only from inside the target's directory.
+        .target(
+            name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"],
+            resources: [.embedInCode("Resources/certdoctor-report.xsd"), .embedInCode("Resources/certdoctor-report.xsl")]
+        ),
         // The SSCC facts (portal, names, controls and versions, the nine errors) live in the profile alone.
         .target(name: "SSCCProfile", dependencies: ["CertDoctorCore"]),
         // What the checks examine, each with typed inputs: the file certificate, the Windows side, the token.

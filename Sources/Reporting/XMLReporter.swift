@@ -192,6 +192,6 @@ public enum XMLReporter: Reporter {
 /// The embedded report schema, compiled per use: libxml2 schemas must stay on one thread.
 enum ReportSchema {
     static func load() throws -> XMLSchema {
-        try XMLSchema(bytes: Array(ReportResources.schema.utf8), fileName: "certdoctor-report.xsd")
+        try XMLSchema(bytes: ReportResources.schema, fileName: "certdoctor-report.xsd")
     }
 }
