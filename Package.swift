@@ -81,20 +81,24 @@ let package = Package(
             ]
         ),
 
+        // What the tests share and production never links: the test CA and CMP server, the Wine prefix harness,
+        // the seeded generator. Only test targets depend on it.
+        .target(name: "TestSupport", dependencies: ["PKI", "COpenSSL", "COpenSSLShims"], path: "Tests/TestSupport"),
+
         // One test target per module, plus end-to-end tests of the executable.
         .testTarget(name: "CertDoctorCoreTests", dependencies: ["CertDoctorCore"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "XMLSupportTests", dependencies: ["XMLSupport"]),
-        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry"]),
+        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry", "TestSupport"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"], exclude: ["Emulator"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
         .testTarget(
             name: "SSCCChecksTests",
             dependencies: [
                 "SSCCChecks", "Doctor", "Renewal", "SSCCProfile", "CertificateTarget", "WindowsTarget", "TokenTarget",
-                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard",
+                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard", "TestSupport",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI"]),
+        .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI", "TestSupport"]),
     ]
 )

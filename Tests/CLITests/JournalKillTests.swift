@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -15,20 +16,9 @@ import Glibc
     static var rounds: Int { ProcessInfo.processInfo.environment["CERTDOCTOR_KILL_ROUNDS"].flatMap(Int.init) ?? 100 }
 
     /// Reproducible delays: a failure names its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func generator() -> (SplitMix, UInt64) {
+    static func generator() -> (SplitMix64, UInt64) {
         let seed = ProcessInfo.processInfo.environment["CERTDOCTOR_KILL_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        return (SplitMix(state: seed), seed)
+        return (SplitMix64(seed: seed), seed)
     }
 
     static func isolated(_ home: URL) -> [String: String] {

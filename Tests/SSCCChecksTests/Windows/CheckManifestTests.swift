@@ -8,6 +8,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Declarative checks: a manifest dropped into a plugin directory becomes a working check with its fix, and a
 /// broken manifest is an error that names its file and line.
@@ -56,7 +57,7 @@ import Testing
         #expect(check.description.severity == .advisory)
         #expect(registry["browser.zone-actions"] != nil, "the shipped manifest loads beside it")
 
-        try WineTestPrefix.withPrefix { prefix in
+        try WineTestPrefix.windows.withPrefix { prefix in
             let environment = Environment(winePrefix: prefix, language: .en)
             let context = CheckContext(environment: environment)
             let before = try #require(try Runner(only: ["site.popup-blocker"]).run(registry, in: context).first { $0.id == "site.popup-blocker" })
@@ -70,7 +71,7 @@ import Testing
             #expect(applied.errors.isEmpty)
             let after = try Runner(only: ["site.popup-blocker"]).run(registry, in: CheckContext(environment: environment))
             #expect(after.first { $0.id == "site.popup-blocker" }?.outcome == .pass)
-            let query = try WineTestPrefix.wine(["reg", "query", #"HKCU\Software\Microsoft\Internet Explorer\New Windows"#, "/v", "PopupMgr"])
+            let query = try WineTestPrefix.windows.wine(["reg", "query", #"HKCU\Software\Microsoft\Internet Explorer\New Windows"#, "/v", "PopupMgr"])
             #expect(query.text.contains("0x0"), "\(query.text)")
         }
     }

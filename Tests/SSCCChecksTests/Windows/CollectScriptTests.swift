@@ -9,6 +9,7 @@ import WindowsTarget
 import TokenTarget
 import Testing
 import WindowsRegistry
+import TestSupport
 
 /// The collect script exports exactly what the checks read: every key the examples' exported fixtures hold
 /// must be inside a key the script exports, so the list cannot drift from the checks.
@@ -67,18 +68,18 @@ import WindowsRegistry
         let script = CollectScript.render(keys: Self.keys, controls: CollectScript.controls(of: WindowsCheckExampleTests.checks))
         #expect(script.hasPrefix("@echo off\r\n") && script.hasSuffix("endlocal\r\n"))
         #expect(script.components(separatedBy: "reg export ").count - 1 == Self.keys.count)
-        try WineTestPrefix.withPrefix { prefix in
+        try WineTestPrefix.windows.withPrefix { prefix in
             let control = WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-2048")
-            try WineTestPrefix.importFiles([
+            try WineTestPrefix.windows.importFiles([
                 WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/trusted/https.reg"),
                 WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/zone-actions/enabled.reg"),
                 control.appendingPathComponent("register.reg"),
             ])
-            let copied = try WineTestPrefix.copyDriveFiles(of: control)
+            let copied = try WineTestPrefix.windows.copyDriveFiles(of: control)
             defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
             let file = prefix.appendingPathComponent("drive_c/collect.cmd")
             try Data(script.utf8).write(to: file)
-            let result = try WineTestPrefix.wine(["cmd", "/c", #"C:\collect.cmd"#])
+            let result = try WineTestPrefix.windows.wine(["cmd", "/c", #"C:\collect.cmd"#])
             let temp = prefix.appendingPathComponent("drive_c/users")
             let exported = (FileManager.default.enumerator(at: temp, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
                 .filter { ["reg", "dll"].contains($0.pathExtension) && $0.path.contains("certdoctor-") }

@@ -8,6 +8,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Runs the examples of every Windows-side check: each fixture is imported into a real Wine prefix
 /// (`target: prefix`) or given as exported registry files (`target: registry`).
@@ -66,9 +67,9 @@ import Testing
                 Issue.record("wine is not installed (apt-get install wine wine64)")
                 return
             }
-            result = try WineTestPrefix.withPrefix { prefix in
-                try WineTestPrefix.importFiles(files)
-                let copied = try WineTestPrefix.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
+            result = try WineTestPrefix.windows.withPrefix { prefix in
+                try WineTestPrefix.windows.importFiles(files)
+                let copied = try WineTestPrefix.windows.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
                 defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
                 var environment = Environment(
                     gateway: example.options["gateway"], winePrefix: prefix, tokenRequested: example.options["token"] == "yes", language: .en)
