@@ -119,30 +119,8 @@ public struct WineTestPrefix: Sendable {
     /// Runs a Wine tool (wine, wineboot, wineserver) against the prefix, or with `environment` instead.
     @discardableResult
     public func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = environment ?? wineEnvironment
-        // Files, not pipes: services Wine starts inherit the descriptors and outlive `wine` itself, so reading
-        // a pipe to its end would wait for them.
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let base = directory.appendingPathComponent("output-\(getpid())-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
+        let output = try FileCapturedRun.run(arguments, environment: environment ?? wineEnvironment, scratch: directory)
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// `wine …`, then the server waited for or stopped (`afterWine`), so that the hives on disk are final.
