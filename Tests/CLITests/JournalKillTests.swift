@@ -310,36 +310,19 @@ import Glibc
 /// Item 12 end to end: the hive changes while `fix` waits for its "apply?" answer, so the plan was made for
 /// bytes that are gone. The answer "y" must not write the plan's result over the other change.
 @Suite struct PlanStalenessTests {
-    static let driver = #"""
-        import os, pty, sys, time
+    static let driver = PseudoTerminal.driver(#"""
         program, workdir, prefix, hive, change = sys.argv[1:6]
-        master, slave = pty.openpty()
-        pid = os.fork()
-        if pid == 0:
-            os.setsid()
-            import fcntl, termios
-            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-            for fd in (0, 1, 2): os.dup2(slave, fd)
-            os.chdir(workdir)
-            os.execv(program, [program, "fix", "--wine-prefix", prefix, "--only", "browser.zone-actions", "--lang", "en"])
+        pid, master, slave = start(program, ["fix", "--wine-prefix", prefix, "--only", "browser.zone-actions", "--lang", "en"], workdir)
         # Only the child keeps the terminal's other end, so that reading ends when it exits.
         os.close(slave)
-        seen, deadline = b"", time.time() + 30
-        while b"Apply these changes?" not in seen and time.time() < deadline:
-            try: seen += os.read(master, 4096)
-            except OSError: break
+        seen = read_until(master, lambda seen: b"Apply these changes?" in seen)
         with open(hive, "ab") as f: f.write(change.encode())
         os.write(master, b"y\n")
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-                if not chunk: break
-                seen += chunk
-            except OSError: break
+        seen += read_until(master, lambda seen: False)
         _, status = os.waitpid(pid, 0)
         sys.stdout.write(seen.decode("utf-8", "replace"))
         print("\nexit=%s" % (os.WEXITSTATUS(status) if os.WIFEXITED(status) else "signal"))
-        """#
+        """#)
 
     @Test func aHiveChangedWhileTheQuestionWaitedIsNotWrittenAndTheExitIs75() throws {
         let (home, prefix) = try JournalKillTests.prefixWorkspace()
