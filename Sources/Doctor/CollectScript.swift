@@ -12,12 +12,14 @@ import WindowsRegistry
 public enum CollectScript {
     /// The script for this doctor's profile: the keys every Windows-side check (built-in and manifest) reads.
     public static func render(for doctor: Doctor, manifestDirectories: [URL], language: Language) throws -> String {
-        let checks = try Doctor.windowsSideChecks(dataDirectory: doctor.dataDirectory, manifestDirectories: manifestDirectories)
-        return render(keys: keys(for: checks, profile: doctor.profile), controls: controls(profile: doctor.profile), language: language)
+        let checks = try Doctor.windowsSideChecks(
+            profile: doctor.profile, dataDirectory: doctor.dataDirectory, manifestDirectories: manifestDirectories)
+        return render(keys: keys(for: checks), controls: controls(of: checks), language: language)
     }
 
-    /// The keys, as `reg export` names them, that the Swift checks read; manifest checks add their own.
-    public static func keys(for checks: [any Check], profile: SSCCProfile? = nil) -> [String] {
+    /// The keys, as `reg export` names them, that the Swift checks read; manifest checks add their own, and
+    /// each ActiveX check its control's.
+    public static func keys(for checks: [any Check]) -> [String] {
         let settings = InternetZoneSettings.settingsPath
         let policySettings = InternetZoneSettings.policyPath
         var keys: [String] = []
@@ -37,8 +39,7 @@ public enum CollectScript {
         keys.append("HKLM\\\(IEModeCheck.windowsVersion)")
         keys.append("HKCU\\\(ActiveXControlCheck.extSettings)")
         keys.append("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Stats")
-        let clsids = (profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid)
-        for clsid in clsids {
+        for clsid in controls(of: checks) {
             keys += [
                 "HKLM\\Software\\Classes\\CLSID\\\(clsid)",
                 "HKLM\\Software\\Classes\\Wow6432Node\\CLSID\\\(clsid)",
@@ -65,11 +66,10 @@ public enum CollectScript {
         }
     }
 
-    /// The class IDs of the controls the checks look at: the profile's and the built-in ones.
-    public static func controls(profile: SSCCProfile?) -> [String] {
+    /// The class IDs of the controls the checks look at (the profile's, through its ActiveX checks).
+    public static func controls(of checks: [any Check]) -> [String] {
         var seen = Set<String>()
-        return ((profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid))
-            .filter { seen.insert($0.uppercased()).inserted }
+        return checks.compactMap { ($0 as? ActiveXControlCheck)?.control.clsid }.filter { seen.insert($0.uppercased()).inserted }
     }
 
     /// The script, with CRLF line ends as `cmd.exe` expects, its messages in `language`. `controls` are the class

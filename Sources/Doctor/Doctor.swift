@@ -23,7 +23,7 @@ public struct Doctor: Sendable {
         self.dataDirectory = dataDirectory
         // Declarative manifests (Checks/manifests, and any dropped into a plugin directory) join the built-in checks.
         var registry = try CheckRegistry(
-            AllChecks.builtIn + CheckManifests.load(dataDirectory: dataDirectory, extraDirectories: pluginDirectories))
+            AllChecks.builtIn(profile) + CheckManifests.load(dataDirectory: dataDirectory, extraDirectories: pluginDirectories))
         for plugin in Self.loadPlugins(ExternalPlugin.discover(in: [dataDirectory.plugins] + pluginDirectories), timeout: pluginTimeout) {
             try registry.register(plugin)
         }
@@ -79,6 +79,7 @@ public struct Doctor: Sendable {
             finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
             scope: scope(of: results, environment: environment), results: results, fixes: fixes)
         report.expiry = expiry(of: results, environment: environment)
+        report.references = profile.reportReferences
         return report
     }
 

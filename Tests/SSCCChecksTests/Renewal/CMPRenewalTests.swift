@@ -9,8 +9,9 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
-/// The CMP backend against the PKI module's test CA, which is OpenSSL's CMP server API really signing the
+/// The CMP backend against the test CA of TestSupport, which is OpenSSL's CMP server API really signing the
 /// requested key: in-process for most cases, over HTTP on 127.0.0.1 for the transport.
 @Suite struct CMPRenewalTests {
     static func backend(_ server: TestCMPServer, trusting ca: X509Certificate) -> CMPBackend {

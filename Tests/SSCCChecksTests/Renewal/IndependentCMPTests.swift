@@ -9,6 +9,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Independent checks on both sides of the CMP exchange: `openssl cmp -cmd kur` as a second client against the
 /// test CA our renewal uses, and the `openssl cmp` mock server (with a prepared response) as a second server
