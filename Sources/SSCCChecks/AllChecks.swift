@@ -23,14 +23,18 @@ public enum AllChecks {
         DownloadsCheck(),
         IEModeCheck(),
         TokenCSPCheck(),
+        // The host itself.
+        FreeSpaceCheck(),
     ] + ActiveXControlCheck.all
 
     /// The file certificate's checks.
     public static var certificate: [any Check] { builtIn.filter { $0.description.category == "certificate" } }
     /// The token's checks (`--token`).
     public static var token: [any Check] { builtIn.filter { $0.description.category == "token" } }
+    /// The host's own checks (free space).
+    public static var host: [any Check] { builtIn.filter { $0.description.category == "host" } }
     /// The checks of the Windows side and of the browsers the portal runs in.
     public static var windowsSide: [any Check] {
-        builtIn.filter { !["certificate", "token"].contains($0.description.category) }
+        builtIn.filter { !["certificate", "token", "host"].contains($0.description.category) }
     }
 }

@@ -42,6 +42,6 @@ import Testing
     @Test func theListHasNoDuplicateIDs() {
         let ids = AllChecks.builtIn.map(\.description.id)
         #expect(Set(ids).count == ids.count)
-        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide.count == ids.count)
+        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide.count + AllChecks.host.count == ids.count)
     }
 }
