@@ -41,8 +41,9 @@ echo "input: user.reg of $hive_bytes bytes, $(wc -l <"$hive") lines; median of $
 
 q() { printf "'%s'" "$1"; }
 cd_=$(q "$bench_certdoctor")
-grep_hit="grep -c -F 'Control Panel\\\\Desktop' $(q "$hive")"
-grep_miss="grep -c -F 'CertDoctorBenchmark\\\\Missing' $(q "$hive")"
+# grep stops at the first match when its output is /dev/null: the count goes to a file, so it reads the hive.
+grep_hit="grep -c -F 'Control Panel\\\\Desktop' $(q "$hive") >$(q "$work/count")"
+grep_miss="grep -c -F 'CertDoctorBenchmark\\\\Missing' $(q "$hive") >$(q "$work/count")"
 
 # registry query, a key that is there and one that is not.
 bench_paired "$runs" "$cd_ registry query --wine-prefix $(q "$prefix") 'HKCU\\Control Panel\\Desktop'" "$grep_hit"
