@@ -50,7 +50,7 @@ public struct FixStep: Sendable {
     ) {
         self.description = description
         self.touches = touches
-        self.seen = seen ?? touches.map(SeenFile.init(now:))
+        self.seen = seen ?? touches.map(SeenFile.init(planned:))
         self.changesFilesItself = changesFilesItself
         self.before = before
         self.after = after
@@ -72,6 +72,12 @@ public struct SeenFile: Sendable, Equatable {
     /// Reads through a symbolic link, as the checks do.
     public init(now url: URL) {
         self.init(url, bytes: try? readBytes(url))
+    }
+
+    /// As a plan records it: the plans of one run share a read of a file that has not changed since
+    /// (`PlanSnapshots`). The journal compares with `init(now:)`, which always reads.
+    public init(planned url: URL) {
+        self.init(url, bytes: PlanSnapshots.shared.bytes(of: url))
     }
 }
 

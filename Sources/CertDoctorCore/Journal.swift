@@ -505,15 +505,22 @@ public func readBytes(_ url: URL) throws(CoreError) -> [UInt8] {
     if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
         throw .cannotRead(path: url.path, reason: String(cString: strerror(EISDIR)))
     }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
+    // Read straight into the result, sized by fstat (a FIFO says 0 and grows it): appending 64 KiB chunks
+    // copied a 40 MB hive at a fraction of memory speed, once per fix step that touches it.
+    let expected = info.st_size > 0 ? Int(info.st_size) : 0
+    var bytes = [UInt8](repeating: 0, count: expected + 65_536)
+    var filled = 0
     while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
         if count < 0 {
             if errno == EINTR { continue }
             throw .cannotRead(path: url.path, reason: String(cString: strerror(errno)))
         }
-        if count == 0 { return bytes }
-        bytes.append(contentsOf: chunk[..<count])
+        if count == 0 {
+            bytes.removeLast(bytes.count - filled)
+            return bytes
+        }
+        filled += count
     }
 }

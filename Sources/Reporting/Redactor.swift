@@ -159,7 +159,7 @@ struct Redactor {
 
     static func mayLabelASecret(_ text: String) -> Bool {
         let lower = text.lowercased()
-        return secretLabels.contains { lower.contains($0) }
+        return secretLabels.contains { SubstringSearch.mayContain($0, in: lower) }
     }
 
     /// Evidence named like this holds a secret, whatever its value looks like.
@@ -205,25 +205,25 @@ struct Redactor {
 
     mutating func clean(_ text: String) -> String {
         var text = text
-        for secret in secrets where text.contains(secret) {
+        for secret in secrets where SubstringSearch.mayContain(secret, in: text) {
             text = Self.maskingWholeWords(secret, in: text)
         }
         // Swift regexes are slow enough to dominate a 1,000-check report; cheap substring
         // tests decide first whether a pattern can match at all.
-        if text.contains("PRIVATE KEY") {
+        if SubstringSearch.mayContain("PRIVATE KEY", in: text) {
             text = text.replacing(Self.privateKeyBlock) { _ in Self.removedKey }
         }
         if Self.mayLabelASecret(text) {
             text = text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" }
         }
         guard redact else { return text }
-        for (value, category) in knownValues where text.contains(value) {
+        for (value, category) in knownValues where SubstringSearch.mayContain(value, in: text) {
             text = text.replacingOccurrences(of: value, with: placeholder(category, value))
         }
-        if text.contains("/home/") || text.contains("Users") || text.contains("users/") {
+        if ["/home/", "Users", "users/"].contains(where: { SubstringSearch.mayContain($0, in: text) }) {
             text = replacingHomeDirectories(in: text)
         }
-        guard text.contains("@") else { return text }
+        guard SubstringSearch.mayContain("@", in: text) else { return text }
         var emails: [String] = []
         for match in text.matches(of: Self.emailAddress) where !emails.contains(String(match.output.0)) {
             emails.append(String(match.output.0))

@@ -30,14 +30,18 @@ public enum AllChecks {
         DownloadsCheck(),
         IEModeCheck(),
         TokenCSPCheck(),
+        // The host itself.
+        FreeSpaceCheck(),
     ]
 
     /// The file certificate's checks.
     public static var certificate: [any Check] { independentOfProfile.filter { $0.description.category == "certificate" } }
     /// The token's checks (`--token`).
     public static var token: [any Check] { independentOfProfile.filter { $0.description.category == "token" } }
+    /// The host's own checks (free space).
+    public static var host: [any Check] { independentOfProfile.filter { $0.description.category == "host" } }
     /// The checks of the Windows side and of the browsers the portal runs in.
     public static func windowsSide(_ profile: SSCCProfile) -> [any Check] {
-        builtIn(profile).filter { !["certificate", "token"].contains($0.description.category) }
+        builtIn(profile).filter { !["certificate", "token", "host"].contains($0.description.category) }
     }
 }

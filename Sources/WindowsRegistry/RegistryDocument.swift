@@ -23,8 +23,10 @@ public enum RegistryLoader {
         }
     }
 
-    /// Loads only what a native-view lookup of `key` needs from Wine hives (the whole registry
-    /// when the key is not found that way, e.g. behind a link); other sources load in full.
+    /// Loads only what a native-view lookup of `key` needs from Wine hives; other sources load in full. The
+    /// filtered scan keeps every key on the way to `key`, so a key it does not find is not in the hive, unless
+    /// the way crosses a symbolic link (Wine's `CurrentControlSet`): its target was not read, and the whole
+    /// registry is loaded to follow it.
     public static func load(_ target: RegistryTarget, for key: RegistryPath, bitness: RegistryBitness,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RegistrySnapshot {
         guard bitness == .native64, case .winePrefix(let directory) = target else { return try load(target, environment: environment) }
@@ -43,8 +45,21 @@ public enum RegistryLoader {
             ? WinePrefixRegistry(system: hive, user: WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
             : WinePrefixRegistry(system: empty, user: hive)
         let snapshot = partial.snapshot
-        if snapshot.key(at: key) != nil { return snapshot }
+        if snapshot.key(at: key) != nil || provesAbsent(hive.root, components) { return snapshot }
         return try load(target, environment: environment)
+    }
+
+    /// Whether walking `components` down from `root` stops at a missing component without meeting a symbolic
+    /// link key first: then the key is not in the hive. Anything else (a link, or a walk that did not stop)
+    /// decides nothing.
+    static func provesAbsent(_ root: RegistryKey, _ components: [String]) -> Bool {
+        var current = root
+        for component in components {
+            guard let next = current.subkey(named: component) else { return true }
+            if next.isSymbolicLink { return false }
+            current = next
+        }
+        return false
     }
 
     static func apply(_ path: String, scope: PolicyScope?, to snapshot: inout RegistrySnapshot) throws {

@@ -53,9 +53,11 @@ public struct PluginResidue: Sendable {
     /// Keys whose name holds the class ID (taken whole), and values whose name or text holds it.
     public static func mentions(of clsid: String, in root: RegistryKey, hive: Hive) -> [Item] {
         let needle = clsid.lowercased()
+        // Most of a hive cannot mention the class ID; the byte scan says so without decoding every value.
+        let scan = ClassIDScan(clsid)
         var items: [Item] = []
         func walk(_ key: RegistryKey, path: String) {
-            for value in key.values {
+            for value in key.values where scan.mayBeIn(value.name) || scan.mayBeIn(utf16LittleEndian: value.data) {
                 let text = value.stringValue ?? value.multiStringValue?.joined(separator: "\n") ?? ""
                 if value.name.lowercased().contains(needle) || text.lowercased().contains(needle) {
                     items.append(Item(hive: hive, path: path, valueName: value.name))
@@ -63,7 +65,7 @@ public struct PluginResidue: Sendable {
             }
             for subkey in key.subkeys {
                 let subpath = path.isEmpty ? subkey.name : path + "\\" + subkey.name
-                if subkey.name.lowercased().contains(needle) {
+                if scan.mayBeIn(subkey.name) && subkey.name.lowercased().contains(needle) {
                     items.append(Item(hive: hive, path: subpath))
                 } else {
                     walk(subkey, path: subpath)

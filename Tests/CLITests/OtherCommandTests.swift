@@ -14,9 +14,21 @@ import Testing
         let entries = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]] ?? []
         let sources = Dictionary(uniqueKeysWithValues: entries.map { ($0["id"] as? String ?? "", $0["source"] as? String ?? "") })
         #expect(sources["cert.pfx-name"] == "built-in")
-        #expect(sources["host.free-space"]?.hasPrefix("plugin ") == true)
-        #expect(sources["host.free-space"]?.hasSuffix("Checks/plugins/free-space") == true)
+        #expect(sources["host.free-space"] == "built-in")
+        #expect(sources["example.free-space"] == nil, "the example plugin is below the plugin directory, not in it")
         #expect(sources["plugin.check-ntp"] == "plugin " + plugin.path)
+    }
+
+    @Test func theExamplePluginRunsWhenItsDirectoryIsNamedBesideTheBuiltInCheck() throws {
+        let examples = CLI.repository.appendingPathComponent("Checks/plugins/examples")
+        let list = try CLI.run(["list-checks", "--plugins", examples.path, "--format", "json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]] ?? []
+        let sources = Dictionary(uniqueKeysWithValues: entries.map { ($0["id"] as? String ?? "", $0["source"] as? String ?? "") })
+        #expect(sources["example.free-space"]?.hasSuffix("Checks/plugins/examples/free-space") == true)
+        #expect(sources["host.free-space"] == "built-in")
+        let run = try CLI.run(["check", "--plugins", examples.path, "--only", "host,example", "--format", "json"])
+        #expect(try run.outcome(of: "example.free-space") == "pass")
+        #expect(try run.outcome(of: "host.free-space") == "pass")
     }
 
     @Test func pluginPathVariableAddsChecksThatRunInCheck() throws {

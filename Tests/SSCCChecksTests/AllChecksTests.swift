@@ -49,6 +49,6 @@ import Testing
         let profile = try Self.profile()
         let ids = AllChecks.builtIn(profile).map(\.description.id)
         #expect(Set(ids).count == ids.count)
-        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide(profile).count == ids.count)
+        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide(profile).count + AllChecks.host.count == ids.count)
     }
 }

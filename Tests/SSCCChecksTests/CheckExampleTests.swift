@@ -20,8 +20,9 @@ import Testing
         var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
     }
 
+    /// The host checks' fixtures are PFX files too: the free-space check measures the disk the file is on.
     /// Token checks' examples name scenarios with a real pcscd and virtual cards; `TokenCheckTests` runs them.
-    static let cases: [Case] = AllChecks.certificate.flatMap { check in
+    static let cases: [Case] = (AllChecks.certificate + AllChecks.host).flatMap { check in
         check.description.examples.map { Case(checkID: check.description.id, example: $0) }
     }
 
@@ -53,7 +54,7 @@ import Testing
     }
 
     @Test func everyCheckIsBilingualAndTracedToRequirements() {
-        for check in (AllChecks.certificate + AllChecks.token) {
+        for check in (AllChecks.certificate + AllChecks.token + AllChecks.host) {
             let description = check.description
             #expect(!description.title.zh.isEmpty && !description.title.en.isEmpty && description.title.zh != description.title.en)
             #expect(!description.summary.zh.isEmpty && !description.summary.en.isEmpty)

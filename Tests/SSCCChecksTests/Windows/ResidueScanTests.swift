@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import WindowsRegistry
+@testable import WindowsTarget
+
+/// R17's search skips, by a byte scan, what cannot mention the class ID; what it finds must be exactly what
+/// decoding and lower-casing every key and value finds (the reference below is that search as it was).
+@Suite struct ResidueScanTests {
+    static let clsid = "{4A1A3A5B-8C3E-4F6E-9B1D-2C3A4B5C6D7E}"
+
+    /// The search without the scan: every name and every string value decoded, lower-cased and searched.
+    static func reference(_ clsid: String, in root: RegistryKey, hive: PluginResidue.Hive) -> [PluginResidue.Item] {
+        let needle = clsid.lowercased()
+        var items: [PluginResidue.Item] = []
+        func walk(_ key: RegistryKey, path: String) {
+            for value in key.values {
+                let text = value.stringValue ?? value.multiStringValue?.joined(separator: "\n") ?? ""
+                if value.name.lowercased().contains(needle) || text.lowercased().contains(needle) {
+                    items.append(PluginResidue.Item(hive: hive, path: path, valueName: value.name))
+                }
+            }
+            for subkey in key.subkeys {
+                let subpath = path.isEmpty ? subkey.name : path + "\\" + subkey.name
+                if subkey.name.lowercased().contains(needle) {
+                    items.append(PluginResidue.Item(hive: hive, path: subpath))
+                } else {
+                    walk(subkey, path: subpath)
+                }
+            }
+        }
+        walk(root, path: "")
+        return items
+    }
+
+    static func tree() -> RegistryKey {
+        let lower = clsid.lowercased()
+        var root = RegistryKey(name: "")
+        root.withKey(creating: ["Software", "Classes", "CLSID", clsid]) { $0.setValue(RegistryValue(name: "", string: "JIT control")) }
+        root.withKey(creating: ["Software", "Classes", "CLSID", "{" + lower.dropFirst()]) { _ in }
+        root.withKey(creating: ["Software", "Mixed"]) { key in
+            key.setValue(RegistryValue(name: "upper", string: "CLSID=" + clsid))
+            key.setValue(RegistryValue(name: "lower " + lower, dword: 1))
+            key.setValue(RegistryValue(name: "expand", string: "%SystemRoot%\\" + clsid + ".dll", type: .expandString))
+            key.setValue(RegistryValue(name: "multi", multiString: ["first", "x" + clsid + "y", "last"]))
+            key.setValue(RegistryValue(name: "split over two strings", multiString: [String(clsid.prefix(10)), String(clsid.dropFirst(10))]))
+            key.setValue(RegistryValue(name: "binary with the text", type: .binary, data: Array(clsid.utf16).flatMap { [UInt8($0 & 0xff), 0] }))
+            key.setValue(RegistryValue(name: "odd length", type: .string, data: Array(clsid.utf16).flatMap { [UInt8($0 & 0xff), 0] } + [0x41]))
+            key.setValue(RegistryValue(name: "chinese 插件 " + clsid, string: "证书 " + lower + " 控件"))
+            key.setValue(RegistryValue(name: "combining", string: clsid + "\u{0301}"))
+            key.setValue(RegistryValue(name: "almost", string: String(clsid.dropLast())))
+            key.setValue(RegistryValue(name: "fullwidth", string: clsid.uppercased().map { $0 == "A" ? "Ａ" : String($0) }.joined()))
+            key.setValue(RegistryValue(name: "utf-8 bytes in a string value", type: .string, data: Array(clsid.utf8)))
+            key.setValue(RegistryValue(name: "plain", string: "nothing here"))
+        }
+        root.withKey(creating: ["Software", "Holder " + clsid.uppercased(), "Below"]) { $0.setValue(RegistryValue(name: "v", string: clsid)) }
+        return root
+    }
+
+    @Test func findsExactlyWhatDecodingEveryValueFinds() {
+        let root = Self.tree()
+        for clsid in [Self.clsid, Self.clsid.lowercased(), "not a class id", "Ａ{"] {
+            let found = PluginResidue.mentions(of: clsid, in: root, hive: .user)
+            #expect(found == Self.reference(clsid, in: root, hive: .user), "\(clsid)")
+        }
+        // The CLSID key, the holder key, and five values; the byte scan lets "combining" through, and the decided
+        // search leaves it (a class ID followed by a combining mark ends in another character), as before.
+        let found = PluginResidue.mentions(of: Self.clsid, in: root, hive: .user)
+        #expect(found.count == 7, "\(found)")
+        #expect(!found.contains { $0.valueName == "combining" })
+    }
+}
