@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import WindowsRegistry
 
 /// `registry query` reads only the keys on the way to the one asked for, and answers "not found" from that
@@ -68,11 +69,11 @@ struct FilteredLookupTests {
         try Self.expectSameAnswer(key, in: prefix)
     }
 
-    @Test(.enabled(if: WineTestPrefix.wineIsInstalled, "needs wine to make a real prefix"))
-    func aRealWinePrefixGivesTheFullParsesAnswerForKeysThereAndNot() throws {
-        _ = try WineTestPrefix.prepare()
+    @Test func aRealWinePrefixGivesTheFullParsesAnswerForKeysThereAndNot() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine to make a real prefix")
+        _ = try WineTestPrefix.registry.prepare()
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("filtered-lookup-" + UUID().uuidString)
-        try FileManager.default.copyItem(at: WineTestPrefix.template, to: prefix)
+        try FileManager.default.copyItem(at: WineTestPrefix.registry.template, to: prefix)
         defer { try? FileManager.default.removeItem(at: prefix) }
         let full = try RegistryLoader.load(.winePrefix(prefix.path))
         // Keys two and three levels down in both hives, every one of them and a sibling that is not there.
