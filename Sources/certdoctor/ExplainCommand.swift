@@ -11,10 +11,10 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: Help.text("Explain a portal error (E1–E9 or its message) or a check, and which checks look into it.", "解释门户错误（E1–E9 或提示原文）或检查项，以及相关检查。"))
 
-    @Argument(help: Help.argument("An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name).", "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。"))
+    @Argument(help: Help.argument("An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name).", "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。"), completion: ExplainCompletion.kind)
     var query: String
 
-    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"), completion: ProfileCompletion.kind)
     var profile = "sscc"
 
     @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))

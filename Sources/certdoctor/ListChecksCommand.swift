@@ -11,10 +11,10 @@ struct ListChecksCommand: ParsableCommand {
         commandName: "list-checks",
         abstract: Help.text("List every check: built-in, manifest and plugin, with where it comes from.", "列出全部检查项（内置、清单、插件）及来源。"))
 
-    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"), completion: ProfileCompletion.kind)
     var profile = "sscc"
 
-    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
+    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"), completion: .directory)
     var pluginDirectories: [String] = []
 
     enum Format: String, ExpressibleByArgument {
@@ -25,7 +25,7 @@ struct ListChecksCommand: ParsableCommand {
     @Option(help: Help.argument("text for people, json for machines.", "text 供人阅读，json 供程序读取。"))
     var format: Format = .text
 
-    @Option(help: Help.argument("Write the list to this file instead of standard output.", "将列表写入此文件而非标准输出。"))
+    @Option(help: Help.argument("Write the list to this file instead of standard output.", "将列表写入此文件而非标准输出。"), completion: .file())
     var output: String?
 
     @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
@@ -46,7 +46,7 @@ struct ListChecksCommand: ParsableCommand {
         let language = lang ?? Language.fromEnvironment()
         try Console.run(language: language) {
             let doctor = try Doctor(
-                profile: profile, dataDirectory: .locate(),
+                profile: profile, dataDirectory: try .locate(),
                 pluginDirectories: pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories())
             let entries = doctor.registry.checks.map(\.description).map {
                 Entry(

@@ -9,42 +9,42 @@ import WindowsTarget
 
 /// What to examine.
 struct TargetOptions: ParsableArguments {
-    @Option(help: Help.argument("The file certificate to check, e.g. 'F000504Y0007#0.pfx'.", "要检查的文件证书，如“F000504Y0007#0.pfx”。"))
+    @Option(help: Help.argument("The file certificate to check, e.g. 'F000504Y0007#0.pfx'.", "要检查的文件证书，如“F000504Y0007#0.pfx”。"), completion: .file(extensions: ["pfx", "p12"]))
     var pfx: String?
 
-    @Option(help: Help.argument("A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt).", "第一行为证书密码的文件（否则读环境变量 CERTDOCTOR_PFX_PASSWORD，再否则提示输入）。"))
+    @Option(help: Help.argument("A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt).", "第一行为证书密码的文件（否则读环境变量 CERTDOCTOR_PFX_PASSWORD，再否则提示输入）。"), completion: .file())
     var passwordFile: String?
 
     @Option(help: Help.argument("The gateway number, e.g. F000504Y0007 (else taken from the certificate).", "网关号，如 F000504Y0007（否则取自证书）。"))
     var gateway: String?
 
-    @Option(help: Help.argument("A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present).", "要检查的 Wine 前缀（默认 $WINEPREFIX，其次 ~/.wine）。"))
+    @Option(help: Help.argument("A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present).", "要检查的 Wine 前缀（默认 $WINEPREFIX，其次 ~/.wine）。"), completion: .directory)
     var winePrefix: String?
 
-    @Option(parsing: .upToNextOption, help: Help.argument("Registry files exported from a Windows machine (.reg, Registry.pol).", "从 Windows 导出的注册表文件（.reg、Registry.pol）。"))
+    @Option(parsing: .upToNextOption, help: Help.argument("Registry files exported from a Windows machine (.reg, Registry.pol).", "从 Windows 导出的注册表文件（.reg、Registry.pol）。"), completion: .file())
     var registry: [String] = []
 
-    @Option(help: Help.argument("Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU).", "路径无法判断时 Registry.pol 所属的配置单元（HKLM 或 HKCU）。"))
+    @Option(help: Help.argument("Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU).", "路径无法判断时 Registry.pol 所属的配置单元（HKLM 或 HKCU）。"), completion: .list(["HKLM", "HKCU"]))
     var registryHive: String?
 
     @Flag(help: Help.argument("Check the hardware certificate on the USB token.", "检查 USB Key 中的硬件证书。"))
     var token = false
 
     @Option(help: Help.argument(
-        "The token vendor's PKCS#11 module (default: the profile's token database).", "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。"))
+        "The token vendor's PKCS#11 module (default: the profile's token database).", "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。"), completion: .file(extensions: ["so"]))
     var pkcs11Module: String?
 
     @Option(help: Help.argument("The label of the token to look at, when there are several.", "有多个令牌时要检查的令牌标签。"))
     var tokenLabel: String?
 
     @Option(help: Help.argument(
-        "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional).", "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。"))
+        "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional).", "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。"), completion: .file())
     var tokenPinFile: String?
 
-    @Option(help: Help.argument("A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable.", "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。"))
+    @Option(help: Help.argument("A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable.", "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。"), completion: .list(["chromium", "chrome", "edge", "firefox"]))
     var browser: [String] = []
 
-    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"))
+    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"), completion: ProfileCompletion.kind)
     var profile = "sscc"
 
     @Option(help: Help.argument(
@@ -52,7 +52,7 @@ struct TargetOptions: ParsableArguments {
         "证书在这么多天内到期时提醒更新（默认取配置中的更新窗口，30 天）。"))
     var warnDays: Int?
 
-    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"))
+    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"), completion: .directory)
     var pluginDirectories: [String] = []
 
     func validate() throws {
@@ -99,15 +99,15 @@ struct TargetOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Option(help: Help.argument(
         "What to print: text for people; json, xml, html, junit or prometheus for machines.",
-        "输出格式：text 供人阅读；json、xml、html、junit、prometheus 供程序读取。"))
+        "输出格式：text 供人阅读；json、xml、html、junit、prometheus 供程序读取。"), completion: .list(ReporterRegistry.identifiers))
     var format = "text"
 
-    @Option(help: Help.argument("Write the report to this file instead of standard output.", "将报告写入此文件而非标准输出。"))
+    @Option(help: Help.argument("Write the report to this file instead of standard output.", "将报告写入此文件而非标准输出。"), completion: .file())
     var output: String?
 
     @Option(help: Help.argument(
         "Also write report.xml, report.html and report.json into this directory.",
-        "同时在此目录写入 report.xml、report.html 和 report.json。"))
+        "同时在此目录写入 report.xml、report.html 和 report.json。"), completion: .directory)
     var report: String?
 
     @Flag(help: Help.argument("With --report, also write report.junit.xml.", "配合 --report，另写 report.junit.xml。"))
@@ -120,7 +120,7 @@ struct OutputOptions: ParsableArguments {
 
     @Option(help: Help.argument(
         "Write a support-ticket bundle (.tar.gz): the reports and the files the checks read, redacted.",
-        "生成工单附件（.tar.gz）：报告及检查读取的文件（已脱敏）。"))
+        "生成工单附件（.tar.gz）：报告及检查读取的文件（已脱敏）。"), completion: .file(extensions: ["tar.gz"]))
     var bundle: String?
 
     @Flag(help: Help.argument(
@@ -153,10 +153,10 @@ extension Language: ExpressibleByArgument {}
 
 /// Which checks to run, and for how long.
 struct RunOptions: ParsableArguments {
-    @Option(parsing: .singleValue, help: Help.argument("Run only these checks or categories (comma-separated or repeated).", "只运行这些检查项或类别（逗号分隔或重复）。"))
+    @Option(parsing: .singleValue, help: Help.argument("Run only these checks or categories (comma-separated or repeated).", "只运行这些检查项或类别（逗号分隔或重复）。"), completion: SelectorCompletion.kind)
     var only: [String] = []
 
-    @Option(parsing: .singleValue, help: Help.argument("Skip these checks or categories (comma-separated or repeated).", "跳过这些检查项或类别（逗号分隔或重复）。"))
+    @Option(parsing: .singleValue, help: Help.argument("Skip these checks or categories (comma-separated or repeated).", "跳过这些检查项或类别（逗号分隔或重复）。"), completion: SelectorCompletion.kind)
     var skip: [String] = []
 
     @Option(help: Help.argument("Seconds each check may take before it is reported as an error.", "每个检查项的时限（秒），超时记为 error。"))

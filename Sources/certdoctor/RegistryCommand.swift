@@ -14,13 +14,13 @@ struct RegistryCommand: ParsableCommand {
     )
 
     struct Target: ParsableArguments {
-        @Option(name: .customLong("wine-prefix"), help: Help.argument("Wine prefix directory (default $WINEPREFIX, else ~/.wine).", "Wine 前缀目录（默认 $WINEPREFIX，其次 ~/.wine）。"))
+        @Option(name: .customLong("wine-prefix"), help: Help.argument("Wine prefix directory (default $WINEPREFIX, else ~/.wine).", "Wine 前缀目录（默认 $WINEPREFIX，其次 ~/.wine）。"), completion: .directory)
         var winePrefix: String?
 
-        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: Help.argument(".reg, Registry.pol or Wine hive files, applied in order.", ".reg、Registry.pol 或 Wine 注册表文件，按顺序叠加。"))
+        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: Help.argument(".reg, Registry.pol or Wine hive files, applied in order.", ".reg、Registry.pol 或 Wine 注册表文件，按顺序叠加。"), completion: .file())
         var registryFiles: [String] = []
 
-        @Option(name: .customLong("registry-hive"), help: Help.argument("HKLM or HKCU, for a Registry.pol not under Machine/ or User/.", "HKLM 或 HKCU，用于不在 Machine/ 或 User/ 目录下的 Registry.pol。"))
+        @Option(name: .customLong("registry-hive"), help: Help.argument("HKLM or HKCU, for a Registry.pol not under Machine/ or User/.", "HKLM 或 HKCU，用于不在 Machine/ 或 User/ 目录下的 Registry.pol。"), completion: .list(["HKLM", "HKCU"]))
         var registryHive: String?
 
         @Flag(name: .customLong("wow32"), help: Help.argument("Read the view of a 32-bit process (Wow6432Node).", "按 32 位进程的视图读取（Wow6432Node）。"))

@@ -84,13 +84,13 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument("How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update).", "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。"))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: Help.argument("Complete an offline renewal with the issued certificate (.pem, .cer or .p7b).", "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。"))
+    @Option(name: .customLong("import"), help: Help.argument("Complete an offline renewal with the issued certificate (.pem, .cer or .p7b).", "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。"), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
     var importFile: String?
 
     @Option(help: Help.argument("The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend).", "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。"))
     var caURL: String?
 
-    @Option(help: Help.argument("The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend).", "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。"))
+    @Option(help: Help.argument("The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend).", "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。"), completion: .file())
     var caCert: String?
 
     @Option(help: Help.argument("Seconds each CMP exchange may take.", "每次 CMP 交互的时限（秒）。"))
@@ -98,16 +98,16 @@ struct RenewCommand: ParsableCommand {
 
     @Option(help: Help.argument(
         "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")).",
-        "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。"))
+        "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。"), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
     var keyType: String = RenewalKeyType.rsa2048.rawValue
 
     @Option(help: Help.argument(
-        "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one.", "使用在别处生成的密钥对（PEM，可加密）而不是新生成。"))
+        "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one.", "使用在别处生成的密钥对（PEM，可加密）而不是新生成。"), completion: .file())
     var newKey: String?
 
     @Option(help: Help.argument(
         "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt).",
-        "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。"))
+        "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。"), completion: .file())
     var newKeyPasswordFile: String?
 
     @Option(help: Help.argument(
@@ -117,7 +117,7 @@ struct RenewCommand: ParsableCommand {
 
     @Option(help: Help.argument(
         "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate).",
-        "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。"))
+        "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。"), completion: .file())
     var requestOut: String?
 
     @Flag(help: Help.argument(

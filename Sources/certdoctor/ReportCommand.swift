@@ -15,13 +15,13 @@ struct ReportCommand: ParsableCommand {
             abstract: "Render a saved report.xml again as a self-contained HTML page.",
             discussion: "Exit codes: 0 written · 65 not a certdoctor report · 66 report not found · 73 cannot write.")
 
-        @Argument(help: "The saved XML report (report.xml).")
+        @Argument(help: "The saved XML report (report.xml).", completion: .file(extensions: ["xml"]))
         var report: String
 
-        @Option(name: .customLong("html"), help: "Where to write the HTML page.")
+        @Option(name: .customLong("html"), help: "Where to write the HTML page.", completion: .file(extensions: ["html"]))
         var html: String
 
-        @Option(name: .customLong("lang"), help: "zh or en (default: the report's own language).")
+        @Option(name: .customLong("lang"), help: "zh or en (default: the report's own language).", completion: .list(Language.allCases.map(\.rawValue)))
         var lang: String?
 
         func validate() throws {
