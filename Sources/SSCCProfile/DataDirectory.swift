@@ -22,6 +22,10 @@ public struct DataDirectory: Sendable {
     public struct NotFound: Error, LocalizedError, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
         public var searched: [String]
 
+        public init(searched: [String]) {
+            self.searched = searched
+        }
+
         public var localizedMessage: Localized {
             let places = searched.joined(separator: ", ")
             return Localized(
@@ -35,17 +39,20 @@ public struct DataDirectory: Sendable {
 
     /// The installed locations, relative to the executable first so that a copy under another prefix
     /// (`/usr/local/bin` → `/usr/local/share/certdoctor`) finds its own data before the package's.
-    public static func installedCandidates(executable: URL) -> [URL] {
+    public static func installedCandidates(executable: URL, system: URL = systemDirectory) -> [URL] {
         let relative = executable.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("share/certdoctor").standardizedFileURL
-        let system = URL(fileURLWithPath: "/usr/share/certdoctor")
         return relative.path == system.path ? [system] : [relative, system]
     }
+
+    /// Where the Debian package installs the data.
+    public static let systemDirectory = URL(fileURLWithPath: "/usr/share/certdoctor")
 
     public static func locate(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executable: URL = CurrentExecutable.url,
-        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        system: URL = systemDirectory
     ) throws(NotFound) -> DataDirectory {
         func holdsData(_ directory: URL) -> Bool {
             FileManager.default.fileExists(atPath: directory.appendingPathComponent("Checks/profiles").path)
@@ -65,7 +72,7 @@ public struct DataDirectory: Sendable {
                 candidate.deleteLastPathComponent()
             }
         }
-        for candidate in installedCandidates(executable: executable) {
+        for candidate in installedCandidates(executable: executable, system: system) {
             if holdsData(candidate) { return DataDirectory(root: candidate) }
             searched.append(candidate.path)
         }
