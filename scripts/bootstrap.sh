@@ -19,6 +19,8 @@ if [ "${1:-}" = "--tests" ]; then
     chromium fonts-noto-cjk prometheus tar
     # the fleet set-up: systemd-analyze verifies the units
     systemd
+    # the Debian package: built with dpkg-deb and dpkg-shlibdeps, checked by lintian, its pages read with man
+    dpkg-dev binutils lintian man-db
   )
 fi
 

@@ -10,3 +10,5 @@ swift build --build-tests
 swift test --skip-build --no-parallel "$@"
 # The fleet configuration: Prometheus rules and their unit tests, the systemd units.
 scripts/test-fleet-config.sh
+# The Debian package: built, checked by lintian, installed and run without the Swift toolchain, then purged.
+scripts/test-package.sh
