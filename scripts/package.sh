@@ -15,21 +15,14 @@ scratch=.build-release
 toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
 
 fail() { echo "package.sh: $*" >&2; exit 1; }
-for tool in swift dpkg-deb dpkg-shlibdeps i686-w64-mingw32-gcc git strip gzip readelf; do
+for tool in swift dpkg-deb dpkg-shlibdeps i686-w64-mingw32-gcc git strip objcopy gzip readelf; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/bootstrap.sh --tests installs it)"
 done
 
-# The commit goes into the binary as a C macro of CSystemShims (`certdoctor --version` prints it); no
-# generated file is kept in the tree. A tree with uncommitted changes says so.
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || true)
-if [ -n "$commit" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-    commit="$commit-dirty"
-fi
 # --as-needed: only the libraries whose symbols are used become NEEDED, and so Depends (p11-kit-1 gives only
 # the PKCS#11 headers: modules are dlopen'ed by path).
 build_flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker --as-needed --scratch-path "$scratch"
     --product certdoctor)
-[ -n "$commit" ] && build_flags+=(-Xcc "-DCERTDOCTOR_COMMIT=$commit")
 swift build "${build_flags[@]}"
 binary=$(swift build "${build_flags[@]}" --show-bin-path)/certdoctor
 
@@ -44,6 +37,14 @@ install -d -m 0755 "$package/DEBIAN" "$package/usr/bin" "$package/usr/lib/certdo
 # The executable, without its symbol table and debug information (Debian ships those apart, if at all).
 install -m 0755 "$binary" "$package/usr/bin/certdoctor"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$package/usr/bin/certdoctor"
+
+# The commit, written into the section CSystemShims keeps for it (`certdoctor --version` prints it): no
+# generated file in the tree, and no rebuild for a new commit. A tree with uncommitted changes says so.
+commit=$(git rev-parse --short=12 HEAD)
+[ -z "$(git status --porcelain --untracked-files=no)" ] || commit="$commit-dirty"
+printf '%s' "$commit" >"$stage/commit"
+truncate -s 64 "$stage/commit"
+objcopy --update-section ".certdoctor_commit=$stage/commit" "$package/usr/bin/certdoctor"
 # (Captured first: `ldd | grep -q` under pipefail can fail by SIGPIPE and hide a match.)
 libraries=$(ldd "$package/usr/bin/certdoctor")
 if grep -qE "$toolchain|not found" <<<"$libraries"; then
@@ -55,8 +56,10 @@ if grep -qE 'RUNPATH|RPATH' <<<"$dynamic"; then
     grep -E 'RUNPATH|RPATH' <<<"$dynamic" >&2
     fail "the executable has a library search path; a Debian binary needs none"
 fi
-version=$("$package/usr/bin/certdoctor" --version | head -n 1 | sed -n 's/^certdoctor //p')
+about=$("$package/usr/bin/certdoctor" --version)
+version=$(sed -n '1s/^certdoctor //p' <<<"$about")
 [ -n "$version" ] || fail "certdoctor --version did not say its version"
+grep -qx "commit $commit" <<<"$about" || fail "certdoctor --version does not say commit $commit: $about"
 changelog_version=$(sed -n '1s/^certdoctor (\([^)]*\)).*/\1/p' packaging/debian/changelog)
 [ "$version" = "$changelog_version" ] \
     || fail "the program says $version, packaging/debian/changelog's latest entry $changelog_version: add an entry"
@@ -84,10 +87,17 @@ pages=.build/plugins/GenerateManual/outputs/certdoctor
 [ -f "$pages/certdoctor.1" ] || fail "generate-manual wrote no certdoctor.1 into $pages"
 for page in "$pages"/*.1; do
     name=$(basename "$page" .1)
-    # An empty line in mdoc is a groff warning (lintian's groff-message); a paragraph break is `.Pp`.
-    awk '$1 == ".Dt" || $1 == ".Xr" { gsub(/\./, "-", $2) } NF == 0 { print ".Pp"; next } { print }' \
-        "$page" >"$stage/$name.1"
-    gzip -9n <"$stage/$name.1" >"$package/usr/share/man/man1/${name//./-}.1.gz"
+    dashed=${name//./-}
+    # NAME says the page's name (certdoctor-check), which whatis and lintian read; SYNOPSIS keeps the command
+    # as it is typed (certdoctor check). An empty line in mdoc is a groff warning (lintian's groff-message); a
+    # paragraph break is `.Pp`.
+    awk -v dashed="$dashed" '
+        $1 == ".Dt" || $1 == ".Xr" { gsub(/\./, "-", $2) }
+        $1 == ".Nm" && NF > 1 && !named { named = 1; typed = substr($0, 5); print ".Nm " dashed; next }
+        $0 == ".Nm" && typed != "" { print ".Nm " typed; next }
+        NF == 0 { print ".Pp"; next }
+        { print }' "$page" >"$stage/$name.1"
+    gzip -9n <"$stage/$name.1" >"$package/usr/share/man/man1/$dashed.1.gz"
 done
 
 # Completions, from the executable being packaged.

@@ -1,15 +1,13 @@
 #include "CSystemShims.h"
 #include <stddef.h>
 
-// The commit arrives as a bare token (-DCERTDOCTOR_COMMIT=1a2b3c4) so that no shell or build tool has to
-// carry quotes through; it becomes a string here.
-#define CD_STRING(x) #x
-#define CD_EXPANDED_STRING(x) CD_STRING(x)
+// The commit lives in a section of its own, empty when compiled: scripts/package.sh writes it into the copy
+// it packages (objcopy --update-section), so that a new commit does not rebuild every module, as a changed
+// compiler flag would. volatile: the compiler must read what is there, not the empty initial value.
+__attribute__((section(".certdoctor_commit"), used))
+volatile const char cd_commit_section[64] = {0};
 
 const char *cd_build_commit(void) {
-#ifdef CERTDOCTOR_COMMIT
-    return CD_EXPANDED_STRING(CERTDOCTOR_COMMIT);
-#else
-    return NULL;
-#endif
+    if (cd_commit_section[0] == 0 || cd_commit_section[sizeof cd_commit_section - 1] != 0) return NULL;
+    return (const char *)cd_commit_section;
 }

@@ -11,8 +11,8 @@ public enum VersionReport {
             Localized(verbatim: "certdoctor \(Doctor.version)"),
             BuildInfo.commit.map { Localized(zh: "提交 \($0)", en: "commit \($0)") }
                 ?? Localized(
-                    zh: "提交 unknown（构建时未提供；scripts/package.sh 会写入）",
-                    en: "commit unknown (not given at build time; scripts/package.sh gives it)"),
+                    zh: "提交 unknown（未写入此构建；scripts/package.sh 打包时写入）",
+                    en: "commit unknown (not written into this build; scripts/package.sh writes it when packaging)"),
             Localized(zh: "\(OpenSSLVersion.text)（运行时）", en: "\(OpenSSLVersion.text) (at run time)"),
             Localized(
                 zh: "libxml2 \(LibXMLVersion.libxml2)，libxslt \(LibXMLVersion.libxslt)（运行时）",
