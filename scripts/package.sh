@@ -19,9 +19,9 @@ for tool in swift dpkg-deb dpkg-shlibdeps i686-w64-mingw32-gcc git strip objcopy
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/bootstrap.sh --tests installs it)"
 done
 
-# --as-needed: only the libraries whose symbols are used become NEEDED, and so Depends (p11-kit-1 gives only
-# the PKCS#11 headers: modules are dlopen'ed by path).
-build_flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker --as-needed --scratch-path "$scratch"
+# --disable-local-rpath: no $ORIGIN RUNPATH, which a Debian binary must not have. -z now: symbols bound at
+# start-up, so that the relocation table can be read-only (lintian's hardening-no-bindnow).
+build_flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now --scratch-path "$scratch"
     --product certdoctor)
 swift build "${build_flags[@]}"
 binary=$(swift build "${build_flags[@]}" --show-bin-path)/certdoctor
@@ -67,6 +67,12 @@ changelog_version=$(sed -n '1s/^certdoctor (\([^)]*\)).*/\1/p' packaging/debian/
 # Data: what DataDirectory reads (Checks/) and the report schemas and stylesheet people validate against.
 # The Reports/ scripts and fleet files are for building and deploying, not for running certdoctor.
 cp -R Checks "$package/usr/share/certdoctor/Checks"
+# The manifest and plugin READMEs are documentation, which Debian keeps in /usr/share/doc.
+for part in manifests plugins; do
+    install -d -m 0755 "$package/usr/share/doc/certdoctor/$part"
+    gzip -9n <"Checks/$part/README.md" >"$package/usr/share/doc/certdoctor/$part/README.md.gz"
+    rm "$package/usr/share/certdoctor/Checks/$part/README.md"
+done
 install -d -m 0755 "$package/usr/share/certdoctor/Reports"
 install -m 0644 Reports/certdoctor-report.xsd Reports/certdoctor-report.xsl Reports/junit.xsd \
     "$package/usr/share/certdoctor/Reports/"
@@ -81,9 +87,10 @@ chmod 0644 "$package/usr/lib/certdoctor/certstore.exe"
 # `certdoctor.check.1` become `certdoctor-check.1`, as git names its pages, so that `man certdoctor-check`
 # finds them; titles (.Dt) and cross-references (.Xr) follow.
 release_date=$(date -u -d "$(dpkg-parsechangelog -l packaging/debian/changelog -S Date)" +%F)
+pages=.build/plugins/GenerateManual/outputs/certdoctor
+rm -rf "$pages"  # no page of a command that no longer exists
 env LANG=C.UTF-8 LC_ALL=C.UTF-8 swift package plugin generate-manual --configuration debug --multi-page \
     --date "$release_date" --authors "certdoctor maintainers"
-pages=.build/plugins/GenerateManual/outputs/certdoctor
 [ -f "$pages/certdoctor.1" ] || fail "generate-manual wrote no certdoctor.1 into $pages"
 for page in "$pages"/*.1; do
     name=$(basename "$page" .1)
