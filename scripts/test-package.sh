@@ -85,6 +85,8 @@ without_toolchain env XDG_STATE_HOME="$work/state" HOME="$work" /usr/bin/certdoc
     --only certificate,browser.trusted-site,browser.zone-actions,store.personal-cert --yes --format json >"$work/fix.json" \
     || fix_status=$?
 wineserver -w
+# The import used the package's helper: nothing was built into the cache, as a checkout's run would.
+[ ! -e "$work/.cache/certdoctor/certstore.exe" ] || fail "fix built a helper into the cache instead of using /usr/lib/certdoctor's"
 python3 - "$work/fix.json" "$fix_status" <<'EOF' || fail "certdoctor fix did not apply its fixes to the fresh prefix"
 import json, sys
 report = json.load(open(sys.argv[1]))

@@ -17,7 +17,7 @@ struct ListChecksCommand: ParsableCommand {
     @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"), completion: .directory)
     var pluginDirectories: [String] = []
 
-    enum Format: String, ExpressibleByArgument {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
         case text
         case json
     }
