@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds certdoctor_<version>_amd64.deb in the working tree's root with dpkg-deb:
+# Builds certdoctor_<version>_amd64.deb with dpkg-deb:
 #   /usr/bin/certdoctor                  release build, Swift standard library linked in (--static-swift-stdlib)
 #   /usr/share/certdoctor/               profiles, manifests and their schema, the example plugin, report schemas
 #   /usr/lib/certdoctor/certstore.exe    the Win32 store helper, prebuilt with mingw-w64 (not needed at run time)
@@ -7,10 +7,13 @@
 #   bash, zsh and fish completions       in Debian's vendor directories
 # Depends is computed by dpkg-shlibdeps from the executable's shared libraries. The build fails if anything
 # of the Swift toolchain is still needed at run time.
-# Usage: scripts/package.sh [OUTPUT-DIRECTORY]      Needs: swift, dpkg-dev, gcc-mingw-w64-i686-win32, git.
+# Usage: scripts/package.sh [OUTPUT-DIRECTORY]   (default: the tree's root); prints the package's path.
+# Needs: swift, git, dpkg-dev, binutils, gcc-mingw-w64-i686-win32 (scripts/bootstrap.sh --tests installs them).
 set -euo pipefail
+output=$(realpath "${1:-$(dirname "$0")/..}")
 cd "$(dirname "$0")/.."
-output=$(realpath "${1:-.}")
+# Standard output carries only the package's path, for callers; everything else goes to standard error.
+exec 3>&1 1>&2
 scratch=.build-release
 toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
 
@@ -138,4 +141,4 @@ chmod 0644 "$package/DEBIAN/control" "$package/DEBIAN/md5sums"
 
 deb="$output/certdoctor_${version}_amd64.deb"
 dpkg-deb --root-owner-group --build "$package" "$deb" >/dev/null
-echo "$deb"
+echo "$deb" >&3

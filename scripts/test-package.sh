@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 step "building the package"
 started=$SECONDS
-deb=$(scripts/package.sh "$work" | tail -n 1)
+deb=$(scripts/package.sh "$work")
 [ -f "$deb" ] || fail "package.sh made no package"
 echo "package built in $((SECONDS - started)) s: $(basename "$deb")" >&2
 
