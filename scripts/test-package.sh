@@ -77,6 +77,10 @@ without_toolchain env -u WINEPREFIX XDG_STATE_HOME="$work/state" HOME="$work" /u
     --pfx "$work/F000504Y0007#0.pfx" --password-file "$work/pw" --no-discover >"$work/check.txt" \
     || { cat "$work/check.txt" >&2; fail "certdoctor check of a valid PFX did not pass"; }
 grep -q "Ready to renew" "$work/check.txt" || { cat "$work/check.txt" >&2; fail "check passed but did not say it is ready"; }
+# The example plugin and the manifest check come from /usr/share/certdoctor: the data directory was found.
+grep -q "host.free-space" "$work/check.txt" || { cat "$work/check.txt" >&2; fail "the installed example plugin did not run"; }
+without_toolchain /usr/bin/certdoctor list-checks >"$work/checks.txt"
+grep -q "browser.zone-actions" "$work/checks.txt" || fail "the installed manifest check is not listed"
 
 step "certdoctor fix --wine-prefix on a fresh prefix, without $toolchain"
 fix_status=0
@@ -107,6 +111,10 @@ without_toolchain env MANPAGER=cat MANWIDTH=100 man certdoctor-check >"$work/man
 grep -q -- "--pfx" "$work/man.txt" || { cat "$work/man.txt" >&2; fail "the certdoctor-check page does not document --pfx"; }
 
 step "completions"
+for file in /usr/share/bash-completion/completions/certdoctor /usr/share/zsh/vendor-completions/_certdoctor \
+    /usr/share/fish/vendor_completions.d/certdoctor.fish; do
+    [ -s "$file" ] || fail "$file is not installed"
+done
 grep -q -- "---completion check -- --only" /usr/share/bash-completion/completions/certdoctor \
     || fail "the bash completion does not ask certdoctor for check ids"
 # What bash's completion function runs for `certdoctor check --only cert.v<Tab>`: word 3, cursor at 6.
