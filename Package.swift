@@ -35,7 +35,13 @@ let package = Package(
             name: "SmartCard", dependencies: ["CPCSCLite", "CPKCS11", "XMLSupport"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]
         ),
-        .target(name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"]),
+        // The report schema and stylesheet are compiled into the executable, so writing a report needs no data
+        // files. Their one copy is Reports/, which also ships as data; Resources/ holds symlinks to it, since
+        // SwiftPM takes resources only from inside the target's directory.
+        .target(
+            name: "Reporting", dependencies: ["CertDoctorCore", "XMLSupport"],
+            resources: [.embedInCode("Resources/certdoctor-report.xsd"), .embedInCode("Resources/certdoctor-report.xsl")]
+        ),
         // The SSCC facts (portal, names, controls and versions, the nine errors) live in the profile alone.
         .target(name: "SSCCProfile", dependencies: ["CertDoctorCore"]),
         // What the checks examine, each with typed inputs: the file certificate, the Windows side, the token.
@@ -75,20 +81,24 @@ let package = Package(
             ]
         ),
 
+        // What the tests share and production never links: the test CA and CMP server, the Wine prefix harness,
+        // the seeded generator. Only test targets depend on it.
+        .target(name: "TestSupport", dependencies: ["PKI", "COpenSSL", "COpenSSLShims"], path: "Tests/TestSupport"),
+
         // One test target per module, plus end-to-end tests of the executable.
         .testTarget(name: "CertDoctorCoreTests", dependencies: ["CertDoctorCore"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "XMLSupportTests", dependencies: ["XMLSupport"]),
-        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry"]),
+        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry", "TestSupport"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"], exclude: ["Emulator"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
         .testTarget(
             name: "SSCCChecksTests",
             dependencies: [
                 "SSCCChecks", "Doctor", "Renewal", "SSCCProfile", "CertificateTarget", "WindowsTarget", "TokenTarget",
-                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard",
+                "CertDoctorCore", "PKI", "WindowsRegistry", "XMLSupport", "SmartCard", "TestSupport",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI"]),
+        .testTarget(name: "CLITests", dependencies: ["CertDoctorCore", "PKI", "TestSupport"]),
     ]
 )

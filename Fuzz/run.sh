@@ -2,7 +2,7 @@
 # Builds and runs the libFuzzer targets.
 # Usage: Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 #   WindowsRegistry: WineHive RegFile PolicyFile      XMLSupport: SiteList      CertDoctorCore: PluginResult
-#   SmartCard: TokenDatabase      SSCCProfile: Profile     Reporting: Report
+#   SmartCard: TokenDatabase      SSCCProfile: Profile     Reporting: Report     WindowsTarget: EdgePreferences
 # Each target is one binary: its module's Swift sources compiled together with the target file; a module's
 # C shim is compiled first into an object with a module map, so that the Swift sources can import it.
 set -eu
@@ -25,6 +25,21 @@ c_shim() {
         -c "$repo/Sources/$name/shims.c" -o "$scratch/$name/shims.o"
     printf 'module %s {\n    header "%s/%s.h"\n    export *\n}\n' "$name" "$include" "$name" \
         > "$scratch/$name/module.modulemap"
+}
+
+# embedded_resources OUT FILE…: the PackageResources struct SwiftPM generates for `.embedInCode` resources (one
+# byte array per file, named after it with . and - as _), for a module built here without SwiftPM.
+embedded_resources() {
+    out=$1; shift
+    {
+        echo "struct PackageResources {"
+        for file in "$@"; do
+            printf '    static let %s: [UInt8] = [' "$(basename "$file" | tr '.-' '__')"
+            od -An -v -tu1 "$file" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//'
+            echo "]"
+        done
+        echo "}"
+    } > "$out"
 }
 
 # The Swift 6 language mode, as in the package (CertDoctorCore uses bare regex literals).
@@ -89,13 +104,19 @@ build() {
             -I "$repo/Sources/CLibXML2" -I "$repo/Sources/CLibXSLT" -I "$scratch/CXMLShims" $xcc \
             -emit-module -emit-module-path "$scratch/XMLSupportModule/XMLSupport.swiftmodule" \
             -c "$repo"/Sources/XMLSupport/*.swift -o "$scratch/XMLSupportModule/XMLSupport.o" 2>&1 | quiet
+        embedded_resources "$scratch/ReportingResources.swift" "$repo"/Sources/Reporting/Resources/*
         # shellcheck disable=SC2086
         swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name ReportingFuzz -swift-version 6 \
             -I "$scratch/CertDoctorCoreModule" -I "$scratch/CSystemShims" -I "$scratch/XMLSupportModule" \
             -I "$repo/Sources/CLibXML2" -I "$repo/Sources/CLibXSLT" -I "$scratch/CXMLShims" $xcc \
-            "$repo"/Sources/Reporting/*.swift "$here/${target}FuzzTarget.swift" \
+            "$repo"/Sources/Reporting/*.swift "$scratch/ReportingResources.swift" "$here/${target}FuzzTarget.swift" \
             "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
             "$scratch/XMLSupportModule/XMLSupport.o" "$scratch/CXMLShims/shims.o" -lxml2 -lxslt -lexslt -o "$binary" 2>&1 | quiet
+        ;;
+    EdgePreferences)
+        # Only the Preferences reader: it imports Foundation alone, so that it compiles here as it is.
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name WindowsTargetFuzz -swift-version 6 \
+            "$repo"/Sources/WindowsTarget/EdgePreferences.swift "$here/${target}FuzzTarget.swift" -o "$binary" 2>&1 | quiet
         ;;
     *)
         echo "unknown target $target" >&2

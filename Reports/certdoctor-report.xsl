@@ -126,10 +126,12 @@
 
         <h2><xsl:if test="$en">Support</xsl:if><xsl:if test="not($en)">技术支持</xsl:if></h2>
         <p>
-          <xsl:if test="$en">SSCC support line: </xsl:if><xsl:if test="not($en)">深证通客服电话：</xsl:if>
-          <strong><xsl:value-of select="r:support/@phone"/></strong>
-          <xsl:if test="$en">. Attach report.xml (or the support bundle) to your ticket.</xsl:if>
-          <xsl:if test="not($en)">。提交工单时请附上 report.xml（或支持包）。</xsl:if>
+          <xsl:for-each select="r:support">
+            <xsl:apply-templates select="r:label" mode="l"/><xsl:if test="$en">: </xsl:if><xsl:if test="not($en)">：</xsl:if>
+            <strong><xsl:value-of select="@phone"/></strong><xsl:if test="$en">. </xsl:if><xsl:if test="not($en)">。</xsl:if>
+          </xsl:for-each>
+          <xsl:if test="$en">Attach report.xml (or the support bundle) to your ticket.</xsl:if>
+          <xsl:if test="not($en)">提交工单时请附上 report.xml（或支持包）。</xsl:if>
           <xsl:if test="@redacted = 'true'">
             <xsl:if test="$en"> Personal data in this report is replaced by placeholders such as &lt;user-1&gt;.</xsl:if>
             <xsl:if test="not($en)"> 本报告中的个人信息已替换为 &lt;user-1&gt; 等占位符。</xsl:if>
@@ -257,45 +259,18 @@
     </section>
   </xsl:template>
 
-  <!-- The manual's numbered requirements (REQUIREMENTS.md), the targets of the links above. -->
+  <!-- The texts of the requirement ids the checks cite, the targets of the links above; the report carries
+       them from the run's profile, so this stylesheet knows no procedure. -->
   <xsl:template name="requirements">
-    <xsl:variable name="used" select="//r:requirement"/>
-    <xsl:if test="$used">
-      <h2><xsl:if test="$en">Requirements of the SSCC manual</xsl:if><xsl:if test="not($en)">深证通操作手册要求</xsl:if></h2>
+    <xsl:variable name="texts" select="r:requirementTexts"/>
+    <xsl:if test="r:results/r:check/r:requirement and $texts/r:item">
+      <h2><xsl:apply-templates select="$texts/r:title" mode="l"/></h2>
       <dl class="requirements">
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R1'"/><xsl:with-param name="zhText" select="'一、(一) 允许从统一客户专区下载，浏览器拦截时选择“总是允许”'"/><xsl:with-param name="enText" select="'1.(1) Allow downloads from the portal; choose always allow when blocked'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R2'"/><xsl:with-param name="zhText" select="'一、(一) 将 https://biz.sscc.com 加入受信任站点'"/><xsl:with-param name="enText" select="'1.(1) Add https://biz.sscc.com to Trusted sites'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R3'"/><xsl:with-param name="zhText" select="'一、(一) 受信任站点自定义级别：ActiveX 自动提示、下载未签名 ActiveX、文件下载、文件下载自动提示均启用'"/><xsl:with-param name="enText" select="'1.(1) Trusted sites custom level: ActiveX prompting, unsigned ActiveX download, file download and download prompting enabled'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R4'"/><xsl:with-param name="zhText" select="'一、(一) Windows 10 及以上：Edge 允许在 IE 模式下重新加载网站'"/><xsl:with-param name="enText" select="'1.(1) Windows 10+: Edge allows reloading sites in Internet Explorer mode'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R5'"/><xsl:with-param name="zhText" select="'一、(一) Windows 10 及以上：统一客户专区页面加入 IE 模式页面列表'"/><xsl:with-param name="enText" select="'1.(1) Windows 10+: the portal pages are in the IE-mode page list'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R6'"/><xsl:with-param name="zhText" select="'一、(一) 修改设置后关闭并重新打开浏览器'"/><xsl:with-param name="enText" select="'1.(1) Close and reopen the browser after the changes'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R7'"/><xsl:with-param name="zhText" select="'一、(一) 安装飞天 Ekey 驱动程序'"/><xsl:with-param name="enText" select="'1.(1) Install the Feitian Ekey driver'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R8'"/><xsl:with-param name="zhText" select="'一、(一) 安装 JITCertEnroll、JITComVCTK_S、JITDSign 插件'"/><xsl:with-param name="enText" select="'1.(1) Plugins JITCertEnroll, JITComVCTK_S and JITDSign installed'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R9'"/><xsl:with-param name="zhText" select="'一、(一) 插件版本：CertEnroll Control = 2.0.4.8，JITVCTK ≥ 2.0.24.42，JITVCTKEx ≥ 2.1.9.4（可选）'"/><xsl:with-param name="enText" select="'1.(1) Plugin versions: CertEnroll Control = 2.0.4.8, JITVCTK ≥ 2.0.24.42, JITVCTKEx ≥ 2.1.9.4 (optional)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R10'"/><xsl:with-param name="zhText" select="'一、(二) 文件证书导入当前用户“个人”存储'"/><xsl:with-param name="enText" select="'1.(2) File certificate imported into Current User Personal store'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R11'"/><xsl:with-param name="zhText" select="'一、(二) 硬证书：一次只插入一个 Ekey'"/><xsl:with-param name="enText" select="'1.(2) Hardware certificate: only one Ekey at a time'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R12'"/><xsl:with-param name="zhText" select="'一、(三) Internet 选项 → 内容 → 证书 → 个人 中可见该证书'"/><xsl:with-param name="enText" select="'1.(3) Internet Options → Content → Certificates → Personal lists the certificate'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R13'"/><xsl:with-param name="zhText" select="'二 在统一客户专区在线更新即将到期的证书'"/><xsl:with-param name="enText" select="'2 Renew online from the portal list of expiring certificates'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R14'"/><xsl:with-param name="zhText" select="'二 文件证书下载：密码信封 30 天内；参考号 ≤ 22 位；授权码 ≤ 16 位；保护密码 6 位数字'"/><xsl:with-param name="enText" select="'2 File certificate download: within 30 days; reference code ≤ 22; authorization code ≤ 16; 6-digit password'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R15'"/><xsl:with-param name="zhText" select="'二 以网关号或网关号加 #0 保存，文件名不含中文'"/><xsl:with-param name="enText" select="'2 Save as the gateway number or gateway number + #0, no Chinese file name'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R16'"/><xsl:with-param name="zhText" select="'二 技术支持电话 0755-83183333'"/><xsl:with-param name="enText" select="'2 Support line 0755-83183333'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'R17'"/><xsl:with-param name="zhText" select="'四 删除旧插件：按类标识搜索注册表并删除，直到没有剩余'"/><xsl:with-param name="enText" select="'4 Remove stale plugins: delete every registry key naming the class IDs until none remain'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E1'"/><xsl:with-param name="zhText" select="'三 CertEnroll Control 插件安装版本错误 / 未安装插件'"/><xsl:with-param name="enText" select="'3 Wrong CertEnroll Control version / plugin not installed'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E2'"/><xsl:with-param name="zhText" select="'三 产生申请书失败！（证书无效或硬件驱动缺失）'"/><xsl:with-param name="enText" select="'3 Request generation failed (certificate invalid or driver missing)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E3'"/><xsl:with-param name="zhText" select="'三 未检测到硬证书 ukey 或 ukey 存储空间已满'"/><xsl:with-param name="enText" select="'3 Hardware token not detected or its storage is full'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E4'"/><xsl:with-param name="zhText" select="'三 产生申请书失败！（证书无效）'"/><xsl:with-param name="enText" select="'3 Request generation failed (certificate invalid)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E5'"/><xsl:with-param name="zhText" select="'三 证书信息与 CA 系统不一致！（文件证书名须以 #0 结尾，硬证书不得）'"/><xsl:with-param name="enText" select="'3 Certificate does not match the CA (file name ends with #0 for file certificates only)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E6'"/><xsl:with-param name="zhText" select="'三 未识别到旧证书信息（旧证书未导入）'"/><xsl:with-param name="enText" select="'3 Old certificate not recognised (not imported)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E7'"/><xsl:with-param name="zhText" select="'三 网络原因或通信网关证书信息不正确导致更新失败'"/><xsl:with-param name="enText" select="'3 Renewal failed: network, or the CA froze, revoked or already renewed the certificate'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E8'"/><xsl:with-param name="zhText" select="'三 Pfx 签名证书制作失败！（插件版本不是 2.0.4.8）'"/><xsl:with-param name="enText" select="'3 PFX signing certificate creation failed (plugin not 2.0.4.8)'"/></xsl:call-template>
-        <xsl:call-template name="req"><xsl:with-param name="id" select="'E9'"/><xsl:with-param name="zhText" select="'三 证书更新成功，下载拦截导致证书保存失败'"/><xsl:with-param name="enText" select="'3 Renewed, but a blocked download kept the certificate from being saved'"/></xsl:call-template>
+        <xsl:for-each select="$texts/r:item">
+          <dt id="req-{@id}"><xsl:value-of select="@id"/></dt>
+          <dd><xsl:apply-templates select="." mode="l"/></dd>
+        </xsl:for-each>
       </dl>
     </xsl:if>
-  </xsl:template>
-
-  <xsl:template name="req">
-    <xsl:param name="id"/><xsl:param name="zhText"/><xsl:param name="enText"/>
-    <dt id="req-{$id}"><xsl:value-of select="$id"/></dt>
-    <dd><xsl:choose><xsl:when test="$en"><xsl:value-of select="$enText"/></xsl:when><xsl:otherwise><xsl:value-of select="$zhText"/></xsl:otherwise></xsl:choose></dd>
   </xsl:template>
 </xsl:stylesheet>

@@ -15,10 +15,11 @@ if [ "${1:-}" = "--tests" ]; then
     pcscd libccid vsmartcard-vpcd python3-virtualsmartcard softhsm2 opensc
     # the Windows side: Wine and the Win32 helper's compiler
     wine wine64 wine32:i386 gcc-mingw-w64-x86-64-win32 gcc-mingw-w64-i686-win32
-    # reports checked by what consumes them: a real browser (with CJK fonts) and promtool
-    chromium fonts-noto-cjk prometheus tar
-    # the fleet set-up: systemd-analyze verifies the units
-    systemd
+    # reports checked by what consumes them: a real browser (with CJK fonts), promtool, a JSON Schema validator
+    chromium fonts-noto-cjk prometheus tar python3-jsonschema
+    # the fleet set-up: systemd-analyze verifies the units; node_exporter serves the textfile and curl scrapes it;
+    # Ansible rolls the role out to localhost
+    systemd prometheus-node-exporter curl ansible
     # the Debian package: built with dpkg-deb and dpkg-shlibdeps, checked by lintian, its pages read with man
     dpkg-dev binutils lintian man-db
   )

@@ -67,7 +67,7 @@ changelog_version=$(sed -n '1s/^certdoctor (\([^)]*\)).*/\1/p' packaging/debian/
 [ "$version" = "$changelog_version" ] \
     || fail "the program says $version, packaging/debian/changelog's latest entry $changelog_version: add an entry"
 
-# Data: what DataDirectory reads (Checks/) and the report schemas and stylesheet people validate against.
+# Data: what DataDirectory reads (Checks/) and the report schemas (XML, JSON) and stylesheet people use.
 # The Reports/ scripts and fleet files are for building and deploying, not for running certdoctor.
 cp -R Checks "$package/usr/share/certdoctor/Checks"
 # The manifest and plugin READMEs are documentation, which Debian keeps in /usr/share/doc.
@@ -77,8 +77,8 @@ for part in manifests plugins; do
     rm "$package/usr/share/certdoctor/Checks/$part/README.md"
 done
 install -d -m 0755 "$package/usr/share/certdoctor/Reports"
-install -m 0644 Reports/certdoctor-report.xsd Reports/certdoctor-report.xsl Reports/junit.xsd \
-    "$package/usr/share/certdoctor/Reports/"
+install -m 0644 Reports/certdoctor-report.xsd Reports/certdoctor-report.xsl Reports/certdoctor-report.schema.json \
+    Reports/junit.xsd "$package/usr/share/certdoctor/Reports/"
 
 # The Win32 helper certdoctor runs under Wine to import a PFX: built here, so hosts need no mingw-w64. Wine
 # reads it; it is data to Linux, so it is not marked executable.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times a whole CMP renewal as a user runs it — process start, the gate (every check), RSA-2048 key generation,
 # the key update exchange over HTTP with a local test CA that really signs, the new PFX, its verification,
-# archive and rename — with a release build. The CA is the PKI module's test CMP server, hosted by the
+# archive and rename — with a release build. The CA is the test CMP server of Tests/TestSupport, hosted by the
 # (debug) test binary. Fails when the median run takes 1 s or more.
 #   Benchmarks/renew/run.sh [RUNS]        (default 10)
 set -euo pipefail

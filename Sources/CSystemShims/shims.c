@@ -1,9 +1,64 @@
 #define _GNU_SOURCE
 #include "CSystemShims.h"
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
 
-int cd_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
-    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+int cd_spawn_bound_to_parent(const char *path, char *const argv[], char *const envp[],
+                             int in_fd, int out_fd, int err_fd, pid_t *pid) {
+    // The exec's errno comes back through a pipe that closes on a successful exec.
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return errno;
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) {
+        int saved = errno;
+        close(report[0]);
+        close(report[1]);
+        return saved;
+    }
+    if (child == 0) {
+        // Only async-signal-safe calls from here to exec: the parent has other threads.
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        // The parent may have died before the line above; then no signal will come.
+        if (getppid() != parent) _exit(127);
+        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
+            int saved = errno;
+            (void)!write(report[1], &saved, sizeof saved);
+            _exit(127);
+        }
+        // Nothing else is inherited: not certdoctor's files, not a file another thread is writing.
+        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        static const int defaults[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+        for (unsigned i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(path, argv, envp);
+        int saved = errno;
+        (void)!write(report[1], &saved, sizeof saved);
+        _exit(127);
+    }
+    close(report[1]);
+    int failure = 0;
+    ssize_t count;
+    do {
+        count = read(report[0], &failure, sizeof failure);
+    } while (count < 0 && errno == EINTR);
+    close(report[0]);
+    if (count == (ssize_t)sizeof failure) {
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+        return failure;
+    }
+    *pid = child;
+    return 0;
 }
 
 int cd_set_not_dumpable(void) {

@@ -18,37 +18,69 @@ public enum AtomicFile {
         _ bytes: [UInt8], to url: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil,
         beforeRename: () -> Void = {}
     ) throws(CoreError) {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var existing = stat()
-        let exists = stat(path, &existing) == 0
-        let mode = forcedMode ?? (exists ? existing.st_mode & 0o7777 : newFileMode)
-
-        let temporary = directory + "/" + temporaryPrefix + url.lastPathComponent + "." + randomSuffix()
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
-        var completed = false
-        defer {
-            if !completed { unlink(temporary) }
-        }
-        do {
-            defer { close(fd) }
-            // The mode given to open() is filtered by the umask; set it exactly.
-            guard fchmod(fd, mode) == 0 else { throw CoreError.cannotWrite(path: path, reason: errnoText()) }
-            if exists && geteuid() == 0 {
-                _ = fchown(fd, existing.st_uid, existing.st_gid)
-            }
-            try writeAll(fd, bytes, path: path)
-            guard fsync(fd) == 0 else { throw CoreError.cannotWrite(path: path, reason: errnoText()) }
-        } catch let error as CoreError {
-            throw error
-        } catch {
-            throw .cannotWrite(path: path, reason: "\(error)")
-        }
+        let temporary = try Temporary(bytes, replacing: url, newFileMode: newFileMode, forcedMode: forcedMode)
         beforeRename()
-        guard rename(temporary, path) == 0 else { throw .cannotWrite(path: path, reason: errnoText()) }
-        completed = true
-        syncDirectory(directory)
+        try temporary.rename()
+    }
+
+    /// The first half of a replacement: the new bytes written and flushed under a temporary name beside the
+    /// target, with the target's mode and owner. The caller may read it back before it takes the target's place
+    /// (`rename`) or a name of its own (`link`); one that is neither is removed when it goes.
+    public final class Temporary {
+        public let path: String
+        public let target: URL
+        private var placed = false
+
+        public init(_ bytes: [UInt8], replacing target: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil) throws(CoreError) {
+            self.target = target
+            let directory = target.deletingLastPathComponent().path
+            var existing = stat()
+            let exists = stat(target.path, &existing) == 0
+            let mode = forcedMode ?? (exists ? existing.st_mode & 0o7777 : newFileMode)
+            path = directory + "/" + AtomicFile.temporaryPrefix + target.lastPathComponent + "." + AtomicFile.randomSuffix()
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            guard fd >= 0 else { throw .cannotWrite(path: target.path, reason: errnoText()) }
+            defer { close(fd) }
+            do throws(CoreError) {
+                // The mode given to open() is filtered by the umask; set it exactly.
+                guard fchmod(fd, mode) == 0 else { throw CoreError.cannotWrite(path: target.path, reason: errnoText()) }
+                if exists && geteuid() == 0 {
+                    _ = fchown(fd, existing.st_uid, existing.st_gid)
+                }
+                try AtomicFile.writeAll(fd, bytes, path: target.path)
+                guard fsync(fd) == 0 else { throw CoreError.cannotWrite(path: target.path, reason: errnoText()) }
+            } catch {
+                unlink(path)
+                throw error
+            }
+        }
+
+        deinit {
+            if !placed { unlink(path) }
+        }
+
+        /// The bytes as they are on disk now, to verify before they take the target's place.
+        public func readBack() throws(CoreError) -> [UInt8] {
+            try readBytes(URL(fileURLWithPath: path))
+        }
+
+        /// Takes the target's place in one step, then flushes the directory so that the rename is durable.
+        public func rename() throws(CoreError) {
+            guard Glibc.rename(path, target.path) == 0 else { throw .cannotWrite(path: target.path, reason: errnoText()) }
+            placed = true
+            AtomicFile.syncDirectory(target.deletingLastPathComponent().path)
+        }
+
+        /// Takes `name` only if nothing has it yet (a hard link fails on an existing name, whatever a concurrent
+        /// writer does); false when the name is taken. An archive is never overwritten this way.
+        public func link(as name: URL) throws(CoreError) -> Bool {
+            guard Glibc.link(path, name.path) == 0 else {
+                if errno == EEXIST { return false }
+                throw .cannotWrite(path: name.path, reason: errnoText())
+            }
+            AtomicFile.syncDirectory(name.deletingLastPathComponent().path)
+            return true
+        }
     }
 
     /// Creates `directory` and its missing parents with `mode`, whatever the umask (000 would leave them
@@ -111,6 +143,8 @@ func errnoText() -> String {
 /// Set `CERTDOCTOR_FAULT_INJECTION` to a point's name; nothing happens otherwise.
 public enum FaultInjection: String, Sendable {
     case afterBackup = "after-backup"
+    /// In a renewal, once the new PFX is written beside the working one and verified, before the rename.
+    case renewalBeforeRename = "renewal-before-rename"
     case afterTemporaryWrite = "after-temp-write"
     case afterFirstReplace = "after-first-replace"
     /// In `undo`, once the first file is back and recorded as restored.

@@ -43,6 +43,15 @@ public enum CheckSource: Sendable, Codable, Hashable, CustomStringConvertible {
         case .plugin(let path): "plugin \(path)"
         }
     }
+
+    /// Where the check comes from, as `list-checks` tells a person.
+    public var label: Localized {
+        switch self {
+        case .builtIn: Localized(zh: "内置", en: "built-in")
+        case .manifest(let path): Localized(zh: "清单 \(path)", en: "manifest \(path)")
+        case .plugin(let path): Localized(zh: "插件 \(path)", en: "plugin \(path)")
+        }
+    }
 }
 
 /// An example that documents a check and is run by the test suite: a fixture and the outcome it must give.

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Runs another program with a deadline, in a process group of its own so that a hung program and anything it
-/// started can be stopped together. Output is read while the program runs, so a full pipe never blocks it.
+/// started can be stopped together, and bound to certdoctor's life: if certdoctor dies, the program is killed.
+/// Output is read while the program runs, so a full pipe never blocks it.
 public enum ChildProcess {
     public struct Termination: Sendable, Equatable {
         public enum Reason: Sendable, Equatable {
@@ -43,44 +44,26 @@ public enum ChildProcess {
             throw .cannotStart(path: executable, reason: errnoText())
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        // A plugin inherits nothing else: not our files, and not a file another thread is writing (which would
-        // keep it "busy" for exec for as long as the plugin runs).
-        cd_spawn_close_from(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // The child dies with us, kill -9 included (its parent-death signal), so that nothing it does — a Wine
+        // helper importing into a prefix — goes on after certdoctor and its journal have stopped.
         var pid = pid_t()
-        var status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        func spawn() -> Int32 {
+            cd_spawn_bound_to_parent(executable, argv, envp, stdinPipe[0], stdoutPipe[1], stderrPipe[1], &pid)
+        }
+        var status = spawn()
         // A file just written may still be open for writing in a child that another thread is starting
         // (it inherited the descriptor and has not reached exec yet); the kernel then says ETXTBSY for a moment.
         var attempts = 0
         while status == ETXTBSY && attempts < 200 {
             usleep(10_000)
             attempts += 1
-            status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            status = spawn()
         }
         close(stdinPipe[0])
         close(stdoutPipe[1])

@@ -82,7 +82,9 @@ public final class Journal: Sendable {
     /// The steps run in memory first, each seeing what the steps before it left; then each file is replaced
     /// once with its final bytes. A process killed at any moment so leaves every file either as it was or
     /// wholly fixed, never with some of several edits of one file (four values set in `user.reg`, say).
-    public func apply(_ plans: [FixPlan], command: String) throws -> Application {
+    /// `progress` hears of each step that changes its files itself (a Wine program importing a certificate), since
+    /// those take more than a moment; the in-memory edits are written together at the end.
+    public func apply(_ plans: [FixPlan], command: String, progress: (Localized) -> Void = { _ in }) throws -> Application {
         let lock = try JournalLock(directory: directory)
         defer { lock.release() }
         let steps = plans.flatMap(\.steps)
@@ -141,6 +143,7 @@ public final class Journal: Sendable {
             do {
                 for step in plan.steps {
                     if step.changesFilesItself {
+                        progress(step.description)
                         let paths = try step.touches.map { try Self.resolvingLinks($0).path }
                         for path in paths { checkpoint[path] = nil }
                         for failure in try writeOut(paths, staging: staging, entry: &entry, in: entryDirectory) {

@@ -11,6 +11,19 @@ public enum Outcome: String, Sendable, Codable, CaseIterable, Comparable {
     /// Failed, was fixed, and passed when checked again.
     case fixed
 
+    /// The outcome as a person reads it; machine formats keep the raw value.
+    public var label: Localized {
+        switch self {
+        case .pass: Localized(zh: "通过", en: "pass")
+        case .fail: Localized(zh: "未通过", en: "fail")
+        case .error: Localized(zh: "错误", en: "error")
+        case .notapplicable: Localized(zh: "不适用", en: "n/a")
+        case .notchecked: Localized(zh: "未检查", en: "skip")
+        case .informational: Localized(zh: "信息", en: "info")
+        case .fixed: Localized(zh: "已修复", en: "fixed")
+        }
+    }
+
     /// Whether a check depending on this one may run.
     public var satisfiesDependents: Bool {
         self == .pass || self == .informational || self == .fixed
@@ -30,4 +43,12 @@ public enum Outcome: String, Sendable, Codable, CaseIterable, Comparable {
 public enum Severity: String, Sendable, Codable, CaseIterable {
     case required
     case advisory
+
+    /// The severity as a person reads it; machine formats keep the raw value.
+    public var label: Localized {
+        switch self {
+        case .required: Localized(zh: "必需", en: "required")
+        case .advisory: Localized(zh: "建议", en: "advisory")
+        }
+    }
 }

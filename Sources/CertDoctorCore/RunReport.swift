@@ -17,6 +17,9 @@ public struct RunReport: Sendable, Codable {
     /// The soonest-expiring certificate the run looked at, against the renewal window.
     public var expiry: Expiry?
     public var summary: Summary
+    /// The procedure's requirement texts and support line the report cites; the profile supplies them (the core
+    /// knows no procedure), and a report without them leaves those sections out.
+    public var references: References?
 
     public init(
         tool: String = "certdoctor", version: String, profile: String, language: Language, started: Date,
@@ -65,6 +68,47 @@ public struct RunReport: Sendable, Codable {
             case readyToRenew = "ready_to_renew"
             case blocking
             case unevaluated
+        }
+    }
+
+    /// What a report cites besides its results: the texts of the requirement ids the checks name (R2, E5, …),
+    /// under the title of the document that numbers them, and the support line to call.
+    public struct References: Sendable, Codable, Equatable {
+        public var requirementsTitle: Localized
+        public var requirements: [Requirement]
+        public var support: Support?
+
+        public init(requirementsTitle: Localized, requirements: [Requirement], support: Support?) {
+            self.requirementsTitle = requirementsTitle
+            self.requirements = requirements
+            self.support = support
+        }
+
+        public struct Requirement: Sendable, Codable, Equatable {
+            public var id: String
+            public var text: Localized
+
+            public init(id: String, text: Localized) {
+                self.id = id
+                self.text = text
+            }
+        }
+
+        public struct Support: Sendable, Codable, Equatable {
+            public var phone: String
+            /// What the number is ("SSCC support line").
+            public var label: Localized
+
+            public init(phone: String, label: Localized) {
+                self.phone = phone
+                self.label = label
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case requirementsTitle = "requirements_title"
+            case requirements
+            case support
         }
     }
 
@@ -124,12 +168,15 @@ public struct RunReport: Sendable, Codable {
             public var location: String?
             /// Why it was not examined and what to add, for areas that were not.
             public var hint: Localized?
+            /// The checks that belong to it, in registry order, so that a person's view can group results by area.
+            public var checks: [String]
 
-            public init(id: String, title: Localized, location: String? = nil, hint: Localized? = nil) {
+            public init(id: String, title: Localized, location: String? = nil, hint: Localized? = nil, checks: [String] = []) {
                 self.id = id
                 self.title = title
                 self.location = location
                 self.hint = hint
+                self.checks = checks
             }
         }
 

@@ -11,13 +11,15 @@ import WindowsRegistry
 /// `certdoctor check --registry <the unzipped files>`.
 public enum CollectScript {
     /// The script for this doctor's profile: the keys every Windows-side check (built-in and manifest) reads.
-    public static func render(for doctor: Doctor, manifestDirectories: [URL]) throws -> String {
-        let checks = try Doctor.windowsSideChecks(dataDirectory: doctor.dataDirectory, manifestDirectories: manifestDirectories)
-        return render(keys: keys(for: checks, profile: doctor.profile), controls: controls(profile: doctor.profile))
+    public static func render(for doctor: Doctor, manifestDirectories: [URL], language: Language) throws -> String {
+        let checks = try Doctor.windowsSideChecks(
+            profile: doctor.profile, dataDirectory: doctor.dataDirectory, manifestDirectories: manifestDirectories)
+        return render(keys: keys(for: checks), controls: controls(of: checks), language: language)
     }
 
-    /// The keys, as `reg export` names them, that the Swift checks read; manifest checks add their own.
-    public static func keys(for checks: [any Check], profile: SSCCProfile? = nil) -> [String] {
+    /// The keys, as `reg export` names them, that the Swift checks read; manifest checks add their own, and
+    /// each ActiveX check its control's.
+    public static func keys(for checks: [any Check]) -> [String] {
         let settings = InternetZoneSettings.settingsPath
         let policySettings = InternetZoneSettings.policyPath
         var keys: [String] = []
@@ -37,8 +39,7 @@ public enum CollectScript {
         keys.append("HKLM\\\(IEModeCheck.windowsVersion)")
         keys.append("HKCU\\\(ActiveXControlCheck.extSettings)")
         keys.append("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Stats")
-        let clsids = (profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid)
-        for clsid in clsids {
+        for clsid in controls(of: checks) {
             keys += [
                 "HKLM\\Software\\Classes\\CLSID\\\(clsid)",
                 "HKLM\\Software\\Classes\\Wow6432Node\\CLSID\\\(clsid)",
@@ -65,25 +66,44 @@ public enum CollectScript {
         }
     }
 
-    /// The class IDs of the controls the checks look at: the profile's and the built-in ones.
-    public static func controls(profile: SSCCProfile?) -> [String] {
+    /// The class IDs of the controls the checks look at (the profile's, through its ActiveX checks).
+    public static func controls(of checks: [any Check]) -> [String] {
         var seen = Set<String>()
-        return ((profile?.activeXControls.map(\.clsid) ?? []) + ActiveXControlCheck.all.map(\.control.clsid))
-            .filter { seen.insert($0.uppercased()).inserted }
+        return checks.compactMap { ($0 as? ActiveXControlCheck)?.control.clsid }.filter { seen.insert($0.uppercased()).inserted }
     }
 
-    /// The script, with CRLF line ends as `cmd.exe` expects. `controls` are the class IDs whose server file is
-    /// copied as `{CLSID}.dll`, so that its version resource can be read on the support side.
-    public static func render(keys: [String], controls: [String]) -> String {
+    /// The script, with CRLF line ends as `cmd.exe` expects, its messages in `language`. `controls` are the class
+    /// IDs whose server file is copied as `{CLSID}.dll`, so that its version resource can be read on the support side.
+    public static func render(keys: [String], controls: [String], language: Language = .en) -> String {
+        func say(_ zh: String, _ en: String) -> String { Localized(zh: zh, en: en).text(language) }
         var lines = [
             "@echo off",
-            "rem certdoctor: collects the registry settings, IE-mode site list and Edge preferences that",
-            "rem certdoctor checks for the SSCC certificate renewal. It changes nothing on this computer and",
-            "rem needs no administrator rights. Send the zip file it names at the end to support.",
+            "rem " + say(
+                "certdoctor：收集深证通证书更新所需检查的注册表设置、IE 模式站点列表和 Edge 设置。",
+                "certdoctor: collects the registry settings, IE-mode site list and Edge preferences that certdoctor"),
+            "rem " + say(
+                "本脚本不修改本机任何内容，也不需要管理员权限。完成后请将它显示的 zip 文件发送给技术支持。",
+                "checks for the SSCC certificate renewal. It changes nothing here and needs no administrator rights."),
             "setlocal",
-            "set \"OUT=%TEMP%\\certdoctor-%COMPUTERNAME%\"",
+            // Explorer starts a double-clicked script as `cmd /c ""…\collect.cmd" "`: its window closes at the
+            // end, so the script waits for a key then. From a console of one's own, cmdcmdline does not name it.
+            // (String substitution rather than `echo | find`: Wine's cmd loses a pipe's errorlevel.)
+            "set \"PAUSE_AT_END=\"",
+            "set \"LAUNCH=%cmdcmdline%\"",
+            "if not defined LAUNCH goto launched",
+            "set \"LAUNCH=%LAUNCH:\"=%\"",
+            "call set \"LAUNCH_OTHER=%%LAUNCH:%~nx0=%%\"",
+            "if /i not \"%LAUNCH_OTHER%\"==\"%LAUNCH%\" set \"PAUSE_AT_END=1\"",
+            ":launched",
+            // Beside the script, where the customer will look; the Desktop when that folder cannot be written.
+            "set \"OUT=%~dp0certdoctor-%COMPUTERNAME%\"",
+            "mkdir \"%OUT%.probe\" >nul 2>&1",
+            "if not exist \"%OUT%.probe\\\" set \"OUT=%USERPROFILE%\\Desktop\\certdoctor-%COMPUTERNAME%\"",
+            "if exist \"%~dp0certdoctor-%COMPUTERNAME%.probe\\\" rmdir \"%~dp0certdoctor-%COMPUTERNAME%.probe\"",
             "if exist \"%OUT%\" rmdir /s /q \"%OUT%\"",
+            "if exist \"%OUT%.zip\" del /q \"%OUT%.zip\"",
             "mkdir \"%OUT%\"",
+            "echo " + say("正在收集 certdoctor 检查所需的设置（不会修改本机任何内容）……", "Collecting what certdoctor checks (nothing on this computer is changed)..."),
         ]
         for (index, key) in keys.enumerated() {
             let file = String(format: "%02d.reg", index + 1)
@@ -102,10 +122,27 @@ public enum CollectScript {
             "for %%H in (HKLM HKCU) do for /f \"tokens=2,*\" %%A in ('reg query \"%%H\\\(IEModeCheck.edgePolicy)\" /v InternetExplorerIntegrationSiteList 2^>nul ^| find \"REG_\"') do copy /y \"%%B\" \"%OUT%\\\" >nul 2>&1",
             "rem The user's own IE-mode pages live in Edge's profile preferences.",
             "if exist \"%LOCALAPPDATA%\\Microsoft\\Edge\\User Data\\Default\\Preferences\" copy /y \"%LOCALAPPDATA%\\Microsoft\\Edge\\User Data\\Default\\Preferences\" \"%OUT%\\Preferences\" >nul",
-            "powershell -NoProfile -ExecutionPolicy Bypass -Command \"Compress-Archive -Path '%OUT%\\*' -DestinationPath '%OUT%.zip' -Force\"",
-            "if exist \"%OUT%.zip\" (echo Done: %OUT%.zip) else (echo Done: the files are in %OUT%)",
+            // No PowerShell (an old or locked-down Windows): the folder is what there is, and the message says so.
+            "powershell -NoProfile -ExecutionPolicy Bypass -Command \"Compress-Archive -Path '%OUT%\\*' -DestinationPath '%OUT%.zip' -Force\" >nul 2>&1",
+            "if not exist \"%OUT%.zip\" goto folder",
+            "rmdir /s /q \"%OUT%\"",
+            "echo " + say("完成。请将此文件发送给技术支持：", "Done. Send this file to support:"),
+            "echo %OUT%.zip",
+            "goto end",
+            ":folder",
+            "echo " + say("无法生成 zip 文件（本机没有 PowerShell），收集的文件在此文件夹中：", "No zip file could be made (PowerShell is missing); the collected files are in this folder:"),
+            "echo %OUT%",
+            "echo " + say("请将该文件夹压缩后发送给技术支持。", "Zip that folder and send it to support."),
+            ":end",
+            "if defined PAUSE_AT_END pause",
             "endlocal",
         ]
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The script's bytes as `cmd.exe` reads them: Chinese in code page 936 (what a Chinese Windows console uses),
+    /// English in ASCII.
+    public static func encoded(_ script: String, language: Language) throws -> [UInt8] {
+        language == .zh ? try WindowsCodePage.encode(script, codePage: "936") : Array(script.utf8)
     }
 }

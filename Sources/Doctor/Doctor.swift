@@ -23,7 +23,7 @@ public struct Doctor: Sendable {
         self.dataDirectory = dataDirectory
         // Declarative manifests (Checks/manifests, and any dropped into a plugin directory) join the built-in checks.
         var registry = try CheckRegistry(
-            AllChecks.builtIn + CheckManifests.load(dataDirectory: dataDirectory, extraDirectories: pluginDirectories))
+            AllChecks.builtIn(profile) + CheckManifests.load(dataDirectory: dataDirectory, extraDirectories: pluginDirectories))
         for plugin in Self.loadPlugins(ExternalPlugin.discover(in: [dataDirectory.plugins] + pluginDirectories), timeout: pluginTimeout) {
             try registry.register(plugin)
         }
@@ -79,6 +79,7 @@ public struct Doctor: Sendable {
             finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
             scope: scope(of: results, environment: environment), results: results, fixes: fixes)
         report.expiry = expiry(of: results, environment: environment)
+        report.references = profile.reportReferences
         return report
     }
 
@@ -177,9 +178,9 @@ public struct Doctor: Sendable {
     /// a fixed check that passes becomes `fixed`, one that does not becomes `error`.
     public func apply(
         _ plans: [FixPlan], results: [CheckResult], environment: Environment, runner: Runner, journal: Journal,
-        command: String
+        command: String, progress: (Localized) -> Void = { _ in }
     ) throws -> (results: [CheckResult], entry: JournalEntry, fixes: [RunReport.FixRecord]) {
-        let application = try journal.apply(plans, command: command)
+        let application = try journal.apply(plans, command: command, progress: progress)
         let fixedIDs = Set(plans.map(\.checkID))
         let affected = dependents(of: fixedIDs)
         let earlier = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })

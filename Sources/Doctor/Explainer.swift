@@ -54,17 +54,17 @@ public struct Explainer: Sendable {
     /// The explanation as lines of text in one language.
     public func render(_ explanation: Explanation, language: Language) -> String {
         var lines: [String] = []
-        func label(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
+        func label(zh: String, en: String) -> String { Localized(zh: zh, en: en).text(language) }
         switch explanation {
         case .knownErrors(let errors):
             for error in errors {
                 lines.append("\(error.id)  \(error.portalMessages.joined(separator: " / "))")
-                lines.append("  \(label("原因", "Cause")): \(error.cause.text(language))")
-                lines.append("  \(label("处理", "Remedy")): \(error.remedy.text(language))")
-                lines.append("  \(label("相关要求", "Requirements")): \(error.requirements.joined(separator: ", "))")
-                lines.append("  \(label("相关检查", "Checks")):")
+                lines.append("  \(label(zh: "原因", en: "Cause")): \(error.cause.text(language))")
+                lines.append("  \(label(zh: "处理", en: "Remedy")): \(error.remedy.text(language))")
+                lines.append("  \(label(zh: "相关要求", en: "Requirements")): \(error.requirements.joined(separator: ", "))")
+                lines.append("  \(label(zh: "相关检查", en: "Checks")):")
                 for id in error.checks {
-                    let title = registry[id]?.description.title.text(language) ?? label("（尚未提供）", "(not available in this build)")
+                    let title = registry[id]?.description.title.text(language) ?? label(zh: "（尚未提供）", en: "(not available in this build)")
                     lines.append("    \(id)  \(title)")
                 }
                 lines.append("")
@@ -72,21 +72,21 @@ public struct Explainer: Sendable {
         case .check(let description, let related):
             lines.append("\(description.id)  \(description.title.text(language))")
             lines.append("  \(description.summary.text(language))")
-            lines.append("  \(label("严重性", "Severity")): \(description.severity.rawValue)  \(label("类别", "Category")): \(description.category)")
-            lines.append("  \(label("相关要求", "Requirements")): \(description.requirements.joined(separator: ", "))")
+            lines.append("  \(label(zh: "严重性", en: "Severity")): \(description.severity.rawValue)  \(label(zh: "类别", en: "Category")): \(description.category)")
+            lines.append("  \(label(zh: "相关要求", en: "Requirements")): \(description.requirements.joined(separator: ", "))")
             if !description.dependencies.isEmpty {
-                lines.append("  \(label("依赖", "Depends on")): \(description.dependencies.joined(separator: ", "))")
+                lines.append("  \(label(zh: "依赖", en: "Depends on")): \(description.dependencies.joined(separator: ", "))")
             }
             if let fix = description.fix {
-                lines.append("  \(label("自动修复", "Fix")): \(fix.text(language))")
+                lines.append("  \(label(zh: "自动修复", en: "Fix")): \(fix.text(language))")
             }
-            lines.append("  \(label("来源", "Source")): \(description.source)")
+            lines.append("  \(label(zh: "来源", en: "Source")): \(description.source)")
             for error in related {
                 lines.append("  \(error.id): \(error.portalMessages.first ?? "") — \(error.cause.text(language))")
             }
             lines.append("")
         }
-        lines.append(label("深证通客服：", "SSCC support: ") + profile.support.phone)
+        lines.append(label(zh: "深证通客服：", en: "SSCC support: ") + profile.support.phone)
         return lines.joined(separator: "\n")
     }
 }

@@ -54,13 +54,14 @@ struct RunScope {
     var scope: RunReport.Scope {
         var examined: [RunReport.Scope.Area] = []
         var notExamined: [RunReport.Scope.Area] = []
+        let members = checksByArea
         for area in Area.allCases {
             let given = provides(area)
             if given && wasEvaluated(area, requiredOnly: false) {
-                examined.append(.init(id: area.rawValue, title: area.title, location: location(of: area)))
+                examined.append(.init(id: area.rawValue, title: area.title, location: location(of: area), checks: members[area] ?? []))
             } else if area != .host {
                 let hint = given ? whyNotEvaluated(area) : area.addHint
-                notExamined.append(.init(id: area.rawValue, title: area.title, hint: hint))
+                notExamined.append(.init(id: area.rawValue, title: area.title, hint: hint, checks: members[area] ?? []))
             }
         }
         let subjects = subjectAreas
@@ -77,6 +78,19 @@ struct RunScope {
             advice: subjectExamined ? nil : Localized(
                 zh: "没有评估要更新的证书的任何必需检查：", en: "no required check of the certificate to renew was evaluated: ")
                 + Localized.joined(subjects.filter { !wasEvaluated($0, requiredOnly: true) }.map(whyNotEvaluated)))
+    }
+
+    /// Each result under one area: the first given area its facets belong to, else the first at all, else the
+    /// host (a plugin that names no facet of ours).
+    var checksByArea: [Area: [String]] {
+        var members: [Area: [String]] = [:]
+        for result in results {
+            let facets = registry[result.id]?.description.facets ?? []
+            let touching = Area.allCases.filter { !$0.facets.isDisjoint(with: facets) }
+            let area = touching.first(where: provides) ?? touching.first ?? .host
+            members[area, default: []].append(result.id)
+        }
+        return members
     }
 
     /// For an area that was given but not evaluated: left out by `--only`/`--skip`, or the first check's own

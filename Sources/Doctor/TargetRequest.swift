@@ -128,7 +128,7 @@ public struct TargetRequest: Sendable {
             guard FileManager.default.isReadableFile(atPath: pfx) else { throw Failure.inputNotFound(pfx) }
             environment.pfxFile = URL(fileURLWithPath: pfx)
             if !discoveredPFX || passwordFile != nil || processEnvironment[Self.passwordVariable] != nil {
-                let prompt = language == .zh ? "证书密码（6 位数字）：" : "Certificate password (6 digits): "
+                let prompt = Localized(zh: "证书密码（6 位数字）：", en: "Certificate password (6 digits): ").text(language)
                 let password = try SecretReader.read(
                     file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
                     environment: processEnvironment)

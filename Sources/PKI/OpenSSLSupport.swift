@@ -14,7 +14,7 @@ public enum OpenSSLProcess {
     }
 }
 
-enum OpenSSLRuntime {
+package enum OpenSSLRuntime {
     /// A `static let` is initialised once, atomically, on first use. The provider handles are kept
     /// loaded for the life of the process on purpose.
     private static let legacyProviderLoaded: Bool = {
@@ -26,7 +26,7 @@ enum OpenSSLRuntime {
 
     /// Call at the top of every public entry point that may fetch an algorithm.
     @discardableResult
-    static func loadProviders() -> Bool { legacyProviderLoaded }
+    package static func loadProviders() -> Bool { legacyProviderLoaded }
 
     /// True when `cipherName` is only offered by the legacy provider (RC2, RC4, DES, …).
     static func cipherNeedsLegacyProvider(_ cipherName: String) -> Bool {
@@ -43,16 +43,16 @@ enum OpenSSLRuntime {
 }
 
 /// One entry of OpenSSL's per-thread error queue (P8: `ERR_get_error_all` keeps the detail text).
-struct OpenSSLError: Sendable, CustomStringConvertible {
+package struct OpenSSLError: Sendable, CustomStringConvertible {
     let code: UInt
     let library: Int32
     let reason: Int32
-    let description: String
+    package let description: String
 
     var isUnsupported: Bool { reason == cd_err_r_unsupported }
 
     /// Drains the calling thread's error queue, oldest first.
-    static func drain() -> [OpenSSLError] {
+    package static func drain() -> [OpenSSLError] {
         var errors: [OpenSSLError] = []
         while true {
             var data: UnsafePointer<CChar>?
@@ -73,7 +73,7 @@ struct OpenSSLError: Sendable, CustomStringConvertible {
     }
 
     /// A one-line summary of drained errors, or `fallback` when the queue was empty.
-    static func summary(_ errors: [OpenSSLError], fallback: String) -> String {
+    package static func summary(_ errors: [OpenSSLError], fallback: String) -> String {
         errors.isEmpty ? fallback : errors.map(\.description).orderedUnique().joined(separator: "; ")
     }
 }
@@ -86,9 +86,9 @@ extension Array where Element: Equatable {
 }
 
 /// Small helpers for getting bytes and text out of OpenSSL.
-enum OpenSSLBytes {
+package enum OpenSSLBytes {
     /// Runs an `i2d_*` function twice (length, then bytes).
-    static func der(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8]? {
+    package static func der(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8]? {
         let length = encode(nil)
         guard length > 0 else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(length))
@@ -101,7 +101,7 @@ enum OpenSSLBytes {
 
     /// Runs `body` with a `d2i_*`-style cursor over `bytes` and reports how many bytes it consumed, so that
     /// trailing data after a valid structure is noticed (`d2i_*` ignores it silently).
-    static func decode<T>(_ bytes: [UInt8],
+    package static func decode<T>(_ bytes: [UInt8],
                           _ body: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> T?) -> (value: T, consumed: Int)? {
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return nil }
@@ -112,7 +112,7 @@ enum OpenSSLBytes {
     }
 
     /// Collects what `body` writes into a memory BIO.
-    static func bio(_ body: (OpaquePointer) -> Bool) -> [UInt8]? {
+    package static func bio(_ body: (OpaquePointer) -> Bool) -> [UInt8]? {
         guard let bio = BIO_new(BIO_s_mem()) else { return nil }
         defer { BIO_free(bio) }
         guard body(bio) else { return nil }
@@ -123,12 +123,12 @@ enum OpenSSLBytes {
         return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
-    static func bioString(_ body: (OpaquePointer) -> Bool) -> String? {
+    package static func bioString(_ body: (OpaquePointer) -> Bool) -> String? {
         bio(body).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A read-only memory BIO over `bytes`, valid only inside `body` (P4).
-    static func withReadBIO<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) rethrows -> T? {
+    package static func withReadBIO<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) rethrows -> T? {
         try bytes.withUnsafeBytes { raw -> T? in
             guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
             defer { BIO_free(bio) }
@@ -137,11 +137,11 @@ enum OpenSSLBytes {
     }
 
     /// PEM text for DER bytes under `label` (64-column base64, trailing newline).
-    static func pem(label: String, der: [UInt8]) -> String {
+    package static func pem(label: String, der: [UInt8]) -> String {
         bioString { bio in PEM_write_bio(bio, label, "", der, der.count) > 0 } ?? ""
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for byte in bytes {
@@ -152,7 +152,7 @@ enum OpenSSLBytes {
     }
 
     /// The UTF-8 text of an ASN.1 string of any type (BMPString, PrintableString, UTF8String, …).
-    static func utf8(_ string: UnsafePointer<ASN1_STRING>?) -> String? {
+    package static func utf8(_ string: UnsafePointer<ASN1_STRING>?) -> String? {
         guard let string else { return nil }
         var out: UnsafeMutablePointer<UInt8>?
         let length = ASN1_STRING_to_UTF8(&out, string)
@@ -161,7 +161,7 @@ enum OpenSSLBytes {
         return String(decoding: UnsafeBufferPointer(start: out, count: Int(length)), as: UTF8.self)
     }
 
-    static func octets(_ string: UnsafePointer<ASN1_OCTET_STRING>?) -> [UInt8]? {
+    package static func octets(_ string: UnsafePointer<ASN1_OCTET_STRING>?) -> [UInt8]? {
         guard let string, let data = ASN1_STRING_get0_data(string) else { return nil }
         return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
     }

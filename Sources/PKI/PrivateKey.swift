@@ -110,7 +110,7 @@ public struct PrivateKey: Sendable {
     }
 
     /// A short-lived `EVP_PKEY*`. `pkcs8DER` came from OpenSSL, so it always parses.
-    func withEVPKey<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
+    package func withEVPKey<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
         guard let (info, _) = OpenSSLBytes.decode(pkcs8DER, { d2i_PKCS8_PRIV_KEY_INFO(nil, $0, $1) }) else {
             preconditionFailure("PrivateKey.pkcs8DER no longer parses")
         }

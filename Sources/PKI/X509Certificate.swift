@@ -46,7 +46,7 @@ public struct X509Certificate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads the fields of an OpenSSL `X509*` without taking ownership of it.
-    init(borrowing x509: OpaquePointer) throws(CertificateError) {
+    package init(borrowing x509: OpaquePointer) throws(CertificateError) {
         guard let der = OpenSSLBytes.der({ i2d_X509(x509, $0) }),
               let subjectName = X509_get_subject_name(x509),
               let issuerName = X509_get_issuer_name(x509),
@@ -98,7 +98,7 @@ public struct X509Certificate: Sendable, Hashable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(der) }
 
     /// A short-lived OpenSSL handle for this certificate. `der` came from OpenSSL, so it always parses.
-    func withX509<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
+    package func withX509<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
         guard let (x509, _) = OpenSSLBytes.decode(der, { d2i_X509(nil, $0, $1) }) else {
             preconditionFailure("X509Certificate.der no longer parses")
         }

@@ -15,6 +15,7 @@ public struct CMPBackend: RenewalBackend {
     ) throws(CMPError) -> CMPResult
 
     public let name = "cmp"
+    public let answersInTheExchange = true
     public var server: URL?
     public var caCertificate: X509Certificate?
     public var timeout: TimeInterval

@@ -8,18 +8,6 @@ import PKI
 /// `certdoctor renew` as a library: the gate (every required check), then a backend, then the one installer.
 /// Nothing bypasses the gate; a refusal names the checks that failed with their remedies.
 public struct CertificateRenewal: Sendable {
-    /// What a renewal ended with: the report (gate results and renewal steps) and the exit code.
-    public struct Result: Sendable {
-        public var report: RunReport
-        public var status: ExitStatus
-        /// `refused`, `issued`, `installed`, `rejected`, `unreachable`, `waiting`, `needs-configuration`, `failed`.
-        public var outcome: String
-        public var message: Localized?
-        /// The required checks that blocked the renewal, with their remedies.
-        public var blocking: [CheckResult]
-        public var record: RenewedPFXInstaller.Record?
-    }
-
     public var doctor: any RenewalChecks
     public var environment: Environment
     public var journal: Journal
@@ -44,38 +32,9 @@ public struct CertificateRenewal: Sendable {
 
     // MARK: - Gate
 
-    /// The gate's verdict: results of every required check (and what they depend on) and those that block.
-    public struct Gate: Sendable {
-        public var results: [CheckResult]
-        public var fixes: [RunReport.FixRecord]
-        public var blocking: [CheckResult]
-        public var passed: Bool { blocking.isEmpty }
-    }
-
-    /// Runs every check; the `required` ones decide. With `fix`, failing checks that have a fix are planned, the
-    /// closure decides (it prints the plan and asks, or says yes for `--yes`), and the fixed checks run again.
-    public func gate(fix: (([FixPlan]) -> Bool)? = nil) throws -> Gate {
-        // Advisory checks run too (they never block) so the report says everything `check` would.
-        let required = doctor.registry.checks.map(\.description).filter { $0.severity == .required }.map(\.id)
-        let runner = Runner(timeout: checkTimeout)
-        let context = CheckContext(environment: doctor.prepare(environment))
-        var results = try runner.run(doctor.registry, in: context)
-        var fixes: [RunReport.FixRecord] = []
-        if let fix {
-            let plans = doctor.fixPlans(for: results, environment: environment)
-            if !plans.isEmpty, fix(plans) {
-                let applied = try doctor.applyFixes(
-                    plans, results: results, environment: environment, runner: runner, journal: journal, command: "renew --fix")
-                results = applied.results
-                fixes = applied.fixes
-            }
-        }
-        let requiredSet = Set(required)
-        // A required check that did not run (its dependency failed) blocks too: nothing passes the gate unseen.
-        let blocking = results.filter {
-            requiredSet.contains($0.id) && ($0.outcome.blocksRenewal || $0.outcome == .notchecked)
-        }
-        return Gate(results: results, fixes: fixes, blocking: blocking)
+    /// Runs the gate on this renewal's certificate (see `RenewalGate`).
+    public func gate(fix: (([FixPlan]) -> Bool)? = nil) throws -> RenewalGate {
+        try RenewalGate.run(doctor, environment: environment, journal: journal, timeout: checkTimeout, fix: fix)
     }
 
     // MARK: - Renewing
@@ -87,14 +46,14 @@ public struct CertificateRenewal: Sendable {
         using backend: any RenewalBackend, newKey given: PrivateKey? = nil, newKeyPassword: Secret? = nil,
         keyType: RenewalKeyType = .rsa2048,
         fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
-    ) -> Result {
+    ) -> RenewalResult {
         let log = StepLog(progress: progress)
         let started = Date()
         if let problem = backend.configurationProblem() {
             log.add("configuration", "needs-configuration", problem)
-            return finish(log, gate: nil, started: started, status: .usage, outcome: "needs-configuration", message: problem)
+            return finish(log, gate: nil, started: started, status: .usage, outcome: .needsConfiguration, message: problem)
         }
-        let gate: Gate
+        let gate: RenewalGate
         switch passGate(fix: fix, log: log, started: started) {
         case .passed(let passed): gate = passed
         case .stopped(let result): return result
@@ -137,7 +96,7 @@ public struct CertificateRenewal: Sendable {
             // An online CA counts the certificate as renewed once it is confirmed, before we have written anything.
             // The new key is kept (encrypted, like an offline request's) first, so that whatever stops the
             // installation afterwards, the issued certificate can still be completed with `renew --import`.
-            let online = !(backend is OfflineBackend)
+            let online = backend.answersInTheExchange
             if online {
                 if pending.existing(gateway: request.gateway) != nil { try pending.setAside(gateway: request.gateway) }
                 try pending.save(request)
@@ -158,7 +117,7 @@ public struct CertificateRenewal: Sendable {
                 if case .rejected = outcome { message = Self.describe(outcome, backend: backend.name, support: doctor.profile.support.phone) }
                 if case .unreachable = outcome { message = Self.describe(outcome, backend: backend.name, support: doctor.profile.support.phone) }
                 if online { pending.remove(gateway: request.gateway) }
-                return finish(log, gate: gate, started: started, status: outcome.exitStatus, outcome: outcome.name, message: message)
+                return finish(log, gate: gate, started: started, status: outcome.exitStatus, outcome: RenewalEnding(outcome), message: message)
             }
             let record: RenewedPFXInstaller.Record
             do {
@@ -169,7 +128,7 @@ public struct CertificateRenewal: Sendable {
                     reason: error.renewalMessage, issuedFile: kept.path, status: (error as? RenewalError)?.exitStatus ?? .cannotCreate)
             }
             if online { pending.remove(gateway: request.gateway) }
-            return finish(log, gate: gate, started: started, status: .success, outcome: "installed", message: nil, record: record)
+            return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, record: record)
         } catch {
             return failure(error, log: log, gate: gate, started: started)
         }
@@ -180,10 +139,10 @@ public struct CertificateRenewal: Sendable {
     public func importIssued(
         _ file: URL, newKeyPassword: @escaping () throws -> Secret? = { nil }, fix: (([FixPlan]) -> Bool)? = nil,
         progress: @escaping RenewalProgress = { _ in }
-    ) -> Result {
+    ) -> RenewalResult {
         let log = StepLog(progress: progress)
         let started = Date()
-        let gate: Gate
+        let gate: RenewalGate
         switch passGate(fix: fix, log: log, started: started) {
         case .passed(let passed): gate = passed
         case .stopped(let result): return result
@@ -213,7 +172,7 @@ public struct CertificateRenewal: Sendable {
             let sent = "PKCS#10 request for \(pendingRequest.subject) of \(Self.timestamp(pendingRequest.created)), imported from \(file.lastPathComponent)"
             let record = try install(issued, chain: chain, key: key, working: working, backend: "offline", sent: sent, log: log)
             pending.remove(gateway: working.gateway)
-            return finish(log, gate: gate, started: started, status: .success, outcome: "installed", message: nil, record: record)
+            return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, record: record)
         } catch {
             return failure(error, log: log, gate: gate, started: started)
         }
@@ -310,13 +269,13 @@ public struct CertificateRenewal: Sendable {
     }
 
     private enum GateVerdict {
-        case passed(Gate)
-        case stopped(Result)
+        case passed(RenewalGate)
+        case stopped(RenewalResult)
     }
 
     /// Both ways of renewing start here: the gate runs, and nothing goes further unless it passes.
     private func passGate(fix: (([FixPlan]) -> Bool)?, log: StepLog, started: Date) -> GateVerdict {
-        let gate: Gate
+        let gate: RenewalGate
         do {
             gate = try self.gate(fix: fix)
         } catch {
@@ -327,27 +286,27 @@ public struct CertificateRenewal: Sendable {
         return .passed(gate)
     }
 
-    private func refusal(_ gate: Gate, log: StepLog, started: Date) -> Result {
+    private func refusal(_ gate: RenewalGate, log: StepLog, started: Date) -> RenewalResult {
         let names = gate.blocking.map(\.id).joined(separator: ", ")
         let message = Localized(
             zh: "必需检查未通过，拒绝更新：\(names)", en: "renewal refused: required checks did not pass: \(names)")
         log.add("gate", "refused", message)
-        var result = finish(log, gate: gate, started: started, status: .failure, outcome: "refused", message: message)
+        var result = finish(log, gate: gate, started: started, status: .failure, outcome: .refused, message: message)
         result.blocking = gate.blocking
         return result
     }
 
-    private func failure(_ error: any Error, log: StepLog, gate: Gate?, started: Date) -> Result {
+    private func failure(_ error: any Error, log: StepLog, gate: RenewalGate?, started: Date) -> RenewalResult {
         let message = error.renewalMessage
         log.add("failed", "error", message)
         let status = (error as? any ExitStatusProviding)?.exitStatus ?? .software
-        return finish(log, gate: gate, started: started, status: status, outcome: "failed", message: message)
+        return finish(log, gate: gate, started: started, status: status, outcome: .failed, message: message)
     }
 
     private func finish(
-        _ log: StepLog, gate: Gate?, started: Date, status: ExitStatus, outcome: String, message: Localized?,
+        _ log: StepLog, gate: RenewalGate?, started: Date, status: ExitStatus, outcome: RenewalEnding, message: Localized?,
         record: RenewedPFXInstaller.Record? = nil
-    ) -> Result {
+    ) -> RenewalResult {
         var fixes = gate?.fixes ?? []
         if let record {
             // The renewal is a journal entry like a fix; as one it reaches every report format with its
@@ -361,10 +320,19 @@ public struct CertificateRenewal: Sendable {
                     after: "serial \(record.newSerial), valid \(Self.timestamp(record.newNotBefore)) – \(Self.timestamp(record.newNotAfter))")],
                 applied: true, journalEntry: record.journalEntry))
         }
-        // After an installation the checks run again on the new file, so the report shows the certificate now
-        // in place (and its serial is known to the report's redaction like the old one's).
-        var results = record.flatMap { _ in try? Runner(timeout: checkTimeout).run(
-            doctor.registry, in: CheckContext(environment: doctor.prepare(environment))) } ?? gate?.results ?? []
+        var results = gate?.results ?? []
+        if record != nil {
+            // After an installation the checks run again on the new file, so the report shows the certificate
+            // now in place (and its serial is known to the report's redaction like the old one's). The new file
+            // is in place either way; a re-check that cannot run is said, and the report keeps the gate's results.
+            do {
+                results = try Runner(timeout: checkTimeout).run(doctor.registry, in: CheckContext(environment: doctor.prepare(environment)))
+            } catch {
+                log.add("recheck", "error", Localized(
+                    zh: "新证书已就位，但无法重新运行检查（报告中为更新前的结果）：", en: "the new certificate is in place, but the checks could not run again (the report shows the results from before the renewal): ")
+                    + error.renewalMessage)
+            }
+        }
         if let record, let index = results.firstIndex(where: { $0.id == Self.pfxReadableCheckID }) {
             // The replaced certificate's serial is evidence too, so that redaction treats it like the new one's.
             results[index].evidence.append(Evidence("replacedSerial", record.oldSerial, kind: .serialNumber))
@@ -372,7 +340,7 @@ public struct CertificateRenewal: Sendable {
         }
         var report = doctor.report(results, environment: environment, started: started, fixes: fixes)
         report.renewal = log.steps
-        return Result(report: report, status: status, outcome: outcome, message: message, blocking: [], record: record)
+        return RenewalResult(report: report, status: status, outcome: outcome, message: message, blocking: [], record: record)
     }
 
     static func describe(_ outcome: RenewalOutcome, backend: String, support phone: String) -> Localized {

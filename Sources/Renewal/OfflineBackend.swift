@@ -9,6 +9,8 @@ import PKI
 /// encrypted with the certificate's password, until `renew --import` brings the issued certificate.
 public struct OfflineBackend: RenewalBackend {
     public let name = "offline"
+    /// A person takes the request to the CA; nothing is issued in the exchange.
+    public let answersInTheExchange = false
     public var pending: PendingRenewalStore
     /// Where the request for the person goes (`--request-out`); nil puts it beside the certificate.
     public var requestFile: URL?

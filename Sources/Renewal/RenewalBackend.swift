@@ -80,6 +80,9 @@ public typealias RenewalProgress = @Sendable (Localized) -> Void
 public protocol RenewalBackend: Sendable {
     /// `offline`, `cmp`, …: recorded in the report and the journal.
     var name: String { get }
+    /// True for a CA that issues within `submit` (it counts the certificate as renewed once confirmed, before
+    /// anything is written here, so the new key is kept first); false for a request a person takes to the CA.
+    var answersInTheExchange: Bool { get }
     /// What the backend lacks before anything is generated or sent; nil when it can run.
     func configurationProblem() -> Localized?
     /// Sends (or saves) the request. Failures of the CA's answer that must not be installed are thrown.

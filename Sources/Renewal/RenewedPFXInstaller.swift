@@ -56,9 +56,6 @@ public struct RenewedPFXInstaller: Sendable {
     public var suffix: String
     public var fileExtension: String
 
-    /// Name of the kill point just before the rename (set `CERTDOCTOR_FAULT_INJECTION` to it in tests).
-    public static let beforeRenameFault = "renewal-before-rename"
-
     public init(
         journal: Journal, profile: PKCS12Profile = .windows7, issuerCertificates: [X509Certificate] = [],
         suffix: String = "#0", fileExtension: String = "pfx"
@@ -95,7 +92,7 @@ public struct RenewedPFXInstaller: Sendable {
         let archivedNew = archive.appendingPathComponent("\(stem).\(newLabel).\(fileExtension)")
 
         let bytes: [UInt8]
-        if let earlier = try? FileBytes.read(archivedNew.path), (try? expectation.verify(earlier, password: password)) != nil {
+        if let earlier = try? readBytes(archivedNew), (try? expectation.verify(earlier, password: password)) != nil {
             // An interrupted run already archived this very certificate with its key; archives are never
             // overwritten, so that file is the one to install.
             bytes = earlier
@@ -168,25 +165,10 @@ public struct RenewedPFXInstaller: Sendable {
     /// Temporary file beside the target, read back and verified, then renamed: a crash leaves the old file
     /// whole and at most a `.certdoctor-tmp-` leftover, which the next journal entry removes.
     static func replace(_ target: URL, with bytes: [UInt8], verifiedBy expectation: Expectation, password: Secret) throws {
-        let directory = target.deletingLastPathComponent().path
-        var existing = stat()
-        let mode = stat(target.path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o600
-        let temporary = directory + "/" + AtomicFile.temporaryPrefix + target.lastPathComponent + "."
-            + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        var renamed = false
-        defer { if !renamed { unlink(temporary) } }
-        try FileBytes.write(bytes, toNew: temporary, mode: mode)
-        if geteuid() == 0 { _ = chown(temporary, existing.st_uid, existing.st_gid) }
-        let onDisk = try FileBytes.read(temporary)
-        try expectation.verify(onDisk, password: password)
-        if ProcessInfo.processInfo.environment["CERTDOCTOR_FAULT_INJECTION"] == beforeRenameFault {
-            kill(getpid(), SIGKILL)
-        }
-        guard rename(temporary, target.path) == 0 else {
-            throw RenewalError.cannotWrite(path: target.path, reason: FileBytes.errnoText())
-        }
-        renamed = true
-        FileBytes.syncDirectory(directory)
+        let temporary = try AtomicFile.Temporary(bytes, replacing: target)
+        try expectation.verify(try temporary.readBack(), password: password)
+        FaultInjection.trigger(.renewalBeforeRename)
+        try temporary.rename()
     }
 
     static func day(_ date: Date) -> String {
@@ -257,75 +239,20 @@ enum ArchiveFile {
     @discardableResult
     static func store(_ bytes: [UInt8], at url: URL) throws -> URL {
         let directory = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(
-                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw RenewalError.cannotWrite(path: directory.path, reason: error.localizedDescription)
-        }
+        try AtomicFile.createDirectories(directory, mode: 0o700)
         AtomicFile.removeLeftovers(in: directory)
         let stem = url.deletingPathExtension().lastPathComponent
         let candidates = [url] + (2...99).map {
             directory.appendingPathComponent("\(stem)-\($0)").appendingPathExtension(url.pathExtension)
         }
+        let temporary = try AtomicFile.Temporary(bytes, replacing: url, forcedMode: 0o600)
         for candidate in candidates {
-            if let existing = try? FileBytes.read(candidate.path) {
+            if let existing = try? readBytes(candidate) {
                 if existing == bytes { return candidate }
                 continue
             }
-            if try link(bytes, as: candidate, in: directory) { return candidate }
+            if try temporary.link(as: candidate) { return candidate }
         }
         throw RenewalError.archiveConflict(path: url.path)
     }
-
-    /// Writes a temporary file and links it to `target`; false when `target` appeared meanwhile.
-    private static func link(_ bytes: [UInt8], as target: URL, in directory: URL) throws -> Bool {
-        let temporary = directory.path + "/" + AtomicFile.temporaryPrefix + target.lastPathComponent + "."
-            + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        defer { unlink(temporary) }
-        try FileBytes.write(bytes, toNew: temporary, mode: 0o600)
-        guard Glibc.link(temporary, target.path) == 0 else {
-            if errno == EEXIST { return false }
-            throw RenewalError.cannotWrite(path: target.path, reason: FileBytes.errnoText())
-        }
-        FileBytes.syncDirectory(directory.path)
-        return true
-    }
-}
-
-/// Plain POSIX file I/O with errors that name the file; a write is flushed before it counts.
-enum FileBytes {
-    static func write(_ bytes: [UInt8], toNew path: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw RenewalError.cannotWrite(path: path, reason: errnoText()) }
-        defer { close(fd) }
-        guard fchmod(fd, mode) == 0 else { throw RenewalError.cannotWrite(path: path, reason: errnoText()) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw RenewalError.cannotWrite(path: path, reason: errnoText())
-            }
-            offset += written
-        }
-        guard fsync(fd) == 0 else { throw RenewalError.cannotWrite(path: path, reason: errnoText()) }
-    }
-
-    static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RenewalError.cannotWrite(path: path, reason: "cannot read it back")
-        }
-        return Array(data)
-    }
-
-    static func syncDirectory(_ directory: String) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-    }
-
-    static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -32,7 +32,7 @@ public enum HTMLReporter: Reporter {
 
     static func render(xml: XMLDocument, language: Language) throws -> [UInt8] {
         let stylesheet = try XSLTStylesheet(
-            bytes: Array(ReportResources.htmlStylesheet.utf8), fileName: "certdoctor-report.xsl")
+            bytes: ReportResources.htmlStylesheet, fileName: "certdoctor-report.xsl")
         return try stylesheet.apply(to: xml, parameters: ["lang": language.rawValue])
     }
 }

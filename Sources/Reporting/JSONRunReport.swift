@@ -1,9 +1,12 @@
 import CertDoctorCore
 import Foundation
 
-/// The machine-readable report (`--format json`). Its shape is a public interface: fields may be added,
-/// never renamed or removed.
+/// The machine-readable report (`--format json`). Its shape is a public interface, described by
+/// `Reports/certdoctor-report.schema.json`: fields may be added with a new `schema_version`, never renamed or removed.
 public enum JSONRunReport {
+    /// The version of `Reports/certdoctor-report.schema.json` the document follows.
+    public static let schemaVersion = 1
+
     public static func render(_ report: RunReport) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -12,6 +15,7 @@ public enum JSONRunReport {
     }
 
     struct Document: Encodable {
+        var schemaVersion = JSONRunReport.schemaVersion
         var tool: String
         var version: String
         var profile: String
@@ -33,6 +37,7 @@ public enum JSONRunReport {
         var expiryWarning: String?
 
         enum CodingKeys: String, CodingKey {
+            case schemaVersion = "schema_version"
             case tool, version, profile, language, started, finished, host, targets, results, fixes, renewal, summary
             case verdict, examined, expiry
             case expiryWarning = "expiry_warning"

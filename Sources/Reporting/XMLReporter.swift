@@ -8,8 +8,6 @@ public enum XMLReporter: Reporter {
     public static let identifier = "xml"
     public static let fileName = "report.xml"
     public static let namespace = "urn:certdoctor:report:1"
-    /// R16: the manual's support line, printed in every report.
-    public static let supportPhone = "0755-83183333"
 
     public static func render(_ report: PreparedReport) throws -> [UInt8] {
         let bytes = try document(for: report).serialized(pretty: true)
@@ -119,8 +117,24 @@ public enum XMLReporter: Reporter {
                 addLocalized(step.detail, as: "detail", to: element)
             }
         }
-        root.addChild("support").setAttribute("phone", supportPhone)
+        if let references = report.references {
+            addReferences(references, to: root)
+        }
         return document
+    }
+
+    /// The requirement texts and the support line, as the run's profile gives them (the stylesheet has none).
+    private static func addReferences(_ references: RunReport.References, to root: XMLElement) {
+        let texts = root.addChild("requirementTexts")
+        addLocalized(references.requirementsTitle, as: "title", to: texts)
+        for requirement in references.requirements {
+            addLocalized(requirement.text, as: "item", to: texts).setAttribute("id", requirement.id)
+        }
+        if let support = references.support {
+            let element = root.addChild("support")
+            element.setAttribute("phone", support.phone)
+            addLocalized(support.label, as: "label", to: element)
+        }
     }
 
     private static func addResult(_ result: CheckResult, to results: XMLElement) {
@@ -157,10 +171,12 @@ public enum XMLReporter: Reporter {
         }
     }
 
-    private static func addLocalized(_ text: Localized, as name: String, to parent: XMLElement) {
+    @discardableResult
+    private static func addLocalized(_ text: Localized, as name: String, to parent: XMLElement) -> XMLElement {
         let element = parent.addChild(name)
         element.addChild("zh", text: text.zh)
         element.addChild("en", text: text.en)
+        return element
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -176,6 +192,6 @@ public enum XMLReporter: Reporter {
 /// The embedded report schema, compiled per use: libxml2 schemas must stay on one thread.
 enum ReportSchema {
     static func load() throws -> XMLSchema {
-        try XMLSchema(bytes: Array(ReportResources.schema.utf8), fileName: "certdoctor-report.xsd")
+        try XMLSchema(bytes: ReportResources.schema, fileName: "certdoctor-report.xsd")
     }
 }

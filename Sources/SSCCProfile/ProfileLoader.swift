@@ -116,6 +116,16 @@ public enum ProfileLoader {
                 throw .invalid(path: path, field: "knownErrors[\(index)].checks", problem: "invalid check id \(check)")
             }
         }
+        let requirementIDs = profile.manualRequirements.items.map(\.id)
+        for id in requirementIDs where id.wholeMatch(of: #/[A-Z][0-9]+/#) == nil {
+            throw .invalid(path: path, field: "manualRequirements.items", problem: "not a requirement id: \(id)")
+        }
+        guard Set(requirementIDs).count == requirementIDs.count else {
+            throw .invalid(path: path, field: "manualRequirements.items", problem: "an id is listed twice")
+        }
+        for (index, control) in profile.activeXControls.enumerated() where !CheckDescription.isValidID(control.check) {
+            throw .invalid(path: path, field: "activeXControls[\(index)].check", problem: "invalid check id \(control.check)")
+        }
         for (index, control) in profile.activeXControls.enumerated() where UUID(uuidString: String(control.clsid.dropFirst().dropLast())) == nil
         || !control.clsid.hasPrefix("{") || !control.clsid.hasSuffix("}") {
             throw .invalid(path: path, field: "activeXControls[\(index)].clsid", problem: "not a class id: \(control.clsid)")

@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// What is SSCC-specific, as data (`Checks/profiles/sscc.json`): the portal, the name rules, the controls and
-/// their versions, the manual's known errors. Another CA's procedure is another profile, not other code.
+/// their versions, the manual's requirement texts and known errors, the support line. Another CA's procedure is
+/// another profile, not other code; no other module spells these facts out.
 public struct SSCCProfile: Sendable, Codable {
     public var schemaVersion: Int
     public var name: String
@@ -16,10 +17,14 @@ public struct SSCCProfile: Sendable, Codable {
     public var activeXControls: [ActiveXControl]
     public var trustedZoneActions: [ZoneAction]
     public var support: Support
+    public var manualRequirements: ManualRequirements
     public var tokenDatabase: String?
     public var knownErrors: [KnownError]
     /// How many days before `notAfter` a certificate is inside its renewal window (`--warn-days` overrides).
     public var renewalWindowDays: Int?
+
+    /// The language of what the customer reads on their own machine (the collect script), when it is not asked for.
+    public var customerLanguage: Language?
 
     /// The renewal window the profile asks for, 30 days when it names none.
     public var renewalWindow: Int { renewalWindowDays ?? 30 }
@@ -70,6 +75,8 @@ public struct SSCCProfile: Sendable, Codable {
         public var version: String
         public var comparison: Comparison
         public var severity: Severity
+        /// The requirement and known-error ids the control's check covers (R8, E1, …).
+        public var requirements: [String]
         public var resolution: Localized?
     }
 
@@ -83,6 +90,17 @@ public struct SSCCProfile: Sendable, Codable {
         public var note: Localized
     }
 
+    /// The manual's numbered requirements (R1–R17, E1–E9) in words, for the reports that cite them.
+    public struct ManualRequirements: Sendable, Codable {
+        public var title: Localized
+        public var items: [Item]
+
+        public struct Item: Sendable, Codable {
+            public var id: String
+            public var text: Localized
+        }
+    }
+
     public struct KnownError: Sendable, Codable {
         public var id: String
         public var portalMessages: [String]
@@ -90,6 +108,16 @@ public struct SSCCProfile: Sendable, Codable {
         public var remedy: Localized
         public var requirements: [String]
         public var checks: [String]
+    }
+}
+
+extension SSCCProfile {
+    /// What a report cites from this profile: the manual's requirement texts and the support line.
+    public var reportReferences: RunReport.References {
+        RunReport.References(
+            requirementsTitle: manualRequirements.title,
+            requirements: manualRequirements.items.map { RunReport.References.Requirement(id: $0.id, text: $0.text) },
+            support: RunReport.References.Support(phone: support.phone, label: support.note))
     }
 }
 

@@ -3,6 +3,17 @@ import Foundation
 import Glibc
 #endif
 
+/// Text for a Windows program that reads a code page rather than Unicode (`cmd.exe` reads a batch file in the
+/// console's code page: 936 on Chinese Windows).
+public enum WindowsCodePage {
+    /// `text` in `codePage` (`936`, `CP936`, `1252`, …); fails when a character has no representation there.
+    public static func encode(_ text: String, codePage: String) throws -> [UInt8] {
+        let converter = try CodePageConverter(codePage: codePage)
+        guard let bytes = converter.encode(text) else { throw RegistryError.encodingUnavailable(name: converter.codePage) }
+        return bytes
+    }
+}
+
 /// A single-/multi-byte Windows code page ("ANSI" code page) converted with the C library's iconv,
 /// because Foundation on Linux has no GBK/CP936 support. Owns its iconv descriptors.
 final class CodePageConverter {

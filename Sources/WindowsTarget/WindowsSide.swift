@@ -262,13 +262,7 @@ public enum ExportKind: Equatable {
                 throw WindowsSideError.xml(error)
             }
         case .edgePreferences:
-            do {
-                _ = try JSONSerialization.jsonObject(with: Data(file.bytes))
-            } catch {
-                throw WindowsSideError.malformedFile(
-                    path: file.displayPath,
-                    reason: Localized(zh: "不是有效的 JSON：\(error.localizedDescription)", en: "expected JSON: \(error.localizedDescription)"))
-            }
+            _ = try EdgePreferences.read(file)
         case .controlFile:
             guard file.bytes.starts(with: [0x4d, 0x5a]) else {
                 throw WindowsSideError.malformedFile(
@@ -276,6 +270,24 @@ public enum ExportKind: Equatable {
             }
         case .registry, .policy, .zip:
             break
+        }
+    }
+}
+
+extension EdgePreferences {
+    /// Edge's Preferences as the checks read them; a file Edge would not have written is malformed input.
+    public static func read(_ file: ExportedFile) throws(WindowsSideError) -> EdgePreferences {
+        do {
+            return try EdgePreferences(bytes: file.bytes)
+        } catch {
+            switch error {
+            case .notJSON(let reason):
+                throw .malformedFile(path: file.displayPath, reason: Localized(zh: "不是有效的 JSON：\(reason)", en: "expected JSON: \(reason)"))
+            case .notAnObject(let path):
+                throw .malformedFile(
+                    path: file.displayPath,
+                    reason: Localized(zh: "\(path) 应为 JSON 对象，与 Edge 写入的不同", en: "expected a JSON object at \(path), as Edge writes it"))
+            }
         }
     }
 }

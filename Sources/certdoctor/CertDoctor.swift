@@ -11,7 +11,7 @@ import WindowsTarget
 struct CertDoctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certdoctor",
-        abstract: Help.text("Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed.", "检查、修复并报告深证通通信网关证书更新所需的环境。"),
+        abstract: Help.text(zh: "检查、修复并报告深证通通信网关证书更新所需的环境。", en: "Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed."),
         discussion: ExitStatusHelp.text,
         version: VersionReport.text(Help.language),
         subcommands: [
@@ -31,7 +31,7 @@ struct CertDoctor: ParsableCommand {
         OpenSSLProcess.keepAliveUntilExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
-            let language = Language.fromEnvironment()
+            let language = Help.language
             let near = NearestNames.suggestions(for: word, among: subcommandNames)
             let message = near.isEmpty
                 ? Localized(
@@ -43,7 +43,20 @@ struct CertDoctor: ParsableCommand {
             Console.warn(message.text(language))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
-        main(arguments)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // A check run on a timer that ends in a usage or input error still says so in its metrics file.
+            let code = exitCode(for: error)
+            TextfileArgument.recordFailure(exitCode: code.rawValue, arguments: arguments)
+            // The parser's usage errors in the language asked for; help, versions and our own exits as they are.
+            if code == .validationFailure, Help.language == .zh {
+                FileHandle.standardError.write(Data((UsageErrorText.localized(fullMessage(for: error), language: .zh) + "\n").utf8))
+                Foundation.exit(code.rawValue)
+            }
+            exit(withError: error)
+        }
     }
 
     static var subcommandNames: [String] {
@@ -54,9 +67,10 @@ struct CertDoctor: ParsableCommand {
 /// The exit codes, as `--help` lists them.
 enum ExitStatusHelp {
     static let text: String = {
-        let lines = ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning.en) / \($0.meaning.zh)" }
-        return "EXIT STATUS\n" + lines.joined(separator: "\n")
-            + "\n\nSecrets (the certificate password) are read from --password-file, the environment variable "
-            + "CERTDOCTOR_PFX_PASSWORD or a no-echo prompt, never from the command line."
+        let lines = ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning.text(Help.language))" }
+        return Help.text(zh: "退出码", en: "EXIT STATUS") + "\n" + lines.joined(separator: "\n") + "\n\n" + Help.text(
+            zh: "机密（证书密码）从 --password-file、环境变量 CERTDOCTOR_PFX_PASSWORD 或不回显的提示中读取，从不从命令行读取。",
+            en: "Secrets (the certificate password) are read from --password-file, the environment variable "
+                + "CERTDOCTOR_PFX_PASSWORD or a no-echo prompt, never from the command line.")
     }()
 }

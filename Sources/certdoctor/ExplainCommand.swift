@@ -9,21 +9,19 @@ import WindowsTarget
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: Help.text("Explain a portal error (E1–E9 or its message) or a check, and which checks look into it.", "解释门户错误（E1–E9 或提示原文）或检查项，以及相关检查。"))
+        abstract: Help.text(zh: "解释门户错误（E1–E9 或提示原文）或检查项，以及相关检查。", en: "Explain a portal error (E1–E9 or its message) or a check, and which checks look into it."))
 
-    @Argument(help: Help.argument("An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name).", "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。"), completion: ExplainCompletion.kind)
+    @Argument(help: Help.argument(zh: "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。", en: "An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name)."), completion: ExplainCompletion.kind)
     var query: String
 
-    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"), completion: ProfileCompletion.kind)
-    var profile = "sscc"
+    @OptionGroup var profile: ProfileOption
 
-    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
-    var lang: Language?
+    @OptionGroup var lang: LanguageOption
 
     func run() throws {
-        let language = lang ?? Language.fromEnvironment()
+        let language = lang.language
         try Console.run(language: language) {
-            let doctor = try Doctor(profile: profile, dataDirectory: .locate(), pluginDirectories: Doctor.pluginDirectories())
+            let doctor = try Doctor(profile: profile.name, dataDirectory: .locate(), pluginDirectories: Doctor.pluginDirectories())
             let explainer = Explainer(profile: doctor.profile, registry: doctor.registry)
             guard let explanation = explainer.explain(query) else {
                 let near = explainer.suggestions(for: query)

@@ -9,21 +9,21 @@ import WindowsTarget
 struct FixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: Help.text("Plan fixes for failing checks, apply them with a backup, and check again.", "为未通过的检查制定修复计划，备份后执行并复查。"),
+        abstract: Help.text(zh: "为未通过的检查制定修复计划，备份后执行并复查。", en: "Plan fixes for failing checks, apply them with a backup, and check again."),
         discussion: Help.text(
-            "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is replaced "
-                + "atomically; 'certdoctor undo' puts it back.",
-            "每个文件在被原子替换前都会备份到修复日志（$XDG_STATE_HOME/certdoctor/journal）；certdoctor undo 可恢复。")
+            zh: "每个文件在被原子替换前都会备份到修复日志（$XDG_STATE_HOME/certdoctor/journal）；certdoctor undo 可恢复。",
+            en: "Every file is backed up into the journal ($XDG_STATE_HOME/certdoctor/journal) before it is replaced "
+                + "atomically; 'certdoctor undo' puts it back.")
             + "\n\n" + ExitStatusHelp.text)
 
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var selection: RunOptions
 
-    @Flag(help: Help.argument("Show the plan and stop.", "只显示修复计划。"))
+    @Flag(help: Help.argument(zh: "只显示修复计划。", en: "Show the plan and stop."))
     var dryRun = false
 
-    @Flag(name: .shortAndLong, help: Help.argument("Apply without asking.", "不询问，直接执行。"))
+    @Flag(name: .shortAndLong, help: Help.argument(zh: "不询问，直接执行。", en: "Apply without asking."))
     var yes = false
 
     func run() throws {
@@ -39,7 +39,7 @@ struct FixCommand: ParsableCommand {
                 Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
             }
             guard !plans.isEmpty else {
-                Console.note(language == .zh ? "没有可自动修复的问题。" : "Nothing to fix automatically.", machineOutput: output.format != "text")
+                Console.note(Localized(zh: "没有可自动修复的问题。", en: "Nothing to fix automatically.").text(language), machineOutput: output.format != "text")
                 try session.emit(before)
                 return before.summary.readyToRenew ? .success : .failure
             }
@@ -48,22 +48,26 @@ struct FixCommand: ParsableCommand {
                 try session.emit(before)
                 return before.summary.readyToRenew ? .success : .failure
             }
-            guard yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?") else {
-                Console.warn(language == .zh ? "未修改任何内容（非交互运行时请加 --yes）" : "nothing changed (add --yes when not running interactively)")
+            guard yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language)) else {
+                Console.warn(Localized(zh: "未修改任何内容（非交互运行时请加 --yes）", en: "nothing changed (add --yes when not running interactively)").text(language))
                 return .failure
             }
             let journal = Journal(directory: Journal.defaultDirectory())
+            // Steps that run a program (a Wine import) take seconds: a person at a terminal is told what runs.
+            let showProgress = output.format == "text" && isatty(STDERR_FILENO) == 1
             let applied = try session.doctor.apply(
                 plans, results: before.results, environment: session.environment, runner: runner, journal: journal,
-                command: "fix")
+                command: "fix", progress: { step in
+                    if showProgress { FileHandle.standardError.write(Data(("  … " + step.text(language) + "\n").utf8)) }
+                })
             let report = session.doctor.report(
                 applied.results, environment: session.environment, started: started, fixes: applied.fixes)
             try session.emit(report)
             for afterword in Set(plans.compactMap { $0.afterword?.text(language) }) {
                 Console.note(afterword, machineOutput: output.format != "text")
             }
-            Console.note((language == .zh ? "修复记录：" : "journal entry: ") + applied.entry.id
-                + (language == .zh ? "（certdoctor undo 可撤销）" : " (certdoctor undo reverts it)"), machineOutput: output.format != "text")
+            Console.note((Localized(zh: "修复记录：", en: "journal entry: ").text(language)) + applied.entry.id
+                + (Localized(zh: "（certdoctor undo 可撤销）", en: " (certdoctor undo reverts it)").text(language)), machineOutput: output.format != "text")
             // A fix that could not write what it planned is "cannot write output", whatever else the run says.
             if applied.fixes.contains(where: { !$0.applied }) { return .cannotCreate }
             return report.summary.readyToRenew ? .success : .failure
@@ -74,7 +78,7 @@ struct FixCommand: ParsableCommand {
 /// The plan as people read it before saying yes.
 enum FixPlanText {
     static func render(_ plans: [FixPlan], language: Language) -> String {
-        var lines = [language == .zh ? "修复计划：" : "Fix plan:"]
+        var lines = [Localized(zh: "修复计划：", en: "Fix plan:").text(language)]
         for plan in plans {
             lines.append("  \(plan.checkID): \(plan.summary.text(language))")
             for step in plan.steps {

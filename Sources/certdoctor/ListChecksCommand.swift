@@ -9,12 +9,11 @@ import WindowsTarget
 struct ListChecksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-checks",
-        abstract: Help.text("List every check: built-in, manifest and plugin, with where it comes from.", "列出全部检查项（内置、清单、插件）及来源。"))
+        abstract: Help.text(zh: "列出全部检查项（内置、清单、插件）及来源。", en: "List every check: built-in, manifest and plugin, with where it comes from."))
 
-    @Option(help: Help.argument("A profile name from Checks/profiles, or a profile file.", "Checks/profiles 中的配置名，或配置文件路径。"), completion: ProfileCompletion.kind)
-    var profile = "sscc"
+    @OptionGroup var profile: ProfileOption
 
-    @Option(name: .customLong("plugins"), help: Help.argument("Another directory of plugin checks; repeatable.", "另一个插件检查目录，可重复。"), completion: .directory)
+    @Option(name: .customLong("plugins"), help: Help.argument(zh: "另一个插件检查目录，可重复。", en: "Another directory of plugin checks; repeatable."), completion: .directory)
     var pluginDirectories: [String] = []
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -22,14 +21,13 @@ struct ListChecksCommand: ParsableCommand {
         case json
     }
 
-    @Option(help: Help.argument("text for people, json for machines.", "text 供人阅读，json 供程序读取。"))
+    @Option(help: Help.argument(zh: "text 供人阅读，json 供程序读取。", en: "text for people, json for machines."))
     var format: Format = .text
 
-    @Option(help: Help.argument("Write the list to this file instead of standard output.", "将列表写入此文件而非标准输出。"), completion: .file())
+    @Option(help: Help.argument(zh: "将列表写入此文件而非标准输出。", en: "Write the list to this file instead of standard output."), completion: .file())
     var output: String?
 
-    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
-    var lang: Language?
+    @OptionGroup var lang: LanguageOption
 
     struct Entry: Encodable {
         var id: String
@@ -43,10 +41,10 @@ struct ListChecksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let language = lang ?? Language.fromEnvironment()
+        let language = lang.language
         try Console.run(language: language) {
             let doctor = try Doctor(
-                profile: profile, dataDirectory: try .locate(),
+                profile: profile.name, dataDirectory: try .locate(),
                 pluginDirectories: pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories())
             let entries = doctor.registry.checks.map(\.description).map {
                 Entry(
@@ -61,9 +59,15 @@ struct ListChecksCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 bytes = Array(try encoder.encode(entries)) + [10]
             case .text:
+                // For people: the severity and the source in their language; JSON keeps the raw words.
                 let width = entries.map(\.id.count).max() ?? 0
+                let severityWidth = Severity.allCases.map { $0.label.text(language).count }.max() ?? 0
+                let sources = Dictionary(doctor.registry.checks.map { ($0.description.id, $0.description.source.label.text(language)) },
+                                         uniquingKeysWith: { first, _ in first })
                 bytes = Array(entries.map { entry in
-                    "\(entry.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.title)  [\(entry.requirements.joined(separator: ","))] (\(entry.source))"
+                    let severity = entry.severity.label.text(language).padding(toLength: severityWidth, withPad: " ", startingAt: 0)
+                    let source = Localized(zh: "（\(sources[entry.id] ?? entry.source)）", en: " (\(sources[entry.id] ?? entry.source))").text(language)
+                    return "\(entry.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(severity)  \(entry.title)  [\(entry.requirements.joined(separator: ","))]\(source)"
                 }.joined(separator: "\n").utf8) + [10]
             }
             try Console.write(bytes, to: output)

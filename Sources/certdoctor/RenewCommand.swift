@@ -15,8 +15,8 @@ struct RenewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: Help.text(
-            "Renew the file certificate — only when every required check passes.", "更新文件证书——仅在所有必需检查通过时进行。"),
-        discussion: Help.text(english, chinese) + ExitStatusHelp.text)
+            zh: "更新文件证书——仅在所有必需检查通过时进行。", en: "Renew the file certificate — only when every required check passes."),
+        discussion: Help.text(zh: chinese, en: english) + ExitStatusHelp.text)
 
     static let english = """
             THE GATE
@@ -81,83 +81,83 @@ struct RenewCommand: ParsableCommand {
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: Help.argument("How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update).", "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。"))
+    @Option(help: Help.argument(zh: "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。", en: "How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update)."))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: Help.argument("Complete an offline renewal with the issued certificate (.pem, .cer or .p7b).", "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。"), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
+    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
     var importFile: String?
 
-    @Option(help: Help.argument("The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend).", "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。"))
+    @Option(help: Help.argument(zh: "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。", en: "The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend)."))
     var caURL: String?
 
-    @Option(help: Help.argument("The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend).", "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。"), completion: .file())
+    @Option(help: Help.argument(zh: "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。", en: "The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend)."), completion: .file())
     var caCert: String?
 
-    @Option(help: Help.argument("Seconds each CMP exchange may take.", "每次 CMP 交互的时限（秒）。"))
+    @Option(help: Help.argument(zh: "每次 CMP 交互的时限（秒）。", en: "Seconds each CMP exchange may take."))
     var cmpTimeout: Double = 30
 
     @Option(help: Help.argument(
-        "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")).",
-        "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。"), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
+        zh: "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。",
+        en: "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", "))."), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
     var keyType: String = RenewalKeyType.rsa2048.rawValue
 
     @Option(help: Help.argument(
-        "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one.", "使用在别处生成的密钥对（PEM，可加密）而不是新生成。"), completion: .file())
+        zh: "使用在别处生成的密钥对（PEM，可加密）而不是新生成。", en: "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one."), completion: .file())
     var newKey: String?
 
     @Option(help: Help.argument(
-        "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt).",
-        "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。"), completion: .file())
+        zh: "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。",
+        en: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt)."), completion: .file())
     var newKeyPasswordFile: String?
 
     @Option(help: Help.argument(
-        "Protection of the new PFX: windows7 (PBE-SHA1-3DES, SHA-1 MAC; imports everywhere) or modern (AES/PBKDF2).",
-        "新 PFX 的保护方式：windows7（PBE-SHA1-3DES，SHA-1 MAC，各处均可导入）或 modern（AES/PBKDF2）。"))
+        zh: "新 PFX 的保护方式：windows7（PBE-SHA1-3DES，SHA-1 MAC，各处均可导入）或 modern（AES/PBKDF2）。",
+        en: "Protection of the new PFX: windows7 (PBE-SHA1-3DES, SHA-1 MAC; imports everywhere) or modern (AES/PBKDF2)."))
     var pfxProfile: PFXProfile = .windows7
 
     @Option(help: Help.argument(
-        "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate).",
-        "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。"), completion: .file())
+        zh: "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。",
+        en: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate)."), completion: .file())
     var requestOut: String?
 
     @Flag(help: Help.argument(
-        "Make a new offline request even though one is pending (its key is set aside in the state directory).",
-        "即使已有待完成的线下申请也重新生成（原私钥另存于状态目录）。"))
+        zh: "即使已有待完成的线下申请也重新生成（原私钥另存于状态目录）。",
+        en: "Make a new offline request even though one is pending (its key is set aside in the state directory)."))
     var replacePending = false
 
-    @Flag(help: Help.argument("Apply the available fixes for failing checks first, then check again.", "先对未通过的检查执行可用的修复，再重新检查。"))
+    @Flag(help: Help.argument(zh: "先对未通过的检查执行可用的修复，再重新检查。", en: "Apply the available fixes for failing checks first, then check again."))
     var fix = false
 
-    @Flag(name: .shortAndLong, help: Help.argument("With --fix: apply without asking.", "配合 --fix：不询问直接执行。"))
+    @Flag(name: .shortAndLong, help: Help.argument(zh: "配合 --fix：不询问直接执行。", en: "With --fix: apply without asking."))
     var yes = false
 
-    @Option(help: Help.argument("Seconds each check of the gate may take.", "门槛中每个检查项的时限（秒）。"))
+    @Option(help: Help.argument(zh: "门槛中每个检查项的时限（秒）。", en: "Seconds each check of the gate may take."))
     var timeout: Double = 10
 
     func validate() throws {
-        guard targets.pfx != nil else { throw usage("renew 需要 --pfx（要更新的文件证书）", "renew needs --pfx, the file certificate to renew") }
+        guard targets.pfx != nil else { throw usage(zh: "renew 需要 --pfx（要更新的文件证书）", en: "renew needs --pfx, the file certificate to renew") }
         guard RenewalKeyType(rawValue: keyType) != nil else {
             throw usage(
-                "--key-type 只接受 \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))，不接受“\(keyType)”",
-                "--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'")
+                zh: "--key-type 只接受 \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))，不接受“\(keyType)”",
+                en: "--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'")
         }
         if importFile != nil, backend != .offline {
             throw usage(
-                "--import 用于完成线下更新，不能与 --backend \(backend.rawValue) 同用",
-                "--import completes an offline renewal; it does not go with --backend \(backend.rawValue)")
+                zh: "--import 用于完成线下更新，不能与 --backend \(backend.rawValue) 同用",
+                en: "--import completes an offline renewal; it does not go with --backend \(backend.rawValue)")
         }
         if importFile != nil, newKey != nil {
             throw usage(
-                "--import 使用线下申请时保存的新密钥，不能再指定 --new-key",
-                "--import uses the pending key of the offline request; --new-key does not apply")
+                zh: "--import 使用线下申请时保存的新密钥，不能再指定 --new-key",
+                en: "--import uses the pending key of the offline request; --new-key does not apply")
         }
         guard RunOptions.isReasonableTimeout(timeout), RunOptions.isReasonableTimeout(cmpTimeout) else {
-            throw usage("--timeout 和 --cmp-timeout 必须是 0 到 86400 之间的秒数", "--timeout and --cmp-timeout must be seconds between 0 and 86400")
+            throw usage(zh: "--timeout 和 --cmp-timeout 必须是 0 到 86400 之间的秒数", en: "--timeout and --cmp-timeout must be seconds between 0 and 86400")
         }
     }
 
-    private func usage(_ chinese: String, _ english: String) -> ValidationError {
-        ValidationError(Localized(zh: chinese, en: english).text(output.language))
+    private func usage(zh: String, en: String) -> ValidationError {
+        ValidationError(Localized(zh: zh, en: en).text(output.language))
     }
 
     func run() throws {
@@ -175,9 +175,9 @@ struct RenewCommand: ParsableCommand {
             }
             let confirm: ([FixPlan]) -> Bool = { plans in
                 Console.say(FixPlanText.render(plans, language: language))
-                return yes || Console.confirm(language == .zh ? "执行以上修改？" : "Apply these changes?")
+                return yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language))
             }
-            let result: CertificateRenewal.Result
+            let result: RenewalResult
             if let importFile {
                 result = renewal.importIssued(
                     URL(fileURLWithPath: importFile), newKeyPassword: { try readNewKeyPassword(language: language) },
@@ -202,14 +202,7 @@ struct RenewCommand: ParsableCommand {
     }
 
     private func caCertificate() throws -> X509Certificate? {
-        guard let caCert else { return nil }
-        guard let data = FileManager.default.contents(atPath: caCert) else { throw TargetRequest.Failure.inputNotFound(caCert) }
-        do {
-            guard let first = try X509Certificate.load(Array(data)).first else { throw CertificateError.noCertificate }
-            return first
-        } catch {
-            throw RenewalError.caCertificateUnreadable(path: caCert, reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
-        }
+        try caCert.map { try RenewalInputs.caCertificate(at: $0) }
     }
 
     private func makeBackend(pfx: URL?) throws -> any RenewalBackend {
@@ -225,41 +218,26 @@ struct RenewCommand: ParsableCommand {
         }
     }
 
-    /// `--new-key`: tried without a password first, so an unencrypted key never prompts.
-    /// The `--new-key` and the password it came with (nil for an unencrypted key).
+    /// `--new-key` and the password it came with (nil for an unencrypted key, which never prompts).
     private func loadNewKey(language: Language) throws -> (key: PrivateKey, password: Secret?)? {
-        guard let newKey else { return nil }
-        guard let data = FileManager.default.contents(atPath: newKey) else { throw TargetRequest.Failure.inputNotFound(newKey) }
-        let text = String(decoding: data, as: UTF8.self)
-        do {
-            return (try PrivateKey(pem: text), nil)
-        } catch PrivateKeyError.passwordRequired {
-            let password = try readNewKeyPassword(language: language)
-            do {
-                return (try PrivateKey(pem: text, password: password.reveal()), password)
-            } catch {
-                throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
-            }
-        } catch {
-            throw RenewalError.newKeyUnreadable(path: newKey, reason: error.localizedDescription)
-        }
+        try newKey.map { try RenewalInputs.newKey(at: $0, password: { try readNewKeyPassword(language: language) }) }
     }
 
     private func readNewKeyPassword(language: Language) throws -> Secret {
         try SecretReader.read(
             file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
-            prompt: language == .zh ? "新密钥的密码：" : "Password of the new key: ")
+            prompt: Localized(zh: "新密钥的密码：", en: "Password of the new key: ").text(language))
     }
 
     /// The report as `check` prints it (every format, `--report DIR`, redaction); the renewal steps are part of
     /// it, and after a text report they are listed for the person as well.
-    private func emit(_ result: CertificateRenewal.Result, session: Session) throws {
+    private func emit(_ result: RenewalResult, session: Session) throws {
         let language = output.language
         if !result.report.results.isEmpty || output.format != "text" { try session.emit(result.report) }
         guard output.format == "text" else { return }
         let lines = result.report.renewal.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
         if !lines.isEmpty {
-            Console.say((language == .zh ? "证书更新：" : "Renewal:") + "\n" + lines.joined(separator: "\n"))
+            Console.say((Localized(zh: "证书更新：", en: "Renewal:").text(language)) + "\n" + lines.joined(separator: "\n"))
         }
     }
 }

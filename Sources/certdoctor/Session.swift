@@ -42,21 +42,24 @@ struct Session {
         self.targets = effective
     }
 
+    /// What the run was given that no output may hold.
+    var secrets: [Secret] { [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 } }
+
     /// Prints or writes the report in the chosen format, then the report files and the bundle asked for.
     /// Text for a person's own terminal is shown as is; every other output is redacted unless `--no-redact`.
     func emit(_ report: RunReport) throws {
-        let options = ReportOptions(
-            language: output.language, redact: !output.noRedact, secrets: [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 })
+        let options = ReportOptions(language: output.language, redact: !output.noRedact, secrets: secrets)
         let bytes: [UInt8]
         // Only text on a person's own terminal is shown unredacted; a file may travel, so it is redacted.
         if output.format == TextReporter.identifier && output.output == nil {
-            let colour = output.output == nil && TerminalRenderer.wantsColour(fileDescriptor: STDOUT_FILENO)
+            let colour = output.colour.wanted(fileDescriptor: STDOUT_FILENO)
             bytes = Array(TerminalRenderer(
-                language: output.language, colour: colour, verbose: output.verbose, fixCommand: targets.command("fix")).render(report).utf8)
+                language: output.language, colour: colour, detail: output.detail, fixCommand: targets.command("fix")).render(report).utf8)
         } else if output.format == TextReporter.identifier {
             let prepared = PreparedReport(report, options: options)
             bytes = Array(TerminalRenderer(
-                language: output.language, colour: false, verbose: output.verbose, fixCommand: targets.command("fix")).render(prepared.report).utf8)
+                language: output.language, colour: output.colour == .always, detail: output.detail, fixCommand: targets.command("fix"))
+                .render(prepared.report).utf8)
         } else {
             bytes = try ReporterRegistry.render(report, as: output.format, options: options)
         }

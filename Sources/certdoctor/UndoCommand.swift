@@ -9,33 +9,30 @@ import WindowsTarget
 struct UndoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "undo",
-        abstract: Help.text("Restore the files of the last fix byte for byte.", "逐字节恢复上一次修复改动的文件。"),
+        abstract: Help.text(zh: "逐字节恢复上一次修复改动的文件。", en: "Restore the files of the last fix byte for byte."),
         discussion: ExitStatusHelp.text)
 
-    @Flag(help: Help.argument("List the journal's entries instead.", "列出修复日志记录。"))
+    @Flag(help: Help.argument(zh: "列出修复日志记录。", en: "List the journal's entries instead."))
     var list = false
 
     @Flag(help: Help.argument(
-        "Restore even files that changed after the fix (their newer content is lost).", "即使文件在修复后又被改动也恢复（较新的内容会丢失）。"))
+        zh: "即使文件在修复后又被改动也恢复（较新的内容会丢失）。", en: "Restore even files that changed after the fix (their newer content is lost)."))
     var force = false
 
-    @Option(help: Help.argument("Language of messages: zh or en (default from LANG).", "消息语言：zh 或 en（默认取自 LANG）。"))
-    var lang: Language?
+    @OptionGroup var lang: LanguageOption
 
     func run() throws {
-        let language = lang ?? Language.fromEnvironment()
+        let language = lang.language
         try Console.run(language: language) {
             let journal = Journal(directory: Journal.defaultDirectory())
             let damaged = journal.listing().damaged
             for entry in damaged {
-                Console.warn(language == .zh
-                    ? "跳过损坏的修复日志记录 \(entry.path)：\(entry.reason)"
-                    : "skipping the damaged journal entry \(entry.path): \(entry.reason)")
+                Console.warn(Localized(zh: "跳过损坏的修复日志记录 \(entry.path)：\(entry.reason)", en: "skipping the damaged journal entry \(entry.path): \(entry.reason)").text(language))
             }
             if list {
                 let entries = journal.entries()
                 if entries.isEmpty && damaged.isEmpty {
-                    Console.say(language == .zh ? "修复日志为空。" : "The journal is empty.")
+                    Console.say(Localized(zh: "修复日志为空。", en: "The journal is empty.").text(language))
                 }
                 for entry in entries {
                     Console.say("\(entry.id)  \(entry.state.rawValue)  \(entry.command)  " + entry.files.map(\.path).joined(separator: ", "))
@@ -46,9 +43,9 @@ struct UndoCommand: ParsableCommand {
             // Checked under the journal's lock for the entry it chose, so that the refusal is about the very files
             // undo would write; --force does not override it, since a running wineserver would lose them anyway.
             let entry = try journal.undoLast(force: force, preflight: WineServerGuard.requireStopped(forUndoing:))
-            Console.say((language == .zh ? "已撤销 " : "undone ") + entry.id + ":")
+            Console.say((Localized(zh: "已撤销 ", en: "undone ").text(language)) + entry.id + ":")
             for file in entry.files {
-                Console.say("    " + (file.link.map { $0 + " → " } ?? "") + file.path + (file.backup == nil ? (language == .zh ? "（已删除，原本不存在）" : " (removed; it did not exist before)") : ""))
+                Console.say("    " + (file.link.map { $0 + " → " } ?? "") + file.path + (file.backup == nil ? (Localized(zh: "（已删除，原本不存在）", en: " (removed; it did not exist before)").text(language)) : ""))
             }
             return .success
         }

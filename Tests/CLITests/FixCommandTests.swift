@@ -87,18 +87,40 @@ import Testing
     }
 
     /// Kills the fix at arbitrary moments rather than chosen ones.
+    /// Kills `fix` at moments spread over the run, and as many times at a random moment of its write (once the
+    /// journal says it began); after every kill the file is the original or wholly fixed. At least half the
+    /// kills aimed at the write must have landed in it, as the journal the killed run left says: kills that
+    /// all miss the write would prove nothing about an interrupted one.
     @Test func killedAtRandomMomentsTheFileIsNeverHalfWritten() throws {
-        for delay in [0.005, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.25] {
+        let arguments = ["fix", "--pfx", "F000504Y0007#0.pfx", "--password-file", "pw", "--yes"]
+        var (random, seed) = JournalKillTests.generator()
+        var kills = KillRecord()
+        func round(_ moment: String, kill: (URL, [String: String]) throws -> Void) throws {
             let (directory, file) = try CLI.workspace(fixture: "pfx/good-aes/F000504Y0007#0.pfx")
+            let state = ["XDG_STATE_HOME": directory.appendingPathComponent("state").path]
             let before = try readBytes(file)
-            let command = "cd '\(directory.path)' && '\(CLI.executable)' fix --pfx '\(file.lastPathComponent)' --password-file pw --yes >/dev/null 2>&1 & pid=$!; sleep \(delay); kill -9 $pid; wait $pid"
-            _ = try ChildProcess.run("/bin/sh", arguments: ["-c", command],
-                                     environment: ["PATH": "/usr/bin:/bin", "XDG_STATE_HOME": directory.appendingPathComponent("state").path],
-                                     deadline: Date().addingTimeInterval(60))
+            try kill(directory, state)
+            kills.record(KillLanding.ofFix(journalIn: state))
             let intact = try readBytes(file) == before
             let fixed = try opensAsWindows7(directory, file)
-            #expect(intact || fixed, "half-written after \(delay) s")
+            #expect(intact || fixed, "half-written when killed \(moment) (seed \(seed))")
+            try? FileManager.default.removeItem(at: directory)
         }
+        let delays = [0.005, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.25]
+        for delay in delays {
+            try round("after \(delay) s") { directory, state in
+                try JournalKillTests.killed(after: delay, arguments, in: directory, environment: state)
+            }
+        }
+        for index in delays.indices {
+            try round("in the write (\(index))") { directory, state in
+                try KillRecord.killedWhileWriting(arguments, in: directory, environment: state, within: 0.002, using: &random) {
+                    KillLanding.ofFix(journalIn: state) == .midWrite
+                }
+            }
+        }
+        print("fix kills: \(kills.summary) (seed \(seed))")
+        #expect(kills.midWrite >= delays.count / 2, "too few kills landed while the file was being replaced: \(kills.summary) (seed \(seed))")
     }
 }
 

@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -15,20 +16,9 @@ import Glibc
     static var rounds: Int { ProcessInfo.processInfo.environment["CERTDOCTOR_KILL_ROUNDS"].flatMap(Int.init) ?? 100 }
 
     /// Reproducible delays: a failure names its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func generator() -> (SplitMix, UInt64) {
+    static func generator() -> (SplitMix64, UInt64) {
         let seed = ProcessInfo.processInfo.environment["CERTDOCTOR_KILL_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        return (SplitMix(state: seed), seed)
+        return (SplitMix64(seed: seed), seed)
     }
 
     static func isolated(_ home: URL) -> [String: String] {
@@ -105,17 +95,30 @@ import Glibc
         let (fixed, duration) = try Self.fullyFixedUserHiveAndDuration()
         var (random, seed) = Self.generator()
         var outcomes = (original: 0, fixed: 0)
+        var kills = KillRecord()
         for round in 0..<Self.rounds {
             let (home, prefix) = try Self.prefixWorkspace()
             let hive = prefix.appendingPathComponent("user.reg")
             let original = try readBytes(hive)
-            // Most kills in the run's second half, where the journal writes, some anywhere, some after the end.
-            let delay = round % 4 == 0 ? Double.random(in: 0...(duration * 1.2), using: &random)
-                : Double.random(in: (duration * 0.5)...(duration * 1.1), using: &random)
-            try Self.killed(after: delay, Self.zoneFix + ["--wine-prefix", prefix.path], in: home, environment: Self.isolated(home))
+            // Odd rounds: a random moment of the write, once the journal says it began. Even rounds: most kills in
+            // the run's second half, where the journal writes, some anywhere, some after the end.
+            let arguments = Self.zoneFix + ["--wine-prefix", prefix.path]
+            let moment: String
+            if round % 2 == 1 {
+                moment = "in the write"
+                try KillRecord.killedWhileWriting(arguments, in: home, environment: Self.isolated(home), within: 0.005, using: &random) {
+                    KillLanding.ofFix(journalIn: Self.isolated(home)) == .midWrite
+                }
+            } else {
+                let delay = round % 4 == 0 ? Double.random(in: 0...(duration * 1.2), using: &random)
+                    : Double.random(in: (duration * 0.5)...(duration * 1.1), using: &random)
+                moment = "after \(delay) s"
+                try Self.killed(after: delay, arguments, in: home, environment: Self.isolated(home))
+            }
+            kills.record(KillLanding.ofFix(journalIn: Self.isolated(home)))
             let now = try readBytes(hive)
             if now == original { outcomes.original += 1 } else if Self.withoutTimes(now) == fixed { outcomes.fixed += 1 } else {
-                Issue.record("round \(round), seed \(seed), killed after \(delay) s: user.reg is partly fixed:\n\(String(decoding: now, as: UTF8.self))")
+                Issue.record("round \(round), seed \(seed), killed \(moment): user.reg is partly fixed:\n\(String(decoding: now, as: UTF8.self))")
             }
             // Every tenth round: whatever the kill left, undo brings the original back.
             if round % 10 == 0 {
@@ -125,8 +128,9 @@ import Glibc
             }
             try? FileManager.default.removeItem(at: home)
         }
-        // Not an assertion on timing, only a record that the kills landed on both sides of the write.
-        print("kills: \(outcomes.original) left the original, \(outcomes.fixed) the fixed hive (seed \(seed))")
+        print("kills: \(outcomes.original) left the original, \(outcomes.fixed) the fixed hive; \(kills.summary) (seed \(seed))")
+        // Half the rounds kill in the write; at least half of those must have landed in it.
+        #expect(kills.midWrite >= Self.rounds / 4, "too few kills landed while the hive was being replaced: \(kills.summary) (seed \(seed))")
     }
 
     // MARK: - Item 10: an interrupted undo is finished by the next
@@ -171,24 +175,35 @@ import Glibc
     @Test func undoKilledAtRandomMomentsIsFinishedByTheNext() throws {
         var (random, seed) = Self.generator()
         var interrupted = 0
+        var kills = KillRecord()
         for round in 0..<Self.rounds {
             let (home, files, originals) = try Self.fixedFiles()
+            // Odd rounds: a random moment of the restores, once the journal says the undo began; even: any moment.
             let delay = Double.random(in: 0...0.05, using: &random)
-            try Self.killed(after: delay, ["undo"], in: home, environment: Self.isolated(home))
+            let moment = round % 2 == 1 ? "up to \(delay) s into the restores" : "after \(delay) s"
+            if round % 2 == 1 {
+                try KillRecord.killedWhileWriting(["undo"], in: home, environment: Self.isolated(home), within: delay, using: &random) {
+                    KillLanding.ofUndo(journalIn: Self.isolated(home)) == .midWrite
+                }
+            } else {
+                try Self.killed(after: delay, ["undo"], in: home, environment: Self.isolated(home))
+            }
+            kills.record(KillLanding.ofUndo(journalIn: Self.isolated(home)))
             let journal = Journal(directory: Journal.defaultDirectory(Self.isolated(home)))
             if journal.entries().last?.state != .undone {
                 interrupted += 1
                 let final = try CLI.run(["undo", "--lang", "en"], in: home, environment: Self.isolated(home))
-                #expect(final.exitCode == 0, "round \(round), seed \(seed), killed after \(delay) s: \(final.errors)")
+                #expect(final.exitCode == 0, "round \(round), seed \(seed), killed \(moment): \(final.errors)")
             }
             for (file, original) in zip(files, originals) {
-                #expect(try readBytes(file) == original, "round \(round), seed \(seed), killed after \(delay) s: \(file.lastPathComponent)")
+                #expect(try readBytes(file) == original, "round \(round), seed \(seed), killed \(moment): \(file.lastPathComponent)")
             }
             let temporaries = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
             #expect(temporaries.isEmpty, "round \(round), seed \(seed): a killed undo's temporary file is cleaned up by the next")
             try? FileManager.default.removeItem(at: home)
         }
-        print("undo kills: \(interrupted) of \(Self.rounds) interrupted the undo (seed \(seed))")
+        print("undo kills: \(interrupted) of \(Self.rounds) left the undo unfinished; \(kills.summary) (seed \(seed))")
+        #expect(kills.midWrite >= Self.rounds / 4, "too few kills landed while the undo was restoring: \(kills.summary) (seed \(seed))")
     }
 
     // MARK: - Item 7: undo of a fix killed before it recorded what it left
@@ -295,36 +310,19 @@ import Glibc
 /// Item 12 end to end: the hive changes while `fix` waits for its "apply?" answer, so the plan was made for
 /// bytes that are gone. The answer "y" must not write the plan's result over the other change.
 @Suite struct PlanStalenessTests {
-    static let driver = #"""
-        import os, pty, sys, time
+    static let driver = PseudoTerminal.driver(#"""
         program, workdir, prefix, hive, change = sys.argv[1:6]
-        master, slave = pty.openpty()
-        pid = os.fork()
-        if pid == 0:
-            os.setsid()
-            import fcntl, termios
-            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-            for fd in (0, 1, 2): os.dup2(slave, fd)
-            os.chdir(workdir)
-            os.execv(program, [program, "fix", "--wine-prefix", prefix, "--only", "browser.zone-actions", "--lang", "en"])
+        pid, master, slave = start(program, ["fix", "--wine-prefix", prefix, "--only", "browser.zone-actions", "--lang", "en"], workdir)
         # Only the child keeps the terminal's other end, so that reading ends when it exits.
         os.close(slave)
-        seen, deadline = b"", time.time() + 30
-        while b"Apply these changes?" not in seen and time.time() < deadline:
-            try: seen += os.read(master, 4096)
-            except OSError: break
+        seen = read_until(master, lambda seen: b"Apply these changes?" in seen)
         with open(hive, "ab") as f: f.write(change.encode())
         os.write(master, b"y\n")
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-                if not chunk: break
-                seen += chunk
-            except OSError: break
+        seen += read_until(master, lambda seen: False)
         _, status = os.waitpid(pid, 0)
         sys.stdout.write(seen.decode("utf-8", "replace"))
         print("\nexit=%s" % (os.WEXITSTATUS(status) if os.WIFEXITED(status) else "signal"))
-        """#
+        """#)
 
     @Test func aHiveChangedWhileTheQuestionWaitedIsNotWrittenAndTheExitIs75() throws {
         let (home, prefix) = try JournalKillTests.prefixWorkspace()

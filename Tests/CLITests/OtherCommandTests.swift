@@ -66,12 +66,85 @@ import Testing
     }
 }
 
+/// The collect script speaks to the customer: Chinese for the SSCC profile (in code page 936, as cmd.exe reads a
+/// batch file on Chinese Windows) whatever the support engineer's LANG, English with `--lang en`.
+@Suite struct CollectScriptCommandTests {
+    @Test func theScriptIsInTheCustomersLanguage() throws {
+        let chinese = try CLI.run(["collect-script"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 0)
+        let gbk = try #require(chinese.rawOutput.firstIndex(of: 0xD5), "Chinese bytes in code page 936")
+        #expect(gbk > 0 && String(bytes: chinese.rawOutput, encoding: .utf8) == nil)
+        let english = try CLI.run(["collect-script", "--lang", "en"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 0)
+        #expect(english.output.contains("echo Done. Send this file to support:"), "\(english.output)")
+        #expect(english.rawOutput.allSatisfy { $0 < 0x80 })
+        #expect(english.output.contains("\r\nif defined PAUSE_AT_END pause\r\n"))
+    }
+}
+
 @Suite struct HelpLanguageTests {
     @Test func helpFollowsLANG() throws {
         let chinese = try CLI.run(["check", "--help"], environment: ["LANG": "zh_CN.UTF-8"])
         #expect(chinese.output.contains("要检查的文件证书"))
         let english = try CLI.run(["check", "--help"], environment: ["LANG": "en_US.UTF-8"])
         #expect(english.output.contains("The file certificate to check"))
+    }
+
+    // `--lang` decides the language of help and usage errors too, whatever `LANG` says: help is printed before
+    // the option has a value, so it used to follow `LANG` alone.
+    static let subcommands = ["check", "fix", "undo", "renew", "list-checks", "explain", "collect-script", "report render"]
+
+    @Test(arguments: subcommands)
+    func helpFollowsLangOverTheLocale(_ subcommand: String) throws {
+        let words = subcommand.split(separator: " ").map(String.init)
+        let chinese = try CLI.run(words + ["--lang", "zh", "--help"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 0)
+        #expect(chinese.output.contains("消息语言") || chinese.output.contains("报告"), "\(chinese.output)")
+        #expect(!chinese.output.contains("Language of messages"), "\(chinese.output)")
+        let english = try CLI.run(words + ["--lang=en", "--help"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 0)
+        // The manual's own Chinese terms may be quoted in English help; no Chinese sentence of ours may appear.
+        for chineseWords in ["消息语言", "默认", "用法错误", "退出码"] {
+            #expect(!english.output.contains(chineseWords), "\(chineseWords) in: \(english.output)")
+        }
+        #expect(english.output.contains("Language of messages") || english.output.contains("the report's own language"), "\(english.output)")
+    }
+
+    /// The argument parser's own usage errors are said in Chinese with `--lang zh`, with the same exit status.
+    @Test(arguments: [
+        (["check", "--nonsense"], "错误：未知的选项“--nonsense”"),
+        (["check", "--timeout", "abc"], "错误：“--timeout <timeout>”不接受“abc”"),
+        (["explain"], "错误：缺少参数“<query>”"),
+    ])
+    func theParsersUsageErrorsFollowLang(_ arguments: [String], _ expected: String) throws {
+        let chinese = try CLI.run(arguments + ["--lang", "zh"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 64)
+        #expect(chinese.errors.contains(expected), "\(chinese.errors)")
+        #expect(chinese.errors.contains("用法：certdoctor "), "\(chinese.errors)")
+        #expect(!chinese.errors.contains("Usage:") && !chinese.errors.contains("for more information"), "\(chinese.errors)")
+        let english = try CLI.run(arguments + ["--lang", "en"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 64)
+        #expect(english.errors.contains("Error: ") && english.errors.contains("Usage: certdoctor "), "\(english.errors)")
+    }
+
+    /// `list-checks` for people says severity and source in the `--lang` language; JSON keeps the raw words.
+    @Test func listChecksFollowsLang() throws {
+        let chinese = try CLI.run(["list-checks", "--lang", "zh"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        let line = try #require(chinese.output.split(separator: "\n").first { $0.hasPrefix("cert.pfx-name ") }, "\(chinese.output)")
+        #expect(line.contains("  必需  文件证书命名规则") && line.hasSuffix("（内置）"), "\(line)")
+        #expect(!chinese.output.contains("required") && !chinese.output.contains("built-in"), "\(chinese.output)")
+        let json = try CLI.run(["list-checks", "--lang", "zh", "--format", "json"])
+        #expect(json.output.contains(#""severity" : "required""#) && json.output.contains(#""source" : "built-in""#), "\(json.output)")
+    }
+
+    /// A usage error that certdoctor words itself is in the `--lang` language too.
+    @Test func aUsageErrorFollowsLang() throws {
+        let chinese = try CLI.run(["check", "--lang", "zh", "--no-discover", "--timeout", "0"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+        #expect(chinese.exitCode == 64)
+        #expect(chinese.errors.contains("--timeout 必须是"), "\(chinese.errors)")
+        let english = try CLI.run(["check", "--lang", "en", "--no-discover", "--timeout", "0"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.exitCode == 64)
+        #expect(english.errors.contains("--timeout must be"), "\(english.errors)")
     }
 }
 

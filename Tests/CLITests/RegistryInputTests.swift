@@ -157,16 +157,19 @@ struct RegistryInputTests {
         #expect(try run.outcome(of: "browser.ie-mode") == "pass", "\(run.output) \(run.errors)")
     }
 
-    /// Edge's Preferences that cannot be read (cut off, not UTF-8, nested 600 deep) stop the run as malformed
-    /// input naming the file; none of them reads as "no IE-mode pages".
-    @Test(arguments: ["truncated", "latin1", "deep"])
+    /// Edge's Preferences that cannot be read (cut off, not UTF-8, nested 600 deep, or JSON whose members are not
+    /// the objects Edge writes) stop the run as malformed input naming the file; none of them reads as "no IE-mode
+    /// pages".
+    @Test(arguments: ["truncated", "latin1", "deep", "top-level array", "list not an object"])
     func anUnreadablePreferencesFileIsMalformedInput(_ kind: String) throws {
         let directory = try Self.workspace()
         let bytes: [UInt8]
         switch kind {
         case "truncated": bytes = Array(#"{"dual_engine": {"user_list_data_1": {"https://biz.sscc.com/": {"#.utf8)
         case "latin1": bytes = Array(#"{"dual_engine": {"user_list_data_1": {""#.utf8) + [0xe9, 0xff] + Array(#"": {}}}}"#.utf8)
-        default: bytes = Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)
+        case "deep": bytes = Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)
+        case "top-level array": bytes = Array(#"[{"dual_engine": {}}]"#.utf8)
+        default: bytes = Array(#"{"dual_engine": {"user_list_data_1": ["https://biz.sscc.com/"]}}"#.utf8)
         }
         let preferences = directory.appendingPathComponent("Preferences")
         try Data(bytes).write(to: preferences)

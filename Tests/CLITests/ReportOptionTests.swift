@@ -26,9 +26,12 @@ import Testing
         let junitSchema = CLI.repository.appendingPathComponent("Reports/junit.xsd").path
         let junit = try tool("/usr/bin/xmllint", ["--noout", "--schema", junitSchema, out.appendingPathComponent("report.junit.xml").path])
         #expect(junit.reason == .exited(0), "\(junit.errorText)")
+        let jsonValidator = CLI.repository.appendingPathComponent("Reports/validate-report-json.py").path
+        let json = try tool("/usr/bin/python3", [jsonValidator, out.appendingPathComponent("report.json").path])
+        #expect(json.reason == .exited(0), "\(json.outputText) \(json.errorText)")
         let prom = try String(contentsOf: out.appendingPathComponent("certdoctor.prom"), encoding: .utf8)
         #expect(prom.contains("x509_cert_expired{"))
-        #expect(prom.contains("certdoctor_check_outcome{id=\"cert.validity\",outcome=\"fail\"} 1"))
+        #expect(prom.contains("certdoctor_check_outcome{check=\"cert.validity\",outcome=\"fail\",severity=\"required\"} 1"), "\(prom)")
         // promtool is part of the test set-up (scripts/bootstrap.sh --tests): a missing one fails, never skips.
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "promtool is missing: apt install prometheus")
         let check = try ChildProcess.run(
@@ -86,5 +89,11 @@ import Testing
         #expect(xml.contains("<after>certificates pbeWithSHA1And3-KeyTripleDES-CBC"))
         #expect(xml.contains("<journalEntry>"))
         #expect(xml.contains("outcome=\"fixed\""))
+        // A real fix record (changes with before and after, the journal entry) follows the JSON schema too.
+        let validator = CLI.repository.appendingPathComponent("Reports/validate-report-json.py").path
+        let json = try ChildProcess.run(
+            "/usr/bin/python3", arguments: [validator, out.appendingPathComponent("report.json").path], environment: ["PATH": "/usr/bin:/bin"],
+            deadline: Date().addingTimeInterval(60))
+        #expect(json.reason == .exited(0), "\(json.outputText) \(json.errorText)")
     }
 }

@@ -7,21 +7,10 @@ import Testing
 struct TerminalPromptTests {
     /// Runs certdoctor on a new pseudo-terminal as its controlling terminal, waits for the prompt, sends the
     /// signal, and prints whether echo is on afterwards and how the process ended.
-    static let driver = #"""
-        import os, pty, signal, sys, termios, time, fcntl
+    static let driver = PseudoTerminal.driver(#"""
         program, workdir, signame = sys.argv[1], sys.argv[2], sys.argv[3]
-        master, slave = pty.openpty()
-        pid = os.fork()
-        if pid == 0:
-            os.setsid()
-            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-            for fd in (0, 1, 2): os.dup2(slave, fd)
-            os.chdir(workdir)
-            os.execv(program, [program, "check", "--pfx", "F000504Y0007#0.pfx", "--lang", "en"])
-        seen, deadline = b"", time.time() + 30
-        while b"password" not in seen.lower() and time.time() < deadline:
-            try: seen += os.read(master, 1024)
-            except OSError: break
+        pid, master, slave = start(program, ["check", "--pfx", "F000504Y0007#0.pfx", "--lang", "en"], workdir)
+        seen = read_until(master, lambda seen: b"password" in seen.lower())
         time.sleep(0.3)
         echo_during = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
         os.kill(pid, getattr(signal, signame))
@@ -29,7 +18,7 @@ struct TerminalPromptTests {
         echo_after = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
         print("prompted=%s during=%s after=%s signaled=%s" % (b"password" in seen.lower(), echo_during, echo_after,
               os.WTERMSIG(status) if os.WIFSIGNALED(status) else "no"))
-        """#
+        """#)
 
     @Test(arguments: ["SIGINT", "SIGTERM"])
     func theTerminalGetsItsEchoBack(_ signal: String) throws {

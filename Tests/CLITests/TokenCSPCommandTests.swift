@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import Testing
+import TestSupport
 
 /// `driver.token-csp` in a real run: the token's ATR comes from the PC/SC reading of the card in the reader
 /// (nothing in the run names it), so another vendor's card entry in the Wine prefix that claims it is E3's
@@ -20,9 +21,9 @@ struct TokenCSPCommandTests {
         let stack = try await PCSCStack.start()
         defer { stack.stop() }
         try await stack.insertCard(slot: 0, atr: Self.mingwahClaimedATR)
-        let run = try WineTestPrefix.withPrefix { prefix in
-            try WineTestPrefix.importFiles(files)
-            let copied = try WineTestPrefix.copyDriveFiles(of: fixture)
+        let run = try WineTestPrefix.windows.withPrefix { prefix in
+            try WineTestPrefix.windows.importFiles(files)
+            let copied = try WineTestPrefix.windows.copyDriveFiles(of: fixture)
             defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
             // The machine's own pcscd socket is the one the stack serves; HOME keeps any other prefix out.
             return try CLI.run(

@@ -116,8 +116,9 @@ import Testing
         #expect(result("activex.certenroll")?["fixable"] as? Bool == false)
         #expect(result("browser.trusted-site")?["fixable"] as? Bool == true)
         let text = try CLI.run(arguments, in: directory, environment: Self.isolated(directory))
+        // The closing digest names the command once, with the user's own options.
         #expect(text.output.contains(
-            "fixable: certdoctor fix --pfx 'F000504Y0007#0.pfx' --password-file pw --wine-prefix \(prefix.path)"), "\(text.output)")
+            "fixable with: certdoctor fix --pfx 'F000504Y0007#0.pfx' --password-file pw --wine-prefix \(prefix.path)"), "\(text.output)")
     }
 }
 

@@ -181,7 +181,12 @@ import Testing
                 try AtomicFile.write(try readBytes(file) + Array("+program".utf8), to: file)
             },
         ])
-        let application = try journal.apply([edit, program], command: "fix")
+        // Progress is told of the step that runs a program (it takes a moment), before it runs; not of the edit.
+        var heard: [String] = []
+        let application = try journal.apply([edit, program], command: "fix", progress: { step in
+            heard.append(step.en + ((try? readBytes(file)) == Array("start".utf8) ? " (before)" : ""))
+        })
+        #expect(heard == ["program (before)"])
         #expect(application.errors.isEmpty)
         #expect(try readBytes(file) == Array("start+edit+program".utf8))
         try journal.undoLast()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PKI
+import TestSupport
 
 /// An enrolled identity (old key + certificate from the test CA) and the key to roll over to.
 private struct Enrolment {

@@ -5,11 +5,15 @@ import Testing
 import XMLSupport
 
 @Suite struct XMLReportTests {
-    @Test func embeddedSchemaAndStylesheetAreTheCommittedFiles() throws {
-        let schema = try String(contentsOf: repositoryRoot.appendingPathComponent("Reports/certdoctor-report.xsd"), encoding: .utf8)
-        let stylesheet = try String(contentsOf: repositoryRoot.appendingPathComponent("Reports/certdoctor-report.xsl"), encoding: .utf8)
-        #expect(ReportResources.schema + "\n" == schema, "run Reports/embed-resources.sh")
-        #expect(ReportResources.htmlStylesheet + "\n" == stylesheet, "run Reports/embed-resources.sh")
+    /// The build embeds Reports/ itself: the target's resources are links to those files, not copies that
+    /// could drift, and the embedded bytes are theirs.
+    @Test func embeddedSchemaAndStylesheetAreTheShippedFiles() throws {
+        for (name, embedded) in [("certdoctor-report.xsd", ReportResources.schema), ("certdoctor-report.xsl", ReportResources.htmlStylesheet)] {
+            let resource = repositoryRoot.appendingPathComponent("Sources/Reporting/Resources/\(name)").path
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: resource) == "../../../Reports/\(name)")
+            let shipped = try Data(contentsOf: repositoryRoot.appendingPathComponent("Reports/\(name)"))
+            #expect(embedded == Array(shipped), "\(name): the build embedded other bytes")
+        }
     }
 
     @Test func everyOutcomeLandsInTheXMLAndItValidates() throws {
@@ -28,6 +32,8 @@ import XMLSupport
         #expect(try document.xpathStrings("/r:report/r:fixes/r:fix/@outcome", namespaces: ns) == ["fixed"])
         #expect(try document.xpathStrings("/r:report/r:renewal/r:step/@outcome", namespaces: ns) == ["wait"])
         #expect(try document.xpathStrings("/r:report/r:support/@phone", namespaces: ns) == ["0755-83183333"])
+        #expect(try document.xpathStrings("/r:report/r:support/r:label/r:en", namespaces: ns) == ["SSCC support line (R16)"])
+        #expect(try document.xpathStrings("/r:report/r:requirementTexts/r:item/@id", namespaces: ns) == ["R2", "R7"])
         #expect(try document.xpathStrings("//r:check[@id='browser.trusted-site']/r:evidence/r:fact[@name='note']", namespaces: ns)
             == ["operator wrote pin: ****** & <b>bold</b>"])
     }
@@ -89,10 +95,33 @@ import XMLSupport
         #expect(!html.contains("http://") || !html.contains("src=\"http"))
         #expect(html.contains("href=\"#req-R2\""))
         #expect(html.contains("id=\"req-R2\""))
+        // The requirement texts and the support line come from the report, which has them from the profile.
+        let requirement = try #require(SampleReports.references.requirements.first { $0.id == "R2" })
+        #expect(html.contains(language == .en ? requirement.text.en : requirement.text.zh))
+        #expect(html.contains(language == .en ? "Requirements of the SSCC manual" : "深证通操作手册要求"))
+        #expect(html.contains(language == .en ? "SSCC support line (R16): <strong>0755-83183333</strong>"
+                                              : "深证通客服电话（R16）：<strong>0755-83183333</strong>"))
         #expect(html.contains(language == .en ? "What to do first:" : "请先处理："))
         #expect(html.contains(language == .en ? "run certdoctor fix to put the portal in zone 2" : "运行 certdoctor fix 将门户加入区域 2"))
         // Markup inside evidence stays text.
         #expect(html.contains("&lt;b&gt;bold&lt;/b&gt;"))
+    }
+
+    /// A report made without a profile has no requirement texts or support line: the page leaves them out
+    /// rather than inventing them, and the XML still validates.
+    @Test func aReportWithoutReferencesLeavesThemOut() throws {
+        var report = SampleReports.mixed()
+        report.references = nil
+        var options = SampleReports.options
+        options.language = .en
+        let xml = try XMLReporter.render(PreparedReport(report, options: options))
+        let document = try XMLDocument(bytes: xml)
+        #expect(try document.xpathStrings("/r:report/r:support/@phone", namespaces: ["r": XMLReporter.namespace]).isEmpty)
+        let html = String(decoding: try HTMLReporter.render(PreparedReport(report, options: options)), as: UTF8.self)
+        #expect(html.contains("href=\"#req-R2\""))
+        #expect(!html.contains("id=\"req-R2\""))
+        #expect(!html.contains("0755-83183333"))
+        #expect(html.contains("Attach report.xml"))
     }
 
     @Test func readyRunSaysSoAtTheTop() throws {
@@ -178,7 +207,10 @@ import XMLSupport
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains(#"x509_cert_not_after{filepath="/home/liwei-canary/certs/F000504Y0007#0.pfx",issuer_CN="SSCC CA",serial_number="5A3C9E0011CANARY",subject_CN="F000504Y0007"} 1792000000"#))
         #expect(text.contains(#"x509_cert_expired{"#))
-        #expect(text.contains(#"certdoctor_check_outcome{id="token.single",outcome="error"} 1"#))
+        #expect(text.contains(#"certdoctor_check_outcome{check="token.single",outcome="error",severity="required"} 1"#))
+        #expect(text.contains(#"certdoctor_check_outcome{check="browser.edge-ie-mode",outcome="#))
+        #expect(text.contains(#"# HELP x509_cert_not_after Indicates the certificate's not after timestamp"#))
+        #expect(!text.contains("id=\""), "the check label is named check, as the alert rules select it")
         #expect(text.contains("certdoctor_last_run_timestamp_seconds 1790000005.300"))
         #expect(text.contains("certdoctor_ready_to_renew 0"))
 

@@ -98,7 +98,7 @@ enum SampleReports {
                     en: "OpenSSL 3.0.19; authorization code: \(Canary.authorizationCode)")),
                 durationSeconds: 0.001),
         ]
-        return RunReport(
+        var report = RunReport(
             version: "0.1.0", profile: "sscc", language: .zh, started: started,
             finished: started.addingTimeInterval(5.3),
             host: HostFacts(
@@ -127,7 +127,18 @@ enum SampleReports {
                 name: "request", outcome: "wait",
                 detail: Localized(zh: "参考号：\(Canary.referenceCode)", en: "reference code: \(Canary.referenceCode)"),
                 time: started.addingTimeInterval(5))])
+        report.references = references
+        return report
     }
+
+    /// What a profile gives a report to cite: a requirement text the results link to, and a support line.
+    static let references = RunReport.References(
+        requirementsTitle: Localized(zh: "深证通操作手册要求", en: "Requirements of the SSCC manual"),
+        requirements: [
+            .init(id: "R2", text: Localized(zh: "一、(一) 将 https://biz.sscc.com 加入受信任站点", en: "1.(1) Add https://biz.sscc.com to Trusted sites")),
+            .init(id: "R7", text: Localized(zh: "一、(一) 安装飞天 Ekey 驱动程序", en: "1.(1) Install the Feitian Ekey driver")),
+        ],
+        support: .init(phone: "0755-83183333", label: Localized(zh: "深证通客服电话（R16）", en: "SSCC support line (R16)")))
 
     static let options = ReportOptions(
         language: .zh, redact: true,

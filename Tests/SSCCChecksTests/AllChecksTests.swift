@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import SSCCChecks
+import SSCCProfile
 import Testing
 
 /// `AllChecks.builtIn` is the one list of Swift checks; this proves it complete from the sources, as
@@ -9,6 +10,11 @@ import Testing
     static let checksDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/SSCCChecks")
+
+    /// The shipped profile, whose controls make the ActiveX checks.
+    static func profile() throws -> SSCCProfile {
+        try ProfileLoader.load("sscc", dataDirectory: DataDirectory(root: checksDirectory.deletingLastPathComponent().deletingLastPathComponent())).0
+    }
 
     /// The names of the types declared `…: Check` in the module's files.
     static func declaredCheckTypes() throws -> Set<String> {
@@ -26,7 +32,7 @@ import Testing
     @Test func everyCheckTypeIsInTheList() throws {
         let declared = try Self.declaredCheckTypes()
         #expect(declared.count >= 15, "the scan found the check types: \(declared.sorted())")
-        let listed = Set(AllChecks.builtIn.map { String(describing: type(of: $0)) })
+        let listed = Set(AllChecks.builtIn(try Self.profile()).map { String(describing: type(of: $0)) })
         // RegistrySettingCheck is the declarative checks' type: the manifests make its instances.
         let missing = declared.subtracting(listed).subtracting(["RegistrySettingCheck"])
         #expect(missing.isEmpty, "Check types not in AllChecks.builtIn: \(missing.sorted())")
@@ -39,9 +45,10 @@ import Testing
         #expect(Set(others) == ["AllChecks.swift", "CheckExamples.swift"], "SSCCChecks holds only checks: \(others.sorted())")
     }
 
-    @Test func theListHasNoDuplicateIDs() {
-        let ids = AllChecks.builtIn.map(\.description.id)
+    @Test func theListHasNoDuplicateIDs() throws {
+        let profile = try Self.profile()
+        let ids = AllChecks.builtIn(profile).map(\.description.id)
         #expect(Set(ids).count == ids.count)
-        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide.count == ids.count)
+        #expect(AllChecks.certificate.count + AllChecks.token.count + AllChecks.windowsSide(profile).count == ids.count)
     }
 }

@@ -62,6 +62,29 @@ import Testing
         #expect(throws: ProfileLoader.Failure.self) { try ProfileLoader.load(renamedError, dataDirectory: data) }
     }
 
+    /// Reports print the words of every requirement id a check cites, and take them from the profile alone.
+    @Test func everyCitedRequirementHasItsTextInTheProfile() throws {
+        let doctor = try Doctor(profile: "sscc", dataDirectory: data, pluginDirectories: [])
+        let texts = Set(doctor.profile.manualRequirements.items.map(\.id))
+        #expect(texts == Set((1...17).map { "R\($0)" } + (1...9).map { "E\($0)" }))
+        let cited = Set(doctor.registry.checks.flatMap(\.description.requirements))
+            .union(doctor.profile.knownErrors.flatMap(\.requirements))
+        #expect(cited.count > 20, "the checks cite requirements: \(cited.sorted())")
+        #expect(cited.subtracting(texts).isEmpty, "cited without a text: \(cited.subtracting(texts).sorted())")
+    }
+
+    @Test func aRequirementListedTwiceIsRejected() throws {
+        let shipped = try String(contentsOf: data.profiles.appendingPathComponent("sscc.json"), encoding: .utf8)
+        let edited = shipped.replacingOccurrences(of: "{ \"id\": \"R17\",", with: "{ \"id\": \"R16\",")
+        #expect(edited != shipped)
+        let twice = try write(edited)
+        #expect {
+            _ = try ProfileLoader.load(twice, dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.localizedMessage.en.contains("manualRequirements.items") == true
+        }
+    }
+
     @Test func unknownProfileIsNotFound() {
         #expect {
             _ = try ProfileLoader.load("nosuchprofile", dataDirectory: data)

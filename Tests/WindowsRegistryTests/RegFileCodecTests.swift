@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WindowsRegistry
+import TestSupport
 
 struct RegFileCodecTests {
     func utf16File(_ text: String) -> [UInt8] { [0xff, 0xfe] + RegistryValue.utf16LEBytes(text, terminated: false) }
@@ -92,7 +93,7 @@ struct RegFileCodecTests {
         #expect(problem(utf16File("Windows Registry Editor Version 5.00\r\n[HKCU\\x]\r\n\"h\"=hex:01,\\\r\n")) == .malformed(file: "x.reg", line: 3, problem: .truncatedContinuation))
         #expect(problem(utf16File("Windows Registry Editor Version 5.00\r\n[HKCU\\x]\r\n\"d\"=dword:xyz\r\n")) == .malformed(file: "x.reg", line: 3, problem: .dword))
         #expect(problem([0xff, 0xfe, 0x41]) == .malformed(file: "x.reg", line: 1, problem: .oddUTF16Length))
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         for _ in 0..<100 {
             let garbage = (0..<Int.random(in: 0..<500, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             _ = try? RegFileCodec.decode(garbage, fileName: "g.reg")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WindowsRegistry
+import TestSupport
 
 /// Random registries from a seeded generator survive each codec unchanged.
 struct RoundTripPropertyTests {
@@ -9,7 +10,7 @@ struct RoundTripPropertyTests {
     static let gbkAlphabet: [Character] = Array("abcXYZ019 _-.{}@#$%&'=;,\"\\深证通个人")
 
     struct Generator {
-        var random: SeededGenerator
+        var random: SplitMix64
         let characters: [Character]
         let keyCharacters: [Character]
         let allowNonTerminatedStrings: Bool
@@ -56,7 +57,7 @@ struct RoundTripPropertyTests {
 
     @Test(arguments: 0..<150)
     func wineHiveRoundTrip(seed: Int) throws {
-        var generator = Generator(random: SeededGenerator(seed: UInt64(seed)), characters: Self.alphabet,
+        var generator = Generator(random: SplitMix64(seed: UInt64(seed)), characters: Self.alphabet,
                                   keyCharacters: Self.alphabet.filter { $0 != "\\" }, allowNonTerminatedStrings: true)
         var root = RegistryKey(name: "")
         for index in 0..<3 { root.setSubkey(generator.key(name: "Root\(index)", depth: 3)) }
@@ -70,7 +71,7 @@ struct RoundTripPropertyTests {
 
     @Test(arguments: 0..<150)
     func policyFileRoundTrip(seed: Int) throws {
-        var generator = Generator(random: SeededGenerator(seed: UInt64(seed)), characters: Self.alphabet,
+        var generator = Generator(random: SplitMix64(seed: UInt64(seed)), characters: Self.alphabet,
                                   keyCharacters: Self.alphabet, allowNonTerminatedStrings: true)
         let records = (0..<Int.random(in: 0...30, using: &generator.random)).map { _ in
             PolicyRecord(key: "Software\\Policies\\" + generator.text(max: 20, from: Self.alphabet), value: generator.value())
@@ -81,7 +82,7 @@ struct RoundTripPropertyTests {
     }
 
     func regFileRoundTrip(seed: Int, format: RegFileFormat, characters: [Character]) throws {
-        var generator = Generator(random: SeededGenerator(seed: UInt64(seed)), characters: characters,
+        var generator = Generator(random: SplitMix64(seed: UInt64(seed)), characters: characters,
                                   keyCharacters: characters.filter { $0 != "\\" }, allowNonTerminatedStrings: format == .version5)
         let tree = generator.key(name: "随机", depth: 3)
         let path = try RegistryPath(parsing: "HKEY_CURRENT_USER\\Software\\随机")

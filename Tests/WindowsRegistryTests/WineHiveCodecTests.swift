@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WindowsRegistry
+import TestSupport
 
 struct WineHiveCodecTests {
     static let header = "WINE REGISTRY Version 2\n;; All keys relative to REGISTRY\\\\User\\\\S-1-5-21-0-0-0-1000\n\n#arch=win64\n"
@@ -160,7 +161,7 @@ struct WineHiveCodecTests {
         huge += [UInt8](repeating: 0x41, count: WineHiveCodec.maximumLineLength + 10)
         huge += Array("\"\n".utf8)
         expectMalformed(huge, line: 7, .lineTooLong(limit: WineHiveCodec.maximumLineLength))
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<200 {
             let garbage = (0..<Int.random(in: 1..<2000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(throws: RegistryError.self) { try WineHiveCodec.decode(garbage, fileName: "g.reg") }
@@ -170,15 +171,3 @@ struct WineHiveCodecTests {
     }
 }
 
-/// SplitMix64: a small seeded generator so that random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WindowsRegistry
+import TestSupport
 
 /// Runs against a real Wine 8 prefix; serialized because all tests share the one prefix.
 @Suite(.serialized, .enabled(if: WineTestPrefix.wineIsInstalled, "needs wine and wine64 (apt-get install wine wine64)"))
@@ -8,11 +9,11 @@ struct WineHiveRealWineTests {
     static let testKey = "Software\\CertDoctorTest"
 
     @Test func everyHiveWineWroteRoundTripsByteIdentically() throws {
-        _ = try WineTestPrefix.prepare()
+        _ = try WineTestPrefix.registry.prepare()
         // A cold reg session makes Wine rewrite all hives, so the bytes are fresh from Wine.
-        try WineTestPrefix.wine(["reg", "add", "HKCU\\" + Self.testKey, "/v", "touch", "/d", "深证通", "/f"])
+        try WineTestPrefix.registry.wine(["reg", "add", "HKCU\\" + Self.testKey, "/v", "touch", "/d", "深证通", "/f"])
         for name in WineTestPrefix.hiveNames {
-            let original = try WineTestPrefix.hive(name)
+            let original = try WineTestPrefix.registry.hive(name)
             let hive = try WineHiveCodec.decode(original, fileName: name)
             let written = WineHiveCodec.encode(hive)
             if written != original {
@@ -25,7 +26,7 @@ struct WineHiveRealWineTests {
     }
 
     @Test func valuesWineRegAddWritesAreReadForEveryType() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let key = "HKCU\\" + Self.testKey + "\\类型"
         let adds: [[String]] = [
             ["/v", "sz", "/t", "REG_SZ", "/d", "深证通 证书"],
@@ -38,10 +39,10 @@ struct WineHiveRealWineTests {
             ["/ve", "/d", "默认值"],
         ]
         for add in adds {
-            let result = try WineTestPrefix.run(["wine", "reg", "add", key] + add + ["/f", "/reg:64"])
+            let result = try WineTestPrefix.registry.run(["wine", "reg", "add", key] + add + ["/f", "/reg:64"])
             #expect(result.status == 0, "reg add \(add) failed: \(String(decoding: result.stderr, as: UTF8.self))")
         }
-        _ = try WineTestPrefix.run(["wineserver", "-w"])
+        _ = try WineTestPrefix.registry.run(["wineserver", "-w"])
         let registry = try WinePrefix(directory: prefix).load()
         let snapshot = registry.snapshot
         let found = try #require(snapshot.key(at: try RegistryPath(parsing: key)))
@@ -58,7 +59,7 @@ struct WineHiveRealWineTests {
     }
 
     @Test func valuesWeWriteAreReadBackByWine() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let wine = WinePrefix(directory: prefix)
         let original = try wine.load()
         var snapshot = original.snapshot
@@ -77,7 +78,7 @@ struct WineHiveRealWineTests {
         let written = try wine.save(modified, comparedTo: original)
         #expect(written == [.user])
 
-        let query = try WineTestPrefix.wine(["reg", "query", path.description])
+        let query = try WineTestPrefix.registry.wine(["reg", "query", path.description])
         #expect(query.status == 0)
         #expect(query.text.contains("dw    REG_DWORD    0x7"))
         #expect(query.text.contains("multi    REG_MULTI_SZ"))
@@ -85,7 +86,7 @@ struct WineHiveRealWineTests {
 
         let exportFile = prefix.deletingLastPathComponent().appendingPathComponent("export-\(getpid()).reg")
         defer { try? FileManager.default.removeItem(at: exportFile) }
-        let export = try WineTestPrefix.wine(["reg", "export", path.description, exportFile.path, "/y"])
+        let export = try WineTestPrefix.registry.wine(["reg", "export", path.description, exportFile.path, "/y"])
         #expect(export.status == 0)
         let exportedText = try #require(String(data: try Data(contentsOf: exportFile), encoding: .utf16LittleEndian))
         #expect(exportedText.contains("\"sz\"=\"个人 é😀 \\\"q\\\" \\\\ tab\t\""))
@@ -102,7 +103,7 @@ struct WineHiveRealWineTests {
     }
 
     @Test func regFilesWeWriteAreImportedByWine() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let path = try RegistryPath(parsing: "HKEY_CURRENT_USER\\" + Self.testKey + "\\Imported\\中文")
         let values = [
             RegistryValue(name: "", string: "默认"),
@@ -120,7 +121,7 @@ struct WineHiveRealWineTests {
         let regURL = prefix.deletingLastPathComponent().appendingPathComponent("import-\(getpid()).reg")
         defer { try? FileManager.default.removeItem(at: regURL) }
         try Data(try RegFileCodec.encode(file)).write(to: regURL)
-        let result = try WineTestPrefix.wine(["reg", "import", regURL.path])
+        let result = try WineTestPrefix.registry.wine(["reg", "import", regURL.path])
         #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
         let snapshot = try WinePrefix(directory: prefix).load().snapshot
         let imported = try #require(snapshot.key(at: path))
@@ -133,7 +134,7 @@ struct WineHiveRealWineTests {
             RegFileSection(path: path.appending("ToDelete"), deletesKey: true),
         ])
         try Data(try RegFileCodec.encode(deletions)).write(to: regURL)
-        #expect(try WineTestPrefix.wine(["reg", "import", regURL.path]).status == 0)
+        #expect(try WineTestPrefix.registry.wine(["reg", "import", regURL.path]).status == 0)
         let after = try #require(try WinePrefix(directory: prefix).load().snapshot.key(at: path))
         #expect(after.value(named: "dw") == nil)
         #expect(after.value(named: "qw") != nil)
@@ -141,17 +142,17 @@ struct WineHiveRealWineTests {
     }
 
     @Test func writeWhileWineserverRunsIsRefusedAndFilesStayUnchanged() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let wine = WinePrefix(directory: prefix)
         #expect(wine.runningServerPID() == nil)
-        let before = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+        let before = try WineTestPrefix.hiveNames.map { try WineTestPrefix.registry.hive($0) }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/wineserver")
         server.arguments = ["-p"]
-        server.environment = WineTestPrefix.wineEnvironment
+        server.environment = WineTestPrefix.registry.wineEnvironment
         try server.run()
         defer {
-            _ = try? WineTestPrefix.run(["wineserver", "-k"])
+            _ = try? WineTestPrefix.registry.run(["wineserver", "-k"])
             server.waitUntilExit()
         }
         var pid: Int32? = nil
@@ -173,12 +174,12 @@ struct WineHiveRealWineTests {
         #expect(reportedPID == pid)
         #expect(error?.exitCode == 75)
         #expect(error?.errorDescription?.contains("wineserver -k") == true)
-        let after = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+        let after = try WineTestPrefix.hiveNames.map { try WineTestPrefix.registry.hive($0) }
         #expect(after == before)
     }
 
     @Test func realPrefixViewsFor32BitIE() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let snapshot = try WinePrefix(directory: prefix).load().snapshot
         let version = try RegistryPath(parsing: "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion")
         #expect(snapshot.resolve(version, bitness: .wow32)?.components.prefix(2).map { $0.lowercased() } == ["software", "wow6432node"])
@@ -189,7 +190,7 @@ struct WineHiveRealWineTests {
     }
 
     @Test func singleKeyReadsAnswerLikeFullReads() throws {
-        let prefix = try WineTestPrefix.prepare()
+        let prefix = try WineTestPrefix.registry.prepare()
         let target = RegistryTarget.winePrefix(prefix.path)
         let full = try RegistryLoader.load(target)
         for key in ["HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion", "hkcu\\control panel\\desktop",

@@ -1,24 +1,7 @@
 import Foundation
 import Testing
 @testable import WindowsRegistry
-
-/// SplitMix64: a small seeded generator, so a failing configuration can be rebuilt from its seed.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    /// True with the given percentage.
-    mutating func percent(_ chance: Int) -> Bool { below(100) < chance }
-    mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
-}
+import TestSupport
 
 /// Checks the Wine rule set of `InternetZoneSettings` against Wine's own urlmon: random zone
 /// maps and URL-action values are imported into the shared test prefix with `reg import`, a
@@ -247,8 +230,8 @@ struct ZoneDifferentialTests {
             Issue.record("cannot build the zone probe with mingw-w64 (i686 and x86_64): \(probes.log)")
             return
         }
-        _ = try WineTestPrefix.prepare()
-        let template = try WinePrefix(directory: WineTestPrefix.template).load().snapshot
+        _ = try WineTestPrefix.registry.prepare()
+        let template = try WinePrefix(directory: WineTestPrefix.registry.template).load().snapshot
         // A persistent server keeps each `wine` start near 0.06 s instead of 0.6 s plus a 2 s shutdown.
         let server = try WineRun.run(["wineserver", "-p"])
         #expect(server.status == 0, "wineserver -p: \(server.stderr)")
@@ -264,8 +247,8 @@ struct ZoneDifferentialTests {
             return
         }
 
-        var random = SplitMix64(state: seed)
-        let importFile = WineTestPrefix.directory.appendingPathComponent("zones-\(getpid()).reg")
+        var random = SplitMix64(seed: seed)
+        let importFile = WineTestPrefix.registry.directory.appendingPathComponent("zones-\(getpid()).reg")
         defer { try? FileManager.default.removeItem(at: importFile) }
         var disagreeing = 0
         var nativeRuns = 0
@@ -325,10 +308,10 @@ struct ZoneDifferentialTests {
 
     /// Builds zoneprobe32.exe and zoneprobe64.exe with the repository's build script.
     func buildProbes() throws -> (thirtyTwo: String?, sixtyFour: String?, log: String, directory: URL) {
-        let directory = WineTestPrefix.directory.appendingPathComponent("zoneprobe-\(getpid())")
+        let directory = WineTestPrefix.registry.directory.appendingPathComponent("zoneprobe-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = RepositoryPaths.repository.appendingPathComponent("Tools/win32/build.sh").path
-        let result = try WineTestPrefix.run(["sh", script, "zoneprobe", directory.path])
+        let result = try WineTestPrefix.registry.run(["sh", script, "zoneprobe", directory.path])
         let log = String(decoding: result.stdout + result.stderr, as: UTF8.self)
         let thirtyTwo = directory.appendingPathComponent("zoneprobe32.exe").path
         let sixtyFour = directory.appendingPathComponent("zoneprobe64.exe").path
@@ -362,13 +345,13 @@ enum WineRun {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for pid in processes.compactMap(Int32.init) where pid != getpid() {
             guard let errorFile = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/2"),
-                  errorFile.contains(WineTestPrefix.directory.path + "/" + marker) else { continue }
+                  errorFile.contains(WineTestPrefix.registry.directory.path + "/" + marker) else { continue }
             kill(pid, SIGKILL)
         }
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = WineTestPrefix.wineEnvironment) throws -> Result {
-        let base = WineTestPrefix.directory.appendingPathComponent(marker + UUID().uuidString)
+    static func run(_ arguments: [String], environment: [String: String] = WineTestPrefix.registry.wineEnvironment) throws -> Result {
+        let base = WineTestPrefix.registry.directory.appendingPathComponent(marker + UUID().uuidString)
         let outPath = base.path + ".out", errPath = base.path + ".err"
         defer {
             unlink(outPath)

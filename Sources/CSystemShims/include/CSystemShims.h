@@ -1,9 +1,14 @@
 #ifndef CERTDOCTOR_CSYSTEM_SHIMS_H
 #define CERTDOCTOR_CSYSTEM_SHIMS_H
-#include <spawn.h>
+#include <sys/types.h>
 
-/// glibc's posix_spawn_file_actions_addclosefrom_np, which Swift cannot see without _GNU_SOURCE.
-int cd_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+/// Starts `path` as a child in a process group of its own, with `in_fd`, `out_fd` and `err_fd` as its standard
+/// input, output and error, no other descriptor, no blocked signal, SIGPIPE as the default, and SIGKILL as its
+/// parent-death signal (PR_SET_PDEATHSIG), so that the child dies with certdoctor on every exit path, kill -9
+/// included; posix_spawn cannot set that. The parent is the calling thread, which must wait for the child.
+/// Returns 0 and the child's pid, or the errno of the fork or of the exec.
+int cd_spawn_bound_to_parent(const char *path, char *const argv[], char *const envp[],
+                             int in_fd, int out_fd, int err_fd, pid_t *pid);
 
 /// prctl(PR_SET_DUMPABLE, 0): no core dump, and /proc/PID/environ and /proc/PID/mem of this process become
 /// unreadable to other processes of the same user. prctl is variadic, which Swift cannot call.

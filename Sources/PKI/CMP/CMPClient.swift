@@ -28,7 +28,7 @@ public enum CMPClient {
     }
 
     /// One KUR transaction; `transport` points the context at the CA (HTTP, or a test server in-process).
-    static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: PrivateKey,
+    package static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: PrivateKey,
                          newKey: PrivateKey, timeout: TimeInterval,
                          transport: (OpaquePointer) -> Bool) throws(CMPError) -> CMPResult {
         OpenSSLRuntime.loadProviders()

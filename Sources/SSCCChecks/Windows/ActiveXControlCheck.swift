@@ -15,16 +15,8 @@ import WindowsRegistry
 /// default value `a,b,c,d`, the CAB INF's `FileVersion`). The CLSID's `Version` subkey is the type library's
 /// version, not the file's, and is not used.
 public struct ActiveXControlCheck: Check {
-    public struct Control: Sendable {
-        var id: String
-        var name: String
-        public var clsid: String
-        var version: String
-        var comparison: SSCCProfile.ActiveXControl.Comparison
-        var severity: Severity
-        var requirements: [String]
-        var resolution: Localized?
-    }
+    /// The control as the profile names it: class id, version and how it is compared, severity, requirements.
+    public typealias Control = SSCCProfile.ActiveXControl
 
     public let control: Control
     public let description: CheckDescription
@@ -33,7 +25,7 @@ public struct ActiveXControlCheck: Check {
         self.control = control
         let rule = control.comparison == .exact ? "= \(control.version)" : "≥ \(control.version)"
         description = CheckDescription(
-            id: control.id,
+            id: control.check,
             title: Localized(zh: "\(control.name) 插件已安装且版本 \(rule)", en: "\(control.name) is installed at version \(rule)"),
             summary: Localized(
                 zh: "\(control.name) \(control.clsid) 在 32 位 IE 使用的注册表视图中已注册，其文件存在（Wine 前缀），安装版本 \(rule)，未在加载项中禁用，也没有 kill bit。",
@@ -48,35 +40,10 @@ public struct ActiveXControlCheck: Check {
             examples: examples)
     }
 
-    public static let all: [ActiveXControlCheck] = [
-        ActiveXControlCheck(Control(
-            id: "activex.certenroll", name: "CertEnroll Control", clsid: "{33BBBFD1-0A97-4339-9032-F68F19CB3030}",
-            version: "2.0.4.8", comparison: .exact, severity: .required, requirements: ["R8", "R9", "R17", "E1", "E8"]),
-            examples: WindowsExamples.certEnroll),
-        ActiveXControlCheck(Control(
-            id: "activex.jitvctk", name: "JITVCTK Class", clsid: "{707C7D52-85A8-4584-8954-573EFCE77488}",
-            version: "2.0.24.42", comparison: .atLeast, severity: .required, requirements: ["R8", "R9", "R17", "E1"]),
-            examples: WindowsExamples.jitvctk),
-        ActiveXControlCheck(Control(
-            id: "activex.jitvctkex", name: "JITVCTKEx Class", clsid: "{B0EF56AD-D711-412D-BE74-A751595F3633}",
-            version: "2.1.9.4", comparison: .atLeast, severity: .advisory, requirements: ["R9"],
-            // The manual's text says "higher than 2.1.9.6", its table "2.1.9.4 and above, not required".
-            resolution: Localized(
-                zh: "手册正文要求“高于 2.1.9.6”，表格写“2.1.9.4 及以上，非必需”；本工具取表格（R9）。",
-                en: "The manual's text asks for 'higher than 2.1.9.6', its table '2.1.9.4 and above, not required'; this tool follows the table (R9).")),
-            examples: WindowsExamples.jitvctkex),
-    ]
-
-    /// The profile's values for this control when a profile is attached (the data wins over the defaults).
-    public func effectiveControl(_ environment: Environment) -> Control {
-        var current = control
-        if let entry = environment.profile?.activeXControls.first(where: { $0.check == control.id }) {
-            current.clsid = entry.clsid
-            current.version = entry.version
-            current.comparison = entry.comparison
-            current.resolution = entry.resolution ?? current.resolution
-        }
-        return current
+    /// One check per control the profile names: the class ids and versions are the profile's alone (R8, R9),
+    /// so a manual that changes a version changes the profile, not this code. The examples are this file's.
+    public static func all(in profile: SSCCProfile) -> [ActiveXControlCheck] {
+        profile.activeXControls.map { ActiveXControlCheck($0, examples: WindowsExamples.activeX[$0.check] ?? []) }
     }
 
     /// What the target holds for the control.
@@ -216,7 +183,6 @@ public struct ActiveXControlCheck: Check {
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
-        let control = effectiveControl(context.environment)
         let state = state(of: control, in: side)
         var evidence = [Evidence("clsid", control.clsid)]
         if let registration = state.registration { evidence.append(Evidence("registered", registration)) }
@@ -274,7 +240,6 @@ public struct ActiveXControlCheck: Check {
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
-        let control = effectiveControl(context.environment)
         let state = state(of: control, in: side)
         let wrongVersion: Bool = {
             guard let version = state.version, let wanted = FileVersion(control.version) else { return false }
@@ -284,9 +249,9 @@ public struct ActiveXControlCheck: Check {
         guard wrongVersion || halfInstalled || state.killBit != nil else { return nil }
         let residue = PluginResidue.find(control.clsid, in: side)
         guard let prefix = side.prefix else {
-            return try residue.offlinePlan(checkID: control.id, directory: OfflineFix.directory(context.environment), controlName: control.name)
+            return try residue.offlinePlan(checkID: control.check, directory: OfflineFix.directory(context.environment), controlName: control.name)
         }
-        return residue.plan(checkID: control.id, prefix: prefix, controlName: control.name)
+        return residue.plan(checkID: control.check, prefix: prefix, controlName: control.name)
     }
 }
 
@@ -315,6 +280,11 @@ public enum WindowsPath {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
+    /// The examples of each control's check, by the check id the profile gives it.
+    public static let activeX: [String: [CheckExample]] = [
+        "activex.certenroll": certEnroll, "activex.jitvctk": jitvctk, "activex.jitvctkex": jitvctkex,
+    ]
+
     public static let certEnroll: [CheckExample] = [
         registry("activex/certenroll-2048.reg", .pass, "version from the Code Store Database"),
         registry("activex/certenroll-2046.reg", .fail, "must be exactly 2.0.4.8 (E8)"),

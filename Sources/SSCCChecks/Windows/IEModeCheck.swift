@@ -92,7 +92,7 @@ public struct IEModeCheck: Check {
             }
         }
         if !listed, let preferences = side.otherFiles.first(where: { ExportKind(fileName: $0.name) == .edgePreferences }) {
-            let pages = Self.userListPages(preferences)
+            let pages = try EdgePreferences.read(preferences).ieModeUserPages
             evidence.append(Evidence("IE mode pages", pages.joined(separator: ", "), kind: .path))
             listed = pages.contains { Self.matches($0, host: portal.host) }
             typo = typo ?? portal.typoHosts.first { typo in pages.contains { Self.matches($0, host: typo) } }
@@ -149,14 +149,6 @@ public struct IEModeCheck: Check {
         var text = entry.lowercased()
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         return String(text.prefix { $0 != "/" && $0 != ":" && $0 != "#" })
-    }
-
-    /// Edge's user-added IE-mode pages (`dual_engine.user_list_data_1` in the profile's Preferences).
-    public static func userListPages(_ file: ExportedFile) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(file.bytes)) as? [String: Any],
-              let engine = object["dual_engine"] as? [String: Any],
-              let list = engine["user_list_data_1"] as? [String: Any] else { return [] }
-        return list.keys.sorted()
     }
 
     /// A site-list URL (domain, subdomain or path, no scheme) or a page URL names the host.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PKI
+import TestSupport
 
 /// A temporary directory in which the `openssl` CLI makes the fixtures a test needs, so that every
 /// expectation is checked against an independent implementation. Passwords reach the CLI through the
@@ -33,28 +34,13 @@ final class OpenSSLWorkspace {
     /// Returns stdout + stderr (`pkcs12 -info` writes part of its report to stderr).
     @discardableResult
     func openssl(_ arguments: [String], password: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment[Self.passwordVariable] = password
-        process.environment = environment
-        let outputName = "openssl-\(UUID().uuidString).out"
-        guard FileManager.default.createFile(atPath: path(outputName), contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(outputName)])
-        }
-        let output = try FileHandle(forWritingTo: directory.appendingPathComponent(outputName))
-        defer { try? FileManager.default.removeItem(atPath: path(outputName)) }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        let text = try self.text(outputName)
-        guard process.terminationStatus == 0 else {
-            throw CLIError(arguments: arguments, status: process.terminationStatus, output: text)
+        let output = try FileCapturedRun.run(
+            ["openssl"] + arguments, environment: environment, scratch: directory, workingDirectory: directory, mergingErrors: true)
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        guard output.status == 0 else {
+            throw CLIError(arguments: arguments, status: output.status, output: text)
         }
         return text
     }

@@ -9,8 +9,9 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
-/// The CA for `Benchmarks/renew/run.sh`: the PKI module's test CMP CA over HTTP on 127.0.0.1, with a working
+/// The CA for `Benchmarks/renew/run.sh`: the test CMP CA of TestSupport over HTTP on 127.0.0.1, with a working
 /// certificate it issued. Not a test: it runs only when the benchmark script sets the variable, and serves until
 /// the script creates `stop` in the directory.
 @Suite struct BenchmarkCertificateAuthority {

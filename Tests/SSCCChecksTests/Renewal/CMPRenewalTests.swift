@@ -9,8 +9,9 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
-/// The CMP backend against the PKI module's test CA, which is OpenSSL's CMP server API really signing the
+/// The CMP backend against the test CA of TestSupport, which is OpenSSL's CMP server API really signing the
 /// requested key: in-process for most cases, over HTTP on 127.0.0.1 for the transport.
 @Suite struct CMPRenewalTests {
     static func backend(_ server: TestCMPServer, trusting ca: X509Certificate) -> CMPBackend {
@@ -30,7 +31,7 @@ import Testing
 
         let result = try scene.renewal(issuerCertificates: [authority.certificate])
             .renew(using: Self.backend(server, trusting: authority.certificate), progress: lines.add)
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         #expect(result.status == .success)
         #expect(server.certificateConfirmations == ["PKIStatus: accepted"])
         let issued = try #require(server.issuedCertificates.first)
@@ -71,7 +72,7 @@ import Testing
 
         try FileManager.default.removeItem(at: scene.archive)
         let finished = try scene.renewal(issuerCertificates: [authority.certificate]).importIssued(kept)
-        #expect(finished.outcome == "installed", "\(finished.message?.en ?? "")")
+        #expect(finished.outcome == .installed, "\(finished.message?.en ?? "")")
         let installed = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)
         #expect(installed.certificate == server.issuedCertificates.first)
     }
@@ -85,7 +86,7 @@ import Testing
         let before = try scene.bytes(scene.pfx)
         let server = try TestCMPServer(authority: authority, behaviour: .reject(reason, text: "certificate frozen"))
         let result = try scene.renewal().renew(using: Self.backend(server, trusting: authority.certificate))
-        #expect(result.outcome == "rejected")
+        #expect(result.outcome == .rejected)
         #expect(result.status == .failure)
         #expect(result.message?.en.contains("certificate frozen") == true)
         #expect(result.message?.en.contains("E7") == true)
@@ -101,7 +102,7 @@ import Testing
         let before = try scene.bytes(scene.pfx)
         let server = try TestCMPServer(authority: authority, behaviour: .issueForDifferentKey)
         let result = try scene.renewal().renew(using: Self.backend(server, trusting: authority.certificate))
-        #expect(result.outcome == "failed")
+        #expect(result.outcome == .failed)
         #expect(result.status == .dataError)
         #expect(try scene.bytes(scene.pfx) == before)
         #expect(scene.archived().isEmpty)
@@ -134,7 +135,7 @@ import Testing
         listener.stop()
         let backend = CMPBackend(server: closed, caCertificate: authority.certificate, timeout: 1)
         let result = try scene.renewal().renew(using: backend)
-        #expect(result.outcome == "unreachable", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .unreachable, "\(result.message?.en ?? "")")
         #expect(result.status == .unavailable)
         #expect(try scene.bytes(scene.pfx) == before)
     }
@@ -146,7 +147,7 @@ import Testing
         _ = try scene.makeWorkingCertificate(issuedBy: authority)
         let server = try TestCMPServer(authority: authority, behaviour: .waiting(checkAfter: 120))
         let result = try scene.renewal().renew(using: Self.backend(server, trusting: authority.certificate))
-        #expect(result.outcome == "waiting")
+        #expect(result.outcome == .waiting)
         #expect(result.status == .temporaryFailure)
     }
 
@@ -160,7 +161,7 @@ import Testing
         let given = try PrivateKey.generate(.ecP256)
         let result = try scene.renewal(profile: .modern)
             .renew(using: CMPBackend(server: listener.url, caCertificate: authority.certificate, timeout: 10), newKey: given)
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         let contents = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)
         #expect(contents.privateKey?.publicKeyDER == given.publicKeyDER)
         #expect(contents.protection.macAlgorithm == "sha256")

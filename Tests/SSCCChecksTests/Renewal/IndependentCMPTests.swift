@@ -9,6 +9,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Independent checks on both sides of the CMP exchange: `openssl cmp -cmd kur` as a second client against the
 /// test CA our renewal uses, and the `openssl cmp` mock server (with a prepared response) as a second server
@@ -70,7 +71,7 @@ import Testing
         // The client retries a refused connection until its timeout, which covers the mock's start-up.
         let backend = CMPBackend(server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, timeout: 30)
         let result = try scene.renewal(issuerCertificates: [ca]).renew(using: backend, newKey: newKey)
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         let installed = try PKCS12Archive.open(try scene.bytes(scene.pfx), password: RenewalWorkspace.password)
         #expect(installed.keyMatchesCertificate)
         #expect(installed.privateKey.map { $0.publicKeyDER == newKey.publicKeyDER } == true, "the installed key is the given one")

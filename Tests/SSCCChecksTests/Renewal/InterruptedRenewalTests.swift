@@ -38,7 +38,7 @@ import Glibc
 
         var environment = ProcessInfo.processInfo.environment
         environment[Self.childVariable] = scene.root.path
-        environment["CERTDOCTOR_FAULT_INJECTION"] = RenewedPFXInstaller.beforeRenameFault
+        environment["CERTDOCTOR_FAULT_INJECTION"] = FaultInjection.renewalBeforeRename.rawValue
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         let child = try CertDoctorCore.ChildProcess.run(
             testBinary,
@@ -54,7 +54,7 @@ import Glibc
 
         // Run again without the fault: it completes, and the leftover is cleared.
         let result = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         #expect(scene.strays().isEmpty)
         let archivedOld = try #require(result.record?.archivedOld)
         #expect(try scene.bytes(URL(fileURLWithPath: archivedOld)) == oldBytes)

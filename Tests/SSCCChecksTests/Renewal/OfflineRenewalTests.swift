@@ -25,10 +25,10 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: scene.pfx.path, withDestinationPath: target.path)
         let oldBytes = try scene.bytes(target)
 
-        #expect(try scene.renewal().renew(using: scene.offlineBackend()).outcome == "waiting")
+        #expect(try scene.renewal().renew(using: scene.offlineBackend()).outcome == .waiting)
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let imported = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(imported.outcome == "installed", "\(imported.message?.en ?? "")")
+        #expect(imported.outcome == .installed, "\(imported.message?.en ?? "")")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scene.pfx.path) == target.path, "the link is still a link")
         #expect(try scene.bytes(target) != oldBytes, "the file the link names holds the renewed certificate")
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.path) == ["gateway.pfx"])
@@ -46,7 +46,7 @@ import Testing
         let oldCertificate = try #require(try PKCS12Archive.open(oldBytes, password: RenewalWorkspace.password).certificate)
 
         let requested = try scene.renewal().renew(using: scene.offlineBackend())
-        #expect(requested.outcome == "waiting")
+        #expect(requested.outcome == .waiting)
         #expect(requested.status == .success)
         #expect(try scene.bytes(scene.pfx) == oldBytes, "a written request changes nothing")
         // The pending key is kept encrypted with the certificate password, readable by its owner only.
@@ -60,7 +60,7 @@ import Testing
 
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let imported = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(imported.outcome == "installed", "\(imported.message?.en ?? "")")
+        #expect(imported.outcome == .installed, "\(imported.message?.en ?? "")")
         #expect(imported.status == .success)
         let record = try #require(imported.record)
         #expect(record.oldSerial == oldCertificate.serialNumberHex)
@@ -141,7 +141,7 @@ import Testing
                            "-subj", "/C=CN/O=Certdoctor Test Securities/CN=\(RenewalWorkspace.gateway)"])
         try scene.signWithOpenSSL(request: scene.path("other.csr"), output: scene.path("other.pem"))
         let result = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("other.pem")))
-        #expect(result.outcome == "failed")
+        #expect(result.outcome == .failed)
         #expect(result.status == .dataError)
         #expect(result.message == RenewalError.issuedForAnotherKey.localizedMessage)
         #expect(try scene.bytes(scene.pfx) == oldBytes)
@@ -173,7 +173,7 @@ import Testing
         try scene.openssl(["crl2pkcs7", "-nocrl", "-certfile", scene.path("issued.pem"), "-certfile", scene.path("ca.pem"),
                            "-outform", "DER", "-out", scene.path("issued.p7b")])
         let result = try scene.renewal(profile: .modern).importIssued(URL(fileURLWithPath: scene.path("issued.p7b")))
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         let info = try scene.pkcs12Info(scene.pfx)
         #expect(info.contains("AES-256-CBC"))
         #expect(info.contains("MAC: sha256"))
@@ -214,7 +214,7 @@ import Testing
                            "-pass", "file:\(scene.path("keypw"))", "-out", scene.path("strong.key")])
         let key = try PrivateKey(pem: String(contentsOfFile: scene.path("strong.key"), encoding: .utf8), password: strong)
         let requested = try scene.renewal().renew(using: scene.offlineBackend(), newKey: key, newKeyPassword: Secret(strong))
-        #expect(requested.outcome == "waiting", "\(requested.message?.en ?? "")")
+        #expect(requested.outcome == .waiting, "\(requested.message?.en ?? "")")
         let kept = scene.pending.directory.appendingPathComponent("\(RenewalWorkspace.gateway)/pending-key.pem").path
         // The certificate password does not open the kept key; its own password does.
         #expect(throws: (any Error).self) {
@@ -224,11 +224,11 @@ import Testing
 
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let withoutPassword = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(withoutPassword.outcome != "installed")
+        #expect(withoutPassword.outcome != .installed)
         #expect(withoutPassword.message?.en.contains("--new-key-password-file") == true, "\(withoutPassword.message?.en ?? "")")
         let imported = try scene.renewal().importIssued(
             URL(fileURLWithPath: scene.path("issued.pem")), newKeyPassword: { Secret(strong) })
-        #expect(imported.outcome == "installed", "\(imported.message?.en ?? "")")
+        #expect(imported.outcome == .installed, "\(imported.message?.en ?? "")")
     }
 }
 
@@ -249,7 +249,7 @@ import Testing
         _ = try scene.renewal().renew(using: scene.offlineBackend())
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let result = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(result.outcome == "installed", "\(result.message?.en ?? "")")
+        #expect(result.outcome == .installed, "\(result.message?.en ?? "")")
         #expect(try scene.bytes(taken) == earlier)
         let archivedOld = try #require(result.record?.archivedOld)
         #expect(archivedOld.hasSuffix("#0.\(serial)-2.pfx"))

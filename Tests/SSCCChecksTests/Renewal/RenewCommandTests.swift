@@ -2,6 +2,7 @@ import CertDoctorCore
 import Foundation
 import PKI
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

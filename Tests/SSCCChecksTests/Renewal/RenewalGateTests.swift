@@ -15,6 +15,7 @@ import Testing
     /// A backend that records whether it was asked; the gate must make sure it never is.
     final class CountingBackend: RenewalBackend, @unchecked Sendable {
         let name = "counting"
+        let answersInTheExchange = true
         private let lock = NSLock()
         private var submitted = 0
         var calls: Int { lock.withLock { submitted } }
@@ -38,7 +39,7 @@ import Testing
             journal: scene.journal, pending: scene.pending)
         let backend = CountingBackend()
         let result = renewal.renew(using: backend)
-        #expect(result.outcome == "refused")
+        #expect(result.outcome == .refused)
         #expect(result.status == .failure)
         #expect(result.blocking.map(\.id) == ["cert.pfx-name"])
         #expect(result.blocking.first?.remedy != nil)
@@ -84,7 +85,7 @@ import Testing
         defer { scene.remove() }
         try scene.makeOpenSSLCA()
         let result = try scene.renewal().renew(using: CMPBackend(server: nil, caCertificate: nil))
-        #expect(result.outcome == "needs-configuration")
+        #expect(result.outcome == .needsConfiguration)
         #expect(result.status == .usage)
         #expect(result.message?.en.contains("--ca-url") == true)
         #expect(result.message?.en.contains("--ca-cert") == true)
@@ -140,7 +141,7 @@ import Testing
             return accepted
         })
         #expect(asked == ["cert.pfx-compatibility"])
-        #expect(result.outcome == "waiting")
+        #expect(result.outcome == .waiting)
         if accepted {
             #expect(result.report.fixes.map(\.checkID) == ["cert.pfx-compatibility"])
             #expect(result.report.results.first { $0.id == "cert.pfx-compatibility" }?.outcome == .fixed)

@@ -9,8 +9,9 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
-/// A throw-away renewal scene in a temp directory: a CA (made by the `openssl` CLI, or the PKI module's test
+/// A throw-away renewal scene in a temp directory: a CA (made by the `openssl` CLI, or TestSupport's test
 /// CA for CMP), a working certificate `F000504Y0007#0.pfx` that expires soon, its password in a file, and a
 /// private state directory for the journal and pending requests.
 struct RenewalWorkspace {
@@ -66,7 +67,7 @@ struct RenewalWorkspace {
                      "-out", output])
     }
 
-    // MARK: - The PKI module's test CA (CMP renewals)
+    // MARK: - TestSupport's test CA (CMP renewals)
 
     /// An old certificate issued by `authority` (so the CMP server accepts requests signed with it), exported
     /// as the working PFX.

@@ -8,11 +8,16 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Declarative checks: a manifest dropped into a plugin directory becomes a working check with its fix, and a
 /// broken manifest is an error that names its file and line.
 @Suite(.serialized) struct CheckManifestTests {
     static let dataDirectory = DataDirectory(root: WindowsCheckExampleTests.repository)
+
+    static func profile() throws -> SSCCProfile {
+        try ProfileLoader.load("sscc", dataDirectory: dataDirectory).0
+    }
 
     static func directory(with files: [String: String]) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-manifests-\(UUID().uuidString)")
@@ -45,14 +50,14 @@ import Testing
             return
         }
         let plugins = try Self.directory(with: ["popup.xml": Self.popupManifest])
-        let checks = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+        let checks = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         let registry = try CheckRegistry(checks)
         let check = try #require(registry["site.popup-blocker"])
         #expect(check.description.source == .manifest(path: plugins.appendingPathComponent("popup.xml").path))
         #expect(check.description.severity == .advisory)
         #expect(registry["browser.zone-actions"] != nil, "the shipped manifest loads beside it")
 
-        try WineTestPrefix.withPrefix { prefix in
+        try WineTestPrefix.windows.withPrefix { prefix in
             let environment = Environment(winePrefix: prefix, language: .en)
             let context = CheckContext(environment: environment)
             let before = try #require(try Runner(only: ["site.popup-blocker"]).run(registry, in: context).first { $0.id == "site.popup-blocker" })
@@ -66,7 +71,7 @@ import Testing
             #expect(applied.errors.isEmpty)
             let after = try Runner(only: ["site.popup-blocker"]).run(registry, in: CheckContext(environment: environment))
             #expect(after.first { $0.id == "site.popup-blocker" }?.outcome == .pass)
-            let query = try WineTestPrefix.wine(["reg", "query", #"HKCU\Software\Microsoft\Internet Explorer\New Windows"#, "/v", "PopupMgr"])
+            let query = try WineTestPrefix.windows.wine(["reg", "query", #"HKCU\Software\Microsoft\Internet Explorer\New Windows"#, "/v", "PopupMgr"])
             #expect(query.text.contains("0x0"), "\(query.text)")
         }
     }
@@ -76,7 +81,7 @@ import Testing
         let plugins = try Self.directory(with: ["broken.xml": broken])
         let file = plugins.appendingPathComponent("broken.xml").path
         do {
-            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
             Issue.record("an invalid manifest was accepted")
         } catch let error as ManifestError {
             guard case .invalid(let path, let line, let reason) = error else {
@@ -93,7 +98,7 @@ import Testing
     @Test func malformedXMLNamesItsFileAndLine() throws {
         let plugins = try Self.directory(with: ["torn.xml": "<?xml version=\"1.0\"?>\n<check-manifest version=\"1\">\n  <check id=\"a.b\"\n"])
         #expect {
-            _ = try Doctor.windowsSideChecks(dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
+            _ = try Doctor.windowsSideChecks(profile: Self.profile(), dataDirectory: Self.dataDirectory, manifestDirectories: [plugins])
         } throws: { error in
             let text = (error as? ManifestError)?.localizedMessage.en ?? ""
             return text.contains("torn.xml:") && text.contains("malformed")

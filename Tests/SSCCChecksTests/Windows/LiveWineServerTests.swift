@@ -8,6 +8,7 @@ import Foundation
 @testable import WindowsTarget
 @testable import TokenTarget
 import Testing
+import TestSupport
 
 /// While a wineserver runs, a prefix's hive files may not hold what Wine programs see: after `wine reg add`
 /// the change is in the server's memory until it saves or exits. No verdict is given from such files. (The
@@ -19,11 +20,11 @@ import Testing
             Issue.record("wine is not installed (apt-get install wine wine64 wine32:i386)")
             return
         }
-        try WineTestPrefix.withPrefix { prefix in
-            try WineTestPrefix.importFiles([WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/trusted/https.reg")])
+        try WineTestPrefix.windows.withPrefix { prefix in
+            try WineTestPrefix.windows.importFiles([WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/trusted/https.reg")])
             // A server that runs, as it does while any Wine program is open: what it holds may differ from the files.
-            let server = try WineTestPrefix.startServer()
-            defer { WineTestPrefix.stopServer(); server.waitUntilExit() }
+            let server = try WineTestPrefix.windows.startServer()
+            defer { WineTestPrefix.windows.stopServer(); server.waitUntilExit() }
             let environment = Environment(winePrefix: prefix, language: .en)
             let result = try WindowsCheckExampleTests.run("browser.trusted-site", environment: environment)
             #expect(result.outcome == .error, "\(result.message.en)")
@@ -32,7 +33,7 @@ import Testing
             #expect(result.message.zh.contains("wineserver -w"))
 
             // Once the server has saved and exited, the same prefix gives its verdict.
-            WineTestPrefix.stopServer()
+            WineTestPrefix.windows.stopServer()
             server.waitUntilExit()
             let after = try WindowsCheckExampleTests.run("browser.trusted-site", environment: environment)
             #expect(after.outcome == .pass, "\(after.message.en)")

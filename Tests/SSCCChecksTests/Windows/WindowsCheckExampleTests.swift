@@ -8,6 +8,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// Runs the examples of every Windows-side check: each fixture is imported into a real Wine prefix
 /// (`target: prefix`) or given as exported registry files (`target: registry`).
@@ -22,7 +23,12 @@ import Testing
         var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
     }
 
-    static let checks: [any Check] = (try? Doctor.windowsSideChecks(dataDirectory: DataDirectory(root: repository))) ?? []
+    /// The shipped profile: the ActiveX checks are the ones its controls make.
+    static let profile: SSCCProfile? = try? ProfileLoader.load("sscc", dataDirectory: DataDirectory(root: repository)).0
+
+    static let checks: [any Check] = profile.flatMap {
+        try? Doctor.windowsSideChecks(profile: $0, dataDirectory: DataDirectory(root: repository))
+    } ?? []
 
     static let cases: [Case] = checks.flatMap { check in
         check.description.examples.map { Case(checkID: check.description.id, example: $0) }
@@ -44,7 +50,8 @@ import Testing
 
     static func run(_ checkID: String, environment: Environment) throws -> CheckResult {
         let doctor = try doctor()
-        let registry = try CheckRegistry(try Doctor.windowsSideChecks(dataDirectory: DataDirectory(root: repository)))
+        let registry = try CheckRegistry(
+            try Doctor.windowsSideChecks(profile: doctor.profile, dataDirectory: DataDirectory(root: repository)))
         let context = CheckContext(environment: doctor.prepare(environment))
         let results = try Runner(only: [checkID]).run(registry, in: context)
         return try #require(results.first { $0.id == checkID })
@@ -60,9 +67,9 @@ import Testing
                 Issue.record("wine is not installed (apt-get install wine wine64)")
                 return
             }
-            result = try WineTestPrefix.withPrefix { prefix in
-                try WineTestPrefix.importFiles(files)
-                let copied = try WineTestPrefix.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
+            result = try WineTestPrefix.windows.withPrefix { prefix in
+                try WineTestPrefix.windows.importFiles(files)
+                let copied = try WineTestPrefix.windows.copyDriveFiles(of: Self.fixtures.appendingPathComponent(example.fixture))
                 defer { for file in copied { try? FileManager.default.removeItem(at: file) } }
                 var environment = Environment(
                     gateway: example.options["gateway"], winePrefix: prefix, tokenRequested: example.options["token"] == "yes", language: .en)
@@ -91,8 +98,9 @@ import Testing
         }
     }
 
-    @Test func everyWindowsCheckHasPassingAndFailingExamplesAndIsBilingual() {
-        #expect(Self.checks.count > AllChecks.windowsSide.count, "the shipped manifests load")
+    @Test func everyWindowsCheckHasPassingAndFailingExamplesAndIsBilingual() throws {
+        let profile = try #require(Self.profile, "the shipped profile loads")
+        #expect(Self.checks.count > AllChecks.windowsSide(profile).count, "the shipped manifests load")
         for check in Self.checks {
             let description = check.description
             let outcomes = Set(description.examples.map(\.expected))

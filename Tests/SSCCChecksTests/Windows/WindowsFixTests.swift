@@ -9,6 +9,7 @@ import CertificateTarget
 import WindowsTarget
 import TokenTarget
 import Testing
+import TestSupport
 
 /// check → fix → check over a real Wine prefix and over exported files, with the journal's undo.
 @Suite(.serialized) struct WindowsFixTests {
@@ -44,9 +45,9 @@ import Testing
             Issue.record("wine is not installed (apt-get install wine wine64)")
             return
         }
-        try WineTestPrefix.withPrefix { prefix in
+        try WineTestPrefix.windows.withPrefix { prefix in
             let environment = Environment(winePrefix: prefix, language: .en)
-            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             let before = try Self.results(environment)
             #expect(before["browser.trusted-site"]?.outcome == .fail)
             #expect(before["browser.zone-actions"]?.outcome == .fail)
@@ -57,7 +58,7 @@ import Testing
 
             let journal = Journal(directory: try Self.temporaryDirectory())
             // A running wineserver would overwrite the edit on its next save: the fix is refused before any backup.
-            let server = try WineTestPrefix.startServer()
+            let server = try WineTestPrefix.windows.startServer()
             var pid: Int32?
             for _ in 0..<500 where pid == nil {
                 pid = WineServerGuard.runningServerPID(prefix: prefix)
@@ -66,7 +67,7 @@ import Testing
             #expect(pid == server.processIdentifier, "the guard finds the server by its lock")
             #expect(throws: WindowsSideError.self) { try journal.apply(plans, command: "fix") }
             #expect(journal.entries().isEmpty)
-            WineTestPrefix.stopServer()
+            WineTestPrefix.windows.stopServer()
             server.waitUntilExit()
 
             let applied = try journal.apply(plans, command: "fix")
@@ -76,16 +77,16 @@ import Testing
             #expect(after["browser.zone-actions"]?.outcome == .pass, "\(after["browser.zone-actions"]?.message.en ?? "")")
 
             try journal.undoLast()
-            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             #expect(restored == original, "undo must restore the three hives byte for byte")
             #expect(try Self.results(environment)["browser.zone-actions"]?.outcome == .fail)
 
             // Wine itself sees the fixed values.
             _ = try journal.apply(try Self.plans(environment, failing: before), command: "fix")
             let settings = #"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings"#
-            let site = try WineTestPrefix.wine(["reg", "query", settings + #"\ZoneMap\Domains\sscc.com\biz"#, "/v", "https"])
+            let site = try WineTestPrefix.windows.wine(["reg", "query", settings + #"\ZoneMap\Domains\sscc.com\biz"#, "/v", "https"])
             #expect(site.status == 0 && site.text.contains("0x2"), "\(site.text)")
-            let zone = try WineTestPrefix.wine(["reg", "query", settings + #"\Zones\2"#])
+            let zone = try WineTestPrefix.windows.wine(["reg", "query", settings + #"\Zones\2"#])
             for action in ["2201", "1004", "1803", "2200"] {
                 #expect(zone.text.range(of: "\(action)\\s+REG_DWORD\\s+0x0\\b", options: .regularExpression) != nil, "\(action): \(zone.text)")
             }
@@ -143,11 +144,11 @@ import Testing
         #expect(rechecked["browser.zone-actions"]?.outcome == .pass, "\(rechecked["browser.zone-actions"]?.message.en ?? "")")
 
         // Wine's own reg import accepts the fix file; exported again, the result passes as well.
-        try WineTestPrefix.withPrefix { prefix in
-            try WineTestPrefix.importFiles([exports[1], regFix])
+        try WineTestPrefix.windows.withPrefix { prefix in
+            try WineTestPrefix.windows.importFiles([exports[1], regFix])
             #expect(try Self.results(Environment(winePrefix: prefix, language: .en))["browser.zone-actions"]?.outcome == .pass)
             let exported = output.appendingPathComponent("exported.reg")
-            let result = try WineTestPrefix.wine([
+            let result = try WineTestPrefix.windows.wine([
                 "reg", "export", #"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Zones"#, exported.path, "/y"])
             #expect(result.status == 0)
             #expect(try Self.results(Environment(registryFiles: [exported], language: .en))["browser.zone-actions"]?.outcome == .pass)
@@ -181,12 +182,12 @@ import Testing
         let residue = PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
         #expect(residue.items.isEmpty, "\(residue.items)")
 
-        try WineTestPrefix.withPrefix { _ in
-            try WineTestPrefix.importFiles([export])
-            let present = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
+        try WineTestPrefix.windows.withPrefix { _ in
+            try WineTestPrefix.windows.importFiles([export])
+            let present = try WineTestPrefix.windows.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
             #expect(present.status == 0, "the export put the control's registration into the prefix")
-            try WineTestPrefix.importFiles([fix])
-            let gone = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
+            try WineTestPrefix.windows.importFiles([fix])
+            let gone = try WineTestPrefix.windows.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\"# + clsid])
             #expect(gone.status != 0, "Wine's reg import removed the registration")
         }
     }
@@ -199,9 +200,9 @@ import Testing
             return
         }
         let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
-        try WineTestPrefix.withPrefix { prefix in
-            try WineTestPrefix.importFiles([Self.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-half/register.reg")])
-            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+        try WineTestPrefix.windows.withPrefix { prefix in
+            try WineTestPrefix.windows.importFiles([Self.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-half/register.reg")])
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             let environment = Environment(winePrefix: prefix, language: .en)
             let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
             let doctor = try WindowsCheckExampleTests.doctor()
@@ -221,12 +222,12 @@ import Testing
             #expect(PluginResidue.find(clsid, in: side).items.isEmpty)
 
             try journal.undoLast()
-            #expect(try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) } == original)
+            #expect(try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) } == original)
 
             _ = try journal.apply([plan], command: "fix")
-            let query = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\\#(clsid)"#])
+            let query = try WineTestPrefix.windows.wine(["reg", "query", #"HKLM\Software\Classes\Wow6432Node\CLSID\\#(clsid)"#])
             #expect(query.status != 0, "Wine must not find the removed class: \(query.text)")
-            let progID = try WineTestPrefix.wine(["reg", "query", #"HKLM\Software\Classes\JIT.CertEnroll.1"#])
+            let progID = try WineTestPrefix.windows.wine(["reg", "query", #"HKLM\Software\Classes\JIT.CertEnroll.1"#])
             #expect(progID.status != 0)
         }
     }
@@ -241,8 +242,8 @@ import Testing
         let tools = try Self.temporaryDirectory()
         let helper = tools.appendingPathComponent("certstore.exe")
         try CertStoreHelper.build(dataRoot: WindowsCheckExampleTests.repository, into: helper)
-        try WineTestPrefix.withPrefix { prefix in
-            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             var environment = Environment(
                 pfxFile: Self.fixtures.appendingPathComponent("pfx/good-3des/F000504Y0007#0.pfx"), pfxPassword: Secret("123456"),
                 winePrefix: prefix, language: .en)
@@ -266,7 +267,7 @@ import Testing
             #expect(after.outcome == .pass, "\(after.message.en) \(after.evidence)")
             #expect(after.evidence.contains { $0.value.contains("key present") })
             try journal.undoLast()
-            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.hive($0) }
+            let restored = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             #expect(restored[0] == original[0] && restored[1] == original[1], "system.reg and user.reg restored")
         }
     }
@@ -284,9 +285,9 @@ import Testing
         _ = try scene.renewal().renew(using: scene.offlineBackend())
         try scene.signWithOpenSSL(request: scene.requestFile, output: scene.path("issued.pem"))
         let renewed = try scene.renewal().importIssued(URL(fileURLWithPath: scene.path("issued.pem")))
-        #expect(renewed.outcome == "installed", "\(renewed.message?.en ?? "")")
+        #expect(renewed.outcome == .installed, "\(renewed.message?.en ?? "")")
         let helper = try Self.temporaryDirectory().appendingPathComponent("certstore.exe")
-        try WineTestPrefix.withPrefix { prefix in
+        try WineTestPrefix.windows.withPrefix { prefix in
             let step = try scene.renewal { environment in
                 environment.winePrefix = prefix
                 environment.certStoreHelper = helper

@@ -1,6 +1,7 @@
 import COpenSSL
 import COpenSSLShims
 import Foundation
+import PKI
 
 /// NOT FOR PRODUCTION. A CMP certification authority for tests, built on OpenSSL's server API
 /// (`OSSL_CMP_SRV_CTX`). Unlike `openssl cmp -port …` (which hands out one fixed certificate), it really

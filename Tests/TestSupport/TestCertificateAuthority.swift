@@ -1,6 +1,7 @@
 import COpenSSL
 import COpenSSLShims
 import Foundation
+import PKI
 
 /// NOT FOR PRODUCTION. A throw-away certification authority for tests: the CMP test server signs with it,
 /// and other modules' tests use it to make certificates with given subjects and keys. It lives in Sources

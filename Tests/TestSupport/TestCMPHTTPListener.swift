@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PKI
 
 /// NOT FOR PRODUCTION. Serves a ``TestCMPServer`` over HTTP/1.0 (`POST`, `application/pkixcmp`) on
 /// 127.0.0.1 at an ephemeral port, from one background thread, one connection at a time. The loop is

@@ -1,21 +1,42 @@
 import Foundation
-import Testing
 
-/// One real Wine prefix for the whole test run: created once (about 11 s) under a file lock in the temp
-/// directory, its three hives saved as a template, and restored from the template before each test. Wine is
-/// a real component here; nothing is mocked.
-enum WineTestPrefix {
-    static let hiveNames = ["system.reg", "user.reg", "userdef.reg"]
+#if canImport(Glibc)
+import Glibc
+#endif
 
-    static var directory: URL {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? NSTemporaryDirectory()
-        return URL(fileURLWithPath: base).appendingPathComponent("certdoctor-windows-tests-\(getuid())")
+/// A real Wine prefix for the tests: created once (about 11 s) under a file lock in the temp directory, its
+/// three hives saved as a template, and restored from the template before each use. Wine is a real component
+/// here; nothing is mocked. The registry codec tests and the check and CLI tests each have their own prefix,
+/// so that the codec tests, which hold the lock only while the prefix is reset, never meet another's reset.
+public struct WineTestPrefix: Sendable {
+    /// The codec tests: a suite of them keeps a persistent server running while others run `wine`, so after
+    /// `wine …` they wait for the server to exit by itself instead of stopping that suite's server.
+    public static let registry = WineTestPrefix(name: "registry", afterWine: .waitForServerExit)
+    /// The check and CLI tests, which hold the lock throughout: after `wine …` the server is stopped at once.
+    public static let windows = WineTestPrefix(name: "windows", afterWine: .stopServer)
+
+    /// What `wine(_:)` does once the program ends, so that the hives on disk are final when it returns.
+    public enum AfterWine: Sendable {
+        case waitForServerExit
+        case stopServer
     }
 
-    static var prefix: URL { directory.appendingPathComponent("prefix") }
-    static var template: URL { directory.appendingPathComponent("template") }
+    public static let hiveNames = ["system.reg", "user.reg", "userdef.reg"]
+    public static var wineIsInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/wine") }
 
-    static var wineEnvironment: [String: String] {
+    public let directory: URL
+    public let afterWine: AfterWine
+
+    public init(name: String, afterWine: AfterWine) {
+        self.afterWine = afterWine
+        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? NSTemporaryDirectory()
+        directory = URL(fileURLWithPath: base).appendingPathComponent("certdoctor-\(name)-tests-\(getuid())")
+    }
+
+    public var prefix: URL { directory.appendingPathComponent("prefix") }
+    public var template: URL { directory.appendingPathComponent("template") }
+
+    public var wineEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["WINEPREFIX"] = prefix.path
         environment["WINEDEBUG"] = "-all"
@@ -26,10 +47,8 @@ enum WineTestPrefix {
         return environment
     }
 
-    static var wineIsInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/wine") }
-
-    /// Serialises the tests that use the prefix across test processes and suites.
-    static func withPrefix<T>(_ body: (URL) throws -> T) throws -> T {
+    /// Runs `body` on the reset prefix, holding the lock that serialises its users across test processes and suites.
+    public func withPrefix<T>(_ body: (URL) throws -> T) throws -> T {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let lockFD = open(directory.appendingPathComponent("lock").path, O_CREAT | O_RDWR, 0o600)
         guard lockFD >= 0 else { throw CocoaError(.fileWriteUnknown) }
@@ -40,8 +59,13 @@ enum WineTestPrefix {
         return try body(prefix)
     }
 
+    /// Resets the prefix under the lock and returns it; the caller then uses it without the lock.
+    public func prepare() throws -> URL {
+        try withPrefix { $0 }
+    }
+
     /// Makes sure the prefix exists, no server runs for it, and its hives equal the template.
-    static func reset() throws {
+    public func reset() throws {
         let manager = FileManager.default
         if !manager.fileExists(atPath: template.appendingPathComponent("user.reg").path) {
             try? manager.removeItem(at: prefix)
@@ -49,26 +73,26 @@ enum WineTestPrefix {
             try run(["wineserver", "-w"])
             try? manager.removeItem(at: template)
             try manager.createDirectory(at: template, withIntermediateDirectories: true)
-            for name in hiveNames {
+            for name in Self.hiveNames {
                 try manager.copyItem(at: prefix.appendingPathComponent(name), to: template.appendingPathComponent(name))
             }
         }
         stopServer()
-        for name in hiveNames {
+        for name in Self.hiveNames {
             let data = try Data(contentsOf: template.appendingPathComponent(name))
             try data.write(to: prefix.appendingPathComponent(name))
         }
     }
 
     /// `wineserver -k` saves the hives and exits; `-w` waits until it has.
-    static func stopServer() {
+    public func stopServer() {
         _ = try? run(["wineserver", "-k"])
         _ = try? run(["wineserver", "-w"])
     }
 
     /// A persistent wineserver, as a running Wine program keeps one, in the foreground (`-f`) so that it is
     /// this process's child and `stopServer()` ends it.
-    static func startServer() throws -> Process {
+    public func startServer() throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["wineserver", "-f", "-p"]
@@ -80,53 +104,54 @@ enum WineTestPrefix {
         return process
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var text: String { String(decoding: stdout, as: UTF8.self) }
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: Data
+        public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = wineEnvironment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData, stderr: errData)
+    /// A Wine tool that did not do what a test set up with it needs.
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    /// `wine …`, then the server is stopped so the hives on disk are final.
+    /// Runs a Wine tool (wine, wineboot, wineserver) against the prefix, or with `environment` instead.
     @discardableResult
-    static func wine(_ arguments: [String]) throws -> Result {
+    public func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let output = try FileCapturedRun.run(arguments, environment: environment ?? wineEnvironment, scratch: directory)
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
+    }
+
+    /// `wine …`, then the server waited for or stopped (`afterWine`), so that the hives on disk are final.
+    @discardableResult
+    public func wine(_ arguments: [String]) throws -> Result {
         let result = try run(["wine"] + arguments)
-        stopServer()
+        switch afterWine {
+        case .waitForServerExit: try run(["wineserver", "-w"])
+        case .stopServer: stopServer()
+        }
         return result
     }
 
     /// Imports `.reg` files the way a person would, with Wine's own `reg import`, as 64-bit regedit on Windows
     /// imports an export: into the native view, with `Wow6432Node` paths as written. `/reg:64` says so because
     /// with wine32 installed Debian's `wine` is the 32-bit loader, whose `reg` would redirect every
-    /// `HKLM\Software` key into `Wow6432Node`.
-    static func importFiles(_ files: [URL]) throws {
+    /// `HKLM\Software` key into `Wow6432Node`. A file Wine refuses stops the test: its fixture is not in place.
+    public func importFiles(_ files: [URL]) throws {
         for file in files where file.pathExtension.lowercased() == "reg" {
             let result = try run(["wine", "reg", "import", file.path, "/reg:64"])
-            #expect(result.status == 0, "wine reg import \(file.lastPathComponent): \(String(decoding: result.stderr, as: UTF8.self))")
+            guard result.status == 0 else {
+                stopServer()
+                throw CommandFailed(description: "wine reg import \(file.lastPathComponent): \(String(decoding: result.stderr, as: UTF8.self))")
+            }
         }
         stopServer()
     }
 
     /// Files a fixture keeps under `drive_c/` (a control's DLL) go to the same place in the prefix; returns
     /// what was copied so that the test can take it away again.
-    static func copyDriveFiles(of fixture: URL) throws -> [URL] {
+    public func copyDriveFiles(of fixture: URL) throws -> [URL] {
         let source = fixture.appendingPathComponent("drive_c")
         guard FileManager.default.fileExists(atPath: source.path) else { return [] }
         let enumerator = FileManager.default.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey])
@@ -142,7 +167,7 @@ enum WineTestPrefix {
         return copied
     }
 
-    static func hive(_ name: String) throws -> [UInt8] {
+    public func hive(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: prefix.appendingPathComponent(name)))
     }
 }

@@ -1,0 +1,1 @@
+../../../Reports/certdoctor-report.xsl

@@ -1,1 +1,0 @@
-../SSCCChecksTests/Windows/WineTestPrefix.swift

@@ -1,0 +1,22 @@
+/// SplitMix64: a small seeded generator, so that a random test repeats exactly and a failure can be rebuilt
+/// from the seed its message names.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    /// True with the given percentage.
+    public mutating func percent(_ chance: Int) -> Bool { below(100) < chance }
+    public mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
+}
