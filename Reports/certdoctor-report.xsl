@@ -1,7 +1,9 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
   Renders a certdoctor report (certdoctor-report.xsd) as one self-contained HTML page:
-  no script, no fonts, images or styles from anywhere else; evidence collapsed in <details>.
+  no script, no fonts, images or styles from anywhere else. The verdict leads, then the problems with their
+  evidence open, advisory findings, fixes, what passed (evidence collapsed in <details>, printed open), and what
+  was not examined, one line per area.
   Parameter lang = zh | en (default: the report's own language).
 -->
 <xsl:stylesheet version="1.0"
@@ -46,7 +48,11 @@
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title>
           <xsl:if test="$en">certdoctor report</xsl:if><xsl:if test="not($en)">certdoctor 检查报告</xsl:if>
+          <xsl:if test="r:summary/r:scope/@subjectName">
+            <xsl:text> — </xsl:text><xsl:value-of select="r:summary/r:scope/@subjectName"/>
+          </xsl:if>
           <xsl:text> — </xsl:text><xsl:value-of select="r:host/r:hostName"/>
+          <xsl:text> — </xsl:text><xsl:value-of select="substring(r:run/@started, 1, 10)"/>
         </title>
         <style>
           body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -72,8 +78,17 @@
           td.value { font-family: monospace; word-break: break-all; white-space: pre-wrap; }
           .counts span { margin-right: 1rem; }
           .meta { color: #555; font-size: .9rem; }
+          .title { color: #333; font-size: 1.05rem; margin: .5rem 0 0; }
+          .title .gateway { font-weight: bold; font-family: monospace; font-size: 1.2rem; }
+          .folded { color: #555; }
+          .folded .ids { font-family: monospace; font-size: .9rem; }
+          @page { size: A4; margin: 14mm 12mm; }
           @media print {
             body { max-width: none; padding: 0; font-size: 10.5pt; }
+            /* Paper cannot be clicked open: every piece of evidence is printed. */
+            details::details-content { content-visibility: visible; display: block; }
+            details > summary { list-style: none; font-weight: bold; }
+            h2 { break-after: avoid; }
             .verdict { border-width: 2px; background: none; }
             .outcome { color: #000; background: none !important; border: 1px solid #000; }
             a { color: inherit; text-decoration: none; }
@@ -81,17 +96,36 @@
         </style>
       </head>
       <body>
+        <p class="title">
+          <xsl:if test="r:summary/r:scope/@subjectName">
+            <span class="gateway"><xsl:value-of select="r:summary/r:scope/@subjectName"/></span><xsl:text> · </xsl:text>
+          </xsl:if>
+          <span class="host"><xsl:value-of select="r:host/r:hostName"/></span><xsl:text> · </xsl:text>
+          <span class="date"><xsl:call-template name="both-times"><xsl:with-param name="utc" select="r:run/@started"/>
+            <xsl:with-param name="local" select="r:run/@startedLocal"/></xsl:call-template></span>
+        </p>
         <xsl:apply-templates select="r:summary"/>
         <p class="meta">
           <xsl:value-of select="r:tool/@name"/><xsl:text> </xsl:text><xsl:value-of select="r:tool/@version"/>
           <xsl:text> · </xsl:text><xsl:if test="$en">profile</xsl:if><xsl:if test="not($en)">配置</xsl:if>
           <xsl:text> </xsl:text><xsl:value-of select="r:profile"/>
-          <xsl:text> · </xsl:text><xsl:value-of select="r:run/@started"/>
           <xsl:text> · </xsl:text><xsl:value-of select="r:run/@durationSeconds"/><xsl:text> s</xsl:text>
         </p>
 
-        <h2><xsl:if test="$en">Checks</xsl:if><xsl:if test="not($en)">检查项</xsl:if></h2>
-        <xsl:apply-templates select="r:results/r:check"/>
+        <!-- What stands in the way comes first, then what is only advised, then what passed; what did not
+             apply is one line per area at the end. -->
+        <xsl:variable name="problems" select="r:results/r:check[@severity = 'required' and (@outcome = 'fail' or @outcome = 'error')]"/>
+        <xsl:variable name="advice" select="r:results/r:check[@severity != 'required' and (@outcome = 'fail' or @outcome = 'error')]"/>
+        <xsl:variable name="passed" select="r:results/r:check[@outcome = 'pass' or @outcome = 'fixed' or @outcome = 'informational']"/>
+        <xsl:variable name="skipped" select="r:results/r:check[@outcome = 'notapplicable' or @outcome = 'notchecked']"/>
+        <xsl:if test="$problems">
+          <h2 id="problems"><xsl:if test="$en">Problems</xsl:if><xsl:if test="not($en)">需要处理的问题</xsl:if></h2>
+          <xsl:apply-templates select="$problems"><xsl:with-param name="open" select="true()"/></xsl:apply-templates>
+        </xsl:if>
+        <xsl:if test="$advice">
+          <h2 id="advice"><xsl:if test="$en">Advisory findings</xsl:if><xsl:if test="not($en)">建议项</xsl:if></h2>
+          <xsl:apply-templates select="$advice"><xsl:with-param name="open" select="true()"/></xsl:apply-templates>
+        </xsl:if>
 
         <xsl:if test="r:fixes/r:fix">
           <h2><xsl:if test="$en">Fixes</xsl:if><xsl:if test="not($en)">修复</xsl:if></h2>
@@ -108,11 +142,57 @@
           </table>
         </xsl:if>
 
+        <xsl:if test="$passed">
+          <h2 id="passed"><xsl:if test="$en">Passed</xsl:if><xsl:if test="not($en)">已通过</xsl:if></h2>
+          <xsl:apply-templates select="$passed"/>
+        </xsl:if>
+
+        <xsl:if test="$skipped">
+          <h2 id="not-applicable"><xsl:if test="$en">Not examined</xsl:if><xsl:if test="not($en)">未检查的项目</xsl:if></h2>
+          <xsl:variable name="areas" select="r:summary/r:scope/r:area[r:check]"/>
+          <ul class="folded">
+            <xsl:for-each select="$areas">
+              <xsl:variable name="here" select="key('check-by-id', r:check/@id)[@outcome = 'notapplicable' or @outcome = 'notchecked']"/>
+              <xsl:if test="$here">
+                <li data-area="{@id}">
+                  <strong><xsl:apply-templates select="r:title" mode="l"/></strong>
+                  <xsl:if test="$en">: </xsl:if><xsl:if test="not($en)">：</xsl:if>
+                  <xsl:choose>
+                    <xsl:when test="r:hint"><xsl:apply-templates select="r:hint" mode="l"/></xsl:when>
+                    <xsl:otherwise><xsl:apply-templates select="$here[1]/r:message" mode="l"/></xsl:otherwise>
+                  </xsl:choose>
+                  <xsl:text> — </xsl:text>
+                  <span class="ids">
+                    <xsl:for-each select="$here">
+                      <span data-check="{@id}" data-outcome="{@outcome}"><xsl:value-of select="@id"/></span>
+                      <xsl:if test="position() != last()"><xsl:text>, </xsl:text></xsl:if>
+                    </xsl:for-each>
+                  </span>
+                </li>
+              </xsl:if>
+            </xsl:for-each>
+            <!-- A report written before areas listed their checks: each check on a line of its own. -->
+            <xsl:if test="not($areas)">
+              <xsl:for-each select="$skipped">
+                <li><span data-check="{@id}" data-outcome="{@outcome}"><xsl:value-of select="@id"/></span>
+                  <xsl:text> — </xsl:text><xsl:apply-templates select="r:message" mode="l"/></li>
+              </xsl:for-each>
+            </xsl:if>
+          </ul>
+        </xsl:if>
+
         <h2><xsl:if test="$en">Environment</xsl:if><xsl:if test="not($en)">运行环境</xsl:if></h2>
         <table class="host">
           <tr><th><xsl:if test="$en">Host</xsl:if><xsl:if test="not($en)">主机</xsl:if></th><td><xsl:value-of select="r:host/r:hostName"/></td></tr>
           <tr><th><xsl:if test="$en">Operating system</xsl:if><xsl:if test="not($en)">操作系统</xsl:if></th><td><xsl:value-of select="r:host/r:operatingSystem"/></td></tr>
           <tr><th><xsl:if test="$en">Kernel</xsl:if><xsl:if test="not($en)">内核</xsl:if></th><td><xsl:value-of select="r:host/r:kernel"/></td></tr>
+          <tr><th><xsl:if test="$en">Started</xsl:if><xsl:if test="not($en)">开始时间</xsl:if></th>
+              <td><xsl:call-template name="both-times"><xsl:with-param name="utc" select="r:run/@started"/>
+                <xsl:with-param name="local" select="r:run/@startedLocal"/></xsl:call-template></td></tr>
+          <xsl:if test="r:run/r:command">
+            <tr><th><xsl:if test="$en">Command</xsl:if><xsl:if test="not($en)">命令</xsl:if></th>
+                <td class="value command"><xsl:value-of select="r:run/r:command"/></td></tr>
+          </xsl:if>
           <xsl:for-each select="r:host/r:component">
             <tr><th><xsl:value-of select="@name"/></th><td><xsl:value-of select="@version"/></td></tr>
           </xsl:for-each>
@@ -186,7 +266,26 @@
     </section>
   </xsl:template>
 
+  <!-- "2026-12-07 09:50:30 (UTC+08:00) · 01:50:30 UTC": the reader's own clock first, and UTC, which support
+       shares with the logs. -->
+  <xsl:template name="both-times">
+    <xsl:param name="utc"/>
+    <xsl:param name="local"/>
+    <xsl:choose>
+      <xsl:when test="$local and $local != $utc">
+        <xsl:value-of select="translate(substring($local, 1, 19), 'T', ' ')"/>
+        <xsl:text> (UTC</xsl:text><xsl:value-of select="substring($local, 20)"/><xsl:text>) · </xsl:text>
+        <xsl:value-of select="substring($utc, 12, 8)"/><xsl:text> UTC</xsl:text>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="translate(substring($utc, 1, 19), 'T', ' ')"/><xsl:text> UTC</xsl:text>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <xsl:template match="r:check">
+    <!-- A problem's evidence is open: it is what support reads first. -->
+    <xsl:param name="open" select="false()"/>
     <section class="check o-{@outcome}" id="check-{@id}" data-check="{@id}" data-outcome="{@outcome}">
       <h3>
         <span class="outcome">
@@ -213,6 +312,7 @@
       </xsl:if>
       <xsl:if test="r:evidence/r:fact or r:certificate">
         <details>
+          <xsl:if test="$open"><xsl:attribute name="open">open</xsl:attribute></xsl:if>
           <summary>
             <xsl:if test="$en">Evidence</xsl:if><xsl:if test="not($en)">证据</xsl:if>
             <xsl:text> (</xsl:text><xsl:value-of select="count(r:evidence/r:fact) + count(r:certificate)"/><xsl:text>)</xsl:text>

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--tests" ]; then
     # the Windows side: Wine and the Win32 helper's compiler
     wine wine64 wine32:i386 gcc-mingw-w64-x86-64-win32 gcc-mingw-w64-i686-win32
     # reports checked by what consumes them: a real browser (with CJK fonts), promtool, a JSON Schema validator
-    chromium fonts-noto-cjk prometheus tar python3-jsonschema
+    chromium fonts-noto-cjk prometheus tar python3-jsonschema poppler-utils
     # the fleet set-up: systemd-analyze verifies the units; node_exporter serves the textfile and curl scrapes it;
     # Ansible rolls the role out to localhost
     systemd prometheus-node-exporter curl ansible

@@ -20,6 +20,9 @@ public struct RunReport: Sendable, Codable {
     /// The procedure's requirement texts and support line the report cites; the profile supplies them (the core
     /// knows no procedure), and a report without them leaves those sections out.
     public var references: References?
+    /// The command as the user typed it, shell-quoted (secrets never come from the command line), so that support
+    /// can run it again; nil when the run did not come from a command line.
+    public var commandLine: String?
 
     public init(
         tool: String = "certdoctor", version: String, profile: String, language: Language, started: Date,
@@ -145,6 +148,8 @@ public struct RunReport: Sendable, Codable {
         /// The certificate to be renewed, for the verdict line ("the file certificate F000504Y0007"); nil when
         /// the run was given none.
         public var subject: Localized?
+        /// The certificate's own name (its subject CN, the gateway number), for a report's title; nil when unknown.
+        public var subjectName: String?
         /// Whether at least one required check of that certificate was evaluated.
         public var subjectExamined: Bool
         /// What to give when the subject was not examined ("give --pfx FILE or --token").

@@ -80,6 +80,12 @@ public struct Doctor: Sendable {
             scope: scope(of: results, environment: environment), results: results, fixes: fixes)
         report.expiry = expiry(of: results, environment: environment)
         report.references = profile.reportReferences
+        // The customer's Windows, when their exported registry says which: support reads it in the environment
+        // table. The checks have read (and judged) these files already; a file they could not read stopped the run.
+        if environment.winePrefix == nil, !environment.registryFiles.isEmpty,
+           let version = (try? WindowsSide.load(environment))?.windowsVersion {
+            report.host.versions["windows"] = version
+        }
         return report
     }
 

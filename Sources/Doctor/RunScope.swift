@@ -73,11 +73,13 @@ struct RunScope {
                     en: "no certificate to renew was given: name the file certificate with --pfx FILE (and --password-file), or the token with --token"))
         }
         let subjectExamined = subjects.allSatisfy { wasEvaluated($0, requiredOnly: true) }
-        return RunReport.Scope(
+        var scope = RunReport.Scope(
             examined: examined, notExamined: notExamined, subject: subject(subjects), subjectExamined: subjectExamined,
             advice: subjectExamined ? nil : Localized(
                 zh: "没有评估要更新的证书的任何必需检查：", en: "no required check of the certificate to renew was evaluated: ")
                 + Localized.joined(subjects.filter { !wasEvaluated($0, requiredOnly: true) }.map(whyNotEvaluated)))
+        scope.subjectName = gateway
+        return scope
     }
 
     /// Each result under one area: the first given area its facets belong to, else the first at all, else the
@@ -136,9 +138,12 @@ struct RunScope {
     }
 
     /// "the file certificate F000504Y0007", "the token", or both.
+    /// The gateway number: given, or the subject CN of a certificate the checks looked at.
+    var gateway: String? {
+        environment.gateway ?? results.flatMap(\.certificates).map(\.subjectCommonName).first { !$0.isEmpty }
+    }
+
     func subject(_ areas: [Area]) -> Localized {
-        let gateway = environment.gateway
-            ?? results.flatMap(\.certificates).map(\.subjectCommonName).first { !$0.isEmpty }
         let named = areas.map { area -> Localized in
             let number = gateway.map { " " + $0 } ?? ""
             switch area {

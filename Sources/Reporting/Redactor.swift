@@ -47,6 +47,8 @@ struct Redactor {
             report.scope.examined[index].location = report.scope.examined[index].location.map { clean($0) }
         }
         report.scope.subject = report.scope.subject.map { clean($0) }
+        report.scope.subjectName = report.scope.subjectName.map { clean($0) }
+        report.commandLine = report.commandLine.map { clean($0) }
         report.results = report.results.map { prepare($0) }
         report.fixes = report.fixes.map { fix in
             var fix = fix
@@ -103,7 +105,7 @@ struct Redactor {
     private mutating func learn(from report: RunReport) {
         var found: [(String, Category)] = []
         if !report.host.hostName.isEmpty { found.append((report.host.hostName, .host)) }
-        var paths = report.targets.map(\.location)
+        var paths = report.targets.map(\.location) + (report.commandLine.map { [$0] } ?? [])
         for result in report.results {
             for evidence in result.evidence {
                 switch evidence.kind {

@@ -31,7 +31,9 @@ public enum XMLReporter: Reporter {
         tool.setAttribute("version", report.version)
         root.addChild("profile", text: report.profile)
         let run = root.addChild("run")
+        if let command = report.commandLine { run.addChild("command", text: command) }
         run.setAttribute("started", timestamp(report.started))
+        run.setAttribute("startedLocal", localTimestamp(report.started))
         run.setAttribute("finished", timestamp(report.finished))
         run.setAttribute("durationSeconds", seconds(report.finished.timeIntervalSince(report.started)))
 
@@ -68,6 +70,7 @@ public enum XMLReporter: Reporter {
             let element = summary.addChild("expiry")
             element.setAttribute("subjectCN", expiry.subject)
             element.setAttribute("notAfter", timestamp(expiry.notAfter))
+            element.setAttribute("notAfterLocal", localTimestamp(expiry.notAfter))
             element.setAttribute("daysLeft", String(expiry.daysLeft))
             element.setAttribute("windowDays", String(expiry.windowDays))
             element.setAttribute("insideWindow", expiry.insideWindow ? "true" : "false")
@@ -75,6 +78,7 @@ public enum XMLReporter: Reporter {
         }
         let scope = summary.addChild("scope")
         scope.setAttribute("subjectExamined", report.scope.subjectExamined ? "true" : "false")
+        if let name = report.scope.subjectName { scope.setAttribute("subjectName", name) }
         addLocalized(Verdict.scopeLine(report.scope), as: "line", to: scope)
         for (area, examined) in report.scope.examined.map({ ($0, true) }) + report.scope.notExamined.map({ ($0, false) }) {
             let element = scope.addChild("area")
@@ -83,6 +87,7 @@ public enum XMLReporter: Reporter {
             if let location = area.location { element.setAttribute("location", location) }
             addLocalized(area.title, as: "title", to: element)
             if let hint = area.hint { addLocalized(hint, as: "hint", to: element) }
+            for id in area.checks { element.addChild("check").setAttribute("id", id) }
         }
 
         let results = root.addChild("results")
@@ -181,6 +186,11 @@ public enum XMLReporter: Reporter {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
+    }
+
+    /// The moment in this machine's time zone, with its offset ("2026-12-07T09:50:30+08:00").
+    static func localTimestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: .current))
     }
 
     static func seconds(_ value: Double) -> String {

@@ -116,7 +116,7 @@ public enum ProfileLoader {
                 throw .invalid(path: path, field: "knownErrors[\(index)].checks", problem: "invalid check id \(check)")
             }
         }
-        let requirementIDs = profile.manualRequirements.items.map(\.id)
+        let requirementIDs = profile.manualRequirements?.items.map(\.id) ?? []
         for id in requirementIDs where id.wholeMatch(of: #/[A-Z][0-9]+/#) == nil {
             throw .invalid(path: path, field: "manualRequirements.items", problem: "not a requirement id: \(id)")
         }

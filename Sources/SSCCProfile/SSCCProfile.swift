@@ -17,7 +17,8 @@ public struct SSCCProfile: Sendable, Codable {
     public var activeXControls: [ActiveXControl]
     public var trustedZoneActions: [ZoneAction]
     public var support: Support
-    public var manualRequirements: ManualRequirements
+    /// Absent from a profile written before reports cited the texts: its reports then list none.
+    public var manualRequirements: ManualRequirements?
     public var tokenDatabase: String?
     public var knownErrors: [KnownError]
     /// How many days before `notAfter` a certificate is inside its renewal window (`--warn-days` overrides).
@@ -75,8 +76,9 @@ public struct SSCCProfile: Sendable, Codable {
         public var version: String
         public var comparison: Comparison
         public var severity: Severity
-        /// The requirement and known-error ids the control's check covers (R8, E1, …).
-        public var requirements: [String]
+        /// The requirement and known-error ids the control's check covers (R8, E1, …); absent from a profile
+        /// written before the controls listed them.
+        public var requirements: [String]?
         public var resolution: Localized?
     }
 
@@ -115,8 +117,8 @@ extension SSCCProfile {
     /// What a report cites from this profile: the manual's requirement texts and the support line.
     public var reportReferences: RunReport.References {
         RunReport.References(
-            requirementsTitle: manualRequirements.title,
-            requirements: manualRequirements.items.map { RunReport.References.Requirement(id: $0.id, text: $0.text) },
+            requirementsTitle: manualRequirements?.title ?? title,
+            requirements: (manualRequirements?.items ?? []).map { RunReport.References.Requirement(id: $0.id, text: $0.text) },
             support: RunReport.References.Support(phone: support.phone, label: support.note))
     }
 }

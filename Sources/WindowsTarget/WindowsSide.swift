@@ -77,6 +77,18 @@ public struct WindowsSide: Sendable {
         return try loadExports(environment.registryFiles, hive: environment.registryHive)
     }
 
+    /// Where Windows keeps its own version (`ProductName`, `DisplayVersion`, `CurrentBuild`).
+    public static let currentVersionKey = "Software\\Microsoft\\Windows NT\\CurrentVersion"
+
+    /// "Windows 10 Pro (22H2, build 19045)", as the exported registry says; nil when it does not.
+    public var windowsVersion: String? {
+        let key = machineKey(Self.currentVersionKey, view: .bit64)
+        guard let product = key?.value(named: "ProductName")?.stringValue else { return nil }
+        let details = [key?.value(named: "DisplayVersion")?.stringValue, key?.value(named: "CurrentBuild")?.stringValue.map { "build " + $0 }]
+            .compactMap { $0 }
+        return details.isEmpty ? product : "\(product) (\(details.joined(separator: ", ")))"
+    }
+
     public static func loadPrefix(_ prefix: URL) throws -> WindowsSide {
         let winePrefix = WinePrefix(directory: prefix)
         guard FileManager.default.fileExists(atPath: winePrefix.url(of: .system).path) else {

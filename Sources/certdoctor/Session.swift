@@ -42,12 +42,19 @@ struct Session {
         self.targets = effective
     }
 
+    /// The command as typed, for the report: no secret is ever an argument, so none can be here.
+    static var commandLine: String {
+        (["certdoctor"] + CommandLine.arguments.dropFirst()).map(ShellQuoting.quote).joined(separator: " ")
+    }
+
     /// What the run was given that no output may hold.
     var secrets: [Secret] { [environment.pfxPassword, environment.tokenOptions.pin].compactMap { $0 } }
 
     /// Prints or writes the report in the chosen format, then the report files and the bundle asked for.
     /// Text for a person's own terminal is shown as is; every other output is redacted unless `--no-redact`.
     func emit(_ report: RunReport) throws {
+        var report = report
+        report.commandLine = Self.commandLine
         let options = ReportOptions(language: output.language, redact: !output.noRedact, secrets: secrets)
         let bytes: [UInt8]
         // Only text on a person's own terminal is shown unredacted; a file may travel, so it is redacted.

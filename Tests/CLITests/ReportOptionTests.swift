@@ -77,6 +77,26 @@ import Testing
     }
 }
 
+/// The environment table of a customer's report names their Windows (from the exported registry) and the exact
+/// command, with its home directories redacted like every other path.
+@Suite struct ReportEnvironmentTests {
+    @Test func theCustomersWindowsAndTheCommandLineAreInTheReport() throws {
+        let (directory, file) = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx")
+        let windows7 = CLI.fixtures.appendingPathComponent("windows/ie-mode/windows7.reg").path
+        let out = directory.appendingPathComponent("out")
+        let arguments = ["check", "--no-discover", "--pfx", file.lastPathComponent, "--password-file", "pw", "--registry", windows7,
+                         "--report", out.path, "--lang", "en"]
+        _ = try CLI.run(arguments, in: directory)
+        let xml = try String(contentsOf: out.appendingPathComponent("report.xml"), encoding: .utf8)
+        #expect(xml.contains(#"<component name="windows" version="Windows 7 Professional (build 7601)"/>"#), "\(xml)")
+        #expect(xml.contains("<command>certdoctor check --no-discover --pfx 'F000504Y0007#0.pfx' --password-file pw --registry "), "\(xml)")
+        #expect(xml.contains(#"<scope subjectExamined="true" subjectName="F000504Y0007">"#), "\(xml)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Windows 7 Professional (build 7601)") && html.contains(#"class="value command""#), "\(html)")
+        #expect(html.contains("<title>certdoctor report — F000504Y0007 — "), "\(html)")
+    }
+}
+
 @Suite struct FixReportTests {
     @Test func fixReportRecordsEachChangeWithBeforeAndAfterAndTheJournalEntry() throws {
         let (directory, file) = try CLI.workspace(fixture: "pfx/good-aes/F000504Y0007#0.pfx")

@@ -46,7 +46,7 @@ import Testing
         #expect(certificate < name && name < windows)
         #expect(lines[name + 1].contains("#0"), "its message follows")
         #expect(lines[name + 2].contains("→ "), "then its remedy")
-        #expect(text.output.contains("- 1 not applicable (driver.token-csp: no Wine prefix given (--wine-prefix))"), "\(text.output)")
+        #expect(text.output.contains("    - 1 not applicable (driver.token-csp: "), "folded with its reason: \(text.output)")
     }
 
     @Test func verboseListsEveryCheck() throws {

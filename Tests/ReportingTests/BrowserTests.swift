@@ -27,12 +27,12 @@ import Testing
                     "\(result.id) missing from the rendered DOM")
         }
         #expect(dom.output.contains(language == .en ? "The certificate cannot be renewed yet" : "暂时不能更新证书"))
-        #expect(!dom.output.contains("<details open"))
+        try Self.expectOrderForAPerson(dom.output)
 
         let screenshot = Artefacts.directory.appendingPathComponent("report-\(language.rawValue).png")
         try? FileManager.default.removeItem(at: screenshot)
         let shot = try Browser.run(
-            ["--window-size=1200,2400", "--screenshot=\(screenshot.path)", page.absoluteString],
+            ["--window-size=1280,2400", "--screenshot=\(screenshot.path)", page.absoluteString],
             proxy: proxy, profile: directory.file("profile"))
         #expect(shot.status == 0)
         let png = try #require(FileManager.default.contents(atPath: screenshot.path))
@@ -46,8 +46,47 @@ import Testing
             proxy: proxy, profile: directory.file("profile"))
         #expect(printed.status == 0)
         #expect(FileManager.default.contents(atPath: pdf.path)?.starts(with: Array("%PDF".utf8)) == true)
+        try Self.expectPrintedForPaper(pdf)
 
         #expect(proxy.pageRequests.isEmpty, "the report page asked for \(proxy.pageRequests)")
+    }
+
+    /// The page as a support engineer reads it: the title names the gateway, the (redacted) host and the day; the
+    /// verdict leads, then the required problems with their evidence open, then advisory findings, then what passed;
+    /// what was not examined comes last, folded into one line per area.
+    static func expectOrderForAPerson(_ dom: String) throws {
+        let title = try #require(dom.firstMatch(of: #/<title>([^<]*)</title>/#)?.output.1, "no title")
+        let day = String(SampleReports.started.formatted(.iso8601).prefix(10))
+        #expect(title.contains("F000504Y0007") && title.contains("&lt;host-1&gt;") && title.contains(day), "\(title)")
+        func first(_ text: String) -> String.Index? { dom.range(of: text)?.lowerBound }
+        func last(_ text: String) -> String.Index? { dom.range(of: text, options: .backwards)?.lowerBound }
+        let verdict = try #require(first(#"id="verdict""#))
+        let requiredProblem = try #require(first(#"data-check="browser.trusted-site" data-outcome="fail""#))
+        let erring = try #require(first(#"data-check="token.single" data-outcome="error""#))
+        let passed = try #require(first(#"data-outcome="pass""#))
+        let lastPassed = try #require(last(#"data-outcome="pass""#))
+        let folded = try #require(first(#"data-outcome="notapplicable""#))
+        #expect(verdict < requiredProblem && requiredProblem < passed && erring < passed, "problems before passes")
+        #expect(lastPassed < folded, "not-applicable checks after every pass")
+        #expect(dom.contains(#"<li data-area="token""#) && dom.contains(#"<li data-area="windows""#), "one line per area")
+        // Evidence is open for the problems only.
+        let opened = dom.ranges(of: "<details open").map(\.lowerBound)
+        #expect(opened.count == 2, "\(opened.count) open")
+        #expect(opened.allSatisfy { $0 < passed })
+        // The command line, its home directory redacted like every other path.
+        #expect(dom.contains("certdoctor check --pfx") && !dom.contains(Canary.user), "command line missing or unredacted")
+    }
+
+    /// Printed, every piece of evidence is on paper (a collapsed one too), and the page count is what the content needs.
+    static func expectPrintedForPaper(_ pdf: URL) throws {
+        try #require(toolExists("/usr/bin/pdftotext"), "apt-get install poppler-utils")
+        let text = try runTool("/usr/bin/pdftotext", ["-layout", pdf.path, "-"]).output
+        // The passing name check's evidence is collapsed on screen; its serial placeholder is printed all the same.
+        #expect(text.contains("<serial-1>"), "\(text.prefix(2000))")
+        let info = try runTool("/usr/bin/pdfinfo", [pdf.path]).output
+        let pages = info.firstMatch(of: #/Pages:\s+(\d+)/#).flatMap { Int($0.output.1) } ?? 0
+        #expect((1...4).contains(pages), "\(pages) A4 pages for seven checks")
+        #expect(info.contains("(A4)"), "A4: \(info)")
     }
 
     /// Proves the recorder would see a page's request: without this, an empty list proves nothing.

@@ -110,10 +110,14 @@ enum SampleReports {
             ],
             scope: RunReport.Scope(
                 examined: [
-                    .init(id: "pfx", title: Localized(zh: "文件证书", en: "file certificate"), location: "\(home)/certs/F000504Y0007#0.pfx"),
-                    .init(id: "windows", title: Localized(zh: "Windows 环境", en: "Windows side"), location: "Wine prefix \(home)/.wine"),
+                    .init(id: "pfx", title: Localized(zh: "文件证书", en: "file certificate"), location: "\(home)/certs/F000504Y0007#0.pfx",
+                          checks: ["cert.pfx-name"]),
+                    .init(id: "windows", title: Localized(zh: "Windows 环境", en: "Windows side"), location: "Wine prefix \(home)/.wine",
+                          checks: ["browser.trusted-site", "browser.edge-ie-mode", "plugin.certenroll-version"]),
+                    .init(id: "host", title: Localized(zh: "本机", en: "host"), checks: ["host.openssl"]),
                 ],
-                notExamined: [.init(id: "token", title: Localized(zh: "USB Key", en: "token"), hint: Localized(zh: "加 --token", en: "add --token"))],
+                notExamined: [.init(id: "token", title: Localized(zh: "USB Key", en: "token"), hint: Localized(zh: "加 --token", en: "add --token"),
+                                    checks: ["token.single", "token.driver"])],
                 subject: Localized(zh: "文件证书 F000504Y0007", en: "the file certificate F000504Y0007"), subjectExamined: true),
             results: results,
             fixes: [RunReport.FixRecord(
@@ -128,6 +132,8 @@ enum SampleReports {
                 detail: Localized(zh: "参考号：\(Canary.referenceCode)", en: "reference code: \(Canary.referenceCode)"),
                 time: started.addingTimeInterval(5))])
         report.references = references
+        report.scope.subjectName = "F000504Y0007"
+        report.commandLine = "certdoctor check --pfx '\(home)/certs/F000504Y0007#0.pfx' --password-file pw --wine-prefix \(home)/.wine"
         return report
     }
 

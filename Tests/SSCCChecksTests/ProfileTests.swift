@@ -65,12 +65,28 @@ import Testing
     /// Reports print the words of every requirement id a check cites, and take them from the profile alone.
     @Test func everyCitedRequirementHasItsTextInTheProfile() throws {
         let doctor = try Doctor(profile: "sscc", dataDirectory: data, pluginDirectories: [])
-        let texts = Set(doctor.profile.manualRequirements.items.map(\.id))
+        let texts = Set(try #require(doctor.profile.manualRequirements).items.map(\.id))
         #expect(texts == Set((1...17).map { "R\($0)" } + (1...9).map { "E\($0)" }))
         let cited = Set(doctor.registry.checks.flatMap(\.description.requirements))
             .union(doctor.profile.knownErrors.flatMap(\.requirements))
         #expect(cited.count > 20, "the checks cite requirements: \(cited.sorted())")
         #expect(cited.subtracting(texts).isEmpty, "cited without a text: \(cited.subtracting(texts).sorted())")
+    }
+
+    /// A version-1 profile written before it listed requirement texts and the controls' requirement ids loads
+    /// as before; its reports cite no texts.
+    @Test func aProfileWithoutRequirementTextsStillLoads() throws {
+        let shipped = try Data(contentsOf: data.profiles.appendingPathComponent("sscc.json"))
+        var object = try #require(try JSONSerialization.jsonObject(with: shipped) as? [String: Any])
+        object["manualRequirements"] = nil
+        let controls = try #require(object["activeXControls"] as? [[String: Any]])
+        object["activeXControls"] = controls.map { control in control.filter { $0.key != "requirements" } }
+        let older = try write(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+        let (profile, _) = try ProfileLoader.load(older, dataDirectory: data)
+        #expect(profile.manualRequirements == nil)
+        #expect(profile.activeXControls.count == 3 && profile.activeXControls.allSatisfy { $0.requirements == nil })
+        #expect(profile.reportReferences.requirements.isEmpty)
+        #expect(profile.reportReferences.support?.phone == profile.support.phone)
     }
 
     @Test func aRequirementListedTwiceIsRejected() throws {

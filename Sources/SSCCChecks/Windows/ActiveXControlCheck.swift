@@ -30,7 +30,7 @@ public struct ActiveXControlCheck: Check {
             summary: Localized(
                 zh: "\(control.name) \(control.clsid) 在 32 位 IE 使用的注册表视图中已注册，其文件存在（Wine 前缀），安装版本 \(rule)，未在加载项中禁用，也没有 kill bit。",
                 en: "\(control.name) \(control.clsid) is registered in the registry view 32-bit IE uses, its file exists (in a Wine prefix), its installed version is \(rule), and it is neither disabled as an add-on nor kill-bitted."),
-            requirements: control.requirements,
+            requirements: control.requirements ?? [],
             category: "activex",
             severity: control.severity,
             facets: [.windowsSide],

@@ -30,7 +30,7 @@ public struct IEModeCheck: Check {
     public static let edgePolicy = "Software\\Policies\\Microsoft\\Edge"
     public static let edgeRecommended = edgePolicy + "\\Recommended"
     /// Windows' own version (`CurrentBuild`, `ProductName`), which `collect-script` exports.
-    public static let windowsVersion = "Software\\Microsoft\\Windows NT\\CurrentVersion"
+    public static let windowsVersion = WindowsSide.currentVersionKey
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
