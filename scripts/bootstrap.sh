@@ -20,6 +20,8 @@ if [ "${1:-}" = "--tests" ]; then
     # the fleet set-up: systemd-analyze verifies the units; node_exporter serves the textfile and curl scrapes it;
     # Ansible rolls the role out to localhost
     systemd prometheus-node-exporter curl ansible
+    # the Debian package: built with dpkg-deb and dpkg-shlibdeps, checked by lintian, its pages read with man
+    dpkg-dev binutils lintian man-db
   )
 fi
 

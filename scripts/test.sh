@@ -13,3 +13,5 @@ swift test --skip-build --no-parallel "$@"
 scripts/test-fleet-config.sh
 scripts/test-node-exporter.sh
 scripts/test-ansible.sh
+# The Debian package: built, checked by lintian, installed and run without the Swift toolchain, then purged.
+scripts/test-package.sh

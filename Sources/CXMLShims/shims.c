@@ -109,3 +109,11 @@ void cxml_capture_end(cxml_capture previous) {
 }
 
 void cxml_free(void *ptr) { xmlFree(ptr); }
+
+const char *cxml_runtime_version(void) {
+    return xmlParserVersion;
+}
+
+int cxml_xslt_runtime_version(void) {
+    return xsltLibxsltVersion;
+}

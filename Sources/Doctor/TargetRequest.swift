@@ -154,8 +154,11 @@ public struct TargetRequest: Sendable {
             // Wine's own default prefix, as DESIGN.md says, unless exported files name another Windows side.
             environment.winePrefix = prefix.directory
         }
-        if environment.winePrefix != nil {
-            // Where the Win32 helper that imports a PFX into the prefix's store is built when a fix needs it.
+        if let installed = CertStoreHelper.installed() {
+            // The package's prebuilt Win32 helper that imports a PFX into the prefix's store.
+            environment.certStoreHelper = installed
+        } else if environment.winePrefix != nil {
+            // A checkout: where the helper is built when a fix first needs it.
             let cache = processEnvironment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
                 ?? URL(fileURLWithPath: processEnvironment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".cache")
             environment.certStoreHelper = cache.appendingPathComponent("certdoctor/certstore.exe")

@@ -132,38 +132,3 @@ public enum ProfileLoader {
         }
     }
 }
-
-/// Where certdoctor's data lives (`Checks/`, `Reports/`): `$CERTDOCTOR_DATA_DIR`, else the nearest directory
-/// above the executable or the working directory that holds `Checks/profiles`, else `/usr/share/certdoctor`.
-public struct DataDirectory: Sendable {
-    public var root: URL
-
-    public init(root: URL) {
-        self.root = root
-    }
-
-    public var checks: URL { root.appendingPathComponent("Checks") }
-    public var profiles: URL { checks.appendingPathComponent("profiles") }
-    public var plugins: URL { checks.appendingPathComponent("plugins") }
-    public var reports: URL { root.appendingPathComponent("Reports") }
-
-    public static func locate(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        executable: URL = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-    ) -> DataDirectory {
-        if let explicit = environment["CERTDOCTOR_DATA_DIR"], !explicit.isEmpty {
-            return DataDirectory(root: URL(fileURLWithPath: explicit))
-        }
-        let starts = [executable.deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        for start in starts {
-            var candidate = start.standardizedFileURL
-            while candidate.path != "/" {
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Checks/profiles").path) {
-                    return DataDirectory(root: candidate)
-                }
-                candidate.deleteLastPathComponent()
-            }
-        }
-        return DataDirectory(root: URL(fileURLWithPath: "/usr/share/certdoctor"))
-    }
-}

@@ -78,7 +78,7 @@ public enum TokenFacts {
     public static func database(_ context: CheckContext) throws -> TokenDatabase {
         try context.loads.value("token.database") {
             let options = context.environment.tokenOptions
-            let url = options.tokenDatabase ?? DataDirectory.locate().profiles
+            let url = try options.tokenDatabase ?? DataDirectory.locate().profiles
                 .appendingPathComponent(context.environment.profile?.tokenDatabase ?? "sscc-tokens.json")
             return try TokenDatabase.load(contentsOf: url)
         }

@@ -104,8 +104,9 @@ public struct SerializedCertificate {
     }
 }
 
-/// The Win32 importer (`Tools/win32/certstore.c`) that certdoctor runs under Wine. The CLI sets where its
-/// build is; `CertStoreHelper.build` makes one with mingw-w64.
+/// The Win32 importer (`Tools/win32/certstore.c`) that certdoctor runs under Wine. The CLI sets where it is:
+/// the package's prebuilt copy (`CertStoreHelper.installed`), else a cache file that `CertStoreHelper.build`
+/// makes with mingw-w64 from a checkout.
 public enum CertStoreHelperKey: EnvironmentKey {
     public static let defaultValue: URL? = nil
 }
@@ -118,10 +119,27 @@ extension Environment {
 }
 
 public enum CertStoreHelper {
+    /// Where an installation keeps the helper it was built with, beside the executable's prefix
+    /// (`/usr/bin/certdoctor` → `/usr/lib/certdoctor/certstore.exe`): a host without mingw-w64 cannot build one.
+    public static func installedLocation(executable: URL) -> URL {
+        executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("lib/certdoctor/certstore.exe").standardizedFileURL
+    }
+
+    /// The prebuilt helper of an installation, when there is one.
+    public static func installed(executable: URL = CurrentExecutable.url) -> URL? {
+        let location = installedLocation(executable: executable)
+        return FileManager.default.isReadableFile(atPath: location.path) ? location : nil
+    }
+
     /// Builds `certstore.exe` from the repository's C source with `Tools/win32/build.sh`, into `output`'s
     /// directory under `output`'s name.
     public static func build(dataRoot: URL, into output: URL) throws {
         let script = dataRoot.appendingPathComponent("Tools/win32/build.sh")
+        // An installation has no sources: say where the helper was looked for instead of failing in sh.
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            throw StoreImportError.helperMissing(searched: [installedLocation(executable: CurrentExecutable.url).path, output.path, script.path])
+        }
         let directory = output.deletingLastPathComponent()
         let result = try ChildProcess.run(
             "/bin/sh", arguments: [script.path, "certstore", directory.path],
@@ -160,16 +178,16 @@ public enum CertStoreHelper {
 }
 
 public enum StoreImportError: Error, LocalizedMessage, LocalizedError, Sendable {
-    case helperMissing
+    case helperMissing(searched: [String])
     case helperBuildFailed(String)
     case importFailed(status: String, message: String)
     case notInStore(thumbprint: String)
 
     public var localizedMessage: Localized {
         switch self {
-        case .helperMissing:
-            Localized(zh: "未找到证书导入程序 certstore.exe（请运行 Tools/win32/build.sh，需要 gcc-mingw-w64-i686-win32）",
-                      en: "the certificate importer certstore.exe is missing (run Tools/win32/build.sh; needs gcc-mingw-w64-i686-win32)")
+        case .helperMissing(let searched):
+            Localized(zh: "未找到证书导入程序 certstore.exe（查找过：\(searched.joined(separator: ", "))；请重新安装 certdoctor 软件包，或在源码目录中运行 Tools/win32/build.sh，需要 gcc-mingw-w64-i686-win32）",
+                      en: "the certificate importer certstore.exe is missing (looked in: \(searched.joined(separator: ", ")); reinstall the certdoctor package, or run Tools/win32/build.sh in a checkout; needs gcc-mingw-w64-i686-win32)")
         case .helperBuildFailed(let text):
             Localized(zh: "无法编译 certstore.exe：\(text)", en: "cannot build certstore.exe: \(text)")
         case .importFailed(let status, let message):

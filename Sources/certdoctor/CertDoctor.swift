@@ -13,7 +13,7 @@ struct CertDoctor: ParsableCommand {
         commandName: "certdoctor",
         abstract: Help.text(zh: "检查、修复并报告深证通通信网关证书更新所需的环境。", en: "Checks, repairs and reports on the environment in which an SSCC (深证通) gateway certificate is renewed."),
         discussion: ExitStatusHelp.text,
-        version: Doctor.version,
+        version: VersionReport.text(Help.language),
         subcommands: [
             CheckCommand.self, FixCommand.self, UndoCommand.self, ListChecksCommand.self, ExplainCommand.self,
             ReportCommand.self, RenewCommand.self, RegistryCommand.self, CollectScriptCommand.self,

@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: Help.argument(
         zh: "将指标（不脱敏）写入此 .prom 文件供 node_exporter 文本收集器读取，原子替换；因用法或输入错误而结束的运行保留上次的样本，只记录退出码。",
-        en: "Write the metrics (unredacted) to this .prom file for node_exporter's textfile collector, replaced atomically; a run that ends with a usage or input error keeps the previous samples and records its exit code."))
+        en: "Write the metrics (unredacted) to this .prom file for node_exporter's textfile collector, replaced atomically; a run that ends with a usage or input error keeps the previous samples and records its exit code."), completion: .file(extensions: ["prom"]))
     var prometheusTextfile: String?
 
     func validate() throws {

@@ -11,7 +11,7 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: Help.text(zh: "解释门户错误（E1–E9 或提示原文）或检查项，以及相关检查。", en: "Explain a portal error (E1–E9 or its message) or a check, and which checks look into it."))
 
-    @Argument(help: Help.argument(zh: "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。", en: "An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name)."))
+    @Argument(help: Help.argument(zh: "错误编号（E5）、门户提示原文（证书信息与CA系统不一致）或检查项 ID（cert.pfx-name）。", en: "An error id (E5), the portal's message (证书信息与CA系统不一致), or a check id (cert.pfx-name)."), completion: ExplainCompletion.kind)
     var query: String
 
     @OptionGroup var profile: ProfileOption

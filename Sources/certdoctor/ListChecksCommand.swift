@@ -13,10 +13,10 @@ struct ListChecksCommand: ParsableCommand {
 
     @OptionGroup var profile: ProfileOption
 
-    @Option(name: .customLong("plugins"), help: Help.argument(zh: "另一个插件检查目录，可重复。", en: "Another directory of plugin checks; repeatable."))
+    @Option(name: .customLong("plugins"), help: Help.argument(zh: "另一个插件检查目录，可重复。", en: "Another directory of plugin checks; repeatable."), completion: .directory)
     var pluginDirectories: [String] = []
 
-    enum Format: String, ExpressibleByArgument {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
         case text
         case json
     }
@@ -24,7 +24,7 @@ struct ListChecksCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "text 供人阅读，json 供程序读取。", en: "text for people, json for machines."))
     var format: Format = .text
 
-    @Option(help: Help.argument(zh: "将列表写入此文件而非标准输出。", en: "Write the list to this file instead of standard output."))
+    @Option(help: Help.argument(zh: "将列表写入此文件而非标准输出。", en: "Write the list to this file instead of standard output."), completion: .file())
     var output: String?
 
     @OptionGroup var lang: LanguageOption
@@ -44,7 +44,7 @@ struct ListChecksCommand: ParsableCommand {
         let language = lang.language
         try Console.run(language: language) {
             let doctor = try Doctor(
-                profile: profile.name, dataDirectory: .locate(),
+                profile: profile.name, dataDirectory: try .locate(),
                 pluginDirectories: pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories())
             let entries = doctor.registry.checks.map(\.description).map {
                 Entry(

@@ -9,39 +9,39 @@ import WindowsTarget
 
 /// What to examine.
 struct TargetOptions: ParsableArguments {
-    @Option(help: Help.argument(zh: "要检查的文件证书，如“F000504Y0007#0.pfx”。", en: "The file certificate to check, e.g. 'F000504Y0007#0.pfx'."))
+    @Option(help: Help.argument(zh: "要检查的文件证书，如“F000504Y0007#0.pfx”。", en: "The file certificate to check, e.g. 'F000504Y0007#0.pfx'."), completion: .file(extensions: ["pfx", "p12"]))
     var pfx: String?
 
-    @Option(help: Help.argument(zh: "第一行为证书密码的文件（否则读环境变量 CERTDOCTOR_PFX_PASSWORD，再否则提示输入）。", en: "A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt)."))
+    @Option(help: Help.argument(zh: "第一行为证书密码的文件（否则读环境变量 CERTDOCTOR_PFX_PASSWORD，再否则提示输入）。", en: "A file whose first line is the certificate password (else CERTDOCTOR_PFX_PASSWORD, else a prompt)."), completion: .file())
     var passwordFile: String?
 
     @Option(help: Help.argument(zh: "网关号，如 F000504Y0007（否则取自证书）。", en: "The gateway number, e.g. F000504Y0007 (else taken from the certificate)."))
     var gateway: String?
 
-    @Option(help: Help.argument(zh: "要检查的 Wine 前缀（默认 $WINEPREFIX，其次 ~/.wine）。", en: "A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present)."))
+    @Option(help: Help.argument(zh: "要检查的 Wine 前缀（默认 $WINEPREFIX，其次 ~/.wine）。", en: "A Wine prefix to examine (default: $WINEPREFIX, else ~/.wine when present)."), completion: .directory)
     var winePrefix: String?
 
-    @Option(parsing: .upToNextOption, help: Help.argument(zh: "从 Windows 导出的注册表文件（.reg、Registry.pol）。", en: "Registry files exported from a Windows machine (.reg, Registry.pol)."))
+    @Option(parsing: .upToNextOption, help: Help.argument(zh: "从 Windows 导出的注册表文件（.reg、Registry.pol）。", en: "Registry files exported from a Windows machine (.reg, Registry.pol)."), completion: .file())
     var registry: [String] = []
 
-    @Option(help: Help.argument(zh: "路径无法判断时 Registry.pol 所属的配置单元（HKLM 或 HKCU）。", en: "Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU)."))
+    @Option(help: Help.argument(zh: "路径无法判断时 Registry.pol 所属的配置单元（HKLM 或 HKCU）。", en: "Which hive a Registry.pol belongs to when its path does not say (HKLM or HKCU)."), completion: .list(["HKLM", "HKCU"]))
     var registryHive: String?
 
     @Flag(help: Help.argument(zh: "检查 USB Key 中的硬件证书。", en: "Check the hardware certificate on the USB token."))
     var token = false
 
     @Option(help: Help.argument(
-        zh: "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。", en: "The token vendor's PKCS#11 module (default: the profile's token database)."))
+        zh: "USB Key 厂商的 PKCS#11 模块（默认取自配置中的令牌数据库）。", en: "The token vendor's PKCS#11 module (default: the profile's token database)."), completion: .file(extensions: ["so"]))
     var pkcs11Module: String?
 
     @Option(help: Help.argument(zh: "有多个令牌时要检查的令牌标签。", en: "The label of the token to look at, when there are several."))
     var tokenLabel: String?
 
     @Option(help: Help.argument(
-        zh: "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。", en: "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional)."))
+        zh: "存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN；可不提供）。", en: "A file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN; optional)."), completion: .file())
     var tokenPinFile: String?
 
-    @Option(help: Help.argument(zh: "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。", en: "A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable."))
+    @Option(help: Help.argument(zh: "要检查策略的 Linux 浏览器（chromium、chrome、edge、firefox），可重复。", en: "A Linux browser whose policies to check (chromium, chrome, edge, firefox); repeatable."), completion: .list(["chromium", "chrome", "edge", "firefox"]))
     var browser: [String] = []
 
     @OptionGroup var profileOption: ProfileOption
@@ -52,7 +52,7 @@ struct TargetOptions: ParsableArguments {
         en: "Warn when the certificate expires within this many days (default: the profile's renewal window, 30)."))
     var warnDays: Int?
 
-    @Option(name: .customLong("plugins"), help: Help.argument(zh: "另一个插件检查目录，可重复。", en: "Another directory of plugin checks; repeatable."))
+    @Option(name: .customLong("plugins"), help: Help.argument(zh: "另一个插件检查目录，可重复。", en: "Another directory of plugin checks; repeatable."), completion: .directory)
     var pluginDirectories: [String] = []
 
     func validate() throws {
@@ -99,15 +99,15 @@ struct TargetOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Option(help: Help.argument(
         zh: "输出格式：text 供人阅读；json、xml、html、junit、prometheus 供程序读取。",
-        en: "What to print: text for people; json, xml, html, junit or prometheus for machines."))
+        en: "What to print: text for people; json, xml, html, junit or prometheus for machines."), completion: .list(ReporterRegistry.identifiers))
     var format = "text"
 
-    @Option(help: Help.argument(zh: "将报告写入此文件而非标准输出。", en: "Write the report to this file instead of standard output."))
+    @Option(help: Help.argument(zh: "将报告写入此文件而非标准输出。", en: "Write the report to this file instead of standard output."), completion: .file())
     var output: String?
 
     @Option(help: Help.argument(
         zh: "同时在此目录写入 report.xml、report.html 和 report.json。",
-        en: "Also write report.xml, report.html and report.json into this directory."))
+        en: "Also write report.xml, report.html and report.json into this directory."), completion: .directory)
     var report: String?
 
     @Flag(help: Help.argument(zh: "配合 --report，另写 report.junit.xml。", en: "With --report, also write report.junit.xml."))
@@ -120,7 +120,7 @@ struct OutputOptions: ParsableArguments {
 
     @Option(help: Help.argument(
         zh: "生成工单附件（.tar.gz）：报告及检查读取的文件（已脱敏）。",
-        en: "Write a support-ticket bundle (.tar.gz): the reports and the files the checks read, redacted."))
+        en: "Write a support-ticket bundle (.tar.gz): the reports and the files the checks read, redacted."), completion: .file(extensions: ["tar.gz"]))
     var bundle: String?
 
     @Flag(help: Help.argument(
@@ -174,16 +174,16 @@ struct LanguageOption: ParsableArguments {
 
 /// `--profile`, the facts of the service whose certificate is renewed.
 struct ProfileOption: ParsableArguments {
-    @Option(name: .customLong("profile"), help: Help.argument(zh: "Checks/profiles 中的配置名，或配置文件路径。", en: "A profile name from Checks/profiles, or a profile file."))
+    @Option(name: .customLong("profile"), help: Help.argument(zh: "Checks/profiles 中的配置名，或配置文件路径。", en: "A profile name from Checks/profiles, or a profile file."), completion: ProfileCompletion.kind)
     var name = "sscc"
 }
 
 /// Which checks to run, and for how long.
 struct RunOptions: ParsableArguments {
-    @Option(parsing: .singleValue, help: Help.argument(zh: "只运行这些检查项或类别（逗号分隔或重复）。", en: "Run only these checks or categories (comma-separated or repeated)."))
+    @Option(parsing: .singleValue, help: Help.argument(zh: "只运行这些检查项或类别（逗号分隔或重复）。", en: "Run only these checks or categories (comma-separated or repeated)."), completion: SelectorCompletion.kind)
     var only: [String] = []
 
-    @Option(parsing: .singleValue, help: Help.argument(zh: "跳过这些检查项或类别（逗号分隔或重复）。", en: "Skip these checks or categories (comma-separated or repeated)."))
+    @Option(parsing: .singleValue, help: Help.argument(zh: "跳过这些检查项或类别（逗号分隔或重复）。", en: "Skip these checks or categories (comma-separated or repeated)."), completion: SelectorCompletion.kind)
     var skip: [String] = []
 
     @Option(help: Help.argument(zh: "每个检查项的时限（秒），超时记为 error。", en: "Seconds each check may take before it is reported as an error."))

@@ -15,13 +15,13 @@ struct RegistryCommand: ParsableCommand {
     )
 
     struct Target: ParsableArguments {
-        @Option(name: .customLong("wine-prefix"), help: Help.argument(zh: "Wine 前缀目录（默认 $WINEPREFIX，其次 ~/.wine）。", en: "Wine prefix directory (default $WINEPREFIX, else ~/.wine)."))
+        @Option(name: .customLong("wine-prefix"), help: Help.argument(zh: "Wine 前缀目录（默认 $WINEPREFIX，其次 ~/.wine）。", en: "Wine prefix directory (default $WINEPREFIX, else ~/.wine)."), completion: .directory)
         var winePrefix: String?
 
-        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: Help.argument(zh: ".reg、Registry.pol 或 Wine 注册表文件，按顺序叠加。", en: ".reg, Registry.pol or Wine hive files, applied in order."))
+        @Option(name: .customLong("registry"), parsing: .upToNextOption, help: Help.argument(zh: ".reg、Registry.pol 或 Wine 注册表文件，按顺序叠加。", en: ".reg, Registry.pol or Wine hive files, applied in order."), completion: .file())
         var registryFiles: [String] = []
 
-        @Option(name: .customLong("registry-hive"), help: Help.argument(zh: "HKLM 或 HKCU，用于不在 Machine/ 或 User/ 目录下的 Registry.pol。", en: "HKLM or HKCU, for a Registry.pol not under Machine/ or User/."))
+        @Option(name: .customLong("registry-hive"), help: Help.argument(zh: "HKLM 或 HKCU，用于不在 Machine/ 或 User/ 目录下的 Registry.pol。", en: "HKLM or HKCU, for a Registry.pol not under Machine/ or User/."), completion: .list(["HKLM", "HKCU"]))
         var registryHive: String?
 
         @Flag(name: .customLong("wow32"), help: Help.argument(zh: "按 32 位进程的视图读取（Wow6432Node）。", en: "Read the view of a 32-bit process (Wow6432Node)."))

@@ -84,13 +84,13 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。", en: "How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update)."))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b)."))
+    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
     var importFile: String?
 
     @Option(help: Help.argument(zh: "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。", en: "The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend)."))
     var caURL: String?
 
-    @Option(help: Help.argument(zh: "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。", en: "The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend)."))
+    @Option(help: Help.argument(zh: "用于验证 CMP 应答签名的 CA 证书（PEM 或 DER；cmp 方式）。", en: "The CA certificate the CMP answers must be signed with (PEM or DER; cmp backend)."), completion: .file())
     var caCert: String?
 
     @Option(help: Help.argument(zh: "每次 CMP 交互的时限（秒）。", en: "Seconds each CMP exchange may take."))
@@ -98,16 +98,16 @@ struct RenewCommand: ParsableCommand {
 
     @Option(help: Help.argument(
         zh: "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。",
-        en: "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", "))."))
+        en: "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", "))."), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
     var keyType: String = RenewalKeyType.rsa2048.rawValue
 
     @Option(help: Help.argument(
-        zh: "使用在别处生成的密钥对（PEM，可加密）而不是新生成。", en: "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one."))
+        zh: "使用在别处生成的密钥对（PEM，可加密）而不是新生成。", en: "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one."), completion: .file())
     var newKey: String?
 
     @Option(help: Help.argument(
         zh: "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。",
-        en: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt)."))
+        en: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt)."), completion: .file())
     var newKeyPasswordFile: String?
 
     @Option(help: Help.argument(
@@ -117,7 +117,7 @@ struct RenewCommand: ParsableCommand {
 
     @Option(help: Help.argument(
         zh: "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。",
-        en: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate)."))
+        en: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate)."), completion: .file())
     var requestOut: String?
 
     @Flag(help: Help.argument(

@@ -17,13 +17,13 @@ struct ReportCommand: ParsableCommand {
                 zh: "退出码：0 已写出 · 65 不是 certdoctor 报告 · 66 找不到报告 · 73 无法写出。",
                 en: "Exit codes: 0 written · 65 not a certdoctor report · 66 report not found · 73 cannot write."))
 
-        @Argument(help: Help.argument(zh: "保存的 XML 报告（report.xml）。", en: "The saved XML report (report.xml)."))
+        @Argument(help: Help.argument(zh: "保存的 XML 报告（report.xml）。", en: "The saved XML report (report.xml)."), completion: .file(extensions: ["xml"]))
         var report: String
 
-        @Option(name: .customLong("html"), help: Help.argument(zh: "HTML 页面的写出位置。", en: "Where to write the HTML page."))
+        @Option(name: .customLong("html"), help: Help.argument(zh: "HTML 页面的写出位置。", en: "Where to write the HTML page."), completion: .file(extensions: ["html"]))
         var html: String
 
-        @Option(name: .customLong("lang"), help: Help.argument(zh: "zh 或 en（默认使用报告自身的语言）。", en: "zh or en (default: the report's own language)."))
+        @Option(name: .customLong("lang"), help: Help.argument(zh: "zh 或 en（默认使用报告自身的语言）。", en: "zh or en (default: the report's own language)."), completion: .list(Language.allCases.map(\.rawValue)))
         var lang: String?
 
         func validate() throws {

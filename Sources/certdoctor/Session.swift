@@ -19,7 +19,7 @@ struct Session {
     let targets: TargetOptions
 
     init(targets: TargetOptions, output: OutputOptions, timeout: TimeInterval, discover: Bool = false) throws {
-        let dataDirectory = DataDirectory.locate()
+        let dataDirectory = try DataDirectory.locate()
         let plugins = targets.pluginDirectories.map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
         // A plugin's `describe` has the same time limit as every check (`--timeout`).
         doctor = try Doctor(profile: targets.profile, dataDirectory: dataDirectory, pluginDirectories: plugins, pluginTimeout: timeout)

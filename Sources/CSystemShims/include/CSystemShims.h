@@ -21,4 +21,8 @@ int cd_terminal_echo_off(int fd);
 
 /// Puts the terminal back as cd_terminal_echo_off found it and restores the signal dispositions.
 void cd_terminal_restore(void);
+/// The git commit certdoctor was built from, as scripts/package.sh writes it into the executable's
+/// `.certdoctor_commit` section, or NULL when nothing was written (a checkout's own build): no generated file
+/// has to be kept in the tree.
+const char *cd_build_commit(void);
 #endif

@@ -22,4 +22,11 @@ cxml_capture cxml_capture_begin(void *context, cxml_sink sink);
 void cxml_capture_end(cxml_capture previous);
 
 void cxml_free(void *ptr);
+
+/// The version of the libxml2 the process runs with (`xmlParserVersion`, e.g. "20914"), which libxml2 makes a
+/// function-like macro in threaded builds that Swift cannot read.
+const char *cxml_runtime_version(void);
+
+/// The version of the libxslt the process runs with (`xsltLibxsltVersion`, e.g. 10135).
+int cxml_xslt_runtime_version(void);
 #endif

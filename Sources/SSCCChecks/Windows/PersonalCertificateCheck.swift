@@ -132,14 +132,15 @@ public struct PersonalCertificateCheck: Check {
             touches: hives, changesFilesItself: true,
             preflight: {
                 try WineServerGuard.requireStopped(prefix: prefix)
-                guard let helper else { throw StoreImportError.helperMissing }
-                // Built from Tools/win32 with mingw-w64 the first time a fix needs it, then kept in the cache.
+                guard let helper else { throw StoreImportError.helperMissing(searched: [CertStoreHelper.installedLocation(executable: CurrentExecutable.url).path]) }
+                // An installation's helper is prebuilt; a checkout's is built from Tools/win32 with mingw-w64 the
+                // first time a fix needs it, then kept in the cache.
                 if !FileManager.default.fileExists(atPath: helper.path) {
-                    try CertStoreHelper.build(dataRoot: DataDirectory.locate().root, into: helper)
+                    try CertStoreHelper.build(dataRoot: try DataDirectory.locate().root, into: helper)
                 }
             },
             apply: { _ in
-                guard let helper else { throw StoreImportError.helperMissing }
+                guard let helper else { throw StoreImportError.helperMissing(searched: [CertStoreHelper.installedLocation(executable: CurrentExecutable.url).path]) }
                 // The password goes to the helper on its standard input, never on a command line.
                 let imported = try CertStoreHelper.run(
                     helper, ["import-pfx", CertStoreHelper.winePath(pfx)], prefix: prefix, input: Array((password.reveal() + "\n").utf8))
