@@ -125,7 +125,7 @@ gzip -9n <README.md >"$package/usr/share/doc/certdoctor/README.md.gz"
 # Permissions as Debian expects regardless of the umask and of how the tree was checked out.
 find "$package" -type d -exec chmod 0755 {} +
 find "$package/usr/share" -type f -exec chmod 0644 {} +
-chmod 0755 "$package/usr/share/certdoctor/Checks/plugins/free-space"
+chmod 0755 "$package/usr/share/certdoctor/Checks/plugins/examples/free-space"
 
 # Depends: the shared libraries the executable loads, as Debian 12's packages provide them.
 mkdir -p "$stage/shlibs/debian"

@@ -77,8 +77,11 @@ without_toolchain env -u WINEPREFIX XDG_STATE_HOME="$work/state" HOME="$work" /u
     --pfx "$work/F000504Y0007#0.pfx" --password-file "$work/pw" --no-discover >"$work/check.txt" \
     || { cat "$work/check.txt" >&2; fail "certdoctor check of a valid PFX did not pass"; }
 grep -q "Ready to renew" "$work/check.txt" || { cat "$work/check.txt" >&2; fail "check passed but did not say it is ready"; }
+grep -q "host.free-space" "$work/check.txt" || { cat "$work/check.txt" >&2; fail "the built-in free-space check did not run"; }
 # The example plugin and the manifest check come from /usr/share/certdoctor: the data directory was found.
-grep -q "host.free-space" "$work/check.txt" || { cat "$work/check.txt" >&2; fail "the installed example plugin did not run"; }
+without_toolchain env -u WINEPREFIX HOME="$work" /usr/bin/certdoctor list-checks \
+    --plugins /usr/share/certdoctor/Checks/plugins/examples >"$work/examples.txt"
+grep -q "example.free-space" "$work/examples.txt" || { cat "$work/examples.txt" >&2; fail "the installed example plugin is not listed"; }
 without_toolchain /usr/bin/certdoctor list-checks >"$work/checks.txt"
 grep -q "browser.zone-actions" "$work/checks.txt" || fail "the installed manifest check is not listed"
 
