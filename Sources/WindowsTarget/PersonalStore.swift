@@ -141,6 +141,8 @@ public enum CertStoreHelper {
             throw StoreImportError.helperMissing(searched: [installedLocation(executable: CurrentExecutable.url).path, output.path, script.path])
         }
         let directory = output.deletingLastPathComponent()
+        // A fresh account has no ~/.cache/certdoctor yet; the compiler does not make it.
+        try AtomicFile.createDirectories(directory, mode: 0o700)
         let result = try ChildProcess.run(
             "/bin/sh", arguments: [script.path, "certstore", directory.path],
             environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
