@@ -69,7 +69,8 @@ public final class CheckContext: Sendable {
 }
 
 /// Work that several checks need once per run (opening the PFX, loading a hive), done once and remembered,
-/// errors included.
+/// errors included. A load is known by the type it gives — one opened PFX, one Windows side, one token database
+/// per run — so a value can never come back as another type than it was stored as.
 public final class SharedLoads: @unchecked Sendable {
     // Each slot has its own lock so that a slow load does not hold up unrelated ones.
     private final class Slot: @unchecked Sendable {
@@ -78,15 +79,16 @@ public final class SharedLoads: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var slots: [String: Slot] = [:]
+    private var slots: [ObjectIdentifier: Slot] = [:]
 
     public init() {}
 
-    public func value<T: Sendable>(_ key: String, load: () throws -> T) throws -> T {
+    /// The run's one `Value`, loaded by the first caller; the others wait for it and get the same (or its error).
+    public func value<Value: Sendable>(of type: Value.Type, load: () throws -> Value) throws -> Value {
         let slot = lock.withLock {
-            if let existing = slots[key] { return existing }
+            if let existing = slots[ObjectIdentifier(type)] { return existing }
             let created = Slot()
-            slots[key] = created
+            slots[ObjectIdentifier(type)] = created
             return created
         }
         slot.lock.lock()
@@ -96,10 +98,8 @@ public final class SharedLoads: @unchecked Sendable {
         }
         switch slot.result! {
         case .success(let value):
-            guard let typed = value as? T else {
-                preconditionFailure("shared load '\(key)' was stored as \(type(of: value)), asked as \(T.self)")
-            }
-            return typed
+            // The slot of `Value` only ever holds what `load` returned: a `Value`.
+            return value as! Value
         case .failure(let error):
             throw error
         }

@@ -12,7 +12,7 @@ public struct OpenedPFX: Sendable {
     /// Opens `--pfx` with its password, once per run; failures are remembered as well, so the checks that
     /// depend on `cert.pfx-readable` never ask OpenSSL twice.
     public static func load(_ context: CheckContext) throws -> OpenedPFX {
-        try context.loads.value("pfx") {
+        try context.loads.value(of: OpenedPFX.self) {
             guard let file = context.environment.pfxFile else { throw PFXProblem.notGiven }
             guard let password = context.environment.pfxPassword else { throw PFXProblem.noPassword }
             let bytes = try readBytes(file)

@@ -76,7 +76,7 @@ extension Environment {
 /// The host's token facts, each read once per run and shared by the token checks.
 public enum TokenFacts {
     public static func database(_ context: CheckContext) throws -> TokenDatabase {
-        try context.loads.value("token.database") {
+        try context.loads.value(of: TokenDatabase.self) {
             let options = context.environment.tokenOptions
             let url = try options.tokenDatabase ?? DataDirectory.locate().profiles
                 .appendingPathComponent(context.environment.profile?.tokenDatabase ?? "sscc-tokens.json")
@@ -85,7 +85,7 @@ public enum TokenFacts {
     }
 
     public static func readers(_ context: CheckContext) throws -> ReaderInventory {
-        try context.loads.value("token.readers") {
+        try context.loads.value(of: ReaderInventory.self) {
             let timeout = callTimeout(context)
             return try waitFor { () async throws -> ReaderInventory in try await ReaderInventory.read(timeout: timeout) }
         }

@@ -60,7 +60,7 @@ public struct WindowsSide: Sendable {
 
     /// Loads the side the environment names, once per run (a prefix's `system.reg` is 1.7 MB).
     public static func load(_ context: CheckContext) throws -> WindowsSide {
-        try context.loads.value("windows-side") { try load(context.environment) }
+        try context.loads.value(of: WindowsSide.self) { try load(context.environment) }
     }
 
     /// Reads the environment's Windows side. A running wineserver makes a prefix's files unreliable: after

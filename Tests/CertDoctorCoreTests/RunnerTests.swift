@@ -140,18 +140,23 @@ import Testing
         let loads = SharedLoads()
         let counter = Recorder()
         for _ in 0..<3 {
-            let value: Int = try loads.value("answer") {
+            let value = try loads.value(of: Int.self) {
                 counter.enter()
                 return 42
             }
             #expect(value == 42)
         }
         #expect(counter.highest == 1)
+        // Another type is another load, whatever the first one holds.
+        #expect(try loads.value(of: String.self) { "forty-two" } == "forty-two")
+        struct Broken: Sendable {}
         for _ in 0..<2 {
             #expect(throws: CoreError.self) {
-                let _: Int = try loads.value("broken") { throw CoreError.journalEmpty }
+                _ = try loads.value(of: Broken.self) { throw CoreError.journalEmpty }
             }
         }
+        loads.reset()
+        #expect(try loads.value(of: Int.self) { 7 } == 7, "a reset forgets the loads")
     }
 
     @Test func languageFollowsLocaleVariables() {
