@@ -169,7 +169,8 @@ struct RenewCommand: ParsableCommand {
                 journal: Journal(directory: Journal.defaultDirectory()),
                 pending: PendingRenewalStore(directory: PendingRenewalStore.defaultDirectory()),
                 profile: pfxProfile.pkcs12, checkTimeout: timeout, issuerCertificates: try caCertificate().map { [$0] } ?? [])
-            let showProgress = isatty(STDERR_FILENO) == 1
+            // A CMP exchange or a key generation takes a moment: a person at a terminal is told; a machine format never.
+            let showProgress = output.format == "text" && isatty(STDERR_FILENO) == 1
             let progress: RenewalProgress = { line in
                 if showProgress { FileHandle.standardError.write(Data(("  … " + line.text(language) + "\n").utf8)) }
             }

@@ -28,8 +28,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         _ = Self.step(touching: url)
         // Replaced as the journal replaces files: a new inode.
+        // (rename(2) itself: Foundation's replaceItemAt sometimes says the file does not exist on Linux.)
         let replacement = try Self.file("second")
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: replacement)
+        #expect(rename(replacement.path, url.path) == 0)
         #expect(Self.step(touching: url).seen.first?.bytes == Array("second".utf8))
         // Rewritten in place with another length.
         let handle = try FileHandle(forWritingTo: url)

@@ -30,7 +30,7 @@ import Glibc
     /// `detached` runs it in a new session without a controlling terminal, so that nothing can prompt.
     static func certdoctor(
         _ arguments: [String], scene: RenewalWorkspace, environment extra: [String: String] = [:], detached: Bool = false,
-        shell: String? = nil
+        shell: String? = nil, arguments shellArguments: [String] = []
     ) throws -> CertDoctorCore.ChildProcess.Termination {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_STATE_HOME"] = scene.state.path
@@ -43,7 +43,7 @@ import Glibc
         try #require(renewIsRegistered, "\(program) renew --help does not exit 0 listing --ca-url")
         if let shell {
             return try CertDoctorCore.ChildProcess.run(
-                "/bin/sh", arguments: ["-c", shell], environment: environment, deadline: Date().addingTimeInterval(60))
+                "/bin/sh", arguments: ["-c", shell] + shellArguments, environment: environment, deadline: Date().addingTimeInterval(60))
         }
         return try CertDoctorCore.ChildProcess.run(
             detached ? "/usr/bin/setsid" : program, arguments: detached ? ["-w", program] + arguments : arguments,
@@ -159,6 +159,32 @@ import Glibc
         #expect(renewed.reason == .exited(0), "\(renewed.errorText)")
         #expect(try scene.bytes(scene.pfx) != before)
         #expect(scene.strays().isEmpty)
+    }
+
+    /// A person at a terminal sees the CMP exchange's steps as they happen; a machine format never gets them, on a
+    /// terminal or not. `script` gives the run a pseudo-terminal, as a person's shell would.
+    @Test(arguments: ["text", "json"])
+    func theExchangesProgressIsForATerminalOnly(format: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux's script")
+        let scene = try RenewalWorkspace()
+        defer { scene.remove() }
+        let authority = try TestCertificateAuthority()
+        _ = try scene.makeWorkingCertificate(issuedBy: authority)
+        let issuing = try TestCMPHTTPListener(server: TestCMPServer(authority: authority))
+        defer { issuing.stop() }
+        let program = try #require(Self.executable)
+        let words = [program, "renew", "--pfx", scene.pfx.path, "--password-file", scene.passwordFile.path, "--backend", "cmp",
+                     "--ca-url", issuing.url.absoluteString, "--ca-cert", scene.path("ca.pem"), "--lang", "en", "--format", format]
+        let command = words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let run = try Self.certdoctor([], scene: scene, shell: "exec /usr/bin/script -qec \"$0\" /dev/null" , arguments: [command])
+        #expect(run.reason == .exited(0), "\(run.outputText) \(run.errorText)")
+        let progress = run.outputText.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("  … ") }
+        if format == "text" {
+            #expect(!progress.isEmpty, "\(run.outputText)")
+        } else {
+            #expect(progress.isEmpty, "\(run.outputText)")
+            #expect(run.outputText.contains("\"ready_to_renew\""), "\(run.outputText)")
+        }
     }
 
     @Test
