@@ -7,19 +7,31 @@
 # The role writes below a scratch root (certdoctor_root), not this machine's /etc: a test must not leave a timer
 # and a password file behind on the machine it runs on, and systemd is not PID 1 here, so the role takes its
 # documented offline path and enables the timer with the real `systemctl --root`. The package is not installed
-# (certdoctor_install_package: false): the built executable stands in for it.
+# (certdoctor_install_package: false): the built executable stands in for it — unless CERTDOCTOR_DEB names a built
+# package, which the role then copies to the host and installs with apt (scripts/test-package.sh does that; the
+# caller purges it afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+deb=${CERTDOCTOR_DEB:-}
 certdoctor=${CERTDOCTOR_EXECUTABLE:-$PWD/.build/debug/certdoctor}
+# apt's module needs Debian's python3-apt, which only Debian's own interpreter has.
+interpreter=$(command -v python3)
 fail() { echo "ansible test: $*" >&2; exit 1; }
-[ -x "$certdoctor" ] || fail "no certdoctor at $certdoctor (swift build first)"
+if [ -n "$deb" ]; then
+  [ -f "$deb" ] || fail "no package at $deb"
+  certdoctor=/usr/bin/certdoctor
+  interpreter=/usr/bin/python3
+  ! dpkg-query -W -f='${Status}' certdoctor 2>/dev/null | grep -q "install ok installed" || fail "certdoctor is installed already"
+else
+  [ -x "$certdoctor" ] || fail "no certdoctor at $certdoctor (swift build first)"
+fi
 for tool in ansible-playbook ansible-vault systemctl openssl python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing (scripts/bootstrap.sh --tests installs it)"
 done
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; [ -z "$deb" ] || rm -rf /var/cache/certdoctor' EXIT
 root="$work/root"
 reports="$work/reports"
 mkdir -p "$root" "$work/srv"
@@ -44,11 +56,12 @@ certdoctor:
   hosts:
     localhost:
       ansible_connection: local
-      ansible_python_interpreter: $(command -v python3)
+      ansible_python_interpreter: $interpreter
       certdoctor_root: $root
 YAML
 cat >"$work/vars.yml" <<YAML
-certdoctor_install_package: false
+certdoctor_install_package: $([ -n "$deb" ] && echo true || echo false)
+certdoctor_deb: ${deb:-""}
 certdoctor_binary: $certdoctor
 certdoctor_args: ["--pfx", "$pfx", "--only", "certificate"]
 certdoctor_reports_dir: $reports
@@ -91,6 +104,10 @@ done
 [ "$(systemctl --root="$root" is-enabled certdoctor-check.timer)" = enabled ] || fail "the timer is not enabled"
 [ -L "$root/etc/systemd/system/timers.target.wants/certdoctor-check.timer" ] || fail "no timers.target.wants link"
 [ -d "$root/var/lib/prometheus/node-exporter" ] || fail "no textfile directory"
+if [ -n "$deb" ]; then
+  dpkg-query -W -f='${Status}' certdoctor | grep -q "install ok installed" || fail "the role did not install $deb"
+  /usr/bin/certdoctor --version | grep -q "^certdoctor " || fail "the installed certdoctor does not run"
+fi
 
 # 3. Again: idempotent.
 playbook second install.yml -vvv # the most verbose: module arguments are printed, unless no_log hides them
@@ -106,11 +123,11 @@ certdoctor:
   hosts:
     localhost:
       ansible_connection: local
-      ansible_python_interpreter: $(command -v python3)
+      ansible_python_interpreter: $interpreter
       certdoctor_root: $root
     unconfigured:
       ansible_connection: local
-      ansible_python_interpreter: $(command -v python3)
+      ansible_python_interpreter: $interpreter
       certdoctor_root: $work/unconfigured-root
 YAML
 want=2 inventory="$work/fleet.yml" playbook check check.yml

@@ -124,5 +124,12 @@ grep -q -- "---completion check -- --only" /usr/share/bash-completion/completion
 only=$(without_toolchain /usr/bin/certdoctor ---completion check -- --only 3 6 certdoctor check --only cert.v || true)
 echo "$only" | grep -qx "cert.validity" || fail "completing --only cert.v does not offer cert.validity (got: $only)"
 
+step "the Ansible role installs this package"
+# The role's own install path (copy, apt), which the role test without a package cannot reach: purged first, the
+# role installs it again, a second run changes nothing; the trap purges it at the end.
+dpkg --purge certdoctor >/dev/null || fail "could not purge certdoctor before the role installs it"
+CERTDOCTOR_DEB="$deb" scripts/test-ansible.sh || fail "the Ansible role did not install the package as it should"
+dpkg-query -W -f='${Status}' certdoctor 2>/dev/null | grep -q "install ok installed" || fail "the role left certdoctor uninstalled"
+
 echo "test-package.sh: the package builds, is lintian-clean, installs, and works without the Swift toolchain" \
     "($((SECONDS - started)) s)" >&2
