@@ -51,14 +51,15 @@ ansible-vault encrypt_string --vault-password-file "$work/vault-password" --name
 grep -q '\$ANSIBLE_VAULT' "$work/secrets.yml" || fail "ansible-vault did not encrypt the password"
 ! grep -qw -- "$password" "$work/secrets.yml" || fail "the vaulted file holds the password in clear"
 
-cat >"$work/inventory.yml" <<YAML
-certdoctor:
-  hosts:
-    localhost:
-      ansible_connection: local
-      ansible_python_interpreter: $interpreter
-      certdoctor_root: $root
-YAML
+# inventory HOST=ROOT…: an inventory of local hosts, each with the root the role writes below.
+inventory() {
+  printf 'certdoctor:\n  hosts:\n'
+  for host in "$@"; do
+    printf '    %s:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n      certdoctor_root: %s\n' \
+      "${host%%=*}" "$interpreter" "${host#*=}"
+  done
+}
+inventory "localhost=$root" >"$work/inventory.yml"
 cat >"$work/vars.yml" <<YAML
 certdoctor_install_package: $([ -n "$deb" ] && echo true || echo false)
 certdoctor_deb: ${deb:-""}
@@ -118,18 +119,7 @@ recap second-dry-run | grep -Eq 'changed=0 .*failed=0' || fail "--check on a set
 # 4. The check on every host, reports fetched, one summary. A second host that was never set up (its root has no
 # /etc/default/certdoctor) fails, which ansible-playbook reports with exit 2, and gets an error line in the summary.
 mkdir -p "$work/unconfigured-root"
-cat >"$work/fleet.yml" <<YAML
-certdoctor:
-  hosts:
-    localhost:
-      ansible_connection: local
-      ansible_python_interpreter: $interpreter
-      certdoctor_root: $root
-    unconfigured:
-      ansible_connection: local
-      ansible_python_interpreter: $interpreter
-      certdoctor_root: $work/unconfigured-root
-YAML
+inventory "localhost=$root" "unconfigured=$work/unconfigured-root" >"$work/fleet.yml"
 want=2 inventory="$work/fleet.yml" playbook check check.yml
 recap check | grep -Eq 'failed=0' || fail "the check failed on localhost: $(recap check)"
 recap check unconfigured | grep -Eq 'failed=1' || fail "the unconfigured host did not fail: $(recap check unconfigured)"
