@@ -8,13 +8,14 @@ import TestSupport
 /// "wrong driver". pcscd with vpcd and an emulated card, and a Wine prefix, are real; nothing is mocked.
 @Suite(
     .serialized,
-    .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"),
-    .enabled(if: WineTestPrefix.wineIsInstalled, "needs Wine"))
+    .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
 struct TokenCSPCommandTests {
     /// The ATR the fixture's Mingwah entry claims (under its mask), on a card that is not the ePass3003.
     static let mingwahClaimedATR = "3B9F958131FE9F006646530510001171"
 
     @Test func anotherVendorsEntryClaimingTheInsertedCardFailsNamingIt() async throws {
+        // Without Wine the test fails rather than skips: the bootstrap installs it, so its absence is a broken set-up.
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (scripts/bootstrap.sh --tests installs it)")
         let fixture = CLI.fixtures.appendingPathComponent("windows/token-csp/other-vendor")
         let files = try FileManager.default.contentsOfDirectory(at: fixture, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "reg" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
