@@ -16,13 +16,18 @@ mkdir -p "$scratch"
 
 quiet() { grep -v "ld.gold: warning: Cannot export local symbol" || true; }
 
-# c_shim NAME HEADER-DIR CFLAGS…: compiles Sources/NAME/shims.c for the fuzzer and writes a module map
-# for its header into $scratch/NAME/ (SwiftPM generates one for a C target; swiftc alone does not).
+# c_shim NAME HEADER-DIR CFLAGS…: compiles every .c file of Sources/NAME for the fuzzer into one object,
+# $scratch/NAME/shims.o, and writes a module map for its header into $scratch/NAME/ (SwiftPM generates one for a
+# C target; swiftc alone does not).
 c_shim() {
     name=$1 include=$2; shift 2
     mkdir -p "$scratch/$name"
-    clang -fsanitize=fuzzer-no-link,address -O1 -g -I"$include" "$@" \
-        -c "$repo/Sources/$name/shims.c" -o "$scratch/$name/shims.o"
+    for source in "$repo/Sources/$name"/*.c; do
+        clang -fsanitize=fuzzer-no-link,address -O1 -g -I"$include" "$@" \
+            -c "$source" -o "$scratch/$name/part-$(basename "$source" .c).o"
+    done
+    ld -r "$scratch/$name"/part-*.o -o "$scratch/$name/shims.o"
+    rm -f "$scratch/$name"/part-*.o
     printf 'module %s {\n    header "%s/%s.h"\n    export *\n}\n' "$name" "$include" "$name" \
         > "$scratch/$name/module.modulemap"
 }
