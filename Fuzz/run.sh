@@ -89,7 +89,7 @@ build() {
             -c "$repo"/Sources/CertDoctorCore/*.swift -o "$scratch/CertDoctorCoreModule/CertDoctorCore.o" 2>&1 | quiet
         swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SSCCProfileFuzz -swift-version 6 \
             -I "$scratch/CertDoctorCoreModule" -I "$scratch/CSystemShims" \
-            "$repo"/Sources/SSCCProfile/ProfileLoader.swift "$repo"/Sources/SSCCProfile/SSCCProfile.swift \
+            "$repo"/Sources/SSCCProfile/*.swift \
             "$here/${target}FuzzTarget.swift" "$scratch/CertDoctorCoreModule/CertDoctorCore.o" "$scratch/CSystemShims/shims.o" \
             -o "$binary" 2>&1 | quiet
         ;;
