@@ -7,7 +7,7 @@ import PKI
 public enum RenewalInputs {
     /// The first certificate of a PEM or DER file.
     public static func caCertificate(at path: String) throws -> X509Certificate {
-        let bytes = try read(path)
+        let bytes = try readBytes(URL(fileURLWithPath: path))
         do {
             guard let first = try X509Certificate.load(bytes).first else { throw CertificateError.noCertificate }
             return first
@@ -19,7 +19,7 @@ public enum RenewalInputs {
     /// A PEM key, tried without a password first so that an unencrypted key never prompts; `password` is asked
     /// only for an encrypted one. Returns the key and the password it came with (nil for an unencrypted key).
     public static func newKey(at path: String, password: () throws -> Secret) throws -> (key: PrivateKey, password: Secret?) {
-        let text = String(decoding: try read(path), as: UTF8.self)
+        let text = String(decoding: try readBytes(URL(fileURLWithPath: path)), as: UTF8.self)
         do {
             return (try PrivateKey(pem: text), nil)
         } catch PrivateKeyError.passwordRequired {
@@ -32,10 +32,5 @@ public enum RenewalInputs {
         } catch {
             throw RenewalError.newKeyUnreadable(path: path, reason: error.localizedDescription)
         }
-    }
-
-    /// A file that cannot be read is named with the system's reason (exit 66), before anything is parsed.
-    private static func read(_ path: String) throws(CoreError) -> [UInt8] {
-        try readBytes(URL(fileURLWithPath: path))
     }
 }

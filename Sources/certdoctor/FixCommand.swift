@@ -54,12 +54,9 @@ struct FixCommand: ParsableCommand {
             }
             let journal = Journal(directory: Journal.defaultDirectory())
             // Steps that run a program (a Wine import) take seconds: a person at a terminal is told what runs.
-            let showProgress = output.format == "text" && isatty(STDERR_FILENO) == 1
             let applied = try session.doctor.apply(
                 plans, results: before.results, environment: session.environment, runner: runner, journal: journal,
-                command: "fix", progress: { step in
-                    if showProgress { FileHandle.standardError.write(Data(("  … " + step.text(language) + "\n").utf8)) }
-                })
+                command: "fix", progress: Console.progress(for: output))
             let report = session.doctor.report(
                 applied.results, environment: session.environment, started: started, fixes: applied.fixes)
             try session.emit(report)

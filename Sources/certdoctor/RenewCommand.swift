@@ -169,11 +169,8 @@ struct RenewCommand: ParsableCommand {
                 journal: Journal(directory: Journal.defaultDirectory()),
                 pending: PendingRenewalStore(directory: PendingRenewalStore.defaultDirectory()),
                 profile: pfxProfile.pkcs12, checkTimeout: timeout, issuerCertificates: try caCertificate().map { [$0] } ?? [])
-            // A CMP exchange or a key generation takes a moment: a person at a terminal is told; a machine format never.
-            let showProgress = output.format == "text" && isatty(STDERR_FILENO) == 1
-            let progress: RenewalProgress = { line in
-                if showProgress { FileHandle.standardError.write(Data(("  … " + line.text(language) + "\n").utf8)) }
-            }
+            // A CMP exchange or a key generation takes a moment: a person at a terminal is told.
+            let progress: RenewalProgress = Console.progress(for: output)
             let confirm: ([FixPlan]) -> Bool = { plans in
                 Console.say(FixPlanText.render(plans, language: language))
                 return yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language))

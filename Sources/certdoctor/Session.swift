@@ -115,6 +115,16 @@ enum Console {
         }
     }
 
+    /// Progress of a step that takes a moment (a Wine import, a CMP exchange): for a person at a terminal, on
+    /// standard error and only beside a text report, never in a machine format.
+    static func progress(for output: OutputOptions) -> @Sendable (Localized) -> Void {
+        let shown = output.format == TextReporter.identifier && isatty(STDERR_FILENO) == 1
+        let language = output.language
+        return { step in
+            if shown { FileHandle.standardError.write(Data(("  … " + TerminalText.inertLines(step.text(language)) + "\n").utf8)) }
+        }
+    }
+
     static func warn(_ text: String) {
         FileHandle.standardError.write(Data(("certdoctor: " + TerminalText.inertLines(text) + "\n").utf8))
     }

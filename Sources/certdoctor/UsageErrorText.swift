@@ -9,6 +9,7 @@ enum UsageErrorText {
     /// `text` (the parser's full message) in `language`.
     static func localized(_ text: String, language: Language) -> String {
         guard language == .zh else { return text }
+        let sentences = Self.sentences
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             var line = String(line)
             for (pattern, replacement) in sentences {
