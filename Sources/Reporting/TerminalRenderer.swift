@@ -30,10 +30,6 @@ public struct TerminalRenderer: Sendable {
         self.fixCommand = fixCommand
     }
 
-    public init(language: Language, colour: Bool, verbose: Bool, fixCommand: String = "certdoctor fix") {
-        self.init(language: language, colour: colour, detail: verbose ? .everything : .areas, fixCommand: fixCommand)
-    }
-
     /// When to colour (`--color`): `auto` on a terminal unless `NO_COLOR` is set (no-color.org) or the terminal
     /// is dumb; `always` and `never` as they say.
     public enum ColourChoice: String, Sendable, CaseIterable {
@@ -45,14 +41,9 @@ public struct TerminalRenderer: Sendable {
             switch self {
             case .always: true
             case .never: false
-            case .auto: TerminalRenderer.wantsColour(fileDescriptor: fileDescriptor, environment: environment)
+            case .auto: isatty(fileDescriptor) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
             }
         }
-    }
-
-    /// Colour on a terminal unless `NO_COLOR` is set (no-color.org) or the terminal is dumb.
-    public static func wantsColour(fileDescriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        isatty(fileDescriptor) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     }
 
     public func render(_ report: RunReport) -> String {

@@ -8,7 +8,7 @@ public enum TextReporter: Reporter {
     public static let fileName = "report.txt"
 
     public static func render(_ prepared: PreparedReport) throws -> [UInt8] {
-        let renderer = TerminalRenderer(language: prepared.language, colour: false, verbose: false)
+        let renderer = TerminalRenderer(language: prepared.language, colour: false, detail: .areas)
         return Array(renderer.render(prepared.report).utf8)
     }
 }
