@@ -174,10 +174,14 @@ public struct TerminalRenderer: Sendable {
         }
     }
 
-    /// "2 problems, 1 fixable with: certdoctor fix --pfx …" — or that there are none.
+    /// "2 problems, 1 fixable with: certdoctor fix --pfx …" — or, for a run that is ready, that there are none. A run
+    /// that is not ready without a failure (nothing examined, an input missing) gets no "no problems": the verdict
+    /// above says what is missing, and nothing may read as green.
     private func digestLines(_ report: RunReport) -> [String] {
         let problems = report.results.filter { $0.outcome == .fail || $0.outcome == .error }
-        guard !problems.isEmpty else { return [label(zh: "未发现问题。", en: "No problems found.")] }
+        guard !problems.isEmpty else {
+            return report.summary.readyToRenew ? [label(zh: "未发现问题。", en: "No problems found.")] : []
+        }
         let fixable = problems.filter(\.fixable).count
         let count = label(zh: "\(problems.count) 个问题", en: "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
         guard fixable > 0 else {

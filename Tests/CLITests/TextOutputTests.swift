@@ -49,6 +49,14 @@ import Testing
         #expect(text.output.contains("    - 1 not applicable (driver.token-csp: "), "folded with its reason: \(text.output)")
     }
 
+    /// A run that examined no certificate has no failure, and still must not read as green.
+    @Test func aRunThatIsNotReadyNeverSaysNoProblems() throws {
+        let directory = try CLI.workspace(fixture: "pfx/good-3des/F000504Y0007#0.pfx").0
+        let run = try CLI.run(["check", "--no-discover", "--lang", "en"], in: directory)
+        #expect(run.exitCode == 1)
+        #expect(run.output.contains("Not ready") && !run.output.contains("No problems found"), "\(run.output)")
+    }
+
     @Test func verboseListsEveryCheck() throws {
         let run = try goodRun(["--lang", "en", "-v"])
         #expect(run.output.contains("- n/a   token.present"), "\(run.output)")
