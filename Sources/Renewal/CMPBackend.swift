@@ -69,7 +69,8 @@ public struct CMPBackend: RenewalBackend {
             switch error {
             case .unreachable(let detail):
                 return .unreachable(detail: detail)
-            case .untrustedResponse(let detail):
+            case .untrustedResponse(let detail), .authorizationRefused(let detail):
+                // A signed key update has no shared secret; an answer about one is not from our CA.
                 throw RenewalError.untrustedAnswer(detail: detail)
             case .certificateNotAccepted(let detail):
                 // The client sent a negative certConf; the CA's certificate for some other key is never used.
