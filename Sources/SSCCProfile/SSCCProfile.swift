@@ -122,6 +122,8 @@ public struct SSCCProfile: Sendable, Codable {
         public struct Item: Sendable, Codable {
             public var id: String
             public var text: Localized
+            /// The certdoctor commands that carry the requirement out (`enroll` for R14), for `explain`.
+            public var commands: [String]?
         }
     }
 

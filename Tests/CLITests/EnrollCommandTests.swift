@@ -200,4 +200,12 @@ import TestSupport
         #expect(wrong.errors.contains("new password envelope"), "\(wrong.errors)")
         try scene.expectNoSecrets(in: [run, wrong])
     }
+
+    @Test func explainR14NamesTheCommandInBothLanguages() throws {
+        let english = try CLI.run(["explain", "R14", "--lang", "en"])
+        #expect(english.exitCode == 0, "\(english.errors)")
+        #expect(english.output.contains("certdoctor enroll") && english.output.contains("authorization code"), "\(english.output)")
+        let chinese = try CLI.run(["explain", "r14", "--lang", "zh"])
+        #expect(chinese.output.contains("执行命令") && chinese.output.contains("授权码"), "\(chinese.output)")
+    }
 }
