@@ -82,18 +82,7 @@ struct EnrollCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "第一行为新证书密码（6 位数字）的文件。", en: "A file whose first line is the new certificate password (6 digits)."), completion: .file())
     var passwordFile: String?
 
-    @Option(help: Help.argument(
-        zh: "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。",
-        en: "The key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", "))."), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
-    var keyType: String = RenewalKeyType.rsa2048.rawValue
-
-    @Option(help: Help.argument(zh: "使用在别处生成的密钥对（PEM，可加密）而不是新生成。", en: "Use a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one."), completion: .file())
-    var newKey: String?
-
-    @Option(help: Help.argument(
-        zh: "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。",
-        en: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt)."), completion: .file())
-    var newKeyPasswordFile: String?
+    @OptionGroup var newKeyOptions: NewKeyOptions
 
     @Option(help: Help.argument(
         zh: "新 PFX 的保护方式：windows7（PBE-SHA1-3DES，SHA-1 MAC）或 modern（AES/PBKDF2）。",
@@ -108,11 +97,7 @@ struct EnrollCommand: ParsableCommand {
 
     func validate() throws {
         let language = languageOption.language
-        guard RenewalKeyType(rawValue: keyType) != nil else {
-            throw ValidationError(Localized(
-                zh: "--key-type 只接受 \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))，不接受“\(keyType)”",
-                en: "--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'").text(language))
-        }
+        if let problem = newKeyOptions.keyTypeProblem(language) { throw problem }
         guard let url = URL(string: caURL), url.scheme?.lowercased() == "http", url.host?.isEmpty == false else {
             throw ValidationError(Localized(
                 zh: "--ca-url 必须是带主机名的 http:// 地址", en: "--ca-url must be an http:// URL with a host").text(language))
@@ -157,13 +142,7 @@ struct EnrollCommand: ParsableCommand {
                 for refusal in found.refusals { Console.warn("  " + refusal.text(language)) }
                 return .failure
             }
-            let given = try newKey.map { path in
-                try RenewalInputs.newKey(at: path, password: {
-                    try SecretReader.read(
-                        file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
-                        prompt: Localized(zh: "新密钥的密码：", en: "Password of the new key: ").text(language))
-                }).key
-            }
+            let given = try newKeyOptions.load(language: language)?.key
             // A key generation and the exchange take a moment: a person at a terminal is told, on standard error.
             let shown = isatty(STDERR_FILENO) == 1
             let progress: RenewalProgress = { step in
@@ -171,7 +150,7 @@ struct EnrollCommand: ParsableCommand {
             }
             let enrolled = try enrolment.enrol(
                 gateway: gateway, directory: directory, envelope: envelope, password: password, newKey: given,
-                keyType: RenewalKeyType(rawValue: keyType) ?? .rsa2048, progress: progress)
+                keyType: newKeyOptions.type, progress: progress)
             let until = enrolled.certificate.notAfter.formatted(.iso8601.year().month().day())
             Console.say(Localized(
                 zh: "证书已下载并保存为 \(enrolled.file.path)（序列号 \(enrolled.certificate.serialNumberHex)，有效期至 \(until)，修复日志 \(enrolled.journalEntry)）。请牢记证书密码，它日后不能修改。",
