@@ -208,4 +208,50 @@ import TestSupport
         let chinese = try CLI.run(["explain", "r14", "--lang", "zh"])
         #expect(chinese.output.contains("执行命令") && chinese.output.contains("授权码"), "\(chinese.output)")
     }
+
+    /// Every secret typed at a no-echo prompt, the password twice; none shows on the terminal. The driver reads
+    /// what to type from the scene's files, so that no secret is on any command line or in any environment.
+    static let promptDriver = PseudoTerminal.driver(#"""
+        program, workdir, url, second = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+        typed = lambda name: open(os.path.join(workdir, name)).read().strip().encode() + b"\n"
+        pid, master, slave = start(program, ["enroll", "--gateway", "F000504Y0007", "--ca-url", url, "--ca-cert", "root.pem",
+                                             "--out", "out", "--cmp-timeout", "10", "--lang", "en"], workdir)
+        seen = b""
+        for prompt, name in ((b"reference code:", "reference"), (b"authorization code:", "authorization"),
+                             (b"(6 digits):", "password"), (b"password again:", second)):
+            seen += read_until(master, lambda output: prompt in output.lower())
+            os.write(master, typed(name))
+        _, status = os.waitpid(pid, 0)
+        os.close(slave)
+        seen += read_until(master, lambda output: False)
+        sys.stdout.write(seen.decode("utf-8", "replace"))
+        print("\nexit=%d" % os.WEXITSTATUS(status))
+        """#)
+
+    private func enrollAtTheTerminal(_ scene: Scene, _ url: URL, second: String) throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        for name in SecretVariables.all { environment.removeValue(forKey: name) }
+        environment["HOME"] = scene.directory.path
+        environment["XDG_STATE_HOME"] = scene.path("state")
+        environment["NO_COLOR"] = "1"
+        let run = try ChildProcess.run(
+            "/usr/bin/python3", arguments: ["-c", Self.promptDriver, CLI.executable, scene.directory.path, url.absoluteString, second],
+            environment: environment, deadline: Date().addingTimeInterval(90))
+        return run.outputText + run.errorText
+    }
+
+    @Test func theSecretsAreAskedWithoutEchoAndThePasswordTwice() throws {
+        let (scene, server, listener) = try testCA()
+        defer { listener.stop(); scene.remove() }
+        try scene.write(String(scene.password.reversed()) + "0", to: "other-password")
+        let differing = try enrollAtTheTerminal(scene, listener.url, second: "other-password")
+        #expect(differing.contains("the two passwords differ") && differing.contains("exit=64"), "\(differing)")
+        #expect(server.issuedCertificates.isEmpty)
+        let agreeing = try enrollAtTheTerminal(scene, listener.url, second: "password")
+        #expect(agreeing.contains("exit=0"), "\(agreeing)")
+        #expect(FileManager.default.fileExists(atPath: scene.pfx.path))
+        for secret in [scene.reference, scene.authorization, scene.password] {
+            #expect(!differing.contains(secret) && !agreeing.contains(secret), "a typed secret was echoed")
+        }
+    }
 }
