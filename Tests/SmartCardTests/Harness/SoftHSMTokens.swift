@@ -23,6 +23,9 @@ struct SoftHSMTokens: Sendable {
     /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
     static let expiringLabel = "gateway-expiring"
 
+    /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
+    static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp"]
+
     static let userPIN = "1234"
 
     let directory: URL
@@ -110,6 +113,11 @@ struct SoftHSMTokens: Sendable {
             (privateKeyLabel, gatewayNumber, .privateOnly, (certificate, keyDER, publicKeyDER)),
             (expiringLabel, gatewayNumber, .pair, (expiringCertificate, keyDER, publicKeyDER)),
         ]
+        for label in scratchLabels {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", label, "--so-pin", "12345678", "--pin", userPIN,
+            ], environment: environment)
+        }
         for object in objects {
             try ExternalProcess.run("/usr/bin/softhsm2-util", [
                 "--init-token", "--free", "--label", object.token, "--so-pin", "12345678", "--pin", "1234",
