@@ -10,7 +10,7 @@ import Foundation
 /// unanswered one waits.
 public enum CMPClient {
     public static func keyUpdate(server: URL, caCertificate: X509Certificate, oldCertificate: X509Certificate,
-                                 oldKey: PrivateKey, newKey: PrivateKey,
+                                 oldKey: some SigningKey, newKey: some SigningKey,
                                  timeout: TimeInterval = 30) throws(CMPError) -> CMPResult {
         guard server.scheme?.lowercased() == "http", let host = server.host, !host.isEmpty,
               let components = URLComponents(url: server, resolvingAgainstBaseURL: false)
@@ -28,8 +28,8 @@ public enum CMPClient {
     }
 
     /// One KUR transaction; `transport` points the context at the CA (HTTP, or a test server in-process).
-    package static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: PrivateKey,
-                         newKey: PrivateKey, timeout: TimeInterval,
+    package static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: some SigningKey,
+                         newKey: some SigningKey, timeout: TimeInterval,
                          transport: (OpaquePointer) -> Bool) throws(CMPError) -> CMPResult {
         OpenSSLRuntime.loadProviders()
         ERR_clear_error()
@@ -81,7 +81,7 @@ public enum CMPClient {
         }
     }
 
-    private static func issued(_ context: OpaquePointer, newKey: PrivateKey) throws(CMPError) -> CMPResult {
+    private static func issued(_ context: OpaquePointer, newKey: some SigningKey) throws(CMPError) -> CMPResult {
         guard let x509 = OSSL_CMP_CTX_get0_newCert(context),
               let certificate = try? X509Certificate(borrowing: x509)
         else { throw .protocolFailure(detail: "the CA reported success without a readable certificate") }

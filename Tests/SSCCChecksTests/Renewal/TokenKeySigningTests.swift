@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import PKI
+import SmartCard
+import TestSupport
+
+/// Keys that stay on a SoftHSM2 token sign a PKCS#10 request and both sides of a CMP key update (the new key's
+/// proof of possession, the old key's protection and certConf), through certdoctor's own session and OpenSSL's
+/// RSA callback; openssl and pkcs11-tool check the results from outside.
+@Suite(.serialized) struct TokenKeySigningTests {
+    let tokens: SoftHSMTokens
+    let module: PKCS11Module
+
+    init() throws {
+        tokens = try SoftHSMTokens.shared.get()
+        module = try PKCS11Module(path: TestEnvironment.softHSMModule)
+    }
+
+    private func session(_ label: String) throws -> PKCS11Session {
+        let slot = try #require(try module.slot(tokenLabel: label)).id
+        let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
+        for object in try session.objects() { try session.destroyObjects(id: object.id) }
+        return session
+    }
+
+    private func tokenKey(_ session: PKCS11Session, id: [UInt8]) throws -> TokenKey {
+        try session.generateRSAKeyPair(bits: 2048, id: id, label: "key-\(id)")
+        let publicKey = try #require(try session.rsaPublicKey(id: id))
+        return try TokenKey(modulus: publicKey.modulus, publicExponent: publicKey.publicExponent) { digestInfo in
+            try session.sign(digestInfo: digestInfo, keyID: id)
+        }
+    }
+
+    @discardableResult
+    private func pkcs11Tool(_ token: String, _ arguments: [String]) throws -> String {
+        try ExternalProcess.run("/usr/bin/pkcs11-tool", [
+            "--module", TestEnvironment.softHSMModule, "--token-label", token, "--login", "--pin", SoftHSMTokens.userPIN,
+        ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
+    }
+
+    @Test func aRequestSignedOnTheTokenVerifies() throws {
+        let session = try session("scratch-request")
+        defer { session.close() }
+        let authority = try TestCertificateAuthority()
+        let oldKey = try PrivateKey.generate(.ecP256)
+        let old = try authority.issue(subject: [("C", "CN"), ("O", "测试公司"), ("CN", "F000504Y0007")], for: oldKey)
+        let key = try tokenKey(session, id: [0x21])
+        #expect(key.bits == 2048)
+
+        let request = try CertificateRequest(subjectOf: old, key: key)
+        #expect(request.publicKeyDER == key.publicKeyDER)
+        #expect(request.subject == old.subject)
+        let directory = try ExternalProcess.temporaryDirectory("token-request")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("request.pem")
+        try request.pem().write(to: file, atomically: true, encoding: .utf8)
+        let output = try ExternalProcess.run("/usr/bin/openssl", ["req", "-in", file.path, "-verify", "-noout"])
+        #expect(output.contains("verify OK"))
+    }
+
+    /// Without the token the signature cannot be made, and the token's own error is kept for the message.
+    @Test func aRefusedTokenSignatureFailsTheRequest() throws {
+        let session = try session("scratch-request")
+        let authority = try TestCertificateAuthority()
+        let oldKey = try PrivateKey.generate(.ecP256)
+        let old = try authority.issue(subject: [("CN", "F000504Y0007")], for: oldKey)
+        let key = try tokenKey(session, id: [0x22])
+        session.close()
+        #expect(throws: CertificateRequestError.self) { try CertificateRequest(subjectOf: old, key: key) }
+        #expect(key.lastSigningFailure?.contains("CKR_SESSION_HANDLE_INVALID") == true)
+    }
+
+    @Test func aKeyUpdateWithBothKeysOnTheToken() throws {
+        let session = try session("scratch-cmp")
+        defer { session.close() }
+        let authority = try TestCertificateAuthority()
+        let oldKey = try tokenKey(session, id: [0x01])
+        let old = try authority.issue(subject: [("C", "CN"), ("O", "测试公司"), ("CN", "F000504Y0007")], for: oldKey)
+        let newKey = try tokenKey(session, id: [0x02])
+        let server = try TestCMPServer(authority: authority)
+
+        let result = try CMPClient.keyUpdate(testServer: server, caCertificate: authority.certificate, oldCertificate: old,
+                                             oldKey: oldKey, newKey: newKey)
+        guard case .issued(let certificate, _) = result else {
+            Issue.record("expected a certificate, got \(result)")
+            return
+        }
+        #expect(certificate.publicKeyDER == newKey.publicKeyDER)
+        #expect(certificate.subject == old.subject)
+        #expect(certificate.verifySignature(issuedBy: authority.certificate))
+        #expect(server.certificateConfirmations == ["PKIStatus: accepted"])
+
+        // Written back beside its key: a signature pkcs11-tool makes with the new key verifies against it.
+        let names = certificate.pkcs11NamesDER()
+        try session.createCertificate(der: certificate.der, id: [0x02], label: "F000504Y0007", subject: names.subject,
+                                      issuer: names.issuer, serialNumber: names.serialNumber)
+        let directory = try ExternalProcess.temporaryDirectory("token-cmp")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data")
+        let signature = directory.appendingPathComponent("signature")
+        let certificateFile = directory.appendingPathComponent("new.pem")
+        let publicKeyFile = directory.appendingPathComponent("new-pub.pem")
+        try "gateway test signature".write(to: data, atomically: true, encoding: .utf8)
+        try certificate.pem().write(to: certificateFile, atomically: true, encoding: .utf8)
+        try pkcs11Tool("scratch-cmp", ["--sign", "--id", "02", "--mechanism", "SHA256-RSA-PKCS",
+                                       "--input-file", data.path, "--output-file", signature.path])
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", certificateFile.path, "-pubkey", "-noout", "-out", publicKeyFile.path])
+        let verified = try ExternalProcess.run("/usr/bin/openssl", [
+            "dgst", "-sha256", "-verify", publicKeyFile.path, "-signature", signature.path, data.path,
+        ])
+        #expect(verified.contains("Verified OK"))
+        let serial = try pkcs11Tool("scratch-cmp", ["--list-objects", "--type", "cert"])
+        #expect(serial.contains("F000504Y0007"))
+    }
+}
