@@ -181,6 +181,22 @@ public final class PKCS11Module {
         }
     }
 
+    /// Free memory and visible objects of the token in `slot`, and whether its PIN may be tried (no login).
+    public func room(slot: UInt) throws(PKCS11Error) -> PKCS11TokenRoom {
+        try withSession(slot) { session throws(PKCS11Error) in
+            var count = 0
+            for objectClass in PKCS11ObjectClass.allCases {
+                count += try findObjects(session, objectClass: objectClass.code).count
+            }
+            var info = CK_TOKEN_INFO()
+            try check("C_GetTokenInfo", functions.pointee.C_GetTokenInfo?(CK_SLOT_ID(slot), &info))
+            func reported(_ value: CK_ULONG) -> UInt? { value == CK_ULONG.max ? nil : UInt(value) }
+            return PKCS11TokenRoom(
+                freePublicMemory: reported(info.ulFreePublicMemory), freePrivateMemory: reported(info.ulFreePrivateMemory),
+                objectCount: count, pinTriesLow: info.flags & Self.pinWarningFlags != 0)
+        }
+    }
+
     private func keys(_ session: CK_SESSION_HANDLE, objectClass: UInt, id: [UInt8]?) throws(PKCS11Error) -> [PKCS11Key] {
         try findObjects(session, objectClass: objectClass, id: id).map { object throws(PKCS11Error) in
             PKCS11Key(
@@ -201,6 +217,8 @@ public final class PKCS11Module {
         if code != CKR_USER_ALREADY_LOGGED_IN { try check("C_Login", code) }
     }
 
+    private static let pinWarningFlags = CK_FLAGS(CKF_USER_PIN_LOCKED) | CK_FLAGS(CKF_USER_PIN_FINAL_TRY) | CK_FLAGS(CKF_USER_PIN_COUNT_LOW)
+
     /// Slots whose token refused the PIN in this run (guarded by `callLock`).
     var rejectedPINSlots = Set<UInt>()
 
@@ -212,8 +230,7 @@ public final class PKCS11Module {
         try check("C_GetTokenInfo", code)
         let label = Self.padded(info.label)
         if rejectedPINSlots.contains(slot) { throw .pinRejected(token: label) }
-        let warning = CK_FLAGS(CKF_USER_PIN_LOCKED) | CK_FLAGS(CKF_USER_PIN_FINAL_TRY) | CK_FLAGS(CKF_USER_PIN_COUNT_LOW)
-        if info.flags & warning != 0 { throw .pinRetriesLow(token: label) }
+        if info.flags & Self.pinWarningFlags != 0 { throw .pinRetriesLow(token: label) }
     }
 
     private func withSession<T>(_ slot: UInt, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {

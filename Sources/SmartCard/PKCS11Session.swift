@@ -47,12 +47,16 @@ public struct PKCS11KeyProtection: Sendable, Equatable {
 public struct PKCS11TokenRoom: Sendable, Equatable {
     public let freePublicMemory: UInt?
     public let freePrivateMemory: UInt?
+    /// The objects the caller can see: public ones, and private ones too while a session is logged in.
     public let objectCount: Int
+    /// The token says its PIN is locked or nearly so: a renewal's login must not be tried.
+    public let pinTriesLow: Bool
 
-    public init(freePublicMemory: UInt?, freePrivateMemory: UInt?, objectCount: Int) {
+    public init(freePublicMemory: UInt?, freePrivateMemory: UInt?, objectCount: Int, pinTriesLow: Bool = false) {
         self.freePublicMemory = freePublicMemory
         self.freePrivateMemory = freePrivateMemory
         self.objectCount = objectCount
+        self.pinTriesLow = pinTriesLow
     }
 }
 
@@ -117,18 +121,6 @@ public final class PKCS11Session: @unchecked Sendable {
                 }
             }
             return objects
-        }
-    }
-
-    /// Free memory as CK_TOKEN_INFO reports it, and how many objects the token holds.
-    public func room() throws(PKCS11Error) -> PKCS11TokenRoom {
-        let count = try objects().count
-        return try withHandle { _ throws(PKCS11Error) in
-            var info = CK_TOKEN_INFO()
-            try module.check("C_GetTokenInfo", functions.pointee.C_GetTokenInfo?(CK_SLOT_ID(slot), &info))
-            func reported(_ value: CK_ULONG) -> UInt? { value == CK_ULONG.max ? nil : UInt(value) }
-            return PKCS11TokenRoom(freePublicMemory: reported(info.ulFreePublicMemory),
-                                   freePrivateMemory: reported(info.ulFreePrivateMemory), objectCount: count)
         }
     }
 

@@ -80,6 +80,10 @@ public struct TokenCertificateCheck: Check {
         let pin = options.pin?.reveal()
         for slot in slots {
             for object in try module.certificates(slot: slot.id) {
+                if Self.isSetAside(object.label) {
+                    evidence.append(Evidence("setAside", "\(slot.token?.label ?? ""): \(object.label)"))
+                    continue
+                }
                 guard let certificate = try? X509Certificate(derEncoded: object.der) else { continue }
                 var key: String?
                 if !(try module.privateKeys(slot: slot.id, id: object.id, pin: pin)).isEmpty {
@@ -137,7 +141,15 @@ public struct TokenCertificateCheck: Check {
                 problems.append(Localized(
                     zh: "证书 \(name) 没有对应的私钥（E6）", en: "the certificate \(name) has no private key on the token (E6)"))
             } else {
-                var finding = Finding.pass(Self.passMessage(candidate, context.environment), evidence: evidence)
+                var message = Self.passMessage(candidate, context.environment)
+                let others = gateways.filter { $0.object != candidate.object }.map(\.object.label)
+                if !others.isEmpty {
+                    let list = others.joined(separator: ", ")
+                    message = message + Localized(
+                        zh: "；注意：令牌中还有该网关的其他证书（\(list)），请删除不再使用的，以免网关选错",
+                        en: "; note: the token holds other certificates for this gateway (\(list)); remove those no longer used, so the gateway cannot pick the wrong one")
+                }
+                var finding = Finding.pass(message, evidence: evidence)
                 finding.certificates = [CertificateObservation(
                     subjectCommonName: name, issuerCommonName: certificate.issuerCommonName ?? "", serialNumber: certificate.serialNumberHex,
                     notBefore: certificate.notBefore.timeIntervalSince1970, notAfter: certificate.notAfter.timeIntervalSince1970,
@@ -156,6 +168,12 @@ public struct TokenCertificateCheck: Check {
         }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
         return .fail(message, evidence: evidence, remedy: Messages.fixName(support: context.environment.profile?.support.phone))
+    }
+
+    /// Objects a hardware renewal sets aside: the old pair it keeps (`<gateway>.old-<serial>`) and a new one not
+    /// yet in place (`<gateway>.pending`). Neither is the gateway's certificate.
+    public static func isSetAside(_ label: String) -> Bool {
+        label.contains(".old-") || label.hasSuffix(".pending")
     }
 
     /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,
