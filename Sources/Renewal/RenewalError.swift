@@ -44,6 +44,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     case cannotWrite(path: String, reason: String)
     /// The certificate issued for the token key failed its verification; nothing on the token was changed.
     case tokenCertificateRefused(reason: Localized)
+    /// The key pair for the renewal on the token cannot be used (not protected as it must be, or ambiguous).
+    case tokenKeyUnusable(reason: Localized)
     /// The token refused or lost a change (pulled out, read-only labels); `reverted` says whether the steps
     /// already made were taken back.
     case tokenChangeFailed(step: String, reason: Localized, reverted: Bool)
@@ -117,6 +119,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             Localized(zh: "无法写入 \(path)：\(reason)", en: "cannot write \(path): \(reason)")
         case .tokenCertificateRefused(let reason):
             Localized(zh: "签发的证书未通过校验，令牌未作任何改动：", en: "the issued certificate failed verification, nothing on the token was changed: ") + reason
+        case .tokenKeyUnusable(let reason):
+            Localized(zh: "令牌中的新密钥无法用于更新：", en: "the new key on the token cannot be used: ") + reason
         case .tokenChangeFailed(let step, let reason, let reverted):
             (reverted
                 ? Localized(
@@ -150,6 +154,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .issuedButNotInstalled(_, _, let status): status
         case .newKeyIsOldKey: .usage
+        case .tokenKeyUnusable: .failure
         case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed,
              .tokenCertificateRefused: .dataError
         case .archiveConflict, .cannotWrite, .tokenChangeFailed: .cannotCreate

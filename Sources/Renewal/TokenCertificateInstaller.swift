@@ -51,7 +51,7 @@ public struct TokenCertificateInstaller: Sendable {
 
     /// The token key with `id` as a key OpenSSL signs with, each signature a `C_Sign` on `session`.
     public static func tokenKey(_ session: PKCS11Session, id: [UInt8]) throws -> TokenKey {
-        guard let publicKey = try session.rsaPublicKey(id: id) else { throw PKCS11Error.noSuchKey(id: TokenLabels.hex(id)) }
+        guard let publicKey = try session.rsaPublicKey(id: id) else { throw PKCS11Error.noSuchKey(id: PKCS11Session.hexID(id)) }
         return try TokenKey(modulus: publicKey.modulus, publicExponent: publicKey.publicExponent) { digestInfo in
             try session.sign(digestInfo: digestInfo, keyID: id)
         }
@@ -142,5 +142,4 @@ public struct TokenCertificateInstaller: Sendable {
 public enum TokenLabels {
     public static func pending(gateway: String) -> String { gateway + ".pending" }
     public static func setAside(gateway: String, serial: String) -> String { gateway + ".old-" + serial }
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }

@@ -211,7 +211,7 @@ public final class PKCS11Session: @unchecked Sendable {
     /// PKCS#1 v1.5 padding, as OpenSSL's RSA private encryption would.
     public func sign(digestInfo: [UInt8], keyID id: [UInt8]) throws(PKCS11Error) -> [UInt8] {
         try withHandle { session throws(PKCS11Error) in
-            guard let key = try uniqueObject(session, .privateKey, id: id) else { throw .noSuchKey(id: Self.hex(id)) }
+            guard let key = try uniqueObject(session, .privateKey, id: id) else { throw .noSuchKey(id: Self.hexID(id)) }
             var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS), pParameter: nil, ulParameterLen: 0)
             try module.check("C_SignInit", functions.pointee.C_SignInit?(session, &mechanism, key))
             var data = digestInfo
@@ -286,11 +286,12 @@ public final class PKCS11Session: @unchecked Sendable {
     /// The one object of `objectClass` with CKA_ID `id`; two are an error, since a signature must not pick one silently.
     private func uniqueObject(_ session: CK_SESSION_HANDLE, _ objectClass: PKCS11ObjectClass, id: [UInt8]) throws(PKCS11Error) -> CK_OBJECT_HANDLE? {
         let found = try module.findObjects(session, objectClass: objectClass.code, id: id)
-        guard found.count <= 1 else { throw .ambiguousID(id: Self.hex(id)) }
+        guard found.count <= 1 else { throw .ambiguousID(id: Self.hexID(id)) }
         return found.first
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    /// A CKA_ID as lower-case hex, as pkcs11-tool's `--id` takes it.
+    public static func hexID(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// A PKCS#11 attribute template whose values stay allocated while the call that reads them runs.
