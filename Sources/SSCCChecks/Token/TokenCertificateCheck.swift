@@ -48,11 +48,7 @@ public struct TokenCertificateCheck: Check {
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
-        let database = try TokenFacts.database(context)
-        guard let path = ModuleProbe.candidates(options: options, database: database).first?.path else {
-            return Finding(.error, Localized(
-                zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
-        }
+        guard let path = try ModuleProbe.tokenModule(context) else { return ModuleProbe.noTokenModule }
         let module = try PKCS11Module(path: path)
         // Every slot, not only those with a token: OpenSC leaves a card it cannot read out of the token-present
         // list, and only the full list shows it as present but not recognised.

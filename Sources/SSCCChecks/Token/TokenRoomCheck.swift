@@ -42,11 +42,7 @@ public struct TokenRoomCheck: Check {
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
-        let database = try TokenFacts.database(context)
-        guard let path = ModuleProbe.candidates(options: options, database: database).first?.path else {
-            return Finding(.error, Localized(
-                zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
-        }
+        guard let path = try ModuleProbe.tokenModule(context) else { return ModuleProbe.noTokenModule }
         let module = try PKCS11Module(path: path)
         let slots = try module.slots().filter { slot in
             guard let token = slot.token else { return false }
