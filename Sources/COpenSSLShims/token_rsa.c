@@ -13,6 +13,8 @@ typedef struct {
 } cd_external_rsa;
 
 static int external_ex_index = -1;
+/// The default method's finish, which frees what its public-key operations cache; ours runs it too.
+static int (*default_finish)(RSA *rsa) = NULL;
 
 static int external_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa, int padding) {
     // PKCS#1 v1.5 only: the token's CKM_RSA_PKCS pads the DigestInfo the way RSA_sign hands it over.
@@ -29,7 +31,7 @@ static int external_finish(RSA *rsa) {
         OPENSSL_free(external);
         RSA_set_ex_data(rsa, external_ex_index, NULL);
     }
-    return 1;
+    return default_finish != NULL ? default_finish(rsa) : 1;
 }
 
 static RSA_METHOD *shared_method = NULL;
@@ -39,6 +41,7 @@ static void external_method_init(void) {
     RSA_METHOD *method = RSA_meth_dup(RSA_get_default_method());
     if (method == NULL)
         return;
+    default_finish = RSA_meth_get_finish(method);
     RSA_meth_set1_name(method, "certdoctor external RSA");
     RSA_meth_set_priv_enc(method, external_priv_enc);
     RSA_meth_set_finish(method, external_finish);

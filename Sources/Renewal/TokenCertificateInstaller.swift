@@ -35,7 +35,9 @@ public struct TokenCertificateInstaller: Sendable {
     /// The CA certificates the issued certificate must chain to (`--ca-cert`, the old certificate's issuer).
     public var issuerCertificates: [X509Certificate]
     public var forbiddenSuffix: String
-    /// Called after each change with the record so far, so it is on record before the next one starts.
+    /// Called after each change with the record so far, so it is on record before the next one starts. An error
+    /// it throws stops the installation right there, as a killed process would stop: the token is left as that
+    /// step made it, and the record it was given says how to take it back.
     public var afterStep: @Sendable (Step, Record) throws -> Void
 
     public init(
