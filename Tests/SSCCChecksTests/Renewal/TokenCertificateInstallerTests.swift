@@ -33,8 +33,8 @@ import TestSupport
         let issued: X509Certificate
     }
 
-    private func renewing() throws -> Renewing {
-        let slot = try #require(try module.slot(tokenLabel: Self.token)).id
+    private func renewing(on token: String = Self.token) throws -> Renewing {
+        let slot = try #require(try module.slot(tokenLabel: token)).id
         let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
         for object in try session.objects() { try session.destroyObjects(id: object.id) }
         let authority = try TestCertificateAuthority()
@@ -152,6 +152,34 @@ import TestSupport
         #expect(record.steps.last == .oldRemoved)
         #expect(try renewing.session.objects().allSatisfy { $0.id == [0x02] && $0.label == Self.gateway })
         #expect(throws: RenewalError.self) { try TokenCertificateInstaller.revert(record, in: renewing.session) }
+    }
+}
+
+extension TokenCertificateInstallerTests {
+    /// A token pulled out takes the session with it (CKR_SESSION_HANDLE_INVALID or CKR_DEVICE_REMOVED on every
+    /// later call). SoftHSM keeps an open token in memory when its directory is moved away, so the session is
+    /// closed under the installer instead, right after the certificate is written: the renaming fails with a
+    /// clear error that says nothing could be taken back, and the old certificate is still the gateway's.
+    @Test func losingTheTokenMidwayLeavesTheOldCertificateInPlace() throws {
+        let renewing = try renewing(on: "scratch-removed")
+        let session = renewing.session
+        do {
+            try installer(renewing) { step, _ in
+                if step == .certificateWritten { session.close() }
+            }.install(renewing.issued, newKeyID: [0x02], replacing: renewing.old, oldID: [0x01])
+            Issue.record("the installation went on without the token")
+        } catch let error as RenewalError {
+            #expect(error == .tokenChangeFailed(
+                step: "old-set-aside", reason: PKCS11Error.call(function: "C_OpenSession", code: 0xB3).localizedMessage, reverted: false))
+            #expect(error.exitStatus == .cannotCreate)
+            #expect(error.localizedMessage.en.contains("the step 'old-set-aside' on the token failed and the steps before it could not be taken back"))
+        }
+        let listing = try ExternalProcess.run("/usr/bin/pkcs11-tool", [
+            "--module", TestEnvironment.softHSMModule, "--token-label", "scratch-removed", "--list-objects", "--type", "cert",
+        ], environment: ["SOFTHSM2_CONF": tokens.configuration.path])
+        #expect(!listing.contains(".old-"), "\(listing)")
+        #expect(listing.contains("label:      \(Self.gateway)\n"), "\(listing)")
+        #expect(listing.contains("label:      \(Self.gateway).pending"), "\(listing)")
     }
 }
 
