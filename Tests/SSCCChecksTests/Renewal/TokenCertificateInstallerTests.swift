@@ -17,11 +17,9 @@ import TestSupport
     static let gateway = SoftHSMTokens.gatewayNumber
     static let token = "scratch-install"
     let tokens: SoftHSMTokens
-    let module: PKCS11Module
 
     init() throws {
         tokens = try SoftHSMTokens.shared.get()
-        module = try PKCS11Module(path: TestEnvironment.softHSMModule)
     }
 
     /// The token as a renewal finds it (old pair under the gateway number, new pair pending) and the certificate
@@ -34,9 +32,7 @@ import TestSupport
     }
 
     private func renewing(on token: String = Self.token) throws -> Renewing {
-        let slot = try #require(try module.slot(tokenLabel: token)).id
-        let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
-        for object in try session.objects() { try session.destroyObjects(id: object.id) }
+        let session = try ScratchToken(token).session
         let authority = try TestCertificateAuthority()
         try session.generateRSAKeyPair(bits: 2048, id: [0x01], label: Self.gateway)
         let oldKey = try TokenCertificateInstaller.tokenKey(session, id: [0x01])

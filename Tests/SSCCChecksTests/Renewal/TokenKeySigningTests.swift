@@ -8,19 +8,8 @@ import TestSupport
 /// proof of possession, the old key's protection and certConf), through certdoctor's own session and OpenSSL's
 /// RSA callback; openssl and pkcs11-tool check the results from outside.
 @Suite(.serialized) struct TokenKeySigningTests {
-    let tokens: SoftHSMTokens
-    let module: PKCS11Module
-
-    init() throws {
-        tokens = try SoftHSMTokens.shared.get()
-        module = try PKCS11Module(path: TestEnvironment.softHSMModule)
-    }
-
     private func session(_ label: String) throws -> PKCS11Session {
-        let slot = try #require(try module.slot(tokenLabel: label)).id
-        let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
-        for object in try session.objects() { try session.destroyObjects(id: object.id) }
-        return session
+        try ScratchToken(label).session
     }
 
     private func tokenKey(_ session: PKCS11Session, id: [UInt8]) throws -> TokenKey {
@@ -29,13 +18,6 @@ import TestSupport
         return try TokenKey(modulus: publicKey.modulus, publicExponent: publicKey.publicExponent) { digestInfo in
             try session.sign(digestInfo: digestInfo, keyID: id)
         }
-    }
-
-    @discardableResult
-    private func pkcs11Tool(_ token: String, _ arguments: [String]) throws -> String {
-        try ExternalProcess.run("/usr/bin/pkcs11-tool", [
-            "--module", TestEnvironment.softHSMModule, "--token-label", token, "--login", "--pin", SoftHSMTokens.userPIN,
-        ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
     }
 
     @Test func aRequestSignedOnTheTokenVerifies() throws {
@@ -71,7 +53,8 @@ import TestSupport
     }
 
     @Test func aKeyUpdateWithBothKeysOnTheToken() throws {
-        let session = try session("scratch-cmp")
+        let token = try ScratchToken("scratch-cmp")
+        let session = token.session
         defer { session.close() }
         let authority = try TestCertificateAuthority()
         let oldKey = try tokenKey(session, id: [0x01])
@@ -102,14 +85,14 @@ import TestSupport
         let publicKeyFile = directory.appendingPathComponent("new-pub.pem")
         try "gateway test signature".write(to: data, atomically: true, encoding: .utf8)
         try certificate.pem().write(to: certificateFile, atomically: true, encoding: .utf8)
-        try pkcs11Tool("scratch-cmp", ["--sign", "--id", "02", "--mechanism", "SHA256-RSA-PKCS",
+        try token.pkcs11Tool(["--sign", "--id", "02", "--mechanism", "SHA256-RSA-PKCS",
                                        "--input-file", data.path, "--output-file", signature.path])
         try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", certificateFile.path, "-pubkey", "-noout", "-out", publicKeyFile.path])
         let verified = try ExternalProcess.run("/usr/bin/openssl", [
             "dgst", "-sha256", "-verify", publicKeyFile.path, "-signature", signature.path, data.path,
         ])
         #expect(verified.contains("Verified OK"))
-        let serial = try pkcs11Tool("scratch-cmp", ["--list-objects", "--type", "cert"])
+        let serial = try token.pkcs11Tool(["--list-objects", "--type", "cert"])
         #expect(serial.contains("F000504Y0007"))
     }
 }

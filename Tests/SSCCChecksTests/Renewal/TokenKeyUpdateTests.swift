@@ -15,11 +15,7 @@ import TestSupport
     let old: X509Certificate
 
     init() throws {
-        _ = try SoftHSMTokens.shared.get()
-        let module = try PKCS11Module(path: TestEnvironment.softHSMModule)
-        let slot = try #require(try module.slot(tokenLabel: "scratch-update")).id
-        session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
-        for object in try session.objects() { try session.destroyObjects(id: object.id) }
+        session = try ScratchToken("scratch-update").session
         authority = try TestCertificateAuthority()
         try session.generateRSAKeyPair(bits: 2048, id: [0x01], label: Self.gateway)
         old = try authority.issue(subject: [("C", "CN"), ("O", "测试公司"), ("CN", Self.gateway)],

@@ -1,5 +1,5 @@
 import Foundation
-import PKI
+@testable import PKI
 import SmartCard
 import Testing
 @testable import Renewal
@@ -13,16 +13,12 @@ import Testing
     static let token = "scratch-mock"
 
     @Test func aKeyUpdateSignedOnTheTokenIsAnsweredByTheMockServer() throws {
-        let tokens = try SoftHSMTokens.shared.get()
+        let token = try ScratchToken(Self.token)
         let directory = try ExternalProcess.temporaryDirectory("token-mock")
         defer { try? FileManager.default.removeItem(at: directory) }
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         func openssl(_ arguments: [String]) throws { try ExternalProcess.run("/usr/bin/openssl", arguments) }
-        func pkcs11Tool(_ arguments: [String]) throws -> String {
-            try ExternalProcess.run("/usr/bin/pkcs11-tool", [
-                "--module", TestEnvironment.softHSMModule, "--token-label", Self.token, "--login", "--pin", SoftHSMTokens.userPIN,
-            ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
-        }
+        func pkcs11Tool(_ arguments: [String]) throws -> String { try token.pkcs11Tool(arguments) }
 
         // The CA, and two pairs on the token made by pkcs11-tool; certificates for their public keys from the CA.
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"),
@@ -49,11 +45,17 @@ import Testing
         mock.standardOutput = FileHandle.nullDevice
         mock.standardError = FileHandle.nullDevice
         try mock.run()
-        defer { if mock.isRunning { mock.terminate() }; mock.waitUntilExit() }
+        // The mock ignores SIGTERM while it waits for a connection.
+        defer { if mock.isRunning { kill(mock.processIdentifier, SIGKILL) }; mock.waitUntilExit() }
+        // certdoctor's client reports a refused connection at once, so the test waits for the mock to listen.
+        let listening = Date().addingTimeInterval(10)
+        while (try? ConnectionProbe.connect(host: "127.0.0.1", port: port, timeout: 1)) == nil, Date() < listening {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
 
-        let module = try PKCS11Module(path: TestEnvironment.softHSMModule)
-        let slot = try #require(try module.slot(tokenLabel: Self.token)).id
-        let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
+        let module = token.module
+        let session = token.session
+        let slot = session.slot
         defer { session.close() }
         let oldObject = try #require(try module.certificates(slot: slot).first { $0.label == Self.gateway })
         let old = try X509Certificate(derEncoded: oldObject.der)
@@ -61,7 +63,6 @@ import Testing
         #expect(newKey.origin == .given)
         let ca = try #require(try X509Certificate.load(Array(try Data(contentsOf: URL(fileURLWithPath: path("ca.pem"))))).first)
 
-        // The client retries a refused connection until its timeout, which covers the mock's start-up.
         let result = try CMPClient.keyUpdate(
             server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, oldCertificate: old,
             oldKey: TokenCertificateInstaller.tokenKey(session, id: oldObject.id),

@@ -7,15 +7,11 @@ import Testing
 /// pair made beforehand with pkcs11-tool is taken by its CKA_ID after its attributes are checked.
 @Suite(.serialized) struct TokenRenewalKeyTests {
     static let gateway = SoftHSMTokens.gatewayNumber
-    let tokens: SoftHSMTokens
-    let session: PKCS11Session
+    let token: ScratchToken
+    var session: PKCS11Session { token.session }
 
     init() throws {
-        tokens = try SoftHSMTokens.shared.get()
-        let module = try PKCS11Module(path: TestEnvironment.softHSMModule)
-        let slot = try #require(try module.slot(tokenLabel: "scratch-keys")).id
-        session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
-        for object in try session.objects() { try session.destroyObjects(id: object.id) }
+        token = try ScratchToken("scratch-keys")
         try session.generateRSAKeyPair(bits: 2048, id: [0x01], label: Self.gateway)
     }
 
@@ -36,7 +32,7 @@ import Testing
     @Test func aPendingPairWithACertificateIsNotReused() throws {
         defer { session.close() }
         let key = try TokenRenewalKey.prepare(in: session, gateway: Self.gateway, oldID: [0x01])
-        let der = Array(try Data(contentsOf: tokens.certificate))
+        let der = Array(try Data(contentsOf: token.tokens.certificate))
         try session.createCertificate(der: der, id: key.id, label: Self.gateway + ".pending", subject: [0x30, 0x00], issuer: [0x30, 0x00],
                                       serialNumber: [0x02, 0x01, 0x01])
         #expect(throws: RenewalError.self) { try TokenRenewalKey.prepare(in: session, gateway: Self.gateway, oldID: [0x01]) }
@@ -60,10 +56,7 @@ import Testing
     /// `--token-new-key-id`: a pair pkcs11-tool generated (as the vendor's tool would) is taken as it is.
     @Test func aGivenPairIsCheckedAndTaken() throws {
         defer { session.close() }
-        try ExternalProcess.run("/usr/bin/pkcs11-tool", [
-            "--module", TestEnvironment.softHSMModule, "--token-label", "scratch-keys", "--login", "--pin", SoftHSMTokens.userPIN,
-            "--keypairgen", "--key-type", "rsa:2048", "--id", "33", "--label", "vendor-made",
-        ], environment: ["SOFTHSM2_CONF": tokens.configuration.path])
+        try token.pkcs11Tool(["--keypairgen", "--key-type", "rsa:2048", "--id", "33", "--label", "vendor-made"])
         #expect(try TokenRenewalKey.prepare(in: session, gateway: Self.gateway, oldID: [0x01], given: [0x33])
             == TokenRenewalKey(id: [0x33], origin: .given))
         #expect(throws: RenewalError.newKeyIsOldKey) {
