@@ -94,6 +94,24 @@ import Testing
         #expect(throws: PKCS11Error.ambiguousID(id: "c1")) { try session.sign(digestInfo: [1, 2, 3], keyID: [0xC1]) }
     }
 
+    /// The session logs in through the module's PIN guard: a refused PIN is not tried again on that token, and
+    /// after the refusal SoftHSM reports a low count (CKF_USER_PIN_COUNT_LOW), so no other caller tries either.
+    /// On a token of its own, which it leaves unusable for the rest of the run.
+    @Test func aRefusedPINIsNotTriedTwice() throws {
+        let guarded = try PKCS11Module(path: TestEnvironment.softHSMModule)
+        let pinSlot = try #require(try guarded.slot(tokenLabel: "scratch-pin")).id
+        #expect(throws: PKCS11Error.call(function: "C_Login", code: 0xA0)) {
+            try PKCS11Session(module: guarded, slot: pinSlot, pin: "000000")
+        }
+        #expect(throws: PKCS11Error.pinRejected(token: "scratch-pin")) {
+            try PKCS11Session(module: guarded, slot: pinSlot, pin: SoftHSMTokens.userPIN)
+        }
+        #expect(throws: PKCS11Error.pinRetriesLow(token: "scratch-pin")) {
+            try PKCS11Session(module: try PKCS11Module(path: TestEnvironment.softHSMModule), slot: pinSlot, pin: SoftHSMTokens.userPIN)
+        }
+        #expect(try guarded.room(slot: pinSlot).pinTriesLow)
+    }
+
     @Test func aClosedSessionRefusesWork() throws {
         let session = try PKCS11Session(module: module, slot: slot, pin: SoftHSMTokens.userPIN)
         session.close()

@@ -36,7 +36,7 @@ struct SoftHSMTokens: Sendable {
     static let fullLabel = "gateway-full"
 
     /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
-    static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update"]
+    static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin"]
 
     static let userPIN = "1234"
 
