@@ -247,7 +247,7 @@ public struct ActiveXControlCheck: Check {
         }()
         let halfInstalled = state.registration == nil || (state.server ?? "").isEmpty || state.serverExists == false
         guard wrongVersion || halfInstalled || state.killBit != nil else { return nil }
-        let residue = PluginResidue.find(control.clsid, in: side)
+        let residue = try PluginResidue.find(control.clsid, in: side)
         guard let prefix = side.prefix else {
             return try residue.offlinePlan(checkID: control.check, directory: OfflineFix.directory(context.environment), controlName: control.name)
         }

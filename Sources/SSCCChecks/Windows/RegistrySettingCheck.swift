@@ -18,6 +18,14 @@ public struct RegistrySettingSpec: Sendable {
         case value(path: String, name: String, policyPath: String?, machine: Bool)
     }
 
+    /// The keys (relative to HKLM and HKCU) that the DWORD settings read; zone settings read the zone keys.
+    var paths: [String] {
+        requirements.flatMap { requirement -> [String] in
+            guard case .value(let path, _, let policyPath, _) = requirement.setting else { return [] }
+            return [path] + (policyPath.map { [$0] } ?? [])
+        }
+    }
+
     public struct Requirement: Sendable, Hashable {
         public var setting: Setting
         public var label: Localized
@@ -116,7 +124,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
-        let side = try WindowsSide.load(context)
+        let side = try WindowsSide.load(context).reading(spec.paths)
         let observations = observe(side)
         var evidence: [Evidence] = []
         for observation in observations {
@@ -181,7 +189,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
-        let side = try WindowsSide.load(context)
+        let side = try WindowsSide.load(context).reading(spec.paths)
         let bad = observe(side).filter { !$0.ok }
         guard !bad.isEmpty else { return nil }
         let summary = Localized(zh: "设置 \(bad.count) 项注册表值", en: "set \(bad.count) registry values") + spec.description.title.map { Localized(zh: "（\($0.zh)）", en: " (\($0.en))") }

@@ -179,7 +179,7 @@ import TestSupport
         let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
 
         // Read offline together with the export, no key or value mentions the class ID any more.
-        let residue = PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
+        let residue = try PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
         #expect(residue.items.isEmpty, "\(residue.items)")
 
         try WineTestPrefix.windows.withPrefix { _ in
@@ -219,7 +219,7 @@ import TestSupport
             let applied = try journal.apply([plan], command: "fix")
             #expect(applied.errors.isEmpty, "\(applied.errors)")
             let side = try WindowsSide.loadPrefix(prefix)
-            #expect(PluginResidue.find(clsid, in: side).items.isEmpty)
+            #expect(try PluginResidue.find(clsid, in: side).items.isEmpty)
 
             try journal.undoLast()
             #expect(try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) } == original)
