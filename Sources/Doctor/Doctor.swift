@@ -63,12 +63,13 @@ public struct Doctor: Sendable {
         return prepared
     }
 
-    public func check(_ environment: Environment, runner: Runner) throws -> RunReport {
+    /// `context`: the run's, when the caller plans fixes in it afterwards (the inputs are then read once).
+    public func check(_ environment: Environment, runner: Runner, context given: CheckContext? = nil) throws -> RunReport {
         let started = Date()
-        let context = CheckContext(environment: prepare(environment))
+        let context = given ?? CheckContext(environment: prepare(environment))
         try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
-        return report(confirmingFixable(results, environment: environment), environment: environment, started: started)
+        return report(confirmingFixable(results, environment: environment, context: context), environment: environment, started: started)
     }
 
     public func report(
@@ -155,8 +156,9 @@ public struct Doctor: Sendable {
     }
 
     /// Plans a fix for every failing check that has one; nothing is touched.
-    public func planFixes(for results: [CheckResult], environment: Environment) -> [PlannedFix] {
-        let context = CheckContext(environment: prepare(environment))
+    /// `context`: the run's own, so that planning reads nothing the checks have read (a Wine prefix's hives).
+    public func planFixes(for results: [CheckResult], environment: Environment, context given: CheckContext? = nil) -> [PlannedFix] {
+        let context = given ?? CheckContext(environment: prepare(environment))
         return results.filter(\.fixable).compactMap { result in
             guard let check = registry[result.id] else { return nil }
             let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
@@ -171,8 +173,8 @@ public struct Doctor: Sendable {
 
     /// The results with `fixable` kept only where a fix plan can really be made in this run, so that no
     /// report promises `certdoctor fix` for a failure whose fix is a person's job.
-    public func confirmingFixable(_ results: [CheckResult], environment: Environment) -> [CheckResult] {
-        let plannable = Set(planFixes(for: results, environment: environment).filter { $0.plan != nil }.map(\.checkID))
+    public func confirmingFixable(_ results: [CheckResult], environment: Environment, context: CheckContext? = nil) -> [CheckResult] {
+        let plannable = Set(planFixes(for: results, environment: environment, context: context).filter { $0.plan != nil }.map(\.checkID))
         return results.map { result in
             var confirmed = result
             confirmed.fixable = result.fixable && plannable.contains(result.id)

@@ -59,17 +59,61 @@ struct ClassIDScan {
 extension ClassIDScan {
     /// A Wine hive file (its bytes as written): false only when no key or value read from it can mention the
     /// class ID, so that R17's search need not parse a 40 MB hive that does not mention it.
-    ///
-    /// Parsed text differs from the file's bytes only where the parser decodes something: a backslash escape
-    /// (which may stand for a character of the class ID), a value given as hex (whose text is UTF-16LE bytes),
-    /// or a byte that is not ASCII (invalid UTF-8 is dropped, joining its neighbours). Anything else is the
-    /// text itself, so a mention shows in the bytes. Wine writes non-ASCII characters as `\x` escapes and
-    /// strings as text, so on its hives this answers from a byte search.
     func mayBeIn(hiveFile bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let needle, let base = bytes.baseAddress else { return true }
+        mayBeIn(hiveFile: bytes, decoded: HiveFileText(bytes))
+    }
+
+    /// As above, with what the parser decodes in that file worked out once for every class ID searched.
+    func mayBeIn(hiveFile bytes: UnsafeBufferPointer<UInt8>, decoded: HiveFileText) -> Bool {
+        guard let needle, !decoded.mayHoldClassIDCharacters else { return true }
         if Self.find(needle, in: bytes) { return true }
-        if Self.hasNonASCII(bytes) { return true }
-        // Escapes that stand for a character of the class-ID alphabet.
+        return decoded.hexStrings.contains { $0.withUnsafeBufferPointer { Self.occurs(needle, in: $0, stride: 2) } }
+    }
+}
+
+/// Where a Wine hive file's parsed text differs from its bytes: a backslash escape (which may stand for a
+/// character of a class ID), a value given as hex (whose text is UTF-16LE bytes), or a byte that is not ASCII
+/// (invalid UTF-8 is dropped, joining its neighbours). Anything else is the text itself, so a class ID in the
+/// text shows in the bytes. Wine writes non-ASCII characters as `\x` escapes and strings as text, so on its
+/// hives only the few REG_LINK values are decoded here. The same for every class ID: worked out once per file.
+struct HiveFileText: Sendable {
+    /// An escape stands for a character of the class-ID alphabet, a byte is not ASCII, or a hex string value
+    /// cannot be read as the parser would: the text must be parsed to know.
+    var mayHoldClassIDCharacters = false
+    /// The data of values written as hex whose type the search reads as text: REG_SZ, REG_EXPAND_SZ, REG_LINK,
+    /// REG_MULTI_SZ.
+    var hexStrings: [[UInt8]] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        if ClassIDScan.hasNonASCII(bytes) || Self.hasClassIDEscape(bytes) {
+            mayHoldClassIDCharacters = true
+            return
+        }
+        var index = 0
+        while index < bytes.count, let found = memchr(base + index, 0x28, bytes.count - index) {
+            let paren = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            index = paren + 1
+            guard paren >= 3, bytes[paren - 3] == 0x68, bytes[paren - 2] == 0x65, bytes[paren - 1] == 0x78 else { continue }
+            var type: UInt32 = 0, digits = 0
+            while digits <= 8, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
+                type = type << 4 | UInt32(digit)
+                digits += 1
+                index += 1
+            }
+            guard digits >= 1, digits <= 8, index + 1 < bytes.count, bytes[index] == 0x29, bytes[index + 1] == 0x3a,
+                  [1, 2, 6, 7].contains(type) else { continue }
+            guard let data = ClassIDScan.hexData(bytes, from: index + 2) else {
+                mayHoldClassIDCharacters = true
+                return
+            }
+            hexStrings.append(data)
+        }
+    }
+
+    /// An escape whose character is in the class-ID alphabet (hex digits, braces, hyphen), in either case.
+    static func hasClassIDEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
         var index = 0
         while index < bytes.count, let found = memchr(base + index, 0x5c, bytes.count - index) {
             let slash = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
@@ -82,7 +126,7 @@ extension ClassIDScan {
             case UInt8(ascii: "x"):
                 value = 0
                 var digits = 0
-                while digits < 4, index < bytes.count, let digit = Self.hexValue(bytes[index]) {
+                while digits < 4, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
                     value = value << 4 | UInt32(digit)
                     digits += 1
                     index += 1
@@ -103,32 +147,18 @@ extension ClassIDScan {
             default:
                 value = UInt32(escaped)
             }
-            if value < 0x80, Self.alphabet.contains(UInt8(value) | (UInt8(value) >= 0x41 && UInt8(value) <= 0x5a ? 0x20 : 0)) {
+            if value < 0x80, alphabet.contains(UInt8(value) | (UInt8(value) >= 0x41 && UInt8(value) <= 0x5a ? 0x20 : 0)) {
                 return true
             }
-        }
-        // Values written as hex whose type the search reads as text: REG_SZ, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ.
-        index = 0
-        let open = Array("hex(".utf8)
-        while let start = Self.firstIndex(of: open, in: bytes, from: index) {
-            index = start + open.count
-            var type: UInt32 = 0, digits = 0
-            while digits <= 8, index < bytes.count, let digit = Self.hexValue(bytes[index]) {
-                type = type << 4 | UInt32(digit)
-                digits += 1
-                index += 1
-            }
-            guard digits >= 1, digits <= 8, index + 1 < bytes.count, bytes[index] == 0x29, bytes[index + 1] == 0x3a,
-                  [1, 2, 6, 7].contains(type) else { continue }
-            guard let data = Self.hexData(bytes, from: index + 2) else { return true }
-            if data.withUnsafeBufferPointer({ Self.occurs(needle, in: $0, stride: 2) }) { return true }
         }
         return false
     }
 
     private static let alphabet = Set("0123456789abcdef{}-".utf8)
+}
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+extension ClassIDScan {
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30
         case 0x41...0x46: byte - 0x41 + 10
@@ -169,19 +199,6 @@ extension ClassIDScan {
             index += 1
         }
         return false
-    }
-
-    static func firstIndex(of pattern: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard let base = bytes.baseAddress, let first = pattern.first else { return nil }
-        var index = start
-        while index < bytes.count, let found = memchr(base + index, Int32(first), bytes.count - index) {
-            let candidate = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if candidate + pattern.count <= bytes.count, bytes[candidate..<(candidate + pattern.count)].elementsEqual(pattern) {
-                return candidate
-            }
-            index = candidate + 1
-        }
-        return nil
     }
 
     /// Hex bytes as the hive parser reads them (comma-separated, continued over lines ending in `\`); nil for

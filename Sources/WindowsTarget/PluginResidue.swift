@@ -56,9 +56,7 @@ public struct PluginResidue: Sendable {
     /// (the side read only part of a Wine prefix, and the search needs every key).
     static func searchedRoot(_ hive: Hive, for clsid: String, in side: WindowsSide) throws -> RegistryKey? {
         guard let hives = side.hives else { return hive == .machine ? side.machine : side.user }
-        guard let bytes = hives.bytes(of: hive) else { return nil }
-        let scan = ClassIDScan(clsid)
-        guard bytes.withUnsafeBytes({ scan.mayBeIn(hiveFile: $0.bindMemory(to: UInt8.self)) }) else { return nil }
+        guard hives.mayMention(clsid, in: hive) else { return nil }
         return try WindowsSideError.wrapping { try hives.wholeRoot(of: hive) }
     }
 

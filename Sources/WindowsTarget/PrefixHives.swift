@@ -44,29 +44,35 @@ public final class PrefixHives: @unchecked Sendable {
         system = try Self.mapped(prefix, .system)
         user = try Self.mapped(prefix, .user)
         var read = Self.subtrees
-        // Each round reads the link targets the last one found; Wine's own links need one more round.
+        var registry = WinePrefixRegistry(
+            system: try Self.decode(system, of: prefix, .system, below: read) ?? WineHive(relativeTo: "REGISTRY\\Machine"),
+            user: try Self.decode(user, of: prefix, .user, below: read) ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
+        // Each round reads the link targets the last one found, and only those; Wine's own links need one round.
         for _ in 0..<8 {
-            let registry = WinePrefixRegistry(
-                system: try system.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: .system).path, onlyBelowAny: read) }
-                    ?? WineHive(relativeTo: "REGISTRY\\Machine"),
-                user: try user.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: .user).path, onlyBelowAny: read) }
-                    ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
             guard let targets = Self.linkTargets(registry) else { break }
-            let unread = targets.filter { !Self.covers($0, in: read) }
+            var seen = Set<String>()
+            let unread = targets.filter { !Self.covers($0, in: read) && seen.insert($0.joined(separator: "\\").lowercased()).inserted }
             if unread.isEmpty {
-                filtered = WinePrefixRegistry(system: registry.system, user: registry.user, userDefault: try prefix.loadHive(.userDefault))
+                registry.userDefault = try prefix.loadHive(.userDefault)
+                filtered = registry
                 return
             }
+            for child in try Self.decode(system, of: prefix, .system, below: unread)?.root.subkeys ?? [] { registry.system.root.mergeSubkey(child) }
+            for child in try Self.decode(user, of: prefix, .user, below: unread)?.root.subkeys ?? [] { registry.user.root.mergeSubkey(child) }
             read += unread
         }
         filtered = nil
+    }
+
+    private static func decode(_ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]]) throws -> WineHive? {
+        try data.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees) }
     }
 
     private static func mapped(_ prefix: WinePrefix, _ file: WineHiveFile) throws -> Data? {
         let path = prefix.url(of: file).path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw RegistryError.unreadable(path: path, reason: error.localizedDescription)
         }
@@ -107,9 +113,21 @@ public final class PrefixHives: @unchecked Sendable {
         return try result.get()
     }
 
-    /// The bytes of one hive file, for searches that must see all of it; nil when the prefix has no such file.
-    func bytes(of hive: PluginResidue.Hive) -> Data? {
-        hive == .machine ? system : user
+    private var decodedText: [PluginResidue.Hive: HiveFileText] = [:]
+
+    /// Whether anything in one hive file can mention `clsid` (`ClassIDScan`); false also when there is no file.
+    func mayMention(_ clsid: String, in hive: PluginResidue.Hive) -> Bool {
+        guard let data = hive == .machine ? system : user else { return false }
+        return data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let decoded = lock.withLock {
+                if let known = decodedText[hive] { return known }
+                let text = HiveFileText(bytes)
+                decodedText[hive] = text
+                return text
+            }
+            return ClassIDScan(clsid).mayBeIn(hiveFile: bytes, decoded: decoded)
+        }
     }
 
     /// One hive's whole tree, parsed on first use.

@@ -32,8 +32,10 @@ struct FixCommand: ParsableCommand {
             let session = try Session(targets: targets, output: output, timeout: selection.timeout)
             let runner = selection.runner
             let started = Date()
-            let before = try session.doctor.check(session.environment, runner: runner)
-            let planned = session.doctor.planFixes(for: before.results, environment: session.environment)
+            // One context for the check and the plans: the plans read what the check read (hives, the PFX) once.
+            let context = CheckContext(environment: session.doctor.prepare(session.environment))
+            let before = try session.doctor.check(session.environment, runner: runner, context: context)
+            let planned = session.doctor.planFixes(for: before.results, environment: session.environment, context: context)
             let plans = planned.compactMap(\.plan)
             for problem in planned where problem.plan == nil {
                 Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))

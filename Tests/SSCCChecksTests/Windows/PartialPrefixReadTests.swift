@@ -43,6 +43,17 @@ import TestSupport
         try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
         try WineTestPrefix.windows.withPrefix { prefix in
             try Self.expectSameReport(prefix, partial: true)
+            // Wine links Wow6432Node keys out of the subtrees (Software\Registered Applications): the second round
+            // reads their targets, and the merged trees are what one read of all of it gives.
+            let hives = try PrefixHives(prefix: WinePrefix(directory: prefix))
+            let filtered = try #require(hives.filtered)
+            let targets = try #require(PrefixHives.linkTargets(filtered))
+            #expect(targets.contains { !PrefixHives.covers($0) })
+            for (file, root) in [("system.reg", filtered.system.root), ("user.reg", filtered.user.root)] {
+                let once = try WineHiveCodec.decode(
+                    try Data(contentsOf: prefix.appendingPathComponent(file)), fileName: file, onlyBelowAny: PrefixHives.subtrees + targets)
+                #expect(root == once.root, "\(file)")
+            }
         }
     }
 
