@@ -41,8 +41,8 @@ public final class PrefixHives: @unchecked Sendable {
 
     init(prefix: WinePrefix) throws {
         self.prefix = prefix
-        system = try Self.mapped(prefix, .system)
-        user = try Self.mapped(prefix, .user)
+        system = try prefix.hiveData(.system)
+        user = try prefix.hiveData(.user)
         var read = Self.subtrees
         var registry = WinePrefixRegistry(
             system: try Self.decode(system, of: prefix, .system, below: read) ?? WineHive(relativeTo: "REGISTRY\\Machine"),
@@ -66,16 +66,6 @@ public final class PrefixHives: @unchecked Sendable {
 
     private static func decode(_ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]]) throws -> WineHive? {
         try data.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees) }
-    }
-
-    private static func mapped(_ prefix: WinePrefix, _ file: WineHiveFile) throws -> Data? {
-        let path = prefix.url(of: file).path
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw RegistryError.unreadable(path: path, reason: error.localizedDescription)
-        }
     }
 
     /// The targets of every link in `registry` (relative to the hive they are in; a link in either hive may
