@@ -39,7 +39,7 @@ public struct Doctor: Sendable {
     static func loadPlugins(_ executables: [URL], timeout: TimeInterval) -> [ExternalPlugin] {
         let slots = PluginSlots(count: executables.count)
         DispatchQueue.concurrentPerform(iterations: executables.count) { index in
-            slots.set(index, ExternalPlugin.load(executables[index], timeout: timeout))
+            slots.set(index, ExternalPlugin.load(executables[index], facets: RunScope.Area.allFacets, timeout: timeout))
         }
         return slots.values
     }

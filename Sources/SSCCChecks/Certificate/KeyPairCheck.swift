@@ -19,9 +19,9 @@ public struct KeyPairCheck: Check {
         dependencies: ["cert.pfx-readable"],
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/mismatched-key/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/no-key/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/mismatched-key/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/no-key/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -24,9 +24,9 @@ public struct PFXCompatibilityCheck: Check {
             zh: "用同一密码按 Windows 7 兼容方式（PBE-SHA1-3DES、SHA-1 MAC）重写文件（有备份，可撤销）",
             en: "rewrites the file with the same password in the Windows 7 profile (PBE-SHA1-3DES, SHA-1 MAC), backed up and undoable"),
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -20,15 +20,15 @@ public struct PFXReadableCheck: Check {
         severity: .required,
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass,
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass,
                          "RC2-40 opens once the legacy provider is loaded"),
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "654321"], expect: .fail, "wrong password"),
-            CheckExample("pfx/truncated/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/random/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/pem/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail, "PEM renamed .pfx"),
-            CheckExample("pfx/trailing-garbage/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "654321"), expect: .fail, "wrong password"),
+            CheckExample("pfx/truncated/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/random/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/pem/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail, "PEM renamed .pfx"),
+            CheckExample("pfx/trailing-garbage/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -17,8 +17,8 @@ public struct FreeSpaceCheck: Check {
         severity: .advisory,
         facets: [.host],
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", expect: .pass, "the fixtures' own disk"),
-            CheckExample("pfx/no-such-directory/F000504Y0007#0.pfx", expect: .error, "a directory that is not there"),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: nil), expect: .pass, "the fixtures' own disk"),
+            CheckExample("pfx/no-such-directory/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: nil), expect: .error, "a directory that is not there"),
         ])
 
     public var description: CheckDescription { Self.description }

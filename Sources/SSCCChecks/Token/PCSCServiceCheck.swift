@@ -23,10 +23,10 @@ public struct PCSCServiceCheck: Check {
             zh: "启动已安装但未运行的 pcscd；未安装时安装 pcscd 软件包（需确认或 --yes）。",
             en: "Starts pcscd when it is installed and stopped; installs the pcscd package when it is missing (after confirmation or --yes)."),
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("no-readers"), expect: .pass, "a service without readers still answers"),
-            CheckExample(TokenScenario.path("service-stopped"), expect: .fail),
-            CheckExample(TokenScenario.path("service-hung"), expect: .error, "accepts and never answers"),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("no-readers", expect: .pass, "a service without readers still answers"),
+            TokenScenario.example("service-stopped", expect: .fail),
+            TokenScenario.example("service-hung", expect: .error, "accepts and never answers"),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -23,15 +23,15 @@ public struct TokenCertificateCheck: Check {
         dependencies: ["token.single", "driver.token"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000504Y0007"], expect: .pass),
-            CheckExample(TokenScenario.path("certificate-hash0"), options: ["gateway": "F000504Y0007"], expect: .fail, "named with #0 (E5)"),
-            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .fail, "no key after login (E6)"),
-            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "without a PIN a missing key cannot be told from a hidden one"),
-            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "the key is private: give --token-pin-file"),
-            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .pass, "the key is found after login"),
-            CheckExample(TokenScenario.path("certificate-expiring"), options: ["gateway": "F000504Y0007"], expect: .pass, "11 days left: renew now"),
-            CheckExample(TokenScenario.path("certificate-expired"), options: ["gateway": "F000504Y0007"], expect: .fail, "expired in 2021"),
-            CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000999Z0001"], expect: .fail, "another gateway's certificate"),
+            TokenScenario.example("one-token", gateway: "F000504Y0007", expect: .pass),
+            TokenScenario.example("certificate-hash0", gateway: "F000504Y0007", expect: .fail, "named with #0 (E5)"),
+            TokenScenario.example("certificate-no-key", gateway: "F000504Y0007", pin: "1234", expect: .fail, "no key after login (E6)"),
+            TokenScenario.example("certificate-no-key", gateway: "F000504Y0007", expect: .notchecked, "without a PIN a missing key cannot be told from a hidden one"),
+            TokenScenario.example("certificate-private-key", gateway: "F000504Y0007", expect: .notchecked, "the key is private: give --token-pin-file"),
+            TokenScenario.example("certificate-private-key", gateway: "F000504Y0007", pin: "1234", expect: .pass, "the key is found after login"),
+            TokenScenario.example("certificate-expiring", gateway: "F000504Y0007", expect: .pass, "11 days left: renew now"),
+            TokenScenario.example("certificate-expired", gateway: "F000504Y0007", expect: .fail, "expired in 2021"),
+            TokenScenario.example("one-token", gateway: "F000999Z0001", expect: .fail, "another gateway's certificate"),
         ])
 
     public var description: CheckDescription { Self.description }
@@ -93,14 +93,14 @@ public struct TokenCertificateCheck: Check {
                     token: slot.token?.label ?? "", object: object, certificate: certificate, keyEvidence: key, keyHidden: hidden))
             }
         }
-        let profile = context.environment.profile
-        let forbidden = profile?.hardwareCertificate.forbiddenSuffix ?? "#0"
+        let profile = try context.environment.attachedProfile()
+        let forbidden = profile.hardwareCertificate.forbiddenSuffix
         let gateway = context.environment.gateway
         let gateways = candidates.filter { candidate in
             let name = candidate.certificate.subjectCommonName ?? ""
             let stem = name.hasSuffix(forbidden) ? String(name.dropLast(forbidden.count)) : name
             if let gateway { return stem == gateway }
-            return profile?.gatewayNumber.matches(stem) ?? true
+            return profile.gatewayNumber.matches(stem)
         }
         evidence += candidates.map { Evidence("certificate", "\($0.token): \($0.object.label) CN=\($0.certificate.subjectCommonName ?? "-")") }
         guard !gateways.isEmpty else {
@@ -155,7 +155,7 @@ public struct TokenCertificateCheck: Check {
                 evidence: evidence, remedy: Messages.givePIN)
         }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
-        return .fail(message, evidence: evidence, remedy: Messages.fixName(support: context.environment.profile?.support.phone))
+        return .fail(message, evidence: evidence, remedy: Messages.fixName(support: profile.support.phone))
     }
 
     /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,

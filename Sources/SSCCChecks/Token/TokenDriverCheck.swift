@@ -24,10 +24,10 @@ public struct TokenDriverCheck: Check {
             zh: "写入 Firefox 的 SecurityDevices 策略，加载厂商的 PKCS#11 模块。",
             en: "Writes a Firefox SecurityDevices policy that loads the vendor's PKCS#11 module."),
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass, "the configured module loads"),
-            CheckExample(TokenScenario.path("vendor-bundle"), expect: .pass, "an IFD bundle lists 096E:0703"),
-            CheckExample(TokenScenario.path("no-driver"), expect: .fail),
-            CheckExample(TokenScenario.path("wrong-vendor"), expect: .fail, "another vendor's module (E3)"),
+            TokenScenario.example("one-token", expect: .pass, "the configured module loads"),
+            TokenScenario.example("vendor-bundle", expect: .pass, "an IFD bundle lists 096E:0703"),
+            TokenScenario.example("no-driver", expect: .fail),
+            TokenScenario.example("wrong-vendor", expect: .fail, "another vendor's module (E3)"),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -21,10 +21,10 @@ public struct TokenPresentCheck: Check {
         dependencies: ["pcsc.service"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("token-and-other-card"), expect: .pass, "the other card is listed and ignored"),
-            CheckExample(TokenScenario.path("no-token"), expect: .fail),
-            CheckExample(TokenScenario.path("plugged-no-driver"), expect: .fail, "Feitian device in sysfs, no reader shows it"),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("token-and-other-card", expect: .pass, "the other card is listed and ignored"),
+            TokenScenario.example("no-token", expect: .fail),
+            TokenScenario.example("plugged-no-driver", expect: .fail, "Feitian device in sysfs, no reader shows it"),
         ])
 
     public var description: CheckDescription { Self.description }

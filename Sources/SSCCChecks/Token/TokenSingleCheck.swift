@@ -20,9 +20,9 @@ public struct TokenSingleCheck: Check {
         dependencies: ["token.present"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("token-and-other-card"), expect: .pass, "another card does not count"),
-            CheckExample(TokenScenario.path("two-tokens"), expect: .fail),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("token-and-other-card", expect: .pass, "another card does not count"),
+            TokenScenario.example("two-tokens", expect: .fail),
         ])
 
     public var description: CheckDescription { Self.description }

@@ -6,48 +6,6 @@ import CertDoctorCore
 import Foundation
 import WindowsRegistry
 
-/// Where Linux browsers' managed-policy directories are looked for; `/` unless a test or a chroot says otherwise.
-public enum BrowserPolicyRootKey: EnvironmentKey {
-    public static let defaultValue: URL = URL(fileURLWithPath: "/")
-}
-
-extension Environment {
-    public var browserPolicyRoot: URL {
-        get { self[BrowserPolicyRootKey.self] }
-        set { self[BrowserPolicyRootKey.self] = newValue }
-    }
-}
-
-/// A Linux browser's managed policies (reference §7.4).
-public enum LinuxBrowser: String, CaseIterable, Sendable {
-    case chromium, chrome, edge, firefox
-
-    /// Directory of mandatory policy files (Chromium family: every `*.json` in it; Firefox: `policies.json`).
-    public var policyDirectory: String {
-        switch self {
-        case .chromium: "etc/chromium/policies/managed"
-        case .chrome: "etc/opt/chrome/policies/managed"
-        case .edge: "etc/opt/edge/policies/managed"
-        case .firefox: "etc/firefox/policies"
-        }
-    }
-
-    public var executables: [String] {
-        switch self {
-        case .chromium: ["usr/bin/chromium", "usr/bin/chromium-browser"]
-        case .chrome: ["usr/bin/google-chrome", "usr/bin/google-chrome-stable"]
-        case .edge: ["usr/bin/microsoft-edge", "usr/bin/microsoft-edge-stable"]
-        case .firefox: ["usr/bin/firefox", "usr/bin/firefox-esr"]
-        }
-    }
-
-    public func isInstalled(root: URL) -> Bool {
-        executables.contains { FileManager.default.isExecutableFile(atPath: root.appendingPathComponent($0).path) }
-    }
-
-    public static let fixFileName = "certdoctor-sscc.json"
-}
-
 /// R1 (E9): downloads and pop-ups from the portal are not blocked — or the renewed certificate is issued
 /// and never saved ("证书更新成功, 下载拦截导致证书保存失败").
 public struct DownloadsCheck: Check {
@@ -124,7 +82,7 @@ public struct DownloadsCheck: Check {
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let environment = context.environment
-        let portal = PortalNames(environment)
+        let portal = try PortalNames(environment)
         var evidence: [Evidence] = []
         var problems: [Localized] = []
         if environment.provides(.windowsSide) {
@@ -179,7 +137,7 @@ public struct DownloadsCheck: Check {
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let environment = context.environment
-        let portal = PortalNames(environment)
+        let portal = try PortalNames(environment)
         var steps: [FixStep] = []
         if let prefix = environment.winePrefix, environment.provides(.windowsSide) {
             let side = try WindowsSide.load(context)

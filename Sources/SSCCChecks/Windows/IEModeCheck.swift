@@ -50,7 +50,7 @@ public struct IEModeCheck: Check {
                 return .notApplicable(Localized(zh: "Windows 10 之前的系统（版本 \(build)）直接使用 IE", en: "Windows before 10 (build \(build)) uses IE itself"))
             }
         }
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         // Only the mandatory policy counts: Edge does not apply these two from `…\Edge\Recommended`.
         func policy(_ name: String) -> (RegistryValue, String)? {
             for (key, label) in [(side.machineKey(Self.edgePolicy, view: .bit64), "HKLM"), (side.userKey(Self.edgePolicy), "HKCU")] {
@@ -165,7 +165,7 @@ public struct IEModeCheck: Check {
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
         guard !side.isWine else { return nil }
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         func dword(_ name: String) -> UInt32? {
             [side.machineKey(Self.edgePolicy, view: .bit64), side.userKey(Self.edgePolicy)].compactMap { $0?.value(named: name)?.dwordValue }.first
         }

@@ -30,7 +30,7 @@ public struct TrustedSiteCheck: Check {
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         let zones = side.zones
         var evidence = [Evidence("platform", side.isWine ? "Wine (urlmon rules)" : "Windows (exported registry, Windows rules)")]
         if zones.machineSettingsOnly.value { evidence.append(Evidence("Security_HKLM_only", "1")) }
@@ -95,7 +95,7 @@ public struct TrustedSiteCheck: Check {
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         let current = side.zones.zone(for: portal.url)
         let summary = Localized(zh: "把 \(portal.url) 加入受信任的站点", en: "make \(portal.url) a Trusted site")
         if current.source.isPolicy || (!side.isWine && Self.siteToZoneListIsOn(side)) {
@@ -135,18 +135,17 @@ public struct TrustedSiteCheck: Check {
     }
 }
 
-/// The portal as the profile names it, with the manual's values when no profile is attached.
+/// The portal as the profile names it.
 public struct PortalNames {
     public var url: String
     public var host: String
     public var typoHosts: [String]
 
-    public init(_ environment: Environment) {
-        // Defaults: the values of Checks/profiles/sscc.json, for checks run without a profile (tests of the
-        // manifest loader build a bare environment).
-        url = environment.profile?.portal.url ?? "https://biz.sscc.com"
-        host = environment.profile?.portal.host ?? "biz.sscc.com"
-        typoHosts = environment.profile?.portal.typoHosts ?? ["biz.sccc.com"]
+    public init(_ environment: Environment) throws {
+        let portal = try environment.attachedProfile().portal
+        url = portal.url
+        host = portal.host
+        typoHosts = portal.typoHosts
     }
 }
 

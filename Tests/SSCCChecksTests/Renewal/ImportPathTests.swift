@@ -20,7 +20,7 @@ import Testing
             guard case .cannotRead(_, let reason) = error else { Issue.record("\(error)"); return }
             #expect(reason == "Is a directory")
             let failure = RenewalError.issuedFileUnreadable(path: directory.path, reason: reason)
-            #expect(failure.exitStatus == .noInput)
+            #expect(failure.ending == .noInput)
             #expect(!failure.localizedMessage.en.contains("NSCocoaErrorDomain"))
         }
     }
