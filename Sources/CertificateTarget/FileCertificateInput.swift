@@ -2,17 +2,17 @@ import CertDoctorCore
 import Foundation
 
 /// The file certificate a run examines (`--pfx`) and its password.
-public enum PFXFileKey: EnvironmentKey {
-    public static let defaultValue: URL? = nil
-    public static let pluginVariableNames = ["CERTDOCTOR_PFX"]
-    public static func pluginVariables(for value: URL?) -> [String: String] {
+enum PFXFileKey: EnvironmentKey {
+    static let defaultValue: URL? = nil
+    static let pluginVariableNames = ["CERTDOCTOR_PFX"]
+    static func pluginVariables(for value: URL?) -> [String: String] {
         value.map { ["CERTDOCTOR_PFX": $0.path] } ?? [:]
     }
 }
 
 /// The file certificate's password; never told to a plugin.
-public enum PFXPasswordKey: EnvironmentKey {
-    public static let defaultValue: Secret? = nil
+enum PFXPasswordKey: EnvironmentKey {
+    static let defaultValue: Secret? = nil
 }
 
 extension Environment {

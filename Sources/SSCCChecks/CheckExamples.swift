@@ -41,23 +41,23 @@ public enum SSCCExampleTarget: ExampleTarget, Equatable {
 
 /// The examples of the Windows-side checks, whose fixtures live under `Tests/Fixtures/windows/`. Each check's own
 /// examples are in its file.
-public enum WindowsExamples {
-    public static func prefix(_ fixture: String, _ outcome: Outcome, _ note: String = "", token: Bool = false, atr: String? = nil, line: Int = #line) -> CheckExample {
+enum WindowsExamples {
+    static func prefix(_ fixture: String, _ outcome: Outcome, _ note: String = "", token: Bool = false, atr: String? = nil, line: Int = #line) -> CheckExample {
         CheckExample("windows/" + fixture, SSCCExampleTarget.winePrefix(token: token, atr: atr), expect: outcome, note, line: line)
     }
 
-    public static func registry(
+    static func registry(
         _ fixture: String, _ outcome: Outcome, hive: String? = nil, gateway: String? = nil, _ note: String = "", line: Int = #line
     ) -> CheckExample {
         CheckExample("windows/" + fixture, SSCCExampleTarget.exported(hive: hive, gateway: gateway), expect: outcome, note, line: line)
     }
 
-    public static func linux(_ fixture: String, browser: String?, _ outcome: Outcome, _ note: String = "", line: Int = #line) -> CheckExample {
+    static func linux(_ fixture: String, browser: String?, _ outcome: Outcome, _ note: String = "", line: Int = #line) -> CheckExample {
         CheckExample("windows/" + fixture, SSCCExampleTarget.linux(browser: browser), expect: outcome, note, line: line)
     }
 
-    /// A made-up ATR for the tests (no public ePass3003 ATR was found); the Mingwah fixture's mask matches it.
-    public static let testATR = "3B9F958131FE9F006646530510001171"
+    /// A made-up ATR for the tests (no ePass3003 ATR was found); the Mingwah fixture's mask matches it.
+    static let testATR = "3B9F958131FE9F006646530510001171"
 }
 
 /// Token examples name scenarios (`token/one-token`) that the token tests bring up for real: pcscd with

@@ -2,10 +2,10 @@ import CertDoctorCore
 
 /// The gateway number the run is about (`--gateway`), when the user named it rather than leaving it to the
 /// certificate's CN.
-public enum GatewayKey: EnvironmentKey {
-    public static let defaultValue: String? = nil
-    public static let pluginVariableNames = ["CERTDOCTOR_GATEWAY"]
-    public static func pluginVariables(for value: String?) -> [String: String] {
+enum GatewayKey: EnvironmentKey {
+    static let defaultValue: String? = nil
+    static let pluginVariableNames = ["CERTDOCTOR_GATEWAY"]
+    static func pluginVariables(for value: String?) -> [String: String] {
         value.map { ["CERTDOCTOR_GATEWAY": $0] } ?? [:]
     }
 }

@@ -127,8 +127,8 @@ extension SSCCProfile {
 }
 
 /// Makes the run's profile available to every check.
-public enum ProfileKey: EnvironmentKey {
-    public static let defaultValue: SSCCProfile? = nil
+enum ProfileKey: EnvironmentKey {
+    static let defaultValue: SSCCProfile? = nil
 }
 
 extension Environment {

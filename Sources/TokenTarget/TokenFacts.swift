@@ -62,8 +62,8 @@ extension TokenOptions {
     }
 }
 
-public enum TokenOptionsKey: EnvironmentKey {
-    public static let defaultValue = TokenOptions()
+enum TokenOptionsKey: EnvironmentKey {
+    static let defaultValue = TokenOptions()
 }
 
 extension Environment {

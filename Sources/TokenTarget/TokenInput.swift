@@ -1,10 +1,10 @@
 import CertDoctorCore
 
 /// Whether the run examines the hardware certificate on a token (`--token`).
-public enum TokenRequestedKey: EnvironmentKey {
-    public static let defaultValue = false
-    public static let pluginVariableNames = ["CERTDOCTOR_TOKEN"]
-    public static func pluginVariables(for value: Bool) -> [String: String] {
+enum TokenRequestedKey: EnvironmentKey {
+    static let defaultValue = false
+    static let pluginVariableNames = ["CERTDOCTOR_TOKEN"]
+    static func pluginVariables(for value: Bool) -> [String: String] {
         value ? ["CERTDOCTOR_TOKEN": "1"] : [:]
     }
 }

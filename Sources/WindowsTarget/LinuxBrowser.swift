@@ -2,13 +2,13 @@ import CertDoctorCore
 import Foundation
 
 /// The Linux browsers the user named (`--browser`); none means the installed ones when there is no Windows side.
-public enum BrowsersKey: EnvironmentKey {
-    public static let defaultValue: [String] = []
+enum BrowsersKey: EnvironmentKey {
+    static let defaultValue: [String] = []
 }
 
 /// Where Linux browsers' managed-policy directories are looked for; `/` unless a test or a chroot says otherwise.
-public enum BrowserPolicyRootKey: EnvironmentKey {
-    public static let defaultValue: URL = URL(fileURLWithPath: "/")
+enum BrowserPolicyRootKey: EnvironmentKey {
+    static let defaultValue: URL = URL(fileURLWithPath: "/")
 }
 
 extension Environment {

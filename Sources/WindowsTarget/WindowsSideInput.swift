@@ -2,26 +2,26 @@ import CertDoctorCore
 import Foundation
 
 /// The Wine prefix a run examines and fixes in place (`--wine-prefix`).
-public enum WinePrefixKey: EnvironmentKey {
-    public static let defaultValue: URL? = nil
-    public static let pluginVariableNames = ["CERTDOCTOR_WINE_PREFIX"]
-    public static func pluginVariables(for value: URL?) -> [String: String] {
+enum WinePrefixKey: EnvironmentKey {
+    static let defaultValue: URL? = nil
+    static let pluginVariableNames = ["CERTDOCTOR_WINE_PREFIX"]
+    static func pluginVariables(for value: URL?) -> [String: String] {
         value.map { ["CERTDOCTOR_WINE_PREFIX": $0.path] } ?? [:]
     }
 }
 
 /// Registry files exported from a customer's Windows machine (`--registry`).
-public enum RegistryFilesKey: EnvironmentKey {
-    public static let defaultValue: [URL] = []
-    public static let pluginVariableNames = ["CERTDOCTOR_REGISTRY_FILES"]
-    public static func pluginVariables(for value: [URL]) -> [String: String] {
+enum RegistryFilesKey: EnvironmentKey {
+    static let defaultValue: [URL] = []
+    static let pluginVariableNames = ["CERTDOCTOR_REGISTRY_FILES"]
+    static func pluginVariables(for value: [URL]) -> [String: String] {
         value.isEmpty ? [:] : ["CERTDOCTOR_REGISTRY_FILES": value.map(\.path).joined(separator: ":")]
     }
 }
 
 /// The hive exported registry files belong to when their names do not say (`--registry-hive`).
-public enum RegistryHiveKey: EnvironmentKey {
-    public static let defaultValue: String? = nil
+enum RegistryHiveKey: EnvironmentKey {
+    static let defaultValue: String? = nil
 }
 
 extension Environment {

@@ -8,8 +8,8 @@ import PKI
 
 /// R15, E5: the file is named by the gateway number followed by `#0` (`F000504Y0007#0.pfx`), in ASCII; the
 /// portal's "证书信息与 CA 系统不一致" comes from a file certificate named otherwise.
-public struct PFXNameCheck: Check {
-    public static let description = CheckDescription(
+struct PFXNameCheck: Check {
+    static let description = CheckDescription(
         id: "cert.pfx-name",
         title: Localized(zh: "文件证书命名规则", en: "File certificate name rule"),
         summary: Localized(
@@ -29,9 +29,9 @@ public struct PFXNameCheck: Check {
             CheckExample("pfx/friendly-mismatch/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         let profile = try context.environment.attachedProfile()
         let suffix = profile.fileCertificate.requiredSuffix
@@ -84,7 +84,7 @@ public struct PFXNameCheck: Check {
 }
 
 extension PFXNameCheck {
-    public enum Messages {
+    enum Messages {
         static func rename(_ name: String) -> Localized {
             Localized(zh: "将文件重命名为 \(name)。", en: "Rename the file to \(name). ")
         }

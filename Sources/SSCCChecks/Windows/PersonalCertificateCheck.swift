@@ -13,7 +13,7 @@ import PKI
 public struct PersonalCertificateCheck: Check {
     public init() {}
 
-    public static let description = CheckDescription(
+    static let description = CheckDescription(
         id: "store.personal-cert",
         title: Localized(zh: "旧证书已导入“个人”证书存储", en: "The old certificate is in the Personal store"),
         summary: Localized(
@@ -32,13 +32,13 @@ public struct PersonalCertificateCheck: Check {
 
     /// The gateway number: `--gateway`, else the `--pfx`'s CN, else the one certificate in the store whose CN
     /// follows the profile's pattern.
-    public enum Gateway {
+    enum Gateway {
         case known(String, from: String)
         case ambiguous([String])
         case none
     }
 
-    public static func gateway(_ context: CheckContext, store: PersonalStore) throws -> Gateway {
+    static func gateway(_ context: CheckContext, store: PersonalStore) throws -> Gateway {
         let environment = context.environment
         if let gateway = environment.gateway { return .known(gateway, from: "--gateway") }
         let profile = try environment.attachedProfile()
@@ -163,7 +163,7 @@ public struct PersonalCertificateCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let personalCertificate: [CheckExample] = [
+    static let personalCertificate: [CheckExample] = [
         registry("store/good-3des", .pass, "exported by Wine after a real import; the gateway comes from the store"),
         registry("store/good-3des", .fail, gateway: "F000333Q0001", "--gateway names another gateway"),
         registry("store/expired", .fail, "only an expired certificate"),
