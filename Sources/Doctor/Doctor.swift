@@ -39,7 +39,7 @@ public struct Doctor: Sendable {
     static func loadPlugins(_ executables: [URL], timeout: TimeInterval) -> [ExternalPlugin] {
         let slots = PluginSlots(count: executables.count)
         DispatchQueue.concurrentPerform(iterations: executables.count) { index in
-            slots.set(index, ExternalPlugin.load(executables[index], timeout: timeout))
+            slots.set(index, ExternalPlugin.load(executables[index], facets: RunScope.Area.allFacets, timeout: timeout))
         }
         return slots.values
     }
@@ -69,11 +69,20 @@ public struct Doctor: Sendable {
         let context = given ?? CheckContext(environment: prepare(environment))
         try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
-        return report(confirmingFixable(results, environment: environment, context: context), environment: environment, started: started)
+        return report(
+            confirmingFixable(results, environment: environment, context: context), environment: environment, started: started,
+            fixes: [], inputs: context)
     }
 
     public func report(
         _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord] = []
+    ) -> RunReport {
+        report(results, environment: environment, started: started, fixes: fixes, inputs: nil)
+    }
+
+    /// `inputs` is the context the checks ran in, when the caller still has it: what they read is not read again.
+    func report(
+        _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord], inputs: CheckContext?
     ) -> RunReport {
         var report = RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
@@ -84,7 +93,8 @@ public struct Doctor: Sendable {
         // The customer's Windows, when their exported registry says which: support reads it in the environment
         // table. The checks have read (and judged) these files already; a file they could not read stopped the run.
         if environment.winePrefix == nil, !environment.registryFiles.isEmpty,
-           let version = (try? WindowsSide.load(environment))?.windowsVersion {
+           let side = try? (inputs.map { try WindowsSide.load($0) } ?? WindowsSide.load(environment)),
+           let version = side.windowsVersion {
             report.host.versions["windows"] = version
         }
         return report

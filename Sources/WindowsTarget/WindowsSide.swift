@@ -388,12 +388,12 @@ public enum WindowsSideError: Error, LocalizedMessage, LocalizedError, Sendable 
     }
 }
 
-extension WindowsSideError: ExitStatusProviding {
-    public var exitStatus: ExitStatus {
+extension WindowsSideError: CommandEndingProviding {
+    public var ending: CommandEnding {
         switch self {
         case .noWindowsSide, .notAWinePrefix: .noInput
         case .unknownHive: .usage
-        case .registry(let error): ExitStatus(rawValue: error.exitCode) ?? .dataError
+        case .registry(let error): error.ending
         case .unreadableKind, .malformedFile, .xml, .archive: .dataError
         // The person closes Wine and tries again.
         case .wineserverRunning, .hivesMayBeStale: .temporaryFailure

@@ -43,12 +43,12 @@ struct FixCommand: ParsableCommand {
             guard !plans.isEmpty else {
                 Console.note(Localized(zh: "没有可自动修复的问题。", en: "Nothing to fix automatically.").text(language), machineOutput: output.format != "text")
                 try session.emit(before)
-                return before.summary.readyToRenew ? .success : .failure
+                return before.summary.ready ? .success : .failure
             }
             Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
             if dryRun {
                 try session.emit(before)
-                return before.summary.readyToRenew ? .success : .failure
+                return before.summary.ready ? .success : .failure
             }
             guard yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language)) else {
                 Console.warn(Localized(zh: "未修改任何内容（非交互运行时请加 --yes）", en: "nothing changed (add --yes when not running interactively)").text(language))
@@ -69,7 +69,7 @@ struct FixCommand: ParsableCommand {
                 + (Localized(zh: "（certdoctor undo 可撤销）", en: " (certdoctor undo reverts it)").text(language)), machineOutput: output.format != "text")
             // A fix that could not write what it planned is "cannot write output", whatever else the run says.
             if applied.fixes.contains(where: { !$0.applied }) { return .cannotCreate }
-            return report.summary.readyToRenew ? .success : .failure
+            return report.summary.ready ? .success : .failure
         }
     }
 }

@@ -61,7 +61,7 @@ public struct RegistrySettingCheck: Check {
     public var description: CheckDescription { spec.description }
 
     /// The effective value of one requirement and the key that decided it.
-    public struct Observation {
+    struct Observation {
         var requirement: RegistrySettingSpec.Requirement
         var value: UInt32?
         var source: SettingSource?
@@ -73,7 +73,7 @@ public struct RegistrySettingCheck: Check {
         var ok: Bool { fixedByPlatform || value == requirement.expected }
     }
 
-    public func observe(_ side: WindowsSide) -> [Observation] {
+    func observe(_ side: WindowsSide) -> [Observation] {
         let zones = side.zones
         return spec.requirements.map { requirement in
             switch requirement.setting {
@@ -94,7 +94,7 @@ public struct RegistrySettingCheck: Check {
 
     /// A DWORD with its policy override: machine policy, user policy (Windows only), then HKCU and HKLM (the
     /// machine key in the 32-bit view the portal's controls use).
-    public static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, SettingSource)? {
+    static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, SettingSource)? {
         func registryPath(_ root: RegistryRoot, _ relative: String) -> RegistryPath {
             RegistryPath(root: root, components: RegistryKey.components(of: relative))
         }
@@ -114,7 +114,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     /// How people read a URL action's value.
-    public static func describe(actionValue value: UInt32) -> Localized {
+    static func describe(actionValue value: UInt32) -> Localized {
         switch value {
         case 0: Localized(zh: "启用 (0)", en: "enable (0)")
         case 1: Localized(zh: "提示 (1)", en: "prompt (1)")
@@ -164,7 +164,7 @@ public struct RegistrySettingCheck: Check {
                 en: "Set each of these to Enable under Internet Options → Security → Trusted sites → Custom level; settings decided by Group Policy must be changed in the policy by an administrator. certdoctor fix can do this."))
     }
 
-    public static func settingName(_ requirement: RegistrySettingSpec.Requirement) -> String {
+    static func settingName(_ requirement: RegistrySettingSpec.Requirement) -> String {
         switch requirement.setting {
         case .urlAction(let zone, let action): "zone \(zone) action \(action)"
         case .value(let path, let name, _, _): "\(path)\\\(name)"
@@ -172,7 +172,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     /// Where a requirement is written: the user's (or machine's) key, relative to its hive.
-    public static func target(_ requirement: RegistrySettingSpec.Requirement, machineOnly: Bool) -> (path: String, name: String, machine: Bool) {
+    static func target(_ requirement: RegistrySettingSpec.Requirement, machineOnly: Bool) -> (path: String, name: String, machine: Bool) {
         switch requirement.setting {
         case .urlAction(let zone, let action):
             (InternetZoneSettings.settingsPath + "\\Zones\\\(zone)", action.uppercased(), machineOnly)
@@ -181,7 +181,7 @@ public struct RegistrySettingCheck: Check {
         }
     }
 
-    public static func policyPath(_ requirement: RegistrySettingSpec.Requirement) -> String? {
+    static func policyPath(_ requirement: RegistrySettingSpec.Requirement) -> String? {
         switch requirement.setting {
         case .urlAction(let zone, _): InternetZoneSettings.policyPath + "\\Zones\\\(zone)"
         case .value(_, _, let policyPath, _): policyPath
@@ -244,5 +244,5 @@ public struct RegistrySettingCheck: Check {
 }
 
 extension Localized {
-    public func map(_ transform: (Localized) -> Localized) -> Localized { transform(self) }
+    func map(_ transform: (Localized) -> Localized) -> Localized { transform(self) }
 }

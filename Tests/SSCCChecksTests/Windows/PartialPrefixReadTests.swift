@@ -16,7 +16,7 @@ import TestSupport
     static func report(_ prefix: URL, side: WindowsSide?) throws -> [String] {
         let doctor = try WindowsCheckExampleTests.doctor()
         let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
-        let context = CheckContext(environment: doctor.prepare(Environment(winePrefix: prefix, language: .en)))
+        let context = CheckContext(environment: doctor.prepare(Environment.targets(winePrefix: prefix, language: .en)))
         if let side { _ = try context.loads.value(of: WindowsSide.self) { side } }
         var lines: [String] = []
         for result in try Runner().run(registry, in: context).sorted(by: { $0.id < $1.id }) {

@@ -7,29 +7,29 @@ import Foundation
 ///
 /// The PINs are throwaway values for throwaway tokens; softhsm2-util and pkcs11-tool accept them
 /// only as arguments (pkcs11-tool's prompt needs a terminal).
-struct SoftHSMTokens: Sendable {
-    static let gatewayNumber = "F000504Y0007"
+package struct SoftHSMTokens: Sendable {
+    package static let gatewayNumber = "F000504Y0007"
     /// A token holding the gateway certificate and its private key, as a renewed token should.
-    static let gatewayLabel = "gateway-ok"
+    package static let gatewayLabel = "gateway-ok"
     /// A token whose certificate is named with `#0`, the file-certificate convention (E5).
-    static let hashZeroLabel = "gateway-hash0"
+    package static let hashZeroLabel = "gateway-hash0"
     /// A token holding the certificate without its key.
-    static let noKeyLabel = "gateway-nokey"
+    package static let noKeyLabel = "gateway-nokey"
     /// A token holding an expired gateway certificate (2020–2021) and its key.
-    static let expiredLabel = "gateway-expired"
+    package static let expiredLabel = "gateway-expired"
     /// A token holding the certificate and only its private key, marked private (CKA_PRIVATE), as a pair imported
     /// from a PFX leaves it: without login the token shows the certificate and nothing else.
-    static let privateKeyLabel = "gateway-private"
+    package static let privateKeyLabel = "gateway-private"
     /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
-    static let expiringLabel = "gateway-expiring"
+    package static let expiringLabel = "gateway-expiring"
 
-    static let userPIN = "1234"
+    package static let userPIN = "1234"
 
-    let directory: URL
-    let configuration: URL
-    let certificate: URL
+    package let directory: URL
+    package let configuration: URL
+    package let certificate: URL
 
-    static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
+    package static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
         do {
             return .success(try make())
         } catch let failure as ExternalProcess.Failure {
