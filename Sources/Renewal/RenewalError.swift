@@ -6,7 +6,7 @@ import Foundation
 
 /// Everything that stops a renewal after the gate passed. No case carries a password or key material: details
 /// come from file names, certificate names and OpenSSL's reason texts only.
-public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
     /// The working certificate could not be opened (a changed file since the gate ran, or a wrong password).
     case oldCertificateUnreadable(reason: String)
     case newKeyUnreadable(path: String, reason: String)
@@ -21,7 +21,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     /// A request is already with the CA; a new one would make the certificate issued for it unusable.
     case requestAlreadyPending(gateway: String, since: String)
     /// The CA issued the certificate, but it could not be installed; the certificate and the key are kept.
-    case issuedButNotInstalled(reason: Localized, issuedFile: String, status: ExitStatus)
+    case issuedButNotInstalled(reason: Localized, issuedFile: String, status: CommandEnding)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
     /// The pending key is kept encrypted with the password the user's new key came with, and none was given.
@@ -142,7 +142,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             && FileManager.default.isReadableFile(atPath: path)
     }
 
-    public var exitStatus: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .oldCertificateUnreadable, .pendingKeyUnreadable: .failure
         // A file that is there but cannot be understood is malformed input (65), not missing input (66).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SmartCard
 
 /// A renewal's session on SoftHSM2's real module: key generation, signing, writing and relabelling, each seen

@@ -7,8 +7,8 @@ import SmartCard
 /// E3 "ukey 存储空间已满": a renewal generates a second key pair on the token and writes a second certificate
 /// beside the old ones (kept until the new one works), so the token needs room for both, and its PIN must have
 /// tries left for the one login. No login is made here.
-public struct TokenRoomCheck: Check {
-    public static let description = CheckDescription(
+struct TokenRoomCheck: Check {
+    static let description = CheckDescription(
         id: "token.room",
         title: Localized(zh: "硬证书的存储空间", en: "Room on the token"),
         summary: Localized(
@@ -20,14 +20,14 @@ public struct TokenRoomCheck: Check {
         dependencies: ["token.single", "driver.token"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass, "SoftHSM keeps no memory count: judged by its two visible objects"),
-            CheckExample(TokenScenario.path("token-full"), expect: .fail, "fourteen visible objects"),
+            TokenScenario.example("one-token", expect: .pass, "SoftHSM keeps no memory count: judged by its two visible objects"),
+            TokenScenario.example("token-full", expect: .fail, "fourteen visible objects"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
     /// What one RSA-2048 key pair and its certificate take, with margin: a certificate of about 1.5 KB and a
-    /// public key of 300 bytes in public memory, a private key of about 1.2 KB in private memory.
+    /// key of 300 bytes in memory, a private key of about 1.2 KB in private memory.
     static let publicBytesNeeded: UInt = 4096
     static let privateBytesNeeded: UInt = 2048
 
@@ -40,7 +40,7 @@ public struct TokenRoomCheck: Check {
         zh: "用飞天证书管理工具删除不再使用的证书和密钥（例如上次更新留下的 .old- 或 .pending 对象），再更新证书。",
         en: "Delete certificates and keys no longer used with Feitian's certificate manager (e.g. .old- or .pending objects left by an earlier renewal), then renew.")
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
         guard let path = try ModuleProbe.tokenModule(context) else { return ModuleProbe.noTokenModule }
         let module = try PKCS11Module(path: path)
@@ -95,12 +95,12 @@ public struct TokenRoomCheck: Check {
             return .fail(
                 Localized(
                     zh: "令牌“\(token)”存储空间不足（E3 ukey 存储空间已满）：剩余公有 \(freePublic) 字节、私有 \(freePrivate) 字节，新密钥对和证书约需 \(publicBytesNeeded) 与 \(privateBytesNeeded) 字节",
-                    en: "the token '\(token)' is nearly full (E3): \(freePublic) bytes of public and \(freePrivate) bytes of private memory free, a new key pair and certificate need about \(publicBytesNeeded) and \(privateBytesNeeded)"),
+                    en: "the token '\(token)' is nearly full (E3): \(freePublic) bytes of and \(freePrivate) bytes of private memory free, a new key pair and certificate need about \(publicBytesNeeded) and \(privateBytesNeeded)"),
                 evidence: evidence, remedy: cleanUp)
         }
         return .pass(Localized(
             zh: "令牌“\(token)”有足够空间：剩余公有 \(freePublic) 字节、私有 \(freePrivate) 字节",
-            en: "the token '\(token)' has room: \(freePublic) bytes of public and \(freePrivate) bytes of private memory free"),
+            en: "the token '\(token)' has room: \(freePublic) bytes of and \(freePrivate) bytes of private memory free"),
             evidence: evidence)
     }
 }

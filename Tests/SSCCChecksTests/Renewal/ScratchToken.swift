@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import SmartCard
 
 /// One of the harness's empty SoftHSM2 tokens (`SoftHSMTokens.scratchLabels`), emptied and logged in through a

@@ -86,7 +86,7 @@ import TestSupport
         #expect(listing.contains("label:      \(setAside)"), "\(listing)")
         #expect(!listing.contains(".pending"), "\(listing)")
         // token.certificate now finds the new certificate with its key, and passes the old one over.
-        var environment = Environment(gateway: Self.gateway, tokenRequested: true, language: .en)
+        var environment = Environment.targets(gateway: Self.gateway, tokenRequested: true, language: .en)
         environment.tokenOptions = TokenOptions(pkcs11Module: TestEnvironment.softHSMModule, tokenLabel: Self.token,
                                                 tokenDatabase: TestEnvironment.tokenProfile)
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: TestEnvironment.repositoryRoot), pluginDirectories: [])
@@ -167,7 +167,7 @@ extension TokenCertificateInstallerTests {
         } catch let error as RenewalError {
             #expect(error == .tokenChangeFailed(
                 step: "old-set-aside", reason: PKCS11Error.call(function: "C_OpenSession", code: 0xB3).localizedMessage, reverted: false))
-            #expect(error.exitStatus == .cannotCreate)
+            #expect(error.ending == .cannotCreate)
             #expect(error.localizedMessage.en.contains("the step 'old-set-aside' on the token failed and the steps before it could not be taken back"))
         }
         let listing = try ExternalProcess.run("/usr/bin/pkcs11-tool", [

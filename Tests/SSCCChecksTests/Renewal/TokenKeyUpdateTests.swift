@@ -65,7 +65,7 @@ import TestSupport
             return
         }
         #expect(outcome.name == "rejected")
-        #expect(outcome.exitStatus == .failure)
+        #expect(outcome.ending == .failure)
         #expect(try session.module.certificates(slot: session.slot).map(\.label) == [Self.gateway])
 
         guard case .installed(_, let secondKey) = try update().run(inProcess(try TestCMPServer(authority: authority))) else {

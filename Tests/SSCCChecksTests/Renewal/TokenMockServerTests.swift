@@ -2,6 +2,7 @@ import Foundation
 @testable import PKI
 import SmartCard
 import Testing
+import TestSupport
 @testable import Renewal
 
 /// The key update of a hardware renewal against OpenSSL's own `openssl cmp` mock server, an independent peer.

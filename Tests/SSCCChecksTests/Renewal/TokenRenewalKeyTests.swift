@@ -1,6 +1,7 @@
 import Foundation
 import SmartCard
 import Testing
+import TestSupport
 @testable import Renewal
 
 /// Choosing the new key pair on a SoftHSM2 token: generated once, reused by the next run, never multiplied; a
@@ -48,7 +49,7 @@ import Testing
             Issue.record("two pending pairs were accepted")
         } catch let error as RenewalError {
             #expect(error.localizedMessage.en.contains("holds 2 key pairs named F000504Y0007.pending"), "\(error.localizedMessage.en)")
-            #expect(error.exitStatus == .failure)
+            #expect(error.ending == .failure)
         }
         #expect(try pendingKeys == 2)
     }

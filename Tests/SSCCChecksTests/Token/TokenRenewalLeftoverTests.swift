@@ -2,6 +2,7 @@ import CertDoctorCore
 import Foundation
 import SmartCard
 import Testing
+import TestSupport
 @testable import SSCCChecks
 @testable import Doctor
 @testable import TokenTarget
@@ -15,7 +16,7 @@ import Testing
     }
 
     private func context(token: String) throws -> CheckContext {
-        var environment = Environment(gateway: SoftHSMTokens.gatewayNumber, tokenRequested: true, language: .en)
+        var environment = Environment.targets(gateway: SoftHSMTokens.gatewayNumber, tokenRequested: true, language: .en)
         environment.tokenOptions = TokenOptions(
             pkcs11Module: TestEnvironment.softHSMModule, tokenLabel: token, tokenDatabase: TestEnvironment.tokenProfile)
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: TestEnvironment.repositoryRoot), pluginDirectories: [])

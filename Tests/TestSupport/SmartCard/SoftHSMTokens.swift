@@ -7,44 +7,44 @@ import Foundation
 ///
 /// The PINs are throwaway values for throwaway tokens; softhsm2-util and pkcs11-tool accept them
 /// only as arguments (pkcs11-tool's prompt needs a terminal).
-struct SoftHSMTokens: Sendable {
-    static let gatewayNumber = "F000504Y0007"
+package struct SoftHSMTokens: Sendable {
+    package static let gatewayNumber = "F000504Y0007"
     /// A token holding the gateway certificate and its private key, as a renewed token should.
-    static let gatewayLabel = "gateway-ok"
+    package static let gatewayLabel = "gateway-ok"
     /// A token whose certificate is named with `#0`, the file-certificate convention (E5).
-    static let hashZeroLabel = "gateway-hash0"
+    package static let hashZeroLabel = "gateway-hash0"
     /// A token holding the certificate without its key.
-    static let noKeyLabel = "gateway-nokey"
+    package static let noKeyLabel = "gateway-nokey"
     /// A token holding an expired gateway certificate (2020–2021) and its key.
-    static let expiredLabel = "gateway-expired"
+    package static let expiredLabel = "gateway-expired"
     /// A token holding the certificate and only its private key, marked private (CKA_PRIVATE), as a pair imported
     /// from a PFX leaves it: without login the token shows the certificate and nothing else.
-    static let privateKeyLabel = "gateway-private"
+    package static let privateKeyLabel = "gateway-private"
     /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
-    static let expiringLabel = "gateway-expiring"
+    package static let expiringLabel = "gateway-expiring"
 
     /// A token whose only gateway certificate is a renewal's new one not yet in place (`<gateway>.pending`).
-    static let pendingLabel = "gateway-pending"
+    package static let pendingLabel = "gateway-pending"
     /// A token after a renewal: the working certificate under the gateway number, the old expired pair set aside
     /// as `<gateway>.old-<serial>`.
-    static let renewedLabel = "gateway-renewed"
+    package static let renewedLabel = "gateway-renewed"
     /// A token with two working certificates named by the gateway number (CKA_ID 01 and 02).
-    static let twoCandidatesLabel = "gateway-two"
+    package static let twoCandidatesLabel = "gateway-two"
 
     /// A token with seven certificates and their public keys (fourteen objects visible without login): full by
     /// `token.room`'s object count.
-    static let fullLabel = "gateway-full"
+    package static let fullLabel = "gateway-full"
 
     /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
-    static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin"]
+    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin"]
 
-    static let userPIN = "1234"
+    package static let userPIN = "1234"
 
-    let directory: URL
-    let configuration: URL
-    let certificate: URL
+    package let directory: URL
+    package let configuration: URL
+    package let certificate: URL
 
-    static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
+    package static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
         do {
             return .success(try make())
         } catch let failure as ExternalProcess.Failure {
