@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "Renewal",
-            dependencies: ["CertDoctorCore", "PKI", "SSCCProfile", "CertificateTarget", "WindowsTarget"]
+            dependencies: ["CertDoctorCore", "PKI", "SmartCard", "SSCCProfile", "CertificateTarget", "WindowsTarget", "TokenTarget"]
         ),
         .target(
             name: "Doctor",
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "XMLSupportTests", dependencies: ["XMLSupport"]),
         .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry", "TestSupport"]),
-        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"], exclude: ["Emulator"]),
+        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "TestSupport"], exclude: ["Emulator"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
         .testTarget(
             name: "SSCCChecksTests",

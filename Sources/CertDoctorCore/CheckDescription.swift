@@ -1,33 +1,28 @@
 import Foundation
 
-/// What part of the environment a check needs; a check whose facet is absent is `notapplicable`.
-public enum Facet: String, Sendable, Codable, CaseIterable {
-    /// A file certificate (`--pfx`) and its password.
-    case fileCertificate = "pfx"
-    /// A Windows side: a Wine prefix or exported registry files.
-    case windowsSide = "windows"
-    /// A Wine prefix specifically (checked and fixed in place).
-    case winePrefix = "wine-prefix"
-    /// A hardware certificate on a token (`--token`).
-    case token
-    /// The Linux host itself; always present.
-    case host
+/// A part of the environment a check needs (a file certificate, a Wine prefix, the host); a check whose facet
+/// the run lacks is `notapplicable`. The module that defines a target defines its facet beside it, with how to
+/// tell that a run has it and what to say when it has not; the core defines only the host.
+public struct Facet: Sendable, Hashable, CustomStringConvertible {
+    /// The name plugins use in their `describe` answer (`"pfx"`, `"windows"`, `"host"`).
+    public let id: String
+    /// Which option supplies the facet, for the `notapplicable` message.
+    public let missingReason: Localized
+    let isPresent: @Sendable (Environment) -> Bool
 
-    /// Says which option supplies the facet, for the `notapplicable` message.
-    public var missingReason: Localized {
-        switch self {
-        case .fileCertificate:
-            Localized(zh: "未指定文件证书（--pfx）", en: "no file certificate given (--pfx)")
-        case .windowsSide:
-            Localized(zh: "未指定 Windows 环境（--wine-prefix 或 --registry）", en: "no Windows side given (--wine-prefix or --registry)")
-        case .winePrefix:
-            Localized(zh: "未指定 Wine 前缀（--wine-prefix）", en: "no Wine prefix given (--wine-prefix)")
-        case .token:
-            Localized(zh: "未检查硬件证书（--token）", en: "hardware certificate not requested (--token)")
-        case .host:
-            Localized(verbatim: "")
-        }
+    public init(id: String, missingReason: Localized, isPresent: @escaping @Sendable (Environment) -> Bool) {
+        self.id = id
+        self.missingReason = missingReason
+        self.isPresent = isPresent
     }
+
+    /// The Linux host itself; always present.
+    public static let host = Facet(id: "host", missingReason: Localized(verbatim: "")) { _ in true }
+
+    public var description: String { id }
+
+    public static func == (lhs: Facet, rhs: Facet) -> Bool { lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
 
 /// Where a check comes from; `list-checks` shows it.
@@ -55,11 +50,13 @@ public enum CheckSource: Sendable, Codable, Hashable, CustomStringConvertible {
 }
 
 /// An example that documents a check and is run by the test suite: a fixture and the outcome it must give.
-public struct CheckExample: Sendable, Hashable {
-    /// A fixture path relative to the repository's `Tests/Fixtures/`.
+public struct CheckExample: Sendable {
+    /// A fixture path relative to the repository's `Tests/Fixtures/` (or a scenario the tests bring up).
     public var fixture: String
-    /// Options the fixture needs (`password`, `gateway`, …), as a user would give them.
-    public var options: [String: String]
+    /// How the fixture is given to the check: as a PFX file with its password, a Wine prefix, … The kinds are
+    /// the outer modules' (they know the targets); the test that runs every example knows each kind, so an
+    /// example of a kind it cannot set up fails instead of running without its inputs.
+    public var target: any ExampleTarget
     public var expected: Outcome
     public var note: String
     /// Where the example is written, so a failing example points at its own line.
@@ -67,17 +64,20 @@ public struct CheckExample: Sendable, Hashable {
     public var line: Int
 
     public init(
-        _ fixture: String, options: [String: String] = [:], expect expected: Outcome, _ note: String = "",
+        _ fixture: String, _ target: any ExampleTarget, expect expected: Outcome, _ note: String = "",
         file: String = #filePath, line: Int = #line
     ) {
         self.fixture = fixture
-        self.options = options
+        self.target = target
         self.expected = expected
         self.note = note
         self.file = file
         self.line = line
     }
 }
+
+/// How an example's fixture is given to a check; see `CheckExample.target`.
+public protocol ExampleTarget: Sendable, CustomStringConvertible {}
 
 /// Everything a check says about itself, in one value (SwiftLint's `RuleDescription` is the model).
 public struct CheckDescription: Sendable {

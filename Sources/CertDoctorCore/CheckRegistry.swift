@@ -83,7 +83,7 @@ public struct CheckRegistry: Sendable {
 }
 
 /// A `--only`/`--skip` word that is neither a check id nor a category.
-public struct SelectionError: Error, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+public struct SelectionError: Error, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
     public var option: String
     public var name: String
     public var suggestions: [String]
@@ -105,5 +105,5 @@ public struct SelectionError: Error, LocalizedMessage, ExitStatusProviding, Send
         return base + Localized(zh: "——是否要输入 \(list)？", en: " — did you mean \(list)?")
     }
 
-    public var exitStatus: ExitStatus { .usage }
+    public var ending: CommandEnding { .usage }
 }

@@ -146,3 +146,12 @@ public enum ChildProcess {
         return false
     }
 }
+
+extension ChildProcess.LaunchError: LocalizedMessage {
+    public var localizedMessage: Localized {
+        switch self {
+        case .cannotStart(let path, let reason):
+            Localized(zh: "无法启动 \(path)：\(reason)", en: "cannot start \(path): \(reason)")
+        }
+    }
+}

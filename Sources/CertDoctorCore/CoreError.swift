@@ -57,7 +57,7 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
         return words.text(language)
     }
 
-    public var exitCode: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .duplicateCheckID, .invalidCheckID, .dependencyCycle: .dataError
         case .cannotWrite: .cannotCreate
@@ -69,46 +69,31 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
     }
 }
 
-/// The documented exit codes (DESIGN.md), sysexits-style.
-public enum ExitStatus: Int32, Sendable, CaseIterable {
+/// How a command ends, in the categories of BSD's sysexits. Only the command line gives an ending its number
+/// and its explanation (`certdoctor --help` lists them); everything below it says which kind of ending it means.
+public enum CommandEnding: Sendable, CaseIterable {
     /// All required checks pass, or the command did its job.
-    case success = 0
+    case success
     /// A required check failed or could not be evaluated, or the gate refused renewal.
-    case failure = 1
-    case usage = 64
-    case dataError = 65
-    case noInput = 66
-    case unavailable = 69
-    case software = 70
-    case cannotCreate = 73
-    case temporaryFailure = 75
-
-    public var meaning: Localized {
-        switch self {
-        case .success: Localized(zh: "所有必需检查通过（或命令已完成）", en: "all required checks pass (or the command did its job)")
-        case .failure: Localized(zh: "有必需检查未通过或无法判定，或更新被拦截", en: "a required check failed or could not be evaluated, or renewal was refused")
-        case .usage: Localized(zh: "用法错误", en: "usage error")
-        case .dataError: Localized(zh: "输入数据格式错误", en: "malformed input data")
-        case .noInput: Localized(zh: "输入文件不存在或不可读", en: "input not found or unreadable")
-        case .unavailable: Localized(zh: "服务（CA、pcscd）不可用", en: "a service (CA, pcscd) is unavailable")
-        case .software: Localized(zh: "内部错误", en: "internal error")
-        case .cannotCreate: Localized(zh: "无法写入输出", en: "cannot write output")
-        case .temporaryFailure: Localized(zh: "暂时失败，请稍后重试", en: "temporary failure, try again")
-        }
-    }
+    case failure
+    case usage
+    case dataError
+    case noInput
+    case unavailable
+    case software
+    case cannotCreate
+    case temporaryFailure
 }
 
-/// An error that knows which documented exit code it ends the program with.
-public protocol ExitStatusProviding: Error {
-    var exitStatus: ExitStatus { get }
+/// An error that knows how the command it stops ends.
+public protocol CommandEndingProviding: Error {
+    var ending: CommandEnding { get }
 }
 
-extension CoreError: ExitStatusProviding {
-    public var exitStatus: ExitStatus { exitCode }
-}
+extension CoreError: CommandEndingProviding {}
 
-extension SecretReader.Failure: ExitStatusProviding {
-    public var exitStatus: ExitStatus {
+extension SecretReader.Failure: CommandEndingProviding {
+    public var ending: CommandEnding {
         if case .unreadableFile = self { return .noInput }
         return .usage
     }

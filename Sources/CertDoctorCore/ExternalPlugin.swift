@@ -35,7 +35,7 @@ public struct ExternalPlugin: Check {
         var category: String?
         var severity: Severity?
         var dependencies: [String]?
-        var facets: [Facet]?
+        var facets: [String]?
     }
 
     /// What a plugin's `check` prints.
@@ -67,7 +67,8 @@ public struct ExternalPlugin: Check {
 
     /// Reads a plugin's self-description; a plugin that cannot describe itself still becomes a check, so that
     /// its problem is reported instead of silently dropped.
-    public static func load(_ executable: URL, timeout: TimeInterval = 5) -> ExternalPlugin {
+    /// `facets` are the ones the program knows; a plugin naming another is told so, as for any protocol mistake.
+    public static func load(_ executable: URL, facets known: [Facet], timeout: TimeInterval = 5) -> ExternalPlugin {
         let name = executable.lastPathComponent
         let fallbackID = "plugin." + name.lowercased().replacing(/[^a-z0-9]+/, with: "-").trimmingCharacters(in: CharacterSet(charactersIn: "-"))
         func fallback(_ problem: Localized?, severity: Severity = .advisory) -> ExternalPlugin {
@@ -88,12 +89,21 @@ public struct ExternalPlugin: Check {
         }
         let output = Data(termination.standardOutput)
         if let described = try? JSONDecoder().decode(Description.self, from: output) {
+            let named = described.facets ?? [Facet.host.id]
+            let facets = named.compactMap { id in known.first { $0.id == id } }
+            if let unknown = named.first(where: { id in !known.contains { $0.id == id } }) {
+                let names = known.map(\.id).joined(separator: ", ")
+                return fallback(Localized(
+                    zh: "插件 \(name) 的 describe 输出不符合插件协议：未知的 facet '\(unknown)'（可用：\(names)）",
+                    en: "the 'describe' output of plugin \(name) does not follow the plugin protocol: unknown facet '\(unknown)' (known: \(names))"),
+                    severity: described.severity ?? .advisory)
+            }
             let title = described.title.localized
             let description = CheckDescription(
                 id: described.id, title: title, summary: described.summary?.localized ?? title,
                 requirements: described.requirements ?? [], category: described.category ?? "plugin",
                 severity: described.severity ?? .advisory, dependencies: described.dependencies ?? [],
-                facets: Set(described.facets ?? [.host]), source: .plugin(path: executable.path))
+                facets: Set(facets), source: .plugin(path: executable.path))
             guard CheckDescription.isValidID(described.id) else {
                 return fallback(Localized(
                     zh: "插件描述中的 ID 无效：\(described.id)", en: "plugin describes itself with an invalid id: \(described.id)"))
@@ -145,14 +155,8 @@ public struct ExternalPlugin: Check {
     }
 
     public static func pluginEnvironment(_ environment: Environment, base: [String: String]) -> [String: String] {
-        var variables = SecretVariables.removed(from: base)
+        var variables = environment.pluginVariables(over: SecretVariables.removed(from: base))
         variables["CERTDOCTOR_LANG"] = environment.language.rawValue
-        variables["CERTDOCTOR_PFX"] = environment.pfxFile?.path
-        variables["CERTDOCTOR_GATEWAY"] = environment.gateway
-        variables["CERTDOCTOR_WINE_PREFIX"] = environment.winePrefix?.path
-        variables["CERTDOCTOR_REGISTRY_FILES"] = environment.registryFiles.isEmpty
-            ? nil : environment.registryFiles.map(\.path).joined(separator: ":")
-        variables["CERTDOCTOR_TOKEN"] = environment.tokenRequested ? "1" : nil
         return variables
     }
 

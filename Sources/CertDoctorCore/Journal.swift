@@ -508,8 +508,23 @@ public func readBytes(_ url: URL) throws(CoreError) -> [UInt8] {
     // Read straight into the result, sized by fstat (a FIFO says 0 and grows it): appending 64 KiB chunks
     // copied a 40 MB hive at a fraction of memory speed, once per fix step that touches it.
     let expected = info.st_size > 0 ? Int(info.st_size) : 0
-    var bytes = [UInt8](repeating: 0, count: expected + 65_536)
-    var filled = 0
+    // The first read goes into uninitialised memory: zeroing 40 MB first cost as much as the read.
+    var failure: Int32? = nil
+    var bytes = [UInt8](unsafeUninitializedCapacity: expected + 65_536) { buffer, initialized in
+        while initialized < buffer.count {
+            let count = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+            if count < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+            if count == 0 { break }
+            initialized += count
+        }
+    }
+    if let failure { throw .cannotRead(path: url.path, reason: String(cString: strerror(failure))) }
+    if bytes.count < expected + 65_536 { return bytes }
+    var filled = bytes.count
     while true {
         if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
         let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }

@@ -29,8 +29,8 @@ public enum Outcome: String, Sendable, Codable, CaseIterable, Comparable {
         self == .pass || self == .informational || self == .fixed
     }
 
-    /// Whether this outcome of a required check blocks renewal.
-    public var blocksRenewal: Bool {
+    /// Whether a required check that ends so leaves its requirement unmet (failed, or could not be decided).
+    public var leavesRequirementUnmet: Bool {
         self == .fail || self == .error
     }
 

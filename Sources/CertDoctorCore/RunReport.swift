@@ -12,7 +12,8 @@ public struct RunReport: Sendable, Codable {
     public var targets: [Target]
     public var results: [CheckResult]
     public var fixes: [FixRecord]
-    public var renewal: [RenewalStep]
+    /// What a command that carries out a procedure (renewal, for SSCC) did, step by step.
+    public var procedure: [ProcedureStep]
     public var scope: Scope
     /// The soonest-expiring certificate the run looked at, against the renewal window.
     public var expiry: Expiry?
@@ -27,7 +28,7 @@ public struct RunReport: Sendable, Codable {
     public init(
         tool: String = "certdoctor", version: String, profile: String, language: Language, started: Date,
         finished: Date, host: HostFacts, targets: [Target], scope: Scope, results: [CheckResult],
-        fixes: [FixRecord] = [], renewal: [RenewalStep] = []
+        fixes: [FixRecord] = [], procedure: [ProcedureStep] = []
     ) {
         self.tool = tool
         self.version = version
@@ -39,18 +40,18 @@ public struct RunReport: Sendable, Codable {
         self.targets = targets
         self.results = results
         self.fixes = fixes
-        self.renewal = renewal
+        self.procedure = procedure
         self.scope = scope
         summary = Summary(results, scope: scope)
     }
 
-    /// Ready to renew means the certificate being renewed was examined, no required check failed or could
-    /// not be evaluated, and none was left unchecked for want of an input (only `--only`/`--skip` may leave
-    /// a required check out).
+    /// Ready means the subject the run is about was examined, no required check failed or could not be
+    /// evaluated, and none was left unchecked for want of an input (only `--only`/`--skip` may leave a
+    /// required check out). What "ready" allows (renewing, for SSCC) is the reports' word, not the core's.
     public struct Summary: Sendable, Codable {
         public var counts: [String: Int]
-        public var readyToRenew: Bool
-        /// The required checks that block renewal, in registry order.
+        public var ready: Bool
+        /// The required checks whose requirement is unmet, in registry order.
         public var blocking: [String]
         /// Required checks that were selected but could not be decided for want of an input (a password, a PIN).
         public var unevaluated: [String]
@@ -59,16 +60,16 @@ public struct RunReport: Sendable, Codable {
             var counts = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
             for result in results { counts[result.outcome.rawValue, default: 0] += 1 }
             self.counts = counts
-            blocking = results.filter { $0.severity == .required && $0.outcome.blocksRenewal }.map(\.id)
+            blocking = results.filter { $0.severity == .required && $0.outcome.leavesRequirementUnmet }.map(\.id)
             unevaluated = results.filter {
                 $0.severity == .required && $0.outcome == .notchecked && !$0.isNotSelected && !$0.isBlockedByDependency
             }.map(\.id)
-            readyToRenew = blocking.isEmpty && unevaluated.isEmpty && scope.subjectExamined
+            ready = blocking.isEmpty && unevaluated.isEmpty && scope.subjectExamined
         }
 
         enum CodingKeys: String, CodingKey {
             case counts
-            case readyToRenew = "ready_to_renew"
+            case ready
             case blocking
             case unevaluated
         }
@@ -242,8 +243,8 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
-    /// One step of a renewal (key generated, request sent, certificate received, …).
-    public struct RenewalStep: Sendable, Codable {
+    /// One step of a procedure (for a renewal: key generated, request sent, certificate received, …).
+    public struct ProcedureStep: Sendable, Codable {
         public var name: String
         public var outcome: String
         public var detail: Localized

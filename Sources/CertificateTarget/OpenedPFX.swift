@@ -71,14 +71,5 @@ extension PKCS12Protection {
 }
 
 extension PKCS12Error: LocalizedMessage {
-    public var localizedMessage: Localized {
-        let chinese: String = switch self {
-        case .wrongPassword: "PKCS#12 文件密码错误（MAC 校验失败）"
-        case .corrupt(let detail): "PKCS#12 文件损坏：\(detail)"
-        case .unsupportedAlgorithm(let detail): "PKCS#12 文件使用了不支持的算法：\(detail)"
-        case .keyDoesNotMatchCertificate: "私钥与证书不匹配"
-        case .creationFailed(let detail): "无法生成 PKCS#12 文件：\(detail)"
-        }
-        return Localized(zh: chinese, en: errorDescription ?? "\(self)")
-    }
+    public var localizedMessage: Localized { Localized(zh: chineseDescription, en: errorDescription ?? "\(self)") }
 }

@@ -4,8 +4,8 @@ import Foundation
 
 /// How many days before `notAfter` a certificate should be renewed: the profile's `renewalWindowDays`, or
 /// `--warn-days`. Inside the window a valid certificate still passes, but the verdict says to renew now.
-public enum RenewalWindowKey: EnvironmentKey {
-    public static let defaultValue: Int? = nil
+enum RenewalWindowKey: EnvironmentKey {
+    static let defaultValue: Int? = nil
 }
 
 extension Environment {

@@ -88,10 +88,11 @@ public enum CheckManifests {
                         policyPath: child.attribute("policy-path"), machine: child.attribute("hive") == "machine"),
                     label: label(child), expected: try number(child, "expect")))
             case "example":
-                var options = ["target": child.attribute("target") ?? "registry"]
-                if let hive = child.attribute("hive") { options["hive"] = hive }
+                // A manifest's examples are given as exported files unless they say `target="prefix"`.
+                let target: SSCCExampleTarget = child.attribute("target") == "prefix"
+                    ? .winePrefix() : .exported(hive: child.attribute("hive"))
                 examples.append(CheckExample(
-                    child.attribute("fixture") ?? "", options: options,
+                    child.attribute("fixture") ?? "", target,
                     expect: Outcome(rawValue: child.attribute("expect") ?? "") ?? .error, child.attribute("note") ?? "",
                     file: file.path, line: child.line))
             default:

@@ -39,7 +39,7 @@ public struct Doctor: Sendable {
     static func loadPlugins(_ executables: [URL], timeout: TimeInterval) -> [ExternalPlugin] {
         let slots = PluginSlots(count: executables.count)
         DispatchQueue.concurrentPerform(iterations: executables.count) { index in
-            slots.set(index, ExternalPlugin.load(executables[index], timeout: timeout))
+            slots.set(index, ExternalPlugin.load(executables[index], facets: RunScope.Area.allFacets, timeout: timeout))
         }
         return slots.values
     }
@@ -63,16 +63,26 @@ public struct Doctor: Sendable {
         return prepared
     }
 
-    public func check(_ environment: Environment, runner: Runner) throws -> RunReport {
+    /// `context`: the run's, when the caller plans fixes in it afterwards (the inputs are then read once).
+    public func check(_ environment: Environment, runner: Runner, context given: CheckContext? = nil) throws -> RunReport {
         let started = Date()
-        let context = CheckContext(environment: prepare(environment))
+        let context = given ?? CheckContext(environment: prepare(environment))
         try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
-        return report(confirmingFixable(results, environment: environment), environment: environment, started: started)
+        return report(
+            confirmingFixable(results, environment: environment, context: context), environment: environment, started: started,
+            fixes: [], inputs: context)
     }
 
     public func report(
         _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord] = []
+    ) -> RunReport {
+        report(results, environment: environment, started: started, fixes: fixes, inputs: nil)
+    }
+
+    /// `inputs` is the context the checks ran in, when the caller still has it: what they read is not read again.
+    func report(
+        _ results: [CheckResult], environment: Environment, started: Date, fixes: [RunReport.FixRecord], inputs: CheckContext?
     ) -> RunReport {
         var report = RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
@@ -83,7 +93,8 @@ public struct Doctor: Sendable {
         // The customer's Windows, when their exported registry says which: support reads it in the environment
         // table. The checks have read (and judged) these files already; a file they could not read stopped the run.
         if environment.winePrefix == nil, !environment.registryFiles.isEmpty,
-           let version = (try? WindowsSide.load(environment))?.windowsVersion {
+           let side = try? (inputs.map { try WindowsSide.load($0) } ?? WindowsSide.load(environment)),
+           let version = side.windowsVersion {
             report.host.versions["windows"] = version
         }
         return report
@@ -155,8 +166,9 @@ public struct Doctor: Sendable {
     }
 
     /// Plans a fix for every failing check that has one; nothing is touched.
-    public func planFixes(for results: [CheckResult], environment: Environment) -> [PlannedFix] {
-        let context = CheckContext(environment: prepare(environment))
+    /// `context`: the run's own, so that planning reads nothing the checks have read (a Wine prefix's hives).
+    public func planFixes(for results: [CheckResult], environment: Environment, context given: CheckContext? = nil) -> [PlannedFix] {
+        let context = given ?? CheckContext(environment: prepare(environment))
         return results.filter(\.fixable).compactMap { result in
             guard let check = registry[result.id] else { return nil }
             let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
@@ -171,8 +183,8 @@ public struct Doctor: Sendable {
 
     /// The results with `fixable` kept only where a fix plan can really be made in this run, so that no
     /// report promises `certdoctor fix` for a failure whose fix is a person's job.
-    public func confirmingFixable(_ results: [CheckResult], environment: Environment) -> [CheckResult] {
-        let plannable = Set(planFixes(for: results, environment: environment).filter { $0.plan != nil }.map(\.checkID))
+    public func confirmingFixable(_ results: [CheckResult], environment: Environment, context: CheckContext? = nil) -> [CheckResult] {
+        let plannable = Set(planFixes(for: results, environment: environment, context: context).filter { $0.plan != nil }.map(\.checkID))
         return results.map { result in
             var confirmed = result
             confirmed.fixable = result.fixable && plannable.contains(result.id)

@@ -22,6 +22,9 @@ struct RunScope {
         case token
         case host
 
+        /// Every facet the program knows, for resolving the names plugins give.
+        static var allFacets: [Facet] { allCases.flatMap { $0.facets.sorted { $0.id < $1.id } } }
+
         var facets: Set<Facet> {
             switch self {
             case .fileCertificate: [.fileCertificate]

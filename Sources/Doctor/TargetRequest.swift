@@ -57,7 +57,7 @@ public struct TargetRequest: Sendable {
     public static let passwordVariable = SecretVariables.pfxPassword
 
     /// Failures of the request itself: a missing input file, a password that breaks the profile's rule.
-    public enum Failure: Error, LocalizedMessage, ExitStatusProviding, Sendable {
+    public enum Failure: Error, LocalizedMessage, CommandEndingProviding, Sendable {
         case inputNotFound(String)
         case passwordRule(Localized)
 
@@ -70,7 +70,7 @@ public struct TargetRequest: Sendable {
             }
         }
 
-        public var exitStatus: ExitStatus {
+        public var ending: CommandEnding {
             switch self {
             case .inputNotFound: .noInput
             case .passwordRule: .usage
@@ -120,9 +120,15 @@ public struct TargetRequest: Sendable {
     var discoveredPFX = false
 
     public func environment(profile: SSCCProfile, processEnvironment: [String: String] = SecretVariables.processEnvironment) throws -> Environment {
-        var environment = Environment(
-            gateway: gateway, registryHive: registryHive, tokenRequested: token, browsers: browsers, language: language,
-            pluginTimeout: timeout)
+        var environment = Environment(language: language, pluginTimeout: timeout)
+        // Every target is set, present or not, so that a plugin hears of each from certdoctor alone.
+        environment.gateway = gateway
+        environment.pfxFile = nil
+        environment.winePrefix = nil
+        environment.registryFiles = []
+        environment.registryHive = registryHive
+        environment.tokenRequested = token
+        environment.browsers = browsers
         environment.warnDays = warnDays
         if let pfx {
             guard FileManager.default.isReadableFile(atPath: pfx) else { throw Failure.inputNotFound(pfx) }
@@ -167,4 +173,4 @@ public struct TargetRequest: Sendable {
     }
 }
 
-extension ProfileLoader.Failure: ExitStatusProviding {}
+extension ProfileLoader.Failure: CommandEndingProviding {}

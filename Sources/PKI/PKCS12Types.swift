@@ -81,4 +81,15 @@ public enum PKCS12Error: Error, Equatable, Sendable, LocalizedError {
         case .creationFailed(let detail): "cannot create the PKCS#12 file: \(detail)"
         }
     }
+
+    /// The same in Chinese (PKI does not depend on the core's `Localized`; its users pair the two).
+    public var chineseDescription: String {
+        switch self {
+        case .wrongPassword: "PKCS#12 文件密码错误（MAC 校验失败）"
+        case .corrupt(let detail): "PKCS#12 文件损坏：\(detail)"
+        case .unsupportedAlgorithm(let detail): "PKCS#12 文件使用了不支持的算法：\(detail)"
+        case .keyDoesNotMatchCertificate: "私钥与证书不匹配"
+        case .creationFailed(let detail): "无法生成 PKCS#12 文件：\(detail)"
+        }
+    }
 }

@@ -117,7 +117,7 @@ public struct CertificateRenewal: Sendable {
                 if case .rejected = outcome { message = Self.describe(outcome, backend: backend.name, support: doctor.profile.support.phone) }
                 if case .unreachable = outcome { message = Self.describe(outcome, backend: backend.name, support: doctor.profile.support.phone) }
                 if online { pending.remove(gateway: request.gateway) }
-                return finish(log, gate: gate, started: started, status: outcome.exitStatus, outcome: RenewalEnding(outcome), message: message)
+                return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
             }
             let record: RenewedPFXInstaller.Record
             do {
@@ -125,7 +125,7 @@ public struct CertificateRenewal: Sendable {
             } catch {
                 guard online, let kept = try? pending.keepIssued(certificate, gateway: request.gateway) else { throw error }
                 throw RenewalError.issuedButNotInstalled(
-                    reason: error.renewalMessage, issuedFile: kept.path, status: (error as? RenewalError)?.exitStatus ?? .cannotCreate)
+                    reason: error.renewalMessage, issuedFile: kept.path, status: (error as? RenewalError)?.ending ?? .cannotCreate)
             }
             if online { pending.remove(gateway: request.gateway) }
             return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, record: record)
@@ -214,7 +214,7 @@ public struct CertificateRenewal: Sendable {
     /// under Wine, read back to verify), as its own journal entry. The new PFX is in place whatever happens here;
     /// a failure is reported with what to do, not as a failed renewal.
     /// The import on its own, for a certificate already renewed: the step it adds to the renewal's record.
-    public func importIntoPersonalStore(_ file: URL) -> RunReport.RenewalStep? {
+    public func importIntoPersonalStore(_ file: URL) -> RunReport.ProcedureStep? {
         guard let prefix = environment.winePrefix else { return nil }
         let log = StepLog(progress: { _ in })
         importIntoPersonalStore(file, prefix: prefix, log: log)
@@ -299,12 +299,12 @@ public struct CertificateRenewal: Sendable {
     private func failure(_ error: any Error, log: StepLog, gate: RenewalGate?, started: Date) -> RenewalResult {
         let message = error.renewalMessage
         log.add("failed", "error", message)
-        let status = (error as? any ExitStatusProviding)?.exitStatus ?? .software
+        let status = (error as? any CommandEndingProviding)?.ending ?? .software
         return finish(log, gate: gate, started: started, status: status, outcome: .failed, message: message)
     }
 
     private func finish(
-        _ log: StepLog, gate: RenewalGate?, started: Date, status: ExitStatus, outcome: RenewalEnding, message: Localized?,
+        _ log: StepLog, gate: RenewalGate?, started: Date, status: CommandEnding, outcome: RenewalEnding, message: Localized?,
         record: RenewedPFXInstaller.Record? = nil
     ) -> RenewalResult {
         var fixes = gate?.fixes ?? []
@@ -339,7 +339,7 @@ public struct CertificateRenewal: Sendable {
             results[index].evidence.append(Evidence("replacedNotAfter", Self.timestamp(record.oldNotAfter)))
         }
         var report = doctor.report(results, environment: environment, started: started, fixes: fixes)
-        report.renewal = log.steps
+        report.procedure = log.steps
         return RenewalResult(report: report, status: status, outcome: outcome, message: message, blocking: [], record: record)
     }
 
@@ -374,16 +374,16 @@ public struct CertificateRenewal: Sendable {
 final class StepLog: @unchecked Sendable {
     private let lock = NSLock()
     private let show: RenewalProgress
-    private var recorded: [RunReport.RenewalStep] = []
+    private var recorded: [RunReport.ProcedureStep] = []
 
     init(progress: @escaping RenewalProgress) {
         show = progress
     }
 
-    var steps: [RunReport.RenewalStep] { lock.withLock { recorded } }
+    var steps: [RunReport.ProcedureStep] { lock.withLock { recorded } }
 
     func add(_ name: String, _ outcome: String, _ detail: Localized) {
-        lock.withLock { recorded.append(RunReport.RenewalStep(name: name, outcome: outcome, detail: detail)) }
+        lock.withLock { recorded.append(RunReport.ProcedureStep(name: name, outcome: outcome, detail: detail)) }
         show(detail)
     }
 

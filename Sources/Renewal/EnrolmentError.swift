@@ -3,7 +3,7 @@ import Foundation
 
 /// Everything that stops a first download (`enroll`) besides the renewal's own failures. No case carries a
 /// code or a password: they are named, never shown.
-public enum EnrolmentError: Error, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
     /// The CA refused the envelope's codes: wrong, expired, already used, or a reference it does not know.
     case authorizationRefused(detail: String)
     /// The CA refused the request for another reason.
@@ -23,7 +23,7 @@ public enum EnrolmentError: Error, LocalizedMessage, ExitStatusProviding, Sendab
         }
     }
 
-    public var exitStatus: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .authorizationRefused, .rejected: .failure
         case .unreachable: .unavailable

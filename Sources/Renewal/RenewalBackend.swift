@@ -61,7 +61,7 @@ public enum RenewalOutcome: Sendable {
 
     /// The documented exit code (README-renewal.md): 0 issued and installed, or a request written for a person
     /// to submit; 1 rejected; 69 unreachable; 75 try again later; 64 configuration missing.
-    public var exitStatus: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .issued: .success
         case .rejected: .failure

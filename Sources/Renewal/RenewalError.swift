@@ -6,7 +6,7 @@ import Foundation
 
 /// Everything that stops a renewal after the gate passed. No case carries a password or key material: details
 /// come from file names, certificate names and OpenSSL's reason texts only.
-public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
     /// The working certificate could not be opened (a changed file since the gate ran, or a wrong password).
     case oldCertificateUnreadable(reason: String)
     case newKeyUnreadable(path: String, reason: String)
@@ -21,7 +21,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     /// A request is already with the CA; a new one would make the certificate issued for it unusable.
     case requestAlreadyPending(gateway: String, since: String)
     /// The CA issued the certificate, but it could not be installed; the certificate and the key are kept.
-    case issuedButNotInstalled(reason: Localized, issuedFile: String, status: ExitStatus)
+    case issuedButNotInstalled(reason: Localized, issuedFile: String, status: CommandEnding)
     case pendingKeyUnreadable(reason: String)
     case issuedFileUnreadable(path: String, reason: String)
     /// The pending key is kept encrypted with the password the user's new key came with, and none was given.
@@ -42,6 +42,13 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
     /// An archive name is taken by different bytes; archives are never overwritten.
     case archiveConflict(path: String)
     case cannotWrite(path: String, reason: String)
+    /// The certificate issued for the token key failed its verification; nothing on the token was changed.
+    case tokenCertificateRefused(reason: Localized)
+    /// The key pair for the renewal on the token cannot be used (not protected as it must be, or ambiguous).
+    case tokenKeyUnusable(reason: Localized)
+    /// The token refused or lost a change (pulled out, read-only labels); `reverted` says whether the steps
+    /// already made were taken back.
+    case tokenChangeFailed(step: String, reason: Localized, reverted: Bool)
 
     public var localizedMessage: Localized {
         switch self {
@@ -110,6 +117,19 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
                 en: "the archive \(path) exists with different contents; archives are never overwritten")
         case .cannotWrite(let path, let reason):
             Localized(zh: "无法写入 \(path)：\(reason)", en: "cannot write \(path): \(reason)")
+        case .tokenCertificateRefused(let reason):
+            Localized(zh: "签发的证书未通过校验，令牌未作任何改动：", en: "the issued certificate failed verification, nothing on the token was changed: ") + reason
+        case .tokenKeyUnusable(let reason):
+            Localized(zh: "令牌中的新密钥无法用于更新：", en: "the new key on the token cannot be used: ") + reason
+        case .tokenChangeFailed(let step, let reason, let reverted):
+            (reverted
+                ? Localized(
+                    zh: "令牌上的步骤“\(step)”失败，已完成的步骤已撤销，旧证书仍以原名称可用：",
+                    en: "the step '\(step)' on the token failed; the steps before it were taken back and the old certificate is usable under its name: ")
+                : Localized(
+                    zh: "令牌上的步骤“\(step)”失败，且无法撤销已完成的步骤；旧证书和私钥仍在令牌中（可能名为 .old-<序列号>），请插好令牌后运行 certdoctor check --token：",
+                    en: "the step '\(step)' on the token failed and the steps before it could not be taken back; the old certificate and key are still on the token (possibly named .old-<serial>); with the token in place, run certdoctor check --token: "))
+                + reason
         }
     }
 
@@ -122,7 +142,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
             && FileManager.default.isReadableFile(atPath: path)
     }
 
-    public var exitStatus: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .oldCertificateUnreadable, .pendingKeyUnreadable: .failure
         // A file that is there but cannot be understood is malformed input (65), not missing input (66).
@@ -134,8 +154,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, ExitStatusPro
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .issuedButNotInstalled(_, _, let status): status
         case .newKeyIsOldKey: .usage
-        case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed: .dataError
-        case .archiveConflict, .cannotWrite: .cannotCreate
+        case .tokenKeyUnusable: .failure
+        case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed,
+             .tokenCertificateRefused: .dataError
+        case .archiveConflict, .cannotWrite, .tokenChangeFailed: .cannotCreate
         }
     }
 }

@@ -30,7 +30,7 @@ public struct RenewalGate: Sendable {
             }
         }
         let blocking = results.filter {
-            required.contains($0.id) && ($0.outcome.blocksRenewal || $0.outcome == .notchecked)
+            required.contains($0.id) && ($0.outcome.leavesRequirementUnmet || $0.outcome == .notchecked)
         }
         return RenewalGate(results: results, fixes: fixes, blocking: blocking)
     }

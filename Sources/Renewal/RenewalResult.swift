@@ -32,7 +32,7 @@ public enum RenewalEnding: String, Sendable, Equatable {
 /// What a renewal ended with: the report (gate results and renewal steps) and the exit code.
 public struct RenewalResult: Sendable {
     public var report: RunReport
-    public var status: ExitStatus
+    public var status: CommandEnding
     public var outcome: RenewalEnding
     public var message: Localized?
     /// The required checks that blocked the renewal, with their remedies.

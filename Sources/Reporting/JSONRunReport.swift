@@ -27,7 +27,7 @@ public enum JSONRunReport {
         var results: [Result]
         var fixes: [Fix]
         var renewal: [RenewalStep]
-        var summary: RunReport.Summary
+        var summary: Summary
         /// The verdict line and the areas examined or not, as the terminal and the HTML report state them.
         var verdict: String
         var examined: [Area]
@@ -43,6 +43,28 @@ public enum JSONRunReport {
             case expiryWarning = "expiry_warning"
             case notExamined = "not_examined"
             case readyToRenew = "ready_to_renew"
+        }
+
+        /// The core's summary under the report's names: "ready" is ready to renew here.
+        struct Summary: Encodable {
+            var counts: [String: Int]
+            var readyToRenew: Bool
+            var blocking: [String]
+            var unevaluated: [String]
+
+            init(_ summary: RunReport.Summary) {
+                counts = summary.counts
+                readyToRenew = summary.ready
+                blocking = summary.blocking
+                unevaluated = summary.unevaluated
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case counts
+                case readyToRenew = "ready_to_renew"
+                case blocking
+                case unevaluated
+            }
         }
 
         struct Area: Encodable {
@@ -71,12 +93,12 @@ public enum JSONRunReport {
             targets = report.targets
             results = report.results.map { Result($0, language: language) }
             fixes = report.fixes.map { Fix($0, language: language) }
-            renewal = report.renewal.map { RenewalStep(name: $0.name, outcome: $0.outcome, detail: $0.detail.text(language), time: $0.time) }
-            summary = report.summary
+            renewal = report.procedure.map { RenewalStep(name: $0.name, outcome: $0.outcome, detail: $0.detail.text(language), time: $0.time) }
+            summary = Summary(report.summary)
             verdict = (Verdict.headline(report) + Localized(zh: "——", en: " — ") + Verdict.scopeLine(report.scope)).text(language)
             examined = report.scope.examined.map { Area($0, language: language) }
             notExamined = report.scope.notExamined.map { Area($0, language: language) }
-            readyToRenew = report.summary.readyToRenew
+            readyToRenew = report.summary.ready
             expiry = report.expiry
             expiryWarning = Verdict.expiryWarning(report)?.text(language)
         }

@@ -49,7 +49,7 @@ public enum PrometheusReporter: Reporter {
               Outcome.allCases.map { ([("outcome", $0.rawValue)], Double(report.summary.counts[$0.rawValue] ?? 0)) })
         gauge("certdoctor_ready_to_renew",
               "1 when the certificate to renew was examined and every required check passed in the last run.",
-              [([], report.summary.readyToRenew ? 1 : 0)])
+              [([], report.summary.ready ? 1 : 0)])
         // In seconds, Prometheus' base unit (promtool's lint refuses a "_days" name); alerts divide by 86400.
         gauge("certdoctor_cert_expires_in_seconds",
               "Seconds from the run until the soonest-expiring gateway certificate examined expires; negative once expired.",

@@ -60,7 +60,7 @@ struct Redactor {
             fix.error = fix.error.map { clean($0) }
             return fix
         }
-        report.renewal = report.renewal.map { step in
+        report.procedure = report.procedure.map { step in
             var step = step
             step.detail = clean(step.detail)
             step.outcome = clean(step.outcome)

@@ -42,10 +42,10 @@ public enum ReportingError: Error, Equatable, Sendable, LocalizedError {
     }
 }
 
-extension ReportingError: LocalizedMessage, ExitStatusProviding {
+extension ReportingError: LocalizedMessage, CommandEndingProviding {
     public var localizedMessage: Localized { Localized(zh: text(.zh), en: text(.en)) }
 
-    public var exitStatus: ExitStatus {
+    public var ending: CommandEnding {
         switch self {
         case .unreadable: .noInput
         case .notAReport: .dataError

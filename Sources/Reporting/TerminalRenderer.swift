@@ -89,8 +89,8 @@ public struct TerminalRenderer: Sendable {
         }
         let shown = results.filter { ![.notapplicable, .notchecked].contains($0.outcome) }
         let folded = results.filter { [.notapplicable, .notchecked].contains($0.outcome) }
-        let blocking = shown.contains { $0.severity == .required && $0.outcome.blocksRenewal }
-        let warning = shown.contains { $0.outcome.blocksRenewal }
+        let blocking = shown.contains { $0.severity == .required && $0.outcome.leavesRequirementUnmet }
+        let warning = shown.contains { $0.outcome.leavesRequirementUnmet }
         let mark = blocking ? paint("✘", .red) : warning ? paint("!", .yellow) : paint("✔", .green)
         var lines = ["\(mark) " + paint(title, .bold) + (area.location.map { "  " + TerminalText.inert($0) } ?? "")]
         let width = shown.map(\.id.count).max() ?? 0
@@ -180,7 +180,7 @@ public struct TerminalRenderer: Sendable {
     private func digestLines(_ report: RunReport) -> [String] {
         let problems = report.results.filter { $0.outcome == .fail || $0.outcome == .error }
         guard !problems.isEmpty else {
-            return report.summary.readyToRenew ? [label(zh: "未发现问题。", en: "No problems found.")] : []
+            return report.summary.ready ? [label(zh: "未发现问题。", en: "No problems found.")] : []
         }
         let fixable = problems.filter(\.fixable).count
         let count = label(zh: "\(problems.count) 个问题", en: "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
@@ -200,11 +200,11 @@ public struct TerminalRenderer: Sendable {
         let headline = text(Verdict.headline(report))
         let scope = text(Verdict.scopeLine(report.scope))
         var lines = Verdict.expiryWarning(report).map { [paint("⚠ " + text($0), .yellow)] } ?? []
-        lines.append(paint(headline, summary.readyToRenew ? .green : .red) + (scope.isEmpty ? "" : " — " + scope))
+        lines.append(paint(headline, summary.ready ? .green : .red) + (scope.isEmpty ? "" : " — " + scope))
         var detail = label(zh: "（\(counts)）", en: "(\(counts))")
         if !summary.blocking.isEmpty {
             detail += " — " + label(zh: "需处理：", en: "blocking: ") + summary.blocking.joined(separator: ", ")
-        } else if !summary.readyToRenew {
+        } else if !summary.ready {
             detail += " — " + text(Verdict.reason(report))
         }
         lines.append(detail)

@@ -7,7 +7,7 @@ public enum Verdict {
     /// "Ready to renew the file certificate F000504Y0007" / "Not ready to renew …".
     public static func headline(_ report: RunReport) -> Localized {
         let subject = report.scope.subject.map { Localized(zh: $0.zh, en: " " + $0.en) } ?? Localized(zh: "证书", en: "")
-        if report.summary.readyToRenew {
+        if report.summary.ready {
             return Localized(zh: "可以更新", en: "Ready to renew") + subject
         }
         return Localized(zh: "暂不能更新", en: "Not ready to renew") + subject
@@ -43,7 +43,7 @@ public enum Verdict {
     /// Why renewal is or is not possible, one sentence for the summary box.
     public static func reason(_ report: RunReport) -> Localized {
         let summary = report.summary
-        if summary.readyToRenew {
+        if summary.ready {
             return Localized(
                 zh: "所有必需的检查项均已通过，可以立即在统一客户专区更新证书。",
                 en: "Every required check passed: the certificate can be renewed on the portal now.")

@@ -53,7 +53,7 @@ public enum XMLReporter: Reporter {
         }
 
         let summary = root.addChild("summary")
-        summary.setAttribute("readyToRenew", report.summary.readyToRenew ? "true" : "false")
+        summary.setAttribute("readyToRenew", report.summary.ready ? "true" : "false")
         for outcome in Outcome.allCases {
             summary.addChild("count", text: String(report.summary.counts[outcome.rawValue] ?? 0))
                 .setAttribute("outcome", outcome.rawValue)
@@ -112,9 +112,9 @@ public enum XMLReporter: Reporter {
             if let error = fix.error { element.addChild("error", text: error) }
         }
 
-        if !report.renewal.isEmpty {
+        if !report.procedure.isEmpty {
             let renewal = root.addChild("renewal")
-            for step in report.renewal {
+            for step in report.procedure {
                 let element = renewal.addChild("step")
                 element.setAttribute("name", step.name)
                 element.setAttribute("outcome", step.outcome)

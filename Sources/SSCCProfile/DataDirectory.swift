@@ -19,7 +19,7 @@ public struct DataDirectory: Sendable {
 
     /// Nothing holds `Checks/profiles`: the message names every directory that was looked in, so that a broken
     /// installation or a moved executable can be told apart.
-    public struct NotFound: Error, LocalizedError, LocalizedMessage, ExitStatusProviding, Sendable, Equatable {
+    public struct NotFound: Error, LocalizedError, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
         public var searched: [String]
 
         public init(searched: [String]) {
@@ -34,7 +34,7 @@ public struct DataDirectory: Sendable {
         }
 
         public var errorDescription: String? { localizedMessage.en }
-        public var exitStatus: ExitStatus { .noInput }
+        public var ending: CommandEnding { .noInput }
     }
 
     /// The installed locations, relative to the executable first so that a copy under another prefix

@@ -24,7 +24,7 @@ public enum ProfileLoader {
         public var errorDescription: String? { localizedMessage.en }
         public var chineseDescription: String { localizedMessage.zh }
 
-        public var exitStatus: ExitStatus {
+        public var ending: CommandEnding {
             if case .notFound = self { return .noInput }
             return .dataError
         }

@@ -30,6 +30,9 @@ public struct SSCCProfile: Sendable, Codable {
     /// The renewal window the profile asks for, 30 days when it names none.
     public var renewalWindow: Int { renewalWindowDays ?? 30 }
 
+    /// The token database beside the profile: the one it names, or the one shipped with it.
+    public var tokenDatabaseFile: String { tokenDatabase ?? "sscc-tokens.json" }
+
     /// The first download's rules; absent from a profile written before `enroll`, which then uses the manual's.
     public var enrolment: Enrolment?
     public var enrolmentRules: Enrolment { enrolment ?? .manual }
@@ -148,8 +151,8 @@ extension SSCCProfile {
 }
 
 /// Makes the run's profile available to every check.
-public enum ProfileKey: EnvironmentKey {
-    public static let defaultValue: SSCCProfile? = nil
+enum ProfileKey: EnvironmentKey {
+    static let defaultValue: SSCCProfile? = nil
 }
 
 extension Environment {
@@ -157,6 +160,21 @@ extension Environment {
         get { self[ProfileKey.self] }
         set { self[ProfileKey.self] = newValue }
     }
+
+    /// The profile, for a check that cannot judge without its facts. A run without one is a mistake of the
+    /// program: the check reports `error` instead of judging against facts written down anywhere but here.
+    public func attachedProfile() throws(ProfileNotAttached) -> SSCCProfile {
+        guard let profile else { throw ProfileNotAttached() }
+        return profile
+    }
+}
+
+public struct ProfileNotAttached: Error, LocalizedMessage, CommandEndingProviding, Sendable {
+    public var localizedMessage: Localized {
+        Localized(zh: "本次运行未加载配置文件（profile），无法判断", en: "no profile is attached to the run, so there is nothing to judge against")
+    }
+
+    public var ending: CommandEnding { .software }
 }
 
 /// Profile patterns compiled once: compiling a Regex costs more than the checks that use it.

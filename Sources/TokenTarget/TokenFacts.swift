@@ -62,8 +62,8 @@ extension TokenOptions {
     }
 }
 
-public enum TokenOptionsKey: EnvironmentKey {
-    public static let defaultValue = TokenOptions()
+enum TokenOptionsKey: EnvironmentKey {
+    static let defaultValue = TokenOptions()
 }
 
 extension Environment {
@@ -79,7 +79,7 @@ public enum TokenFacts {
         try context.loads.value(of: TokenDatabase.self) {
             let options = context.environment.tokenOptions
             let url = try options.tokenDatabase ?? DataDirectory.locate().profiles
-                .appendingPathComponent(context.environment.profile?.tokenDatabase ?? "sscc-tokens.json")
+                .appendingPathComponent(context.environment.attachedProfile().tokenDatabaseFile)
             return try TokenDatabase.load(contentsOf: url)
         }
     }

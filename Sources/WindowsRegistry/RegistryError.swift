@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 
 /// What a parser expected and did not find. Each case has an English and a Chinese wording.
@@ -79,7 +80,7 @@ public enum MalformedRegistryInput: Equatable, Sendable {
     }
 }
 
-/// Errors of the registry domain. The CLI maps them to exit codes via `exitCode`.
+/// Errors of the registry domain. `ending` says how a command they stop ends.
 public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
     /// `file:line: what was expected` (line is a byte offset for binary formats, see the message).
     case malformed(file: String, line: Int, problem: MalformedRegistryInput)
@@ -142,17 +143,17 @@ public enum RegistryError: Error, LocalizedError, Equatable, Sendable {
         }
     }
 
-    /// sysexits-style exit code the CLI uses for this error.
-    public var exitCode: Int32 {
+    /// How a command this error stops ends.
+    public var ending: CommandEnding {
         switch self {
-        case .malformed, .unknownFileKind: return 65
-        case .policyScopeUnknown: return 64
-        case .fileNotFound, .unreadable, .noHives: return 66
-        case .keyNotFound, .valueNotFound: return 1
-        case .wineserverRunning: return 75
-        case .writeFailed: return 73
-        case .invalidPath: return 64
-        case .encodingUnavailable, .unencodableText: return 65
+        case .malformed, .unknownFileKind: return .dataError
+        case .policyScopeUnknown: return .usage
+        case .fileNotFound, .unreadable, .noHives: return .noInput
+        case .keyNotFound, .valueNotFound: return .failure
+        case .wineserverRunning: return .temporaryFailure
+        case .writeFailed: return .cannotCreate
+        case .invalidPath: return .usage
+        case .encodingUnavailable, .unencodableText: return .dataError
         }
     }
 }

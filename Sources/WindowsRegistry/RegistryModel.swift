@@ -347,7 +347,7 @@ public struct RegistryKey: Sendable, Equatable {
     /// Adds a subkey tree read from a file; a key of the same name already present is merged,
     /// the added one winning for values and (when set) for its write time, as a later section
     /// of a Wine hive does.
-    mutating func mergeSubkey(_ key: RegistryKey) {
+    public mutating func mergeSubkey(_ key: RegistryKey) {
         if let last = subkeys.last, RegistryName.compare(last.name, key.name) < 0 {
             subkeys.append(key)
             return

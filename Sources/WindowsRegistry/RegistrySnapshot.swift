@@ -71,7 +71,7 @@ public struct RegistrySnapshot: Sendable, Equatable {
                let wow = current.subkey(named: "Wow6432Node") {
                 current = wow
                 walked.append(wow.name)
-                if wow.isSymbolicLink, let target = linkTarget(of: wow) {
+                if wow.isSymbolicLink, let target = Self.linkTarget(of: wow) {
                     return walk(isMachine: target.isMachine, components: (target.components + [component] + remaining)[...],
                                 bitness: bitness, depth: depth + 1, literal: target.components.count)
                 }
@@ -95,7 +95,7 @@ public struct RegistrySnapshot: Sendable, Equatable {
                RegistryName.equal(walked[2], "Wow6432Node"), let classes = tree.key(atComponents: walked.prefix(2)) {
                 sharedFallback = (classes, Array(walked.prefix(2)))
             }
-            if current.isSymbolicLink, let target = linkTarget(of: current) {
+            if current.isSymbolicLink, let target = Self.linkTarget(of: current) {
                 return walk(isMachine: target.isMachine, components: (target.components + remaining)[...],
                             bitness: bitness, depth: depth + 1, literal: target.components.count)
             }
@@ -104,7 +104,7 @@ public struct RegistrySnapshot: Sendable, Equatable {
     }
 
     /// Target of a link key: `\REGISTRY\Machine\…` or `\REGISTRY\User\…`.
-    private func linkTarget(of key: RegistryKey) -> (isMachine: Bool, components: [String])? {
+    public static func linkTarget(of key: RegistryKey) -> (isMachine: Bool, components: [String])? {
         guard let value = key.value(named: "SymbolicLinkValue"), value.data.count % 2 == 0 else { return nil }
         let text = String(decoding: RegistryValue.utf16Units(value.data).filter { $0 != 0 }, as: UTF16.self)
         let parts = RegistryKey.components(of: text)

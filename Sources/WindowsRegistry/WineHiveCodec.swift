@@ -44,11 +44,7 @@ public enum WineHiveCodec {
 
     /// Decodes straight from (possibly memory-mapped) file data, without copying it.
     public static func decode(_ data: Data, fileName: String, onlyBelow: [String]? = nil) throws -> WineHive {
-        try data.withUnsafeBytes { raw in
-            var parser = WineHiveParser(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName)
-            parser.filter = onlyBelow
-            return try parser.parse()
-        }
+        try decode(data, fileName: fileName, onlyBelowAny: onlyBelow.map { [$0] })
     }
 
     /// Reads only the keys at or below `onlyBelow` (and their ancestors); the lines of other keys
@@ -56,7 +52,18 @@ public enum WineHiveCodec {
     public static func decode(_ bytes: [UInt8], fileName: String, onlyBelow: [String]?) throws -> WineHive {
         try bytes.withUnsafeBufferPointer { buffer in
             var parser = WineHiveParser(bytes: buffer, fileName: fileName)
-            parser.filter = onlyBelow
+            parser.filter = onlyBelow.map { [$0] }
+            return try parser.parse()
+        }
+    }
+
+    /// Reads only the keys at or below any of `onlyBelowAny` (and their ancestors, with their values but
+    /// only the subkeys on the way). Lines of other keys are skipped unparsed and unchecked: a malformed line
+    /// there is not reported, as it is not read. nil reads everything.
+    public static func decode(_ data: Data, fileName: String, onlyBelowAny: [[String]]?) throws -> WineHive {
+        try data.withUnsafeBytes { raw in
+            var parser = WineHiveParser(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName)
+            parser.filter = onlyBelowAny
             return try parser.parse()
         }
     }
@@ -191,13 +198,24 @@ private struct WineHiveParser {
     var sectionTime: UInt64 = 0
     var sectionClass: String? = nil
     var sectionLink = false
-    var filter: [String]? = nil {
-        didSet { filterBytes = filter.flatMap(WineHiveParser.escapedLowercasePath) }
+    /// Subtrees to read (with their ancestors); nil reads everything.
+    var filter: [[String]]? = nil {
+        didSet {
+            guard let escaped = filter?.map(WineHiveParser.escapedLowercasePath), !escaped.contains(nil) else {
+                filterBytes = nil
+                return
+            }
+            filterBytes = escaped.compactMap { $0 }
+        }
     }
-    /// The filter as Wine writes the path, lowercased, when it is plain ASCII: lets a key line be
+    /// The filter's paths as Wine writes them, lowercased, when all are plain ASCII: lets a key line be
     /// rejected by comparing bytes, before any String is made.
-    var filterBytes: [UInt8]? = nil
+    var filterBytes: [[UInt8]]? = nil
     var skipping = false
+    /// Set when lines were skipped without counting them; `lineNumber` is then counted when an error needs it.
+    var lineNumberStale = false
+    /// Where the current line starts.
+    var lineStart = 0
     var sawKey = false
 
     static func escapedLowercasePath(_ components: [String]) -> [UInt8]? {
@@ -231,7 +249,33 @@ private struct WineHiveParser {
     }
 
     func fail(_ problem: MalformedRegistryInput, line: Int? = nil) -> RegistryError {
-        .malformed(file: fileName, line: line ?? lineNumber, problem: problem)
+        .malformed(file: fileName, line: line ?? currentLineNumber, problem: problem)
+    }
+
+    /// The current line's number; after a skip, counted from the start (only an error asks for it).
+    var currentLineNumber: Int {
+        guard lineNumberStale else { return lineNumber }
+        return 1 + bytes[0..<lineStart].reduce(0) { $0 + ($1 == ASCII.newline ? 1 : 0) }
+    }
+
+    /// Moves to the next line that opens a key (`[` after blanks), without reading the lines between: the
+    /// keys being skipped are not read, so their values need no line-by-line scan.
+    mutating func skipToNextKeyLine() {
+        guard let base = bytes.baseAddress else { return }
+        var search = position
+        while search < bytes.count, let found = memchr(base + search, Int32(ASCII.openBracket), bytes.count - search) {
+            let bracket = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            var start = bracket
+            while start > position, ASCII.isBlank(bytes[start - 1]) { start -= 1 }
+            if start == 0 || bytes[start - 1] == ASCII.newline {
+                if start > position { lineNumberStale = true }
+                position = max(start, position)
+                return
+            }
+            search = bracket + 1
+        }
+        lineNumberStale = true
+        position = bytes.count
     }
 
     /// Next physical line as [start, end) without `\n` and one trailing `\r`; nil at the end.
@@ -239,6 +283,7 @@ private struct WineHiveParser {
         guard position < bytes.count else { return nil }
         lineNumber += 1
         let start = position
+        lineStart = start
         var end: Int
         if let base = bytes.baseAddress, let found = memchr(base + start, Int32(ASCII.newline), bytes.count - start) {
             end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
@@ -261,20 +306,26 @@ private struct WineHiveParser {
             var index = line.start
             while index < line.end, ASCII.isBlank(bytes[index]) { index += 1 }
             guard index < line.end else { continue }
-            if skipping && bytes[index] != ASCII.openBracket { continue }
+            if skipping && bytes[index] != ASCII.openBracket {
+                skipToNextKeyLine()
+                continue
+            }
             switch bytes[index] {
             case ASCII.openBracket:
                 if !sawKey { headerEnd = line.start }
                 sawKey = true
                 flushSection()
-                if let filterBytes, cannotMatch(filterBytes, from: index + 1, to: line.end) {
+                if let filterBytes, filterBytes.allSatisfy({ cannotMatch($0, from: index + 1, to: line.end) }) {
                     skipping = true
+                    skipToNextKeyLine()
                     continue
                 }
                 try parseKeyLine(from: index + 1, to: line.end)
                 if let filter, let path = sectionPath {
-                    let shared = min(filter.count, path.count)
-                    skipping = !zip(filter.prefix(shared), path.prefix(shared)).allSatisfy { RegistryName.equal($0, $1) }
+                    skipping = !filter.contains { wanted in
+                        let shared = min(wanted.count, path.count)
+                        return zip(wanted.prefix(shared), path.prefix(shared)).allSatisfy { RegistryName.equal($0, $1) }
+                    }
                     if skipping { sectionPath = nil }
                 }
             case ASCII.at, ASCII.quote:

@@ -21,7 +21,7 @@ public enum ManifestError: Error, LocalizedMessage, LocalizedError, Sendable {
     public var chineseDescription: String { localizedMessage.zh }
 }
 
-extension ManifestError: ExitStatusProviding {
+extension ManifestError: CommandEndingProviding {
     /// A manifest that does not follow its schema is malformed input (65), not an internal error.
-    public var exitStatus: ExitStatus { .dataError }
+    public var ending: CommandEnding { .dataError }
 }

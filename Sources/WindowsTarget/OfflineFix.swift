@@ -5,8 +5,8 @@ import WindowsRegistry
 
 /// Where the fix files for a customer's exported registry go. The CLI sets it to the report directory;
 /// without it they go next to the first `--registry` file.
-public enum OfflineFixDirectoryKey: EnvironmentKey {
-    public static let defaultValue: URL? = nil
+enum OfflineFixDirectoryKey: EnvironmentKey {
+    static let defaultValue: URL? = nil
 }
 
 extension Environment {

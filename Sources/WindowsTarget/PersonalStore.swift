@@ -107,8 +107,8 @@ public struct SerializedCertificate {
 /// The Win32 importer (`Tools/win32/certstore.c`) that certdoctor runs under Wine. The CLI sets where it is:
 /// the package's prebuilt copy (`CertStoreHelper.installed`), else a cache file that `CertStoreHelper.build`
 /// makes with mingw-w64 from a checkout.
-public enum CertStoreHelperKey: EnvironmentKey {
-    public static let defaultValue: URL? = nil
+enum CertStoreHelperKey: EnvironmentKey {
+    static let defaultValue: URL? = nil
 }
 
 extension Environment {

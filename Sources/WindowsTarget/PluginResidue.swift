@@ -27,9 +27,11 @@ public struct PluginResidue: Sendable {
     public var clsid: String
     public var items: [Item]
 
-    public static func find(_ clsid: String, in side: WindowsSide) -> PluginResidue {
+    /// Throws when a hive that may mention the class ID cannot be read whole.
+    public static func find(_ clsid: String, in side: WindowsSide) throws -> PluginResidue {
         var items: [Item] = []
-        for (hive, root) in [(Hive.machine, side.machine), (.user, side.user)] {
+        for hive in [Hive.machine, .user] {
+            guard let root = try searchedRoot(hive, for: clsid, in: side) else { continue }
             items += mentions(of: clsid, in: root, hive: hive)
             // The ProgID and TypeLib keys carry no class ID in their names; follow the CLSID key's pointers.
             for classes in ["Software\\Classes", "Software\\Classes\\Wow6432Node"] {
@@ -48,6 +50,14 @@ public struct PluginResidue: Sendable {
         }
         var seen = Set<Item>()
         return PluginResidue(clsid: clsid, items: items.filter { seen.insert($0).inserted })
+    }
+
+    /// The tree of `hive` to search; nil when its file's bytes show that nothing in it mentions the class ID
+    /// (the side read only part of a Wine prefix, and the search needs every key).
+    static func searchedRoot(_ hive: Hive, for clsid: String, in side: WindowsSide) throws -> RegistryKey? {
+        guard let hives = side.hives else { return hive == .machine ? side.machine : side.user }
+        guard hives.mayMention(clsid, in: hive) else { return nil }
+        return try WindowsSideError.wrapping { try hives.wholeRoot(of: hive) }
     }
 
     /// Keys whose name holds the class ID (taken whole), and values whose name or text holds it.

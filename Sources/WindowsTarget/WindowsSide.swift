@@ -24,10 +24,35 @@ public struct WindowsSide: Sendable {
     /// file on the customer's machine.
     public var otherFiles: [ExportedFile]
 
+    /// A Wine prefix read in part (`PrefixHives`): `snapshot` then holds only the keys it covers, and a lookup
+    /// outside them reads the whole registry.
+    let hives: PrefixHives?
+
     public init(kind: Kind, snapshot: RegistrySnapshot, otherFiles: [ExportedFile] = []) {
+        self.init(kind: kind, snapshot: snapshot, otherFiles: otherFiles, hives: nil)
+    }
+
+    init(kind: Kind, snapshot: RegistrySnapshot, otherFiles: [ExportedFile], hives: PrefixHives?) {
         self.kind = kind
         self.snapshot = snapshot
         self.otherFiles = otherFiles
+        self.hives = hives
+    }
+
+    /// This side for a reader of `paths` (relative to HKLM or HKCU) that may lie outside the keys a partly
+    /// read prefix holds: then with the whole registry, read once per run (a hive that cannot be read fails here).
+    public func reading(_ paths: [String]) throws -> WindowsSide {
+        guard let hives, !paths.allSatisfy({ PrefixHives.covers(RegistryKey.components(of: $0)) }) else { return self }
+        let whole = try WindowsSideError.wrapping { try hives.wholeRegistry() }
+        return WindowsSide(kind: kind, snapshot: whole.snapshot, otherFiles: otherFiles, hives: nil)
+    }
+
+    /// The snapshot that answers for `path` (relative to its root): the partial one when it covers the path.
+    /// A whole registry that cannot be read answers nothing; readers outside the covered keys ask `reading`
+    /// first, which reports that.
+    private func snapshot(answering path: String) -> RegistrySnapshot {
+        guard let hives, !PrefixHives.covers(RegistryKey.components(of: path)) else { return snapshot }
+        return (try? hives.wholeRegistry().snapshot) ?? RegistrySnapshot()
     }
 
     public var isWine: Bool {
@@ -94,8 +119,12 @@ public struct WindowsSide: Sendable {
         guard FileManager.default.fileExists(atPath: winePrefix.url(of: .system).path) else {
             throw WindowsSideError.notAWinePrefix(path: prefix.path)
         }
-        let registry = try WindowsSideError.wrapping { try winePrefix.load() }
-        return WindowsSide(kind: .winePrefix(winePrefix.directory), snapshot: registry.snapshot)
+        let hives = try WindowsSideError.wrapping { try PrefixHives(prefix: winePrefix) }
+        guard let filtered = hives.filtered else {
+            let registry = try WindowsSideError.wrapping { try hives.wholeRegistry() }
+            return WindowsSide(kind: .winePrefix(winePrefix.directory), snapshot: registry.snapshot)
+        }
+        return WindowsSide(kind: .winePrefix(winePrefix.directory), snapshot: filtered.snapshot, otherFiles: [], hives: hives)
     }
 
     /// Merges exports in the order given (a later file wins, as importing them one after another would). Each
@@ -172,11 +201,11 @@ public struct WindowsSide: Sendable {
     /// reader of `Software\…` is redirected into `Wow6432Node` with no fallback, except where the views share
     /// keys (Wine's `#link` keys, `Software\Classes\Wow6432Node` falling back to `Software\Classes`).
     public func machineKey(_ path: String, view: View = .bit32) -> RegistryKey? {
-        snapshot.key(at: Self.machinePath(path), bitness: view.bitness)
+        snapshot(answering: path).key(at: Self.machinePath(path), bitness: view.bitness)
     }
 
     public func userKey(_ path: String) -> RegistryKey? {
-        snapshot.key(at: RegistryPath(root: .currentUser, components: RegistryKey.components(of: path)))
+        snapshot(answering: path).key(at: RegistryPath(root: .currentUser, components: RegistryKey.components(of: path)))
     }
 
     /// Whether the machine tree has a 32-bit view at all (a win64 prefix or a 64-bit Windows export).
@@ -187,7 +216,7 @@ public struct WindowsSide: Sendable {
     /// Where `HKLM\path` is stored for a reader of `view` (relative to HKLM): the resolved key when it exists,
     /// else where a writer in that view would create it.
     public func machinePath(_ path: String, view: View) -> String {
-        if let resolved = snapshot.resolve(Self.machinePath(path), bitness: view.bitness), resolved.isMachine {
+        if let resolved = snapshot(answering: path).resolve(Self.machinePath(path), bitness: view.bitness), resolved.isMachine {
             return resolved.components.joined(separator: "\\")
         }
         let parts = RegistryKey.components(of: path)
@@ -359,12 +388,12 @@ public enum WindowsSideError: Error, LocalizedMessage, LocalizedError, Sendable 
     }
 }
 
-extension WindowsSideError: ExitStatusProviding {
-    public var exitStatus: ExitStatus {
+extension WindowsSideError: CommandEndingProviding {
+    public var ending: CommandEnding {
         switch self {
         case .noWindowsSide, .notAWinePrefix: .noInput
         case .unknownHive: .usage
-        case .registry(let error): ExitStatus(rawValue: error.exitCode) ?? .dataError
+        case .registry(let error): error.ending
         case .unreadableKind, .malformedFile, .xml, .archive: .dataError
         // The person closes Wine and tries again.
         case .wineserverRunning, .hivesMayBeStale: .temporaryFailure

@@ -41,7 +41,7 @@ struct CertDoctor: ParsableCommand {
                     zh: "未知的命令“\(word)”——是否要输入 certdoctor \(near.joined(separator: " 或 certdoctor "))？",
                     en: "unknown command '\(word)' — did you mean certdoctor \(near.joined(separator: " or certdoctor "))?")
             Console.warn(message.text(language))
-            Foundation.exit(ExitStatus.usage.rawValue)
+            Foundation.exit(CommandEnding.usage.exitCode)
         }
         do {
             var command = try parseAsRoot(arguments)
@@ -67,7 +67,7 @@ struct CertDoctor: ParsableCommand {
 /// The exit codes, as `--help` lists them.
 enum ExitStatusHelp {
     static let text: String = {
-        let lines = ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning.text(Help.language))" }
+        let lines = CommandEnding.allCases.map { "  \($0.exitCode)\t\($0.meaning.text(Help.language))" }
         return Help.text(zh: "退出码", en: "EXIT STATUS") + "\n" + lines.joined(separator: "\n") + "\n\n" + Help.text(
             zh: "机密（证书密码）从 --password-file、环境变量 CERTDOCTOR_PFX_PASSWORD 或不回显的提示中读取，从不从命令行读取。",
             en: "Secrets (the certificate password) are read from --password-file, the environment variable "

@@ -42,10 +42,10 @@ struct CheckCommand: ParsableCommand {
             let session = try Session(
                 targets: targets, output: output, timeout: selection.timeout, discover: !noDiscover)
             let report = try session.doctor.check(session.environment, runner: selection.runner)
-            let status: ExitStatus = report.summary.readyToRenew ? .success : .failure
+            let status: CommandEnding = report.summary.ready ? .success : .failure
             // First, so that a report that cannot be written later still leaves this run's samples (and then its 73).
             if let path = prometheusTextfile {
-                try PrometheusTextfile.write(report, exitCode: status.rawValue, secrets: session.secrets, to: URL(fileURLWithPath: path))
+                try PrometheusTextfile.write(report, exitCode: status.exitCode, secrets: session.secrets, to: URL(fileURLWithPath: path))
             }
             try session.emit(report)
             return status
@@ -89,7 +89,7 @@ enum TextfileArgument {
         guard exitCode > 1, let path = path(in: arguments) else { return }
         do {
             try PrometheusTextfile.recordRunWithoutResults(exitCode: exitCode, at: Date(), to: URL(fileURLWithPath: path))
-        } catch where exitCode != ExitStatus.cannotCreate.rawValue {
+        } catch where exitCode != CommandEnding.cannotCreate.exitCode {
             let language = value(of: "--lang", in: arguments).flatMap(Language.init(rawValue:)) ?? Language.fromEnvironment()
             Console.warn(Console.message(for: error).text(language))
         } catch {

@@ -32,8 +32,10 @@ struct FixCommand: ParsableCommand {
             let session = try Session(targets: targets, output: output, timeout: selection.timeout)
             let runner = selection.runner
             let started = Date()
-            let before = try session.doctor.check(session.environment, runner: runner)
-            let planned = session.doctor.planFixes(for: before.results, environment: session.environment)
+            // One context for the check and the plans: the plans read what the check read (hives, the PFX) once.
+            let context = CheckContext(environment: session.doctor.prepare(session.environment))
+            let before = try session.doctor.check(session.environment, runner: runner, context: context)
+            let planned = session.doctor.planFixes(for: before.results, environment: session.environment, context: context)
             let plans = planned.compactMap(\.plan)
             for problem in planned where problem.plan == nil {
                 Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
@@ -41,12 +43,12 @@ struct FixCommand: ParsableCommand {
             guard !plans.isEmpty else {
                 Console.note(Localized(zh: "没有可自动修复的问题。", en: "Nothing to fix automatically.").text(language), machineOutput: output.format != "text")
                 try session.emit(before)
-                return before.summary.readyToRenew ? .success : .failure
+                return before.summary.ready ? .success : .failure
             }
             Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
             if dryRun {
                 try session.emit(before)
-                return before.summary.readyToRenew ? .success : .failure
+                return before.summary.ready ? .success : .failure
             }
             guard yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language)) else {
                 Console.warn(Localized(zh: "未修改任何内容（非交互运行时请加 --yes）", en: "nothing changed (add --yes when not running interactively)").text(language))
@@ -67,7 +69,7 @@ struct FixCommand: ParsableCommand {
                 + (Localized(zh: "（certdoctor undo 可撤销）", en: " (certdoctor undo reverts it)").text(language)), machineOutput: output.format != "text")
             // A fix that could not write what it planned is "cannot write output", whatever else the run says.
             if applied.fixes.contains(where: { !$0.applied }) { return .cannotCreate }
-            return report.summary.readyToRenew ? .success : .failure
+            return report.summary.ready ? .success : .failure
         }
     }
 }

@@ -107,7 +107,7 @@ struct RegistryCommand: ParsableCommand {
         } catch let error as RegistryError {
             let message = Localized(zh: error.chineseDescription, en: error.errorDescription ?? "")
             FileHandle.standardError.write(Data(("certdoctor: " + message.text(Help.language) + "\n").utf8))
-            throw ExitCode(error.exitCode)
+            throw ExitCode(error.ending.exitCode)
         }
     }
 }

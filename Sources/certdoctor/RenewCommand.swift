@@ -206,7 +206,7 @@ struct RenewCommand: ParsableCommand {
         let language = output.language
         if !result.report.results.isEmpty || output.format != "text" { try session.emit(result.report) }
         guard output.format == "text" else { return }
-        let lines = result.report.renewal.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
+        let lines = result.report.procedure.filter { $0.name != "progress" }.map { "  [\($0.outcome)] \($0.name): \($0.detail.text(language))" }
         if !lines.isEmpty {
             Console.say((Localized(zh: "证书更新：", en: "Renewal:").text(language)) + "\n" + lines.joined(separator: "\n"))
         }

@@ -130,8 +130,8 @@ enum Console {
     }
 
     /// Runs a command body; an error is printed in the user's language and ends with its documented code.
-    static func run(language: Language, _ body: () throws -> ExitStatus) throws {
-        let status: ExitStatus
+    static func run(language: Language, _ body: () throws -> CommandEnding) throws {
+        let status: CommandEnding
         do {
             status = try body()
         } catch let error as ExitCode {
@@ -140,9 +140,9 @@ enum Console {
             throw error
         } catch {
             warn(message(for: error).text(language))
-            status = (error as? any ExitStatusProviding)?.exitStatus ?? .software
+            status = (error as? any CommandEndingProviding)?.ending ?? .software
         }
-        if status != .success { throw ExitCode(status.rawValue) }
+        if status != .success { throw ExitCode(status.exitCode) }
     }
 
     static func message(for error: any Error) -> Localized {

@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import Testing
+import TestSupport
 
 /// A token that shows its private key only after login: without a PIN, `token.certificate` says to give one
 /// and decides nothing; with `--token-pin-file` it decides. Real pcscd with vpcd and a SoftHSM token.

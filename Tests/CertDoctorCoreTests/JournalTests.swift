@@ -105,7 +105,7 @@ import Testing
             _ = try journal.apply([planned], command: "fix")
             Issue.record("a plan for older bytes was applied")
         } catch {
-            #expect((error as? ExitStatusProviding)?.exitStatus == .temporaryFailure, "\(error)")
+            #expect((error as? CommandEndingProviding)?.ending == .temporaryFailure, "\(error)")
             #expect(error.localizedDescription.contains(file.path))
         }
         #expect(try readBytes(file) == Array("another run's change".utf8))
@@ -262,7 +262,7 @@ import Testing
             Issue.record("writing into a missing directory succeeded")
         } catch {
             #expect(error.text(.en).contains("/nonexistent-certdoctor-dir/file"))
-            #expect(error.exitStatus == .cannotCreate)
+            #expect(error.ending == .cannotCreate)
         }
     }
 

@@ -4,6 +4,8 @@ import Testing
 
 /// External plugins are real executables written into a temporary directory and run for real.
 @Suite struct PluginTests {
+    /// The facets a run knows: the host and one target facet, as the doctor passes its own.
+    static let facets: [Facet] = [.host, .testFile]
     func plugin(_ body: String) throws -> URL {
         let file = try temporaryDirectory().appendingPathComponent("probe")
         try Data(("#!/bin/sh\n" + body).utf8).write(to: file)
@@ -24,7 +26,7 @@ import Testing
               echo '{"outcome": "fail", "message": "down", "evidence": [{"name": "port", "value": "443"}], "remedy": {"zh": "修", "en": "mend"}}'
             fi
             """)
-        let loaded = ExternalPlugin.load(file)
+        let loaded = ExternalPlugin.load(file, facets: Self.facets)
         #expect(loaded.description.id == "site.probe")
         #expect(loaded.description.severity == .required)
         #expect(loaded.description.source == .plugin(path: file.path))
@@ -44,7 +46,7 @@ import Testing
               echo '{"outcome": "fail", "message": "down"}'
             fi
             """)
-        let loaded = ExternalPlugin.load(file)
+        let loaded = ExternalPlugin.load(file, facets: Self.facets)
         #expect(loaded.description.id == "site.plain")
         #expect(loaded.description.title.en == "Plain title")
         #expect(loaded.description.severity == .required)
@@ -58,7 +60,7 @@ import Testing
         let file = try plugin("""
             if [ "$1" = describe ]; then echo '{"id": 5, "title": "x", "severity": "required"}'; else echo '{"outcome": "pass", "message": "ok"}'; fi
             """)
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .error)
         #expect(result.severity == .required)
         #expect(result.message.en.contains("plugin probe"), "\(result.message.en)")
@@ -73,7 +75,7 @@ import Testing
             ( sleep 2; touch \(marker.path) ) >/dev/null 2>&1 </dev/null &
             echo '{"outcome": "pass", "message": "ok"}'
             """)
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .pass)
         Thread.sleep(forTimeInterval: 3)
         #expect(!FileManager.default.fileExists(atPath: marker.path), "the plugin's background job outlived it")
@@ -87,7 +89,7 @@ import Testing
             echo '{"outcome": "\(outcome)", "message": "all good"}'
             exit \(status)
             """)
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .error, "\(result.message.en)")
         #expect(result.severity == .required)
     }
@@ -95,7 +97,7 @@ import Testing
     @Test(arguments: [(0, Outcome.pass, Severity.advisory), (1, .fail, .advisory), (2, .fail, .required), (3, .error, .advisory)])
     func nagiosPluginStatusMapsToOutcome(status: Int, outcome: Outcome, severity: Severity) throws {
         let file = try plugin("echo 'DISK STATUS - one line'\nexit \(status)\n")
-        let loaded = ExternalPlugin.load(file)
+        let loaded = ExternalPlugin.load(file, facets: Self.facets)
         #expect(loaded.description.id == "plugin.probe")
         let result = try evaluate(loaded)
         #expect(result.outcome == outcome)
@@ -117,7 +119,7 @@ import Testing
             wait
             """)
         let started = Date()
-        let result = try evaluate(ExternalPlugin.load(file), timeout: 1)
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets), timeout: 1)
         #expect(result.outcome == .error)
         #expect(Date().timeIntervalSince(started) < 10)
         let pids = try [shellPID, childPID].map { try #require(pid_t(String(contentsOf: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))) }
@@ -137,27 +139,27 @@ import Testing
 
     @Test func crashingPluginIsAnErrorNamingTheSignal() throws {
         let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nkill -SEGV $$\n")
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .error)
         #expect(result.message.en.contains("signal 11"))
     }
 
     @Test func garbageOutputIsAnErrorQuotingIt() throws {
         let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\nprintf 'line one\\nline two\\n'\nexit 0\n")
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .error)
         #expect(result.message.en.contains("line one"))
     }
 
     @Test func malformedJSONResultIsAnError() throws {
         let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho '{\"outcome\": \"maybe\"}'\n")
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.outcome == .error)
     }
 
     @Test func describeThatHangsStillRegistersAndReportsTheProblem() throws {
         let file = try plugin("sleep 30\n")
-        let loaded = ExternalPlugin.load(file, timeout: 0.5)
+        let loaded = ExternalPlugin.load(file, facets: Self.facets, timeout: 0.5)
         #expect(loaded.loadProblem != nil)
         #expect(try evaluate(loaded).outcome == .error)
     }
@@ -177,9 +179,30 @@ import Testing
         }
     }
 
+    @Test func pluginNamingAnUnknownFacetIsAProtocolMistake() throws {
+        let file = try plugin("""
+            [ "$1" = describe ] && { echo '{"id": "site.probe", "title": "Probe", "severity": "required", "facets": ["test-file", "pfz"]}'; exit 0; }
+            echo '{"outcome": "pass", "message": "fine"}'
+            """)
+        let loaded = ExternalPlugin.load(file, facets: Self.facets)
+        #expect(loaded.loadProblem?.en.contains("unknown facet 'pfz' (known: host, test-file)") == true)
+        #expect(loaded.description.severity == .required)
+        #expect(try evaluate(loaded).outcome == .error)
+    }
+
+    @Test func pluginHearsOfATargetFromCertdoctorAlone() throws {
+        let base = ["PATH": "/usr/bin:/bin", "CERTDOCTOR_TEST_FILE": "inherited"]
+        var environment = Environment()
+        #expect(ExternalPlugin.pluginEnvironment(environment, base: base)["CERTDOCTOR_TEST_FILE"] == "inherited")
+        environment[TestFileKey.self] = nil
+        #expect(ExternalPlugin.pluginEnvironment(environment, base: base)["CERTDOCTOR_TEST_FILE"] == nil)
+        environment[TestFileKey.self] = "/srv/given"
+        #expect(ExternalPlugin.pluginEnvironment(environment, base: base)["CERTDOCTOR_TEST_FILE"] == "/srv/given")
+    }
+
     @Test func pluginReadsOnlyWhatItIsTold() throws {
         let file = try plugin("[ \"$1\" = describe ] && { echo notjson; exit 0; }\necho \"pfx:${CERTDOCTOR_PFX:-none} lang:$CERTDOCTOR_LANG\"\n")
-        let result = try evaluate(ExternalPlugin.load(file))
+        let result = try evaluate(ExternalPlugin.load(file, facets: Self.facets))
         #expect(result.message.en == "pfx:none lang:en")
     }
 

@@ -51,9 +51,12 @@ import Testing
     }
 
     @Test func missingFacetIsNotApplicableWithTheReason() throws {
-        let results = try run([ScriptedCheck("f.needs-pfx", facets: [.fileCertificate], .finish(.pass))])
-        #expect(results["f.needs-pfx"]?.outcome == .notapplicable)
-        #expect(results["f.needs-pfx"]?.message.en.contains("--pfx") == true)
+        let results = try run([ScriptedCheck("f.needs-file", facets: [.testFile], .finish(.pass))])
+        #expect(results["f.needs-file"]?.outcome == .notapplicable)
+        #expect(results["f.needs-file"]?.message.en == "no file given (--file)")
+        var environment = Environment()
+        environment[TestFileKey.self] = "given"
+        #expect(try run([ScriptedCheck("f.needs-file", facets: [.testFile], .finish(.pass))], environment: environment)["f.needs-file"]?.outcome == .pass)
     }
 
     @Test func onlyAndSkipSelectByIDOrCategoryAndKeepDependencies() throws {
@@ -95,10 +98,10 @@ import Testing
             ScriptedCheck("j.ok", .finish(.pass)),
             ScriptedCheck("j.advice", severity: .advisory, .finish(.fail)),
         ])
-        #expect(RunReport.Summary(Array(advisoryFailure.values), scope: Self.examinedScope).readyToRenew)
+        #expect(RunReport.Summary(Array(advisoryFailure.values), scope: Self.examinedScope).ready)
         let requiredError = try run([ScriptedCheck("j.broken", .throwError)])
         let summary = RunReport.Summary(Array(requiredError.values), scope: Self.examinedScope)
-        #expect(!summary.readyToRenew)
+        #expect(!summary.ready)
         #expect(summary.blocking == ["j.broken"])
         #expect(summary.counts["error"] == 1)
     }
@@ -107,7 +110,7 @@ import Testing
         let passing = try run([ScriptedCheck("k.ok", .finish(.pass))])
         var scope = Self.examinedScope
         scope.subjectExamined = false
-        #expect(!RunReport.Summary(Array(passing.values), scope: scope).readyToRenew)
+        #expect(!RunReport.Summary(Array(passing.values), scope: scope).ready)
     }
 
     @Test func aRequiredCheckLeftUndecidedForWantOfInputBlocksButAnUnselectedOneDoesNot() throws {
@@ -116,13 +119,13 @@ import Testing
             ScriptedCheck("l.needs-password", .finish(.notchecked)),
         ])
         let summary = RunReport.Summary(Array(undecided.values), scope: Self.examinedScope)
-        #expect(!summary.readyToRenew)
+        #expect(!summary.ready)
         #expect(summary.unevaluated == ["l.needs-password"])
 
         let registry = try CheckRegistry([ScriptedCheck("m.ok", .finish(.pass)), ScriptedCheck("m.other", .finish(.pass))])
         let context = CheckContext(environment: Environment())
         let selected = try Runner(only: ["m.ok"]).run(registry, in: context)
-        #expect(RunReport.Summary(selected, scope: Self.examinedScope).readyToRenew)
+        #expect(RunReport.Summary(selected, scope: Self.examinedScope).ready)
     }
 
     @Test func aSelectionWordThatNamesNothingIsAUsageErrorWithTheNearestIDs() throws {

@@ -62,3 +62,18 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+extension Facet {
+    /// A target facet as an outer module defines one: present when the test attached a file to the run.
+    static let testFile = Facet(id: "test-file", missingReason: Localized(zh: "未指定文件（--file）", en: "no file given (--file)")) {
+        $0[TestFileKey.self] != nil
+    }
+}
+
+enum TestFileKey: EnvironmentKey {
+    static let defaultValue: String? = nil
+    static let pluginVariableNames = ["CERTDOCTOR_TEST_FILE"]
+    static func pluginVariables(for value: String?) -> [String: String] {
+        value.map { ["CERTDOCTOR_TEST_FILE": $0] } ?? [:]
+    }
+}

@@ -127,7 +127,7 @@ enum SampleReports {
                     Localized(verbatim: #"HKLM\Software\Classes\CLSID\{33BBBFD1-0A97-4339-9032-F68F19CB3030}\InstalledVersion"#),
                     before: "2,0,3,1", after: "2,0,4,8")],
                 applied: true, outcome: .fixed, journalEntry: "\(home)/.local/state/certdoctor/journal/20260101-1")],
-            renewal: [RunReport.RenewalStep(
+            procedure: [RunReport.ProcedureStep(
                 name: "request", outcome: "wait",
                 detail: Localized(zh: "参考号：\(Canary.referenceCode)", en: "reference code: \(Canary.referenceCode)"),
                 time: started.addingTimeInterval(5))])

@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import SSCCProfile
 import Testing
 

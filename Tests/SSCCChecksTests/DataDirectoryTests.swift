@@ -68,7 +68,7 @@ import WindowsTarget
             }
             #expect(error.localizedMessage.en.contains("looked in: " + error.searched.joined(separator: ", ")))
             #expect(error.localizedMessage.zh.contains("查找过：" + error.searched.joined(separator: ", ")))
-            #expect(error.exitStatus == .noInput)
+            #expect(error.ending == .noInput)
         }
     }
 

@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -57,7 +57,7 @@ import Testing
             let text = error.localizedMessage.en
             #expect(text.contains(path))
             #expect(text.contains("line 4"), "\(text)")
-            #expect(error.exitStatus == .dataError)
+            #expect(error.ending == .dataError)
         }
     }
 
@@ -122,7 +122,7 @@ import Testing
         #expect {
             _ = try ProfileLoader.load("nosuchprofile", dataDirectory: data)
         } throws: { error in
-            (error as? ProfileLoader.Failure)?.exitStatus == .noInput
+            (error as? ProfileLoader.Failure)?.ending == .noInput
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SmartCard
 
 /// Against a real pcscd with vsmartcard's vpcd readers and emulated cards. One pcscd runs per

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SmartCard
 
 /// Through SoftHSM2's real PKCS#11 module, with tokens made by softhsm2-util and pkcs11-tool.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SmartCard
 
 /// `PCSCLITE_CSOCK_NAME` pointed at a socket that accepts and never answers. pcsc-lite reads the

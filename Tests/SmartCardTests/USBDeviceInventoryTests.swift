@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SmartCard
 
 /// The sysfs tree is written by the test: this machine has no USB token to plug in.

@@ -297,7 +297,7 @@ extension CMPClient {
 
     /// NOT FOR PRODUCTION. A key update against a ``TestCMPServer`` in this process, without sockets.
     public static func keyUpdate(testServer: TestCMPServer, caCertificate: X509Certificate,
-                                 oldCertificate: X509Certificate, oldKey: PrivateKey, newKey: PrivateKey,
+                                 oldCertificate: X509Certificate, oldKey: some SigningKey, newKey: some SigningKey,
                                  timeout: TimeInterval = 10) throws(CMPError) -> CMPResult {
         try withExtendedLifetime(testServer) { () throws(CMPError) -> CMPResult in
             try exchange(caCertificate: caCertificate, oldCertificate: oldCertificate, oldKey: oldKey, newKey: newKey,

@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 import Testing
 @testable import WindowsRegistry
@@ -48,9 +49,9 @@ struct RegistryPresenterTests {
 
     @Test func missingKeysAndValuesMapToExitCodeOne() throws {
         let missingKey = #expect(throws: RegistryError.self) { try RegistryPresenter.query(try sample(), path: "HKCU\\Nope", valueName: nil, format: .text) }
-        #expect(missingKey?.exitCode == 1)
+        #expect(missingKey?.ending == .failure)
         let missingValue = #expect(throws: RegistryError.self) { try RegistryPresenter.query(try sample(), path: "HKCU\\Software", valueName: "nope", format: .text) }
-        #expect(missingValue?.exitCode == 1)
+        #expect(missingValue?.ending == .failure)
         let badPath = #expect(throws: RegistryError.self) { try RegistryPresenter.query(try sample(), path: "HKXX\\Software", valueName: nil, format: .text) }
         #expect(badPath == .invalidPath("HKXX\\Software"))
     }
@@ -91,7 +92,7 @@ struct RegistryPresenterTests {
         let pol = RepositoryPaths.realWorldPolicies.appendingPathComponent("deviceguard-machine.pol").path
         let withoutScope = #expect(throws: RegistryError.self) { try RegistryLoader.load(.files([pol], policyScope: nil)) }
         // Not malformed input: the file is fine, the command line must say whose policy it is.
-        #expect(withoutScope?.exitCode == 64)
+        #expect(withoutScope?.ending == .usage)
         #expect(withoutScope?.errorDescription?.contains("--registry-hive") == true)
         let snapshot = try RegistryLoader.load(.files([pol], policyScope: .machine))
         let text = String(decoding: try RegistryPresenter.query(snapshot, path: "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceGuard",
@@ -99,8 +100,8 @@ struct RegistryPresenterTests {
         #expect(text.contains("LsaCfgFlags    REG_DWORD    0x0"))
         let mangled = RepositoryPaths.realWorldPolicies.appendingPathComponent("vdot-user-mangled.pol").path
         let malformed = #expect(throws: RegistryError.self) { try RegistryLoader.load(.files([mangled], policyScope: .user)) }
-        #expect(malformed?.exitCode == 65)
+        #expect(malformed?.ending == .dataError)
         let missing = #expect(throws: RegistryError.self) { try RegistryLoader.load(.files(["/nonexistent/x.reg"], policyScope: nil)) }
-        #expect(missing?.exitCode == 66)
+        #expect(missing?.ending == .noInput)
     }
 }

@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 import Testing
 @testable import WindowsRegistry
@@ -172,7 +173,7 @@ struct WineHiveRealWineTests {
             return
         }
         #expect(reportedPID == pid)
-        #expect(error?.exitCode == 75)
+        #expect(error?.ending == .temporaryFailure)
         #expect(error?.errorDescription?.contains("wineserver -k") == true)
         let after = try WineTestPrefix.hiveNames.map { try WineTestPrefix.registry.hive($0) }
         #expect(after == before)

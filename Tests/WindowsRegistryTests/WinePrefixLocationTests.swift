@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 import Testing
 @testable import WindowsRegistry
@@ -18,7 +19,7 @@ struct WinePrefixLocationTests {
         #expect(try WinePrefix.locate(environment: ["WINEPREFIX": prefix]).directory.path == prefix)
         #expect(try WinePrefix.locate(environment: ["HOME": home.path]).directory.path == prefix)
         let missing = #expect(throws: RegistryError.self) { try WinePrefix.locate(explicit: home.path, environment: [:]) }
-        #expect(missing?.exitCode == 66)
+        #expect(missing?.ending == .noInput)
     }
 
     @Test func noServerIsReportedForAPrefixWithoutOne() throws {

@@ -10,7 +10,7 @@ import Foundation
 /// unanswered one waits.
 public enum CMPClient {
     public static func keyUpdate(server: URL, caCertificate: X509Certificate, oldCertificate: X509Certificate,
-                                 oldKey: PrivateKey, newKey: PrivateKey,
+                                 oldKey: some SigningKey, newKey: some SigningKey,
                                  timeout: TimeInterval = 30) throws(CMPError) -> CMPResult {
         let endpoint = try Endpoint(server)
         try ConnectionProbe.connect(host: endpoint.host, port: endpoint.port, timeout: timeout)
@@ -55,8 +55,8 @@ public enum CMPClient {
     }
 
     /// One KUR transaction; `transport` points the context at the CA (HTTP, or a test server in-process).
-    package static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: PrivateKey,
-                         newKey: PrivateKey, timeout: TimeInterval,
+    package static func exchange(caCertificate: X509Certificate, oldCertificate: X509Certificate, oldKey: some SigningKey,
+                         newKey: some SigningKey, timeout: TimeInterval,
                          transport: (OpaquePointer) -> Bool) throws(CMPError) -> CMPResult {
         OpenSSLRuntime.loadProviders()
         ERR_clear_error()
@@ -159,7 +159,7 @@ public enum CMPClient {
         else { X509_STORE_free(store); throw setupFailure("trust store") }
     }
 
-    private static func setNewKey(_ newKey: PrivateKey, in context: OpaquePointer) -> Bool {
+    private static func setNewKey(_ newKey: some SigningKey, in context: OpaquePointer) -> Bool {
         newKey.withEVPKey { key -> Bool in
             // set0 takes over a reference of its own; the one withEVPKey holds is released when it returns.
             guard EVP_PKEY_up_ref(key) == 1 else { return false }
@@ -176,7 +176,7 @@ public enum CMPClient {
             && OSSL_CMP_CTX_set1_subjectName(context, name) == 1
     }
 
-    private static func request(_ type: Int32, in context: OpaquePointer, newKey: PrivateKey) throws(CMPError) -> CMPResult {
+    private static func request(_ type: Int32, in context: OpaquePointer, newKey: some SigningKey) throws(CMPError) -> CMPResult {
         var checkAfter: Int32 = 0
         switch OSSL_CMP_try_certreq(context, type, nil, &checkAfter) {
         case 1:
@@ -201,7 +201,7 @@ public enum CMPClient {
         return 1 << OSSL_CMP_PKIFAILUREINFO_incorrectData
     }
 
-    private static func issued(_ context: OpaquePointer, newKey: PrivateKey) throws(CMPError) -> CMPResult {
+    private static func issued(_ context: OpaquePointer, newKey: some SigningKey) throws(CMPError) -> CMPResult {
         guard let x509 = OSSL_CMP_CTX_get0_newCert(context),
               let certificate = try? X509Certificate(borrowing: x509)
         else { throw .protocolFailure(detail: "the CA reported success without a readable certificate") }

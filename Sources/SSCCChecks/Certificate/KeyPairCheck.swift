@@ -7,26 +7,26 @@ import Foundation
 import PKI
 
 /// The PFX must carry the certificate's own private key: without it the portal cannot sign the renewal request.
-public struct KeyPairCheck: Check {
-    public static let description = CheckDescription(
+struct KeyPairCheck: Check {
+    static let description = CheckDescription(
         id: "cert.key-pair",
         title: Localized(zh: "私钥与证书匹配", en: "Private key belongs to the certificate"),
         summary: Localized(
-            zh: "PFX 中有私钥，且与证书的公钥匹配。", en: "The PFX holds a private key, and it matches the certificate's public key."),
+            zh: "PFX 中有私钥，且与证书的公钥匹配。", en: "The PFX holds a private key, and it matches the certificate's key."),
         requirements: ["R10", "E4"],
         category: "certificate",
         severity: .required,
         dependencies: ["cert.pfx-readable"],
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/mismatched-key/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/no-key/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/mismatched-key/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/no-key/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         var evidence = opened.certificateEvidence
         guard let key = opened.contents.privateKey else {

@@ -8,8 +8,8 @@ import PKI
 
 /// Advisory: whether Windows 7 (and Windows 10 before 1709) can import the file. OpenSSL 3 writes AES/PBKDF2
 /// with a SHA-256 MAC by default, which those systems reject with a misleading "wrong password".
-public struct PFXCompatibilityCheck: Check {
-    public static let description = CheckDescription(
+struct PFXCompatibilityCheck: Check {
+    static let description = CheckDescription(
         id: "cert.pfx-compatibility",
         title: Localized(zh: "PFX 可在 Windows 7 导入", en: "PFX imports on Windows 7"),
         summary: Localized(
@@ -24,14 +24,14 @@ public struct PFXCompatibilityCheck: Check {
             zh: "用同一密码按 Windows 7 兼容方式（PBE-SHA1-3DES、SHA-1 MAC）重写文件（有备份，可撤销）",
             en: "rewrites the file with the same password in the Windows 7 profile (PBE-SHA1-3DES, SHA-1 MAC), backed up and undoable"),
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         let protection = opened.contents.protection
         let evidence = [Evidence("file", opened.file.path, kind: .path), Evidence("protection", protection.summary)]
@@ -49,7 +49,7 @@ public struct PFXCompatibilityCheck: Check {
                 zh: "运行 certdoctor fix 按 Windows 7 兼容方式重写（密码不变）。", en: "Run certdoctor fix to rewrite it in the Windows 7 profile (same password)."))
     }
 
-    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let opened = try OpenedPFX.load(context)
         guard let password = context.environment.pfxPassword, let key = opened.contents.privateKey else { return nil }
         let file = opened.file
@@ -84,11 +84,11 @@ public struct PFXCompatibilityCheck: Check {
     }
 }
 
-public enum PFXRewriteError: Error, LocalizedMessage {
+enum PFXRewriteError: Error, LocalizedMessage {
     case verificationFailed(String)
     case changedSincePlanned(String)
 
-    public var localizedMessage: Localized {
+    var localizedMessage: Localized {
         switch self {
         case .verificationFailed(let path):
             Localized(zh: "重写后的文件校验失败，未替换 \(path)", en: "the rewritten file did not verify; \(path) was not replaced")

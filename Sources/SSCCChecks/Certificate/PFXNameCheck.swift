@@ -8,8 +8,8 @@ import PKI
 
 /// R15, E5: the file is named by the gateway number followed by `#0` (`F000504Y0007#0.pfx`), in ASCII; the
 /// portal's "证书信息与 CA 系统不一致" comes from a file certificate named otherwise.
-public struct PFXNameCheck: Check {
-    public static let description = CheckDescription(
+struct PFXNameCheck: Check {
+    static let description = CheckDescription(
         id: "cert.pfx-name",
         title: Localized(zh: "文件证书命名规则", en: "File certificate name rule"),
         summary: Localized(
@@ -21,21 +21,21 @@ public struct PFXNameCheck: Check {
         dependencies: ["cert.pfx-readable"],
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/no-suffix/F000504Y0007.pfx", options: ["password": "123456"], expect: .fail, "no #0 (E5)"),
-            CheckExample("pfx/chinese-name/网关证书.pfx", options: ["password": "123456"], expect: .fail, "Chinese name (R15)"),
-            CheckExample("pfx/other-gateway/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail,
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/no-suffix/F000504Y0007.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail, "no #0 (E5)"),
+            CheckExample("pfx/chinese-name/网关证书.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail, "Chinese name (R15)"),
+            CheckExample("pfx/other-gateway/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail,
                          "file named for another gateway"),
-            CheckExample("pfx/friendly-mismatch/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/friendly-mismatch/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
-        let profile = context.environment.profile
-        let suffix = profile?.fileCertificate.requiredSuffix ?? "#0"
-        let fileExtension = profile?.fileCertificate.extension ?? "pfx"
+        let profile = try context.environment.attachedProfile()
+        let suffix = profile.fileCertificate.requiredSuffix
+        let fileExtension = profile.fileCertificate.extension
         let fileName = opened.file.lastPathComponent
         let stem = opened.file.deletingPathExtension().lastPathComponent
         let gateway = opened.certificate.subjectCommonName ?? ""
@@ -53,7 +53,7 @@ public struct PFXNameCheck: Check {
                 Localized(zh: "文件名含非 ASCII 字符（如中文）：\(fileName)", en: "the file name has non-ASCII characters (Chinese, say): \(fileName)"),
                 evidence: evidence, remedy: Messages.rename(expectedName) + Messages.r15)
         }
-        if let profile, !gateway.isEmpty, !profile.gatewayNumber.matches(gateway) {
+        if !gateway.isEmpty, !profile.gatewayNumber.matches(gateway) {
             evidence.append(Evidence("gatewayPattern", profile.gatewayNumber.pattern))
             return .fail(
                 Localized(zh: "证书 CN“\(gateway)”不是网关号格式", en: "the certificate's CN '\(gateway)' is not a gateway number"),
@@ -84,7 +84,7 @@ public struct PFXNameCheck: Check {
 }
 
 extension PFXNameCheck {
-    public enum Messages {
+    enum Messages {
         static func rename(_ name: String) -> Localized {
             Localized(zh: "将文件重命名为 \(name)。", en: "Rename the file to \(name). ")
         }

@@ -8,8 +8,8 @@ import PKI
 
 /// R10, R14: the file certificate opens with its password. A wrong password, a damaged file and an algorithm
 /// that needs OpenSSL's legacy provider are told apart, because each has a different remedy.
-public struct PFXReadableCheck: Check {
-    public static let description = CheckDescription(
+struct PFXReadableCheck: Check {
+    static let description = CheckDescription(
         id: "cert.pfx-readable",
         title: Localized(zh: "文件证书可用密码打开", en: "File certificate opens with its password"),
         summary: Localized(
@@ -20,20 +20,20 @@ public struct PFXReadableCheck: Check {
         severity: .required,
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass,
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/legacy-rc2/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass,
                          "RC2-40 opens once the legacy provider is loaded"),
-            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", options: ["password": "654321"], expect: .fail, "wrong password"),
-            CheckExample("pfx/truncated/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/random/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/pem/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail, "PEM renamed .pfx"),
-            CheckExample("pfx/trailing-garbage/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-aes/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "654321"), expect: .fail, "wrong password"),
+            CheckExample("pfx/truncated/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/random/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/pem/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail, "PEM renamed .pfx"),
+            CheckExample("pfx/trailing-garbage/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         guard context.environment.pfxPassword != nil else {
             // A certificate found by discovery: only what needs no password is examined.
             return Finding(.notchecked, Localized(
@@ -60,7 +60,7 @@ public struct PFXReadableCheck: Check {
         return finding
     }
 
-    public static func finding(for error: PKCS12Error, file: URL?) -> Finding {
+    static func finding(for error: PKCS12Error, file: URL?) -> Finding {
         let evidence = [Evidence("file", file?.path ?? "", kind: .path)]
         switch error {
         case .wrongPassword:
@@ -76,7 +76,7 @@ public struct PFXReadableCheck: Check {
 }
 
 extension PFXReadableCheck {
-    public enum Messages {
+    enum Messages {
         static let wrongPassword = Localized(
             zh: "密码错误：文件完整性校验（MAC）未通过", en: "wrong password: the file's integrity check (MAC) does not verify")
         static let wrongPasswordRemedy = Localized(

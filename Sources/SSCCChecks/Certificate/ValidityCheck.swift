@@ -8,8 +8,8 @@ import PKI
 
 /// E2, E4: "产生申请书失败！" when the certificate is not valid now. Renewal is only possible for a certificate
 /// that is already valid and not yet expired.
-public struct ValidityCheck: Check {
-    public static let description = CheckDescription(
+struct ValidityCheck: Check {
+    static let description = CheckDescription(
         id: "cert.validity",
         title: Localized(zh: "证书在有效期内", en: "Certificate is within its validity period"),
         summary: Localized(
@@ -21,14 +21,14 @@ public struct ValidityCheck: Check {
         dependencies: ["cert.pfx-readable"],
         facets: [.fileCertificate],
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .pass),
-            CheckExample("pfx/expired/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
-            CheckExample("pfx/not-yet-valid/F000504Y0007#0.pfx", options: ["password": "123456"], expect: .fail),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .pass),
+            CheckExample("pfx/expired/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
+            CheckExample("pfx/not-yet-valid/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: "123456"), expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let opened = try OpenedPFX.load(context)
         let now = context.environment.now
         let certificate = opened.certificate

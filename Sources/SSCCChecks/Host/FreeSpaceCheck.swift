@@ -4,11 +4,11 @@ import Foundation
 /// R15: there is room to renew. Renewal writes the new PFX, archives the old one and keeps a journal, all beside
 /// the certificate; a full disk there would stop it half-way. Built in (one `statvfs` through Foundation) rather
 /// than the shell example plugin it replaces, whose `sh`, `df` and `awk` were on the critical path of every run.
-public struct FreeSpaceCheck: Check {
+struct FreeSpaceCheck: Check {
     /// 10 MiB: a PFX, its archived copy and the journal are a few KiB; the margin covers the file system's own.
-    public static let requiredKiB: UInt64 = 10_240
+    static let requiredKiB: UInt64 = 10_240
 
-    public static let description = CheckDescription(
+    static let description = CheckDescription(
         id: "host.free-space",
         title: Localized(zh: "证书目录有足够磁盘空间", en: "Room to write beside the certificate"),
         summary: Localized(zh: "证书所在目录至少有 10 MiB 可用空间。", en: "At least 10 MiB free where the certificate lives."),
@@ -17,13 +17,13 @@ public struct FreeSpaceCheck: Check {
         severity: .advisory,
         facets: [.host],
         examples: [
-            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", expect: .pass, "the fixtures' own disk"),
-            CheckExample("pfx/no-such-directory/F000504Y0007#0.pfx", expect: .error, "a directory that is not there"),
+            CheckExample("pfx/good-3des/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: nil), expect: .pass, "the fixtures' own disk"),
+            CheckExample("pfx/no-such-directory/F000504Y0007#0.pfx", SSCCExampleTarget.pfx(password: nil), expect: .error, "a directory that is not there"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let directory = Self.directory(context.environment)
         let available: UInt64
         do {
@@ -46,7 +46,7 @@ public struct FreeSpaceCheck: Check {
     }
 
     /// The verdict for a measured amount, apart from the file system so that a full disk can be tested.
-    public static func finding(directory: String, availableKiB: UInt64) -> Finding {
+    static func finding(directory: String, availableKiB: UInt64) -> Finding {
         let evidence = [Evidence("directory", directory, kind: .path), Evidence("freeKiB", String(availableKiB))]
         let amount = readable(kibibytes: availableKiB)
         guard availableKiB >= requiredKiB else {
@@ -65,7 +65,7 @@ public struct FreeSpaceCheck: Check {
 }
 
 extension FreeSpaceCheck {
-    public enum Messages {
+    enum Messages {
         static func unreadable(_ directory: String) -> Localized {
             Localized(zh: "无法读取 \(directory) 的可用空间", en: "cannot read free space of \(directory)")
         }

@@ -8,8 +8,8 @@ import SmartCard
 
 /// R7: the PC/SC service answers. Not running is a failure with the way to start it; a service that is there
 /// but does not answer is `error` within the time limit, never a hung doctor.
-public struct PCSCServiceCheck: Check {
-    public static let description = CheckDescription(
+struct PCSCServiceCheck: Check {
+    static let description = CheckDescription(
         id: "pcsc.service",
         title: Localized(zh: "PC/SC 智能卡服务", en: "PC/SC smart card service"),
         summary: Localized(
@@ -23,15 +23,15 @@ public struct PCSCServiceCheck: Check {
             zh: "启动已安装但未运行的 pcscd；未安装时安装 pcscd 软件包（需确认或 --yes）。",
             en: "Starts pcscd when it is installed and stopped; installs the pcscd package when it is missing (after confirmation or --yes)."),
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("no-readers"), expect: .pass, "a service without readers still answers"),
-            CheckExample(TokenScenario.path("service-stopped"), expect: .fail),
-            CheckExample(TokenScenario.path("service-hung"), expect: .error, "accepts and never answers"),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("no-readers", expect: .pass, "a service without readers still answers"),
+            TokenScenario.example("service-stopped", expect: .fail),
+            TokenScenario.example("service-hung", expect: .error, "accepts and never answers"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let pcscd = context.environment.tokenOptions.pcscdPath
         let installed = FileManager.default.isExecutableFile(atPath: pcscd)
         var evidence = [Evidence("pcscd", installed ? pcscd : "not installed", kind: .path)]
@@ -55,7 +55,7 @@ public struct PCSCServiceCheck: Check {
         }
     }
 
-    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         guard finding.outcome == .fail else { return nil }
         let options = context.environment.tokenOptions
         let command: [String]
@@ -78,14 +78,14 @@ public struct PCSCServiceCheck: Check {
     }
 
     /// systemd starts pcscd through its socket unit; without systemd (containers) pcscd runs as a daemon itself.
-    public static func defaultStartCommand(pcscd: String) -> [String] {
+    static func defaultStartCommand(pcscd: String) -> [String] {
         if FileManager.default.fileExists(atPath: "/run/systemd/system") {
             return ["/usr/bin/systemctl", "start", "pcscd.socket", "pcscd.service"]
         }
         return [pcscd]
     }
 
-    public static func run(_ command: [String]) throws {
+    static func run(_ command: [String]) throws {
         let result = try ChildProcess.run(
             command[0], arguments: Array(command.dropFirst()),
             environment: SecretVariables.removed(from: ProcessInfo.processInfo.environment),
@@ -96,10 +96,10 @@ public struct PCSCServiceCheck: Check {
     }
 }
 
-public enum FixFailure: Error, LocalizedMessage {
+enum FixFailure: Error, LocalizedMessage {
     case commandFailed(String, String)
 
-    public var localizedMessage: Localized {
+    var localizedMessage: Localized {
         switch self {
         case .commandFailed(let command, let output):
             Localized(zh: "命令失败：\(command)：\(output)", en: "command failed: \(command): \(output)")
@@ -107,17 +107,9 @@ public enum FixFailure: Error, LocalizedMessage {
     }
 }
 
-extension ChildProcess.LaunchError: LocalizedMessage {
-    public var localizedMessage: Localized {
-        switch self {
-        case .cannotStart(let path, let reason):
-            Localized(zh: "无法启动 \(path)：\(reason)", en: "cannot start \(path): \(reason)")
-        }
-    }
-}
 
 extension PCSCServiceCheck {
-    public enum Messages {
+    enum Messages {
         static let notRunning = Localized(zh: "pcscd 已安装但未运行", en: "pcscd is installed but not running")
         static let notInstalled = Localized(zh: "未安装 PC/SC 服务（pcscd）", en: "the PC/SC service (pcscd) is not installed")
         static let start = Localized(

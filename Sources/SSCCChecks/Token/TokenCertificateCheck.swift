@@ -10,8 +10,8 @@ import SmartCard
 /// R12, E5, E6: through PKCS#11 the token holds the gateway certificate with its key pair; the certificate's
 /// name is the gateway number and must not end with `#0` (that is the file-certificate convention, and the
 /// portal answers "证书信息与 CA 系统不一致" for a token named so); it has not expired.
-public struct TokenCertificateCheck: Check {
-    public static let description = CheckDescription(
+struct TokenCertificateCheck: Check {
+    static let description = CheckDescription(
         id: "token.certificate",
         title: Localized(zh: "硬证书中的网关证书", en: "Gateway certificate on the token"),
         summary: Localized(
@@ -23,20 +23,20 @@ public struct TokenCertificateCheck: Check {
         dependencies: ["token.single", "driver.token"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000504Y0007"], expect: .pass),
-            CheckExample(TokenScenario.path("certificate-hash0"), options: ["gateway": "F000504Y0007"], expect: .fail, "named with #0 (E5)"),
-            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .fail, "no key after login (E6)"),
-            CheckExample(TokenScenario.path("certificate-no-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "without a PIN a missing key cannot be told from a hidden one"),
-            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007"], expect: .notchecked, "the key is private: give --token-pin-file"),
-            CheckExample(TokenScenario.path("certificate-private-key"), options: ["gateway": "F000504Y0007", "pin": "1234"], expect: .pass, "the key is found after login"),
-            CheckExample(TokenScenario.path("certificate-expiring"), options: ["gateway": "F000504Y0007"], expect: .pass, "11 days left: renew now"),
-            CheckExample(TokenScenario.path("certificate-expired"), options: ["gateway": "F000504Y0007"], expect: .fail, "expired in 2021"),
-            CheckExample(TokenScenario.path("one-token"), options: ["gateway": "F000999Z0001"], expect: .fail, "another gateway's certificate"),
+            TokenScenario.example("one-token", gateway: "F000504Y0007", expect: .pass),
+            TokenScenario.example("certificate-hash0", gateway: "F000504Y0007", expect: .fail, "named with #0 (E5)"),
+            TokenScenario.example("certificate-no-key", gateway: "F000504Y0007", pin: "1234", expect: .fail, "no key after login (E6)"),
+            TokenScenario.example("certificate-no-key", gateway: "F000504Y0007", expect: .notchecked, "without a PIN a missing key cannot be told from a hidden one"),
+            TokenScenario.example("certificate-private-key", gateway: "F000504Y0007", expect: .notchecked, "the key is private: give --token-pin-file"),
+            TokenScenario.example("certificate-private-key", gateway: "F000504Y0007", pin: "1234", expect: .pass, "the key is found after login"),
+            TokenScenario.example("certificate-expiring", gateway: "F000504Y0007", expect: .pass, "11 days left: renew now"),
+            TokenScenario.example("certificate-expired", gateway: "F000504Y0007", expect: .fail, "expired in 2021"),
+            TokenScenario.example("one-token", gateway: "F000999Z0001", expect: .fail, "another gateway's certificate"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public struct Candidate {
+    struct Candidate {
         var token: String
         var object: PKCS11Certificate
         var certificate: X509Certificate
@@ -46,13 +46,9 @@ public struct TokenCertificateCheck: Check {
         var keyHidden: Bool
     }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
-        let database = try TokenFacts.database(context)
-        guard let path = ModuleProbe.candidates(options: options, database: database).first?.path else {
-            return Finding(.error, Localized(
-                zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
-        }
+        guard let path = try ModuleProbe.tokenModule(context) else { return ModuleProbe.noTokenModule }
         let module = try PKCS11Module(path: path)
         // Every slot, not only those with a token: OpenSC leaves a card it cannot read out of the token-present
         // list, and only the full list shows it as present but not recognised.
@@ -80,12 +76,16 @@ public struct TokenCertificateCheck: Check {
         let pin = options.pin?.reveal()
         for slot in slots {
             for object in try module.certificates(slot: slot.id) {
+                if Self.isSetAside(object.label) {
+                    evidence.append(Evidence("setAside", "\(slot.token?.label ?? ""): \(object.label)"))
+                    continue
+                }
                 guard let certificate = try? X509Certificate(derEncoded: object.der) else { continue }
                 var key: String?
                 if !(try module.privateKeys(slot: slot.id, id: object.id, pin: pin)).isEmpty {
                     key = "private key with the certificate's CKA_ID"
                 } else if pin == nil, !(try module.publicKeys(slot: slot.id, id: object.id)).isEmpty {
-                    // Without a PIN the token hides its private keys; a public key of the same id shows the pair.
+                    // Without a PIN the token hides its private keys; a key of the same id shows the pair.
                     key = "key pair with the certificate's CKA_ID (private key hidden until login)"
                 }
                 let hidden = key == nil && pin == nil && slot.token?.loginRequired == true
@@ -93,14 +93,14 @@ public struct TokenCertificateCheck: Check {
                     token: slot.token?.label ?? "", object: object, certificate: certificate, keyEvidence: key, keyHidden: hidden))
             }
         }
-        let profile = context.environment.profile
-        let forbidden = profile?.hardwareCertificate.forbiddenSuffix ?? "#0"
+        let profile = try context.environment.attachedProfile()
+        let forbidden = profile.hardwareCertificate.forbiddenSuffix
         let gateway = context.environment.gateway
         let gateways = candidates.filter { candidate in
             let name = candidate.certificate.subjectCommonName ?? ""
             let stem = name.hasSuffix(forbidden) ? String(name.dropLast(forbidden.count)) : name
             if let gateway { return stem == gateway }
-            return profile?.gatewayNumber.matches(stem) ?? true
+            return profile.gatewayNumber.matches(stem)
         }
         evidence += candidates.map { Evidence("certificate", "\($0.token): \($0.object.label) CN=\($0.certificate.subjectCommonName ?? "-")") }
         guard !gateways.isEmpty else {
@@ -137,7 +137,15 @@ public struct TokenCertificateCheck: Check {
                 problems.append(Localized(
                     zh: "证书 \(name) 没有对应的私钥（E6）", en: "the certificate \(name) has no private key on the token (E6)"))
             } else {
-                var finding = Finding.pass(Self.passMessage(candidate, context.environment), evidence: evidence)
+                var message = Self.passMessage(candidate, context.environment)
+                let others = gateways.filter { $0.object != candidate.object }.map(\.object.label)
+                if !others.isEmpty {
+                    let list = others.joined(separator: ", ")
+                    message = message + Localized(
+                        zh: "；注意：令牌中还有该网关的其他证书（\(list)），请删除不再使用的，以免网关选错",
+                        en: "; note: the token holds other certificates for this gateway (\(list)); remove those no longer used, so the gateway cannot pick the wrong one")
+                }
+                var finding = Finding.pass(message, evidence: evidence)
                 finding.certificates = [CertificateObservation(
                     subjectCommonName: name, issuerCommonName: certificate.issuerCommonName ?? "", serialNumber: certificate.serialNumberHex,
                     notBefore: certificate.notBefore.timeIntervalSince1970, notAfter: certificate.notAfter.timeIntervalSince1970,
@@ -155,12 +163,18 @@ public struct TokenCertificateCheck: Check {
                 evidence: evidence, remedy: Messages.givePIN)
         }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
-        return .fail(message, evidence: evidence, remedy: Messages.fixName(support: context.environment.profile?.support.phone))
+        return .fail(message, evidence: evidence, remedy: Messages.fixName(support: profile.support.phone))
+    }
+
+    /// Objects a hardware renewal sets aside: the old pair it keeps (`<gateway>.old-<serial>`) and a new one not
+    /// yet in place (`<gateway>.pending`). Neither is the gateway's certificate.
+    public static func isSetAside(_ label: String) -> Bool {
+        label.contains(".old-") || label.hasSuffix(".pending")
     }
 
     /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,
     /// but the message leads with the date so that the renewal is not left until the token stops working.
-    public static func passMessage(_ candidate: Candidate, _ environment: Environment) -> Localized {
+    static func passMessage(_ candidate: Candidate, _ environment: Environment) -> Localized {
         let name = candidate.certificate.subjectCommonName ?? ""
         let notAfter = candidate.certificate.notAfter
         let daysLeft = RenewalWindow.daysLeft(until: notAfter, from: environment.now)
@@ -178,20 +192,20 @@ public struct TokenCertificateCheck: Check {
 
 /// A slot where the module sees a card but answers CKR_TOKEN_NOT_RECOGNIZED: in practice another vendor's card,
 /// or a module for another vendor's token (a Mingwah module for the Feitian ePass3003, E3).
-public enum UnrecognisedToken {
-    public static func message(_ slot: PKCS11Slot) -> Localized {
+enum UnrecognisedToken {
+    static func message(_ slot: PKCS11Slot) -> Localized {
         Localized(
             zh: "读卡器“\(slot.description)”中有卡，但 PKCS#11 模块不认识它（CKR_TOKEN_NOT_RECOGNIZED）：可能是其他厂商的卡，或配置的是其他厂商令牌的 PKCS#11 模块（E3）",
             en: "the reader '\(slot.description)' holds a card the PKCS#11 module does not recognise (CKR_TOKEN_NOT_RECOGNIZED): likely another vendor's card, or a PKCS#11 module for another vendor's token (E3)")
     }
 
-    public static let remedy = Localized(
+    static let remedy = Localized(
         zh: "插入深证通发放的飞天 ePass3003 令牌，并使用飞天 ePass3003 的 PKCS#11 模块（--pkcs11-module，或浏览器中配置的模块）；卸载其他厂商的 ukey 驱动。",
         en: "Insert the Feitian ePass3003 token issued by SSCC and use the Feitian ePass3003 PKCS#11 module (--pkcs11-module, or the module the browser loads); remove other vendors' token drivers.")
 }
 
 extension TokenCertificateCheck {
-    public enum Messages {
+    enum Messages {
         static let insert = Localized(
             zh: "插入存有旧证书的令牌；用飞天证书管理工具确认证书在令牌中（E3、E6）。",
             en: "Insert the token that holds the old certificate; check with Feitian's certificate manager that it is on the token (E3, E6).")

@@ -9,8 +9,8 @@ import SmartCard
 /// R7, E3: a driver for the token is on the host: an IFD driver bundle whose Info.plist lists the token's USB
 /// id, and/or the vendor's PKCS#11 module loading. A module of another vendor configured for the token is E3's
 /// "wrong driver" (a Mingwah driver for a Feitian token).
-public struct TokenDriverCheck: Check {
-    public static let description = CheckDescription(
+struct TokenDriverCheck: Check {
+    static let description = CheckDescription(
         id: "driver.token",
         title: Localized(zh: "硬证书驱动", en: "Token driver"),
         summary: Localized(
@@ -24,15 +24,15 @@ public struct TokenDriverCheck: Check {
             zh: "写入 Firefox 的 SecurityDevices 策略，加载厂商的 PKCS#11 模块。",
             en: "Writes a Firefox SecurityDevices policy that loads the vendor's PKCS#11 module."),
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass, "the configured module loads"),
-            CheckExample(TokenScenario.path("vendor-bundle"), expect: .pass, "an IFD bundle lists 096E:0703"),
-            CheckExample(TokenScenario.path("no-driver"), expect: .fail),
-            CheckExample(TokenScenario.path("wrong-vendor"), expect: .fail, "another vendor's module (E3)"),
+            TokenScenario.example("one-token", expect: .pass, "the configured module loads"),
+            TokenScenario.example("vendor-bundle", expect: .pass, "an IFD bundle lists 096E:0703"),
+            TokenScenario.example("no-driver", expect: .fail),
+            TokenScenario.example("wrong-vendor", expect: .fail, "another vendor's module (E3)"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
         let database = try TokenFacts.database(context)
         var evidence: [Evidence] = []
@@ -70,7 +70,7 @@ public struct TokenDriverCheck: Check {
     }
 
     /// Points Firefox at the vendor's module (replacing another vendor's), when the vendor's module is installed.
-    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         guard finding.outcome == .fail else { return nil }
         let options = context.environment.tokenOptions
         let database = try TokenFacts.database(context)
@@ -97,17 +97,26 @@ public struct TokenDriverCheck: Check {
 }
 
 /// Loads the configured module, or the vendor's modules found at the database's paths, and says what they are.
-public struct ModuleProbe {
-    public struct Foreign {
+struct ModuleProbe {
+    struct Foreign {
         var vendor: String
         var tokenVendor: String
     }
 
-    public var evidence: [Evidence] = []
-    public var loaded: String?
-    public var foreign: Foreign?
+    var evidence: [Evidence] = []
+    var loaded: String?
+    var foreign: Foreign?
 
-    public static func candidates(options: TokenOptions, database: TokenDatabase) -> [(path: String, configured: Bool)] {
+    /// The module the token checks read the token with: the first candidate; nil when there is none.
+    static func tokenModule(_ context: CheckContext) throws -> String? {
+        candidates(options: context.environment.tokenOptions, database: try TokenFacts.database(context)).first?.path
+    }
+
+    /// Without a module nothing on the token can be read, so nothing passes or fails.
+    static let noTokenModule = Finding(.error, Localized(
+        zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
+
+    static func candidates(options: TokenOptions, database: TokenDatabase) -> [(path: String, configured: Bool)] {
         if let configured = options.pkcs11Module { return [(configured, true)] }
         // A module Firefox is told to load is configured for the token as much as --pkcs11-module is.
         let policy = FileManager.default.contents(atPath: options.firefoxPolicyFile.path)
@@ -119,7 +128,7 @@ public struct ModuleProbe {
             .filter { FileManager.default.fileExists(atPath: $0) }.map { ($0, false) }
     }
 
-    public static func installedVendorModule(_ database: TokenDatabase) -> (TokenModel, String)? {
+    static func installedVendorModule(_ database: TokenDatabase) -> (TokenModel, String)? {
         for model in database.models {
             for module in model.modules {
                 if let path = module.paths.first(where: { FileManager.default.fileExists(atPath: $0) }) { return (model, path) }
@@ -128,7 +137,7 @@ public struct ModuleProbe {
         return nil
     }
 
-    public static func run(options: TokenOptions, database: TokenDatabase) -> ModuleProbe {
+    static func run(options: TokenOptions, database: TokenDatabase) -> ModuleProbe {
         var probe = ModuleProbe()
         let candidates = candidates(options: options, database: database)
         if candidates.isEmpty {
@@ -162,9 +171,9 @@ public struct ModuleProbe {
 }
 
 /// Firefox's enterprise policy `SecurityDevices` (policies.json): `{"policies": {"SecurityDevices": {"Add": {name: path}}}}`.
-public enum FirefoxSecurityDevices {
+enum FirefoxSecurityDevices {
     /// The modules a policy file loads, by name: the `Add` form (Firefox 114+) and the older flat form.
-    public static func modules(in data: Data?) -> [String: String] {
+    static func modules(in data: Data?) -> [String: String] {
         guard let data, let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let devices = (root["policies"] as? [String: Any])?["SecurityDevices"] as? [String: Any]
         else { return [:] }
@@ -180,7 +189,7 @@ public enum FirefoxSecurityDevices {
     }
 
     /// The policy with `module` added under `name` and the entries in `removing` (another vendor's) taken out.
-    public static func policy(adding name: String, module: String, removing: Set<String> = [], to existing: Data?) throws -> [UInt8] {
+    static func policy(adding name: String, module: String, removing: Set<String> = [], to existing: Data?) throws -> [UInt8] {
         var root: [String: Any] = [:]
         if let existing, !existing.isEmpty {
             guard let parsed = try JSONSerialization.jsonObject(with: existing) as? [String: Any] else {
@@ -210,7 +219,7 @@ public enum FirefoxSecurityDevices {
 }
 
 extension TokenDriverCheck {
-    public enum Messages {
+    enum Messages {
         static let wrongVendor = Localized(
             zh: "卸载其他厂商的驱动，安装飞天 ePass3003 驱动（门户下载区 → 交易结算业务 → 程序下载 → Ekey 驱动程序），并在 --pkcs11-module 或浏览器中改用其 PKCS#11 模块。",
             en: "Remove the other vendor's driver, install the Feitian ePass3003 driver (portal download area → 交易结算业务 → 程序下载 → Ekey 驱动程序), and configure its PKCS#11 module (--pkcs11-module, the browser) instead.")

@@ -8,8 +8,8 @@ import SmartCard
 
 /// R11, E3: a reader holds a card whose ATR is a known token's. When none is seen, sysfs tells "plugged in but
 /// not driven" (a driver problem, E3) from "not plugged in". Other cards are listed and ignored.
-public struct TokenPresentCheck: Check {
-    public static let description = CheckDescription(
+struct TokenPresentCheck: Check {
+    static let description = CheckDescription(
         id: "token.present",
         title: Localized(zh: "硬证书已插入", en: "Token is inserted"),
         summary: Localized(
@@ -21,15 +21,15 @@ public struct TokenPresentCheck: Check {
         dependencies: ["pcsc.service"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("token-and-other-card"), expect: .pass, "the other card is listed and ignored"),
-            CheckExample(TokenScenario.path("no-token"), expect: .fail),
-            CheckExample(TokenScenario.path("plugged-no-driver"), expect: .fail, "Feitian device in sysfs, no reader shows it"),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("token-and-other-card", expect: .pass, "the other card is listed and ignored"),
+            TokenScenario.example("no-token", expect: .fail),
+            TokenScenario.example("plugged-no-driver", expect: .fail, "Feitian device in sysfs, no reader shows it"),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let inventory = try TokenFacts.tokens(context)
         let database = try TokenFacts.database(context)
         var evidence = inventory.tokens.map { Evidence("token", "\($0.readerName): \($0.model.name), ATR \($0.atr.hex)") }
@@ -59,7 +59,7 @@ public struct TokenPresentCheck: Check {
                 en: "Install the Feitian ePass3003 driver (see driver.token), then insert the token again."))
     }
 
-    public static func readers(_ inventory: TokenInventory) -> String {
+    static func readers(_ inventory: TokenInventory) -> String {
         inventory.tokens.map(\.readerName).joined(separator: ", ")
     }
 }

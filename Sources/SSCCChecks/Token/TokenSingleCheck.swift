@@ -7,8 +7,8 @@ import Foundation
 import SmartCard
 
 /// R11: only one Ekey at a time. Two or more fail, naming the readers; taking one out is for the person to do.
-public struct TokenSingleCheck: Check {
-    public static let description = CheckDescription(
+struct TokenSingleCheck: Check {
+    static let description = CheckDescription(
         id: "token.single",
         title: Localized(zh: "只插入一个硬证书", en: "Only one token is inserted"),
         summary: Localized(
@@ -20,14 +20,14 @@ public struct TokenSingleCheck: Check {
         dependencies: ["token.present"],
         facets: [.token],
         examples: [
-            CheckExample(TokenScenario.path("one-token"), expect: .pass),
-            CheckExample(TokenScenario.path("token-and-other-card"), expect: .pass, "another card does not count"),
-            CheckExample(TokenScenario.path("two-tokens"), expect: .fail),
+            TokenScenario.example("one-token", expect: .pass),
+            TokenScenario.example("token-and-other-card", expect: .pass, "another card does not count"),
+            TokenScenario.example("two-tokens", expect: .fail),
         ])
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let inventory = try TokenFacts.tokens(context)
         let evidence = inventory.tokens.map { Evidence("token", "\($0.readerName): \($0.model.name), ATR \($0.atr.hex)") }
         let readers = TokenPresentCheck.readers(inventory)

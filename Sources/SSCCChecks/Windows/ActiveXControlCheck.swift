@@ -16,12 +16,12 @@ import WindowsRegistry
 /// version, not the file's, and is not used.
 public struct ActiveXControlCheck: Check {
     /// The control as the profile names it: class id, version and how it is compared, severity, requirements.
-    public typealias Control = SSCCProfile.ActiveXControl
+    typealias Control = SSCCProfile.ActiveXControl
 
-    public let control: Control
+    public let control: SSCCProfile.ActiveXControl
     public let description: CheckDescription
 
-    public init(_ control: Control, examples: [CheckExample]) {
+    init(_ control: Control, examples: [CheckExample]) {
         self.control = control
         let rule = control.comparison == .exact ? "= \(control.version)" : "≥ \(control.version)"
         description = CheckDescription(
@@ -42,12 +42,12 @@ public struct ActiveXControlCheck: Check {
 
     /// One check per control the profile names: the class ids and versions are the profile's alone (R8, R9),
     /// so a manual that changes a version changes the profile, not this code. The examples are this file's.
-    public static func all(in profile: SSCCProfile) -> [ActiveXControlCheck] {
+    static func all(in profile: SSCCProfile) -> [ActiveXControlCheck] {
         profile.activeXControls.map { ActiveXControlCheck($0, examples: WindowsExamples.activeX[$0.check] ?? []) }
     }
 
     /// What the target holds for the control.
-    public struct State {
+    struct State {
         var registration: String?
         /// The CLSID is registered only where 64-bit programs look, which 32-bit IE does not read.
         var onlyIn64BitView: String?
@@ -65,10 +65,10 @@ public struct ActiveXControlCheck: Check {
     public static let codeStore = "Software\\Microsoft\\Code Store Database\\Distribution Units"
     public static let extSettings = "Software\\Microsoft\\Windows\\CurrentVersion\\Ext\\Settings"
     public static let extPolicyRoot = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Ext"
-    public static let extPolicy = extPolicyRoot + "\\CLSID"
+    static let extPolicy = extPolicyRoot + "\\CLSID"
     public static let compatibility = "Software\\Microsoft\\Internet Explorer\\ActiveX Compatibility"
 
-    public func state(of control: Control, in side: WindowsSide) -> State {
+    func state(of control: Control, in side: WindowsSide) -> State {
         var state = State()
         let classPath = "Software\\Classes\\CLSID\\\(control.clsid)"
         // 32-bit IE reads the 32-bit view of the machine's classes, merged with the user's own classes.
@@ -107,7 +107,7 @@ public struct ActiveXControlCheck: Check {
     /// The installed version as Internet Explorer takes it: the CLSID's `Installed Version` key (with its
     /// optional `Path`), else the server file's version resource where the file is at hand, and only then the
     /// Code Store Database's record, which IE itself does not consult — named as the weaker source.
-    public func readVersion(of control: Control, key: RegistryKey?, side: WindowsSide, into state: inout State) {
+    func readVersion(of control: Control, key: RegistryKey?, side: WindowsSide, into state: inout State) {
         if let installed = key?.subkey(named: "Installed Version"), let text = installed.defaultValue?.stringValue,
            let version = FileVersion(text) {
             let path = installed.value(named: "Path")?.stringValue
@@ -148,7 +148,7 @@ public struct ActiveXControlCheck: Check {
     /// The Add-on List policy decides before the user's own setting: "0" denies, "1" allows (the user cannot
     /// disable it), "2" allows and leaves it to the user; `RestrictToList`=1 denies every control not listed.
     /// The machine's policy wins over the user's.
-    public func readAddOnState(of control: Control, side: WindowsSide, into state: inout State) {
+    func readAddOnState(of control: Control, side: WindowsSide, into state: inout State) {
         var policy: (value: String, source: String)?
         var restricted: String?
         for (label, list, root) in [("HKLM", side.machineKey(Self.extPolicy, view: .bit64), side.machineKey(Self.extPolicyRoot, view: .bit64)),
@@ -247,7 +247,7 @@ public struct ActiveXControlCheck: Check {
         }()
         let halfInstalled = state.registration == nil || (state.server ?? "").isEmpty || state.serverExists == false
         guard wrongVersion || halfInstalled || state.killBit != nil else { return nil }
-        let residue = PluginResidue.find(control.clsid, in: side)
+        let residue = try PluginResidue.find(control.clsid, in: side)
         guard let prefix = side.prefix else {
             return try residue.offlinePlan(checkID: control.check, directory: OfflineFix.directory(context.environment), controlName: control.name)
         }
@@ -256,10 +256,10 @@ public struct ActiveXControlCheck: Check {
 }
 
 /// Windows paths as a Wine prefix stores them on disk.
-public enum WindowsPath {
+enum WindowsPath {
     /// `C:\Windows\…` (environment variables expanded the way a default prefix sets them) → the file under
     /// `drive_c`, matching each component case-insensitively as Wine does; nil for other drives.
-    public static func resolve(_ windowsPath: String, in prefix: URL) -> URL? {
+    static func resolve(_ windowsPath: String, in prefix: URL) -> URL? {
         var path = windowsPath
         let variables = ["%SystemRoot%": "C:\\windows", "%windir%": "C:\\windows", "%SystemDrive%": "C:",
                          "%ProgramFiles%": "C:\\Program Files", "%ProgramFiles(x86)%": "C:\\Program Files (x86)"]
@@ -281,11 +281,11 @@ public enum WindowsPath {
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
     /// The examples of each control's check, by the check id the profile gives it.
-    public static let activeX: [String: [CheckExample]] = [
+    static let activeX: [String: [CheckExample]] = [
         "activex.certenroll": certEnroll, "activex.jitvctk": jitvctk, "activex.jitvctkex": jitvctkex,
     ]
 
-    public static let certEnroll: [CheckExample] = [
+    static let certEnroll: [CheckExample] = [
         registry("activex/certenroll-2048.reg", .pass, "version from the Code Store Database"),
         registry("activex/certenroll-2046.reg", .fail, "must be exactly 2.0.4.8 (E8)"),
         registry("activex/certenroll-killbit.reg", .fail, "kill bit in the 32-bit view"),
@@ -304,13 +304,13 @@ extension WindowsExamples {
         registry("activex/certenroll-restrict-to-list.reg", .fail, "RestrictToList=1 denies a control not listed"),
     ]
 
-    public static let jitvctk: [CheckExample] = [
+    static let jitvctk: [CheckExample] = [
         registry("activex/jitvctk-2-0-24-43.reg", .pass, "newer is fine"),
         registry("activex/jitvctk-2-0-24-41.reg", .fail),
         registry("empty.reg", .fail),
     ]
 
-    public static let jitvctkex: [CheckExample] = [
+    static let jitvctkex: [CheckExample] = [
         registry("activex/jitvctkex-2-1-9-4.reg", .pass, "the table's 2.1.9.4, not the text's 2.1.9.6"),
         registry("activex/jitvctkex-2-1-9-3.reg", .fail, "advisory: fails without blocking renewal"),
     ]

@@ -6,52 +6,10 @@ import CertDoctorCore
 import Foundation
 import WindowsRegistry
 
-/// Where Linux browsers' managed-policy directories are looked for; `/` unless a test or a chroot says otherwise.
-public enum BrowserPolicyRootKey: EnvironmentKey {
-    public static let defaultValue: URL = URL(fileURLWithPath: "/")
-}
-
-extension Environment {
-    public var browserPolicyRoot: URL {
-        get { self[BrowserPolicyRootKey.self] }
-        set { self[BrowserPolicyRootKey.self] = newValue }
-    }
-}
-
-/// A Linux browser's managed policies (reference §7.4).
-public enum LinuxBrowser: String, CaseIterable, Sendable {
-    case chromium, chrome, edge, firefox
-
-    /// Directory of mandatory policy files (Chromium family: every `*.json` in it; Firefox: `policies.json`).
-    public var policyDirectory: String {
-        switch self {
-        case .chromium: "etc/chromium/policies/managed"
-        case .chrome: "etc/opt/chrome/policies/managed"
-        case .edge: "etc/opt/edge/policies/managed"
-        case .firefox: "etc/firefox/policies"
-        }
-    }
-
-    public var executables: [String] {
-        switch self {
-        case .chromium: ["usr/bin/chromium", "usr/bin/chromium-browser"]
-        case .chrome: ["usr/bin/google-chrome", "usr/bin/google-chrome-stable"]
-        case .edge: ["usr/bin/microsoft-edge", "usr/bin/microsoft-edge-stable"]
-        case .firefox: ["usr/bin/firefox", "usr/bin/firefox-esr"]
-        }
-    }
-
-    public func isInstalled(root: URL) -> Bool {
-        executables.contains { FileManager.default.isExecutableFile(atPath: root.appendingPathComponent($0).path) }
-    }
-
-    public static let fixFileName = "certdoctor-sscc.json"
-}
-
 /// R1 (E9): downloads and pop-ups from the portal are not blocked — or the renewed certificate is issued
 /// and never saved ("证书更新成功, 下载拦截导致证书保存失败").
-public struct DownloadsCheck: Check {
-    public static let description = CheckDescription(
+struct DownloadsCheck: Check {
+    static let description = CheckDescription(
         id: "browser.downloads",
         title: Localized(zh: "浏览器允许统一客户专区的下载和弹出窗口", en: "The browser allows the portal's downloads and pop-ups"),
         summary: Localized(
@@ -66,14 +24,14 @@ public struct DownloadsCheck: Check {
             en: "Wine prefix: writes HKCU New Windows\\Allow and Zones\\2 2200=0; Linux browsers: writes certdoctor-sscc.json into the policy directory."),
         examples: WindowsExamples.downloads)
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public static let allowList = "Software\\Microsoft\\Internet Explorer\\New Windows\\Allow"
-    public static let policyAllowList = "Software\\Policies\\Microsoft\\Internet Explorer\\New Windows\\Allow"
+    static let allowList = "Software\\Microsoft\\Internet Explorer\\New Windows\\Allow"
+    static let policyAllowList = "Software\\Policies\\Microsoft\\Internet Explorer\\New Windows\\Allow"
 
     /// The browsers to look at: those asked for; else, with no Windows side, those installed; else none
     /// (a Windows-side run is not failed by a Linux browser nobody asked about).
-    public static func browsers(_ environment: Environment) -> [LinuxBrowser] {
+    static func browsers(_ environment: Environment) -> [LinuxBrowser] {
         if !environment.browsers.isEmpty { return environment.browsers.compactMap { LinuxBrowser(rawValue: $0.lowercased()) } }
         if environment.provides(.windowsSide) { return [] }
         return LinuxBrowser.allCases.filter { $0.isInstalled(root: environment.browserPolicyRoot) }
@@ -81,7 +39,7 @@ public struct DownloadsCheck: Check {
 
     /// A pop-up/download pattern covers the portal: `https://biz.sscc.com`, `biz.sscc.com`, `[*.]sscc.com`,
     /// `*.sscc.com`, `sscc.com` (Chromium patterns without a scheme match every scheme).
-    public static func covers(_ pattern: String, host: String) -> Bool {
+    static func covers(_ pattern: String, host: String) -> Bool {
         var text = pattern.lowercased().trimmingCharacters(in: .whitespaces)
         if let range = text.range(of: "://") {
             guard ["https", "*"].contains(String(text[..<range.lowerBound])) else { return false }
@@ -95,14 +53,14 @@ public struct DownloadsCheck: Check {
         return text == host || host.hasSuffix("." + text)
     }
 
-    public struct BrowserState {
+    struct BrowserState {
         var browser: LinuxBrowser
         var popups: Bool
         var downloads: Bool
         var files: [String]
     }
 
-    public static func state(of browser: LinuxBrowser, root: URL, host: String) -> BrowserState {
+    static func state(of browser: LinuxBrowser, root: URL, host: String) -> BrowserState {
         let directory = root.appendingPathComponent(browser.policyDirectory)
         var state = BrowserState(browser: browser, popups: false, downloads: browser == .firefox, files: [])
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
@@ -122,9 +80,9 @@ public struct DownloadsCheck: Check {
         return state
     }
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let environment = context.environment
-        let portal = PortalNames(environment)
+        let portal = try PortalNames(environment)
         var evidence: [Evidence] = []
         var problems: [Localized] = []
         if environment.provides(.windowsSide) {
@@ -162,7 +120,7 @@ public struct DownloadsCheck: Check {
                 en: "When the browser blocks a download, choose 'always allow'; or run certdoctor fix to write the allow lists and policies (R1)."))
     }
 
-    public func windowsAllowEntry(_ side: WindowsSide, host: String) -> String? {
+    func windowsAllowEntry(_ side: WindowsSide, host: String) -> String? {
         let places: [(RegistryKey?, String)] = [
             (side.machineKey(Self.policyAllowList, view: .bit64), "HKLM\\" + Self.policyAllowList),
             (side.userKey(Self.policyAllowList), "HKCU\\" + Self.policyAllowList),
@@ -177,9 +135,9 @@ public struct DownloadsCheck: Check {
         return nil
     }
 
-    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let environment = context.environment
-        let portal = PortalNames(environment)
+        let portal = try PortalNames(environment)
         var steps: [FixStep] = []
         if let prefix = environment.winePrefix, environment.provides(.windowsSide) {
             let side = try WindowsSide.load(context)
@@ -264,7 +222,7 @@ public struct DownloadsCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let downloads: [CheckExample] = [
+    static let downloads: [CheckExample] = [
         registry("downloads/allowed.reg", .pass),
         prefix("downloads/allowed.reg", .pass),
         registry("downloads/no-allow-list.reg", .fail, "2200 enabled but pop-ups blocked"),

@@ -10,7 +10,7 @@ import XMLSupport
 /// R4, R5: on Windows 10 and later IE is gone; Edge must allow IE mode and open the portal in it, from an
 /// Enterprise Mode Site List or the user's own IE-mode pages.
 public struct IEModeCheck: Check {
-    public static let description = CheckDescription(
+    static let description = CheckDescription(
         id: "browser.ie-mode",
         title: Localized(zh: "Edge 以 IE 模式打开统一客户专区", en: "Edge opens the portal in IE mode"),
         summary: Localized(
@@ -28,7 +28,7 @@ public struct IEModeCheck: Check {
     public var description: CheckDescription { Self.description }
 
     public static let edgePolicy = "Software\\Policies\\Microsoft\\Edge"
-    public static let edgeRecommended = edgePolicy + "\\Recommended"
+    static let edgeRecommended = edgePolicy + "\\Recommended"
     /// Windows' own version (`CurrentBuild`, `ProductName`), which `collect-script` exports.
     public static let windowsVersion = WindowsSide.currentVersionKey
 
@@ -50,7 +50,7 @@ public struct IEModeCheck: Check {
                 return .notApplicable(Localized(zh: "Windows 10 之前的系统（版本 \(build)）直接使用 IE", en: "Windows before 10 (build \(build)) uses IE itself"))
             }
         }
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         // Only the mandatory policy counts: Edge does not apply these two from `…\Edge\Recommended`.
         func policy(_ name: String) -> (RegistryValue, String)? {
             for (key, label) in [(side.machineKey(Self.edgePolicy, view: .bit64), "HKLM"), (side.userKey(Self.edgePolicy), "HKCU")] {
@@ -116,12 +116,12 @@ public struct IEModeCheck: Check {
     }
 
     /// One `<site>` of an Enterprise Mode Site List v2: its `url` and where it opens (`IE11`, `MSEdge`, `None`).
-    public struct Site: Equatable {
+    struct Site: Equatable {
         var url: String
         var openIn: String
     }
 
-    public static func sites(in file: ExportedFile) throws -> [Site] {
+    static func sites(in file: ExportedFile) throws -> [Site] {
         do {
             let document = try XMLDocument(bytes: file.bytes, fileName: file.displayPath)
             return document.root.children(named: "site").compactMap { site in
@@ -136,7 +136,7 @@ public struct IEModeCheck: Check {
 
     /// The entry that decides for the host's start page: of those naming the host (or a domain above it) with no
     /// path below `/`, the most specific — the longest host — as Edge picks the best match.
-    public static func mostSpecific(_ sites: [Site], host: String) -> Site? {
+    static func mostSpecific(_ sites: [Site], host: String) -> Site? {
         sites.filter { site in
             var text = site.url.lowercased()
             if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
@@ -145,14 +145,14 @@ public struct IEModeCheck: Check {
         }.max { hostPart(of: $0.url).count < hostPart(of: $1.url).count }
     }
 
-    public static func hostPart(of entry: String) -> String {
+    static func hostPart(of entry: String) -> String {
         var text = entry.lowercased()
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         return String(text.prefix { $0 != "/" && $0 != ":" && $0 != "#" })
     }
 
     /// A site-list URL (domain, subdomain or path, no scheme) or a page URL names the host.
-    public static func matches(_ entry: String, host: String) -> Bool {
+    static func matches(_ entry: String, host: String) -> Bool {
         var text = entry.lowercased()
         if let range = text.range(of: "://") { text = String(text[range.upperBound...]) }
         if let end = text.firstIndex(where: { $0 == "/" || $0 == ":" || $0 == "#" }) { text = String(text[..<end]) }
@@ -160,12 +160,12 @@ public struct IEModeCheck: Check {
     }
 
     /// Where the fix's site list goes on the customer's machine when no policy names one yet.
-    public static let defaultSiteListPath = "C:\\ProgramData\\SSCC\\sscc-sites.xml"
+    static let defaultSiteListPath = "C:\\ProgramData\\SSCC\\sscc-sites.xml"
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
         guard !side.isWine else { return nil }
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         func dword(_ name: String) -> UInt32? {
             [side.machineKey(Self.edgePolicy, view: .bit64), side.userKey(Self.edgePolicy)].compactMap { $0?.value(named: name)?.dwordValue }.first
         }
@@ -202,7 +202,7 @@ public struct IEModeCheck: Check {
 
     /// The given Enterprise Mode Site List with the portal added and the typo entries left out (its version
     /// raised so that Edge reloads it), or a new list.
-    public static func correctedSiteList(existing: ExportedFile?, host: String, typos: [String]) throws -> [UInt8] {
+    static func correctedSiteList(existing: ExportedFile?, host: String, typos: [String]) throws -> [UInt8] {
         let output = XMLDocument(rootName: "site-list")
         var version = 0
         do {
@@ -231,7 +231,7 @@ public struct IEModeCheck: Check {
 extension IEModeCheck {
     /// The site list's version, which Edge compares to reload the list: a whole number the next one can follow.
     /// Anything else is named, never trapped on when it is raised (9223372036854775807 + 1).
-    public static func siteListVersion(_ text: String?, file: String) throws -> Int {
+    static func siteListVersion(_ text: String?, file: String) throws -> Int {
         guard let text, !text.isEmpty else { return 0 }
         guard let value = Int(text), (0..<Int(Int32.max)).contains(value) else {
             throw ManifestError.invalid(
@@ -242,14 +242,14 @@ extension IEModeCheck {
 }
 
 extension XMLElement {
-    public func setAttributesFrom(_ other: XMLElement) {
+    func setAttributesFrom(_ other: XMLElement) {
         for attribute in other.attributes where attribute.namespaceURI == nil { setAttribute(attribute.name, attribute.value) }
     }
 }
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let ieMode: [CheckExample] = [
+    static let ieMode: [CheckExample] = [
         registry("ie-mode/site-list", .pass, "the policy's site list, matched by file name"),
         registry("ie-mode/typo", .fail, "only biz.sccc.com: the manual's typo"),
         registry("ie-mode/missing-file", .fail, "the policy names a file that was not given"),

@@ -13,7 +13,7 @@ import PKI
 public struct PersonalCertificateCheck: Check {
     public init() {}
 
-    public static let description = CheckDescription(
+    static let description = CheckDescription(
         id: "store.personal-cert",
         title: Localized(zh: "旧证书已导入“个人”证书存储", en: "The old certificate is in the Personal store"),
         summary: Localized(
@@ -32,29 +32,29 @@ public struct PersonalCertificateCheck: Check {
 
     /// The gateway number: `--gateway`, else the `--pfx`'s CN, else the one certificate in the store whose CN
     /// follows the profile's pattern.
-    public enum Gateway {
+    enum Gateway {
         case known(String, from: String)
         case ambiguous([String])
         case none
     }
 
-    public static func gateway(_ context: CheckContext, store: PersonalStore) -> Gateway {
+    static func gateway(_ context: CheckContext, store: PersonalStore) throws -> Gateway {
         let environment = context.environment
         if let gateway = environment.gateway { return .known(gateway, from: "--gateway") }
+        let profile = try environment.attachedProfile()
         if environment.pfxFile != nil, let opened = try? OpenedPFX.load(context), let name = opened.certificate.subjectCommonName {
-            return .known(strip(name), from: "--pfx")
+            return .known(strip(name, profile: profile), from: "--pfx")
         }
-        let pattern = environment.profile?.gatewayNumber
-        let names = Set(store.entries.compactMap(\.certificate.subjectCommonName).map(strip).filter { name in
-            pattern.map { $0.matches(name) } ?? (name.wholeMatch(of: /F[0-9]{6}[A-Z][0-9]{4}/) != nil)
-        })
+        let names = Set(store.entries.compactMap(\.certificate.subjectCommonName).map { strip($0, profile: profile) }
+            .filter(profile.gatewayNumber.matches))
         if names.count == 1 { return .known(names.first!, from: "the Personal store") }
         return names.isEmpty ? .none : .ambiguous(names.sorted())
     }
 
-    /// A file certificate's CN may carry the `#0` of its file name.
-    public static func strip(_ name: String) -> String {
-        name.hasSuffix("#0") ? String(name.dropLast(2)) : name
+    /// A certificate's CN may carry the suffix of its file name (`#0`).
+    static func strip(_ name: String, profile: SSCCProfile) -> String {
+        let suffix = profile.fileCertificate.requiredSuffix
+        return !suffix.isEmpty && name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
     }
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
@@ -66,7 +66,7 @@ public struct PersonalCertificateCheck: Check {
             zh: "在 Internet 选项 → 内容 → 证书 → 个人 中导入 .pfx（含私钥），或运行 certdoctor fix --pfx 文件。",
             en: "Import the .pfx with its private key under Internet Options → Content → Certificates → Personal, or run certdoctor fix --pfx FILE.")
         let gateway: String
-        switch Self.gateway(context, store: store) {
+        switch try Self.gateway(context, store: store) {
         case .known(let name, let source):
             gateway = name
             evidence.append(Evidence("gateway", "\(name) (from \(source))"))
@@ -79,7 +79,8 @@ public struct PersonalCertificateCheck: Check {
             return .fail(Localized(zh: "“个人”存储中没有网关证书（E6）", en: "the Personal store holds no gateway certificate (E6)"),
                          evidence: evidence, remedy: remedy)
         }
-        let mine = store.entries.filter { $0.certificate.subjectCommonName.map(Self.strip) == gateway }
+        let profile = try context.environment.attachedProfile()
+        let mine = store.entries.filter { $0.certificate.subjectCommonName.map { Self.strip($0, profile: profile) } == gateway }
         for entry in mine {
             let key = entry.keyPresent.map { $0 ? "key present" : "key missing" } ?? (entry.keyContainer == nil ? "no key info" : "key info present")
             evidence.append(Evidence(
@@ -162,7 +163,7 @@ public struct PersonalCertificateCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let personalCertificate: [CheckExample] = [
+    static let personalCertificate: [CheckExample] = [
         registry("store/good-3des", .pass, "exported by Wine after a real import; the gateway comes from the store"),
         registry("store/good-3des", .fail, gateway: "F000333Q0001", "--gateway names another gateway"),
         registry("store/expired", .fail, "only an expired certificate"),

@@ -18,6 +18,14 @@ public struct RegistrySettingSpec: Sendable {
         case value(path: String, name: String, policyPath: String?, machine: Bool)
     }
 
+    /// The keys (relative to HKLM and HKCU) that the DWORD settings read; zone settings read the zone keys.
+    var paths: [String] {
+        requirements.flatMap { requirement -> [String] in
+            guard case .value(let path, _, let policyPath, _) = requirement.setting else { return [] }
+            return [path] + (policyPath.map { [$0] } ?? [])
+        }
+    }
+
     public struct Requirement: Sendable, Hashable {
         public var setting: Setting
         public var label: Localized
@@ -53,7 +61,7 @@ public struct RegistrySettingCheck: Check {
     public var description: CheckDescription { spec.description }
 
     /// The effective value of one requirement and the key that decided it.
-    public struct Observation {
+    struct Observation {
         var requirement: RegistrySettingSpec.Requirement
         var value: UInt32?
         var source: SettingSource?
@@ -65,7 +73,7 @@ public struct RegistrySettingCheck: Check {
         var ok: Bool { fixedByPlatform || value == requirement.expected }
     }
 
-    public func observe(_ side: WindowsSide) -> [Observation] {
+    func observe(_ side: WindowsSide) -> [Observation] {
         let zones = side.zones
         return spec.requirements.map { requirement in
             switch requirement.setting {
@@ -86,7 +94,7 @@ public struct RegistrySettingCheck: Check {
 
     /// A DWORD with its policy override: machine policy, user policy (Windows only), then HKCU and HKLM (the
     /// machine key in the 32-bit view the portal's controls use).
-    public static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, SettingSource)? {
+    static func effectiveValue(_ side: WindowsSide, path: String, name: String, policyPath: String?) -> (UInt32, SettingSource)? {
         func registryPath(_ root: RegistryRoot, _ relative: String) -> RegistryPath {
             RegistryPath(root: root, components: RegistryKey.components(of: relative))
         }
@@ -106,7 +114,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     /// How people read a URL action's value.
-    public static func describe(actionValue value: UInt32) -> Localized {
+    static func describe(actionValue value: UInt32) -> Localized {
         switch value {
         case 0: Localized(zh: "启用 (0)", en: "enable (0)")
         case 1: Localized(zh: "提示 (1)", en: "prompt (1)")
@@ -116,7 +124,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     public func evaluate(_ context: CheckContext) throws -> Finding {
-        let side = try WindowsSide.load(context)
+        let side = try WindowsSide.load(context).reading(spec.paths)
         let observations = observe(side)
         var evidence: [Evidence] = []
         for observation in observations {
@@ -156,7 +164,7 @@ public struct RegistrySettingCheck: Check {
                 en: "Set each of these to Enable under Internet Options → Security → Trusted sites → Custom level; settings decided by Group Policy must be changed in the policy by an administrator. certdoctor fix can do this."))
     }
 
-    public static func settingName(_ requirement: RegistrySettingSpec.Requirement) -> String {
+    static func settingName(_ requirement: RegistrySettingSpec.Requirement) -> String {
         switch requirement.setting {
         case .urlAction(let zone, let action): "zone \(zone) action \(action)"
         case .value(let path, let name, _, _): "\(path)\\\(name)"
@@ -164,7 +172,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     /// Where a requirement is written: the user's (or machine's) key, relative to its hive.
-    public static func target(_ requirement: RegistrySettingSpec.Requirement, machineOnly: Bool) -> (path: String, name: String, machine: Bool) {
+    static func target(_ requirement: RegistrySettingSpec.Requirement, machineOnly: Bool) -> (path: String, name: String, machine: Bool) {
         switch requirement.setting {
         case .urlAction(let zone, let action):
             (InternetZoneSettings.settingsPath + "\\Zones\\\(zone)", action.uppercased(), machineOnly)
@@ -173,7 +181,7 @@ public struct RegistrySettingCheck: Check {
         }
     }
 
-    public static func policyPath(_ requirement: RegistrySettingSpec.Requirement) -> String? {
+    static func policyPath(_ requirement: RegistrySettingSpec.Requirement) -> String? {
         switch requirement.setting {
         case .urlAction(let zone, _): InternetZoneSettings.policyPath + "\\Zones\\\(zone)"
         case .value(_, _, let policyPath, _): policyPath
@@ -181,7 +189,7 @@ public struct RegistrySettingCheck: Check {
     }
 
     public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
-        let side = try WindowsSide.load(context)
+        let side = try WindowsSide.load(context).reading(spec.paths)
         let bad = observe(side).filter { !$0.ok }
         guard !bad.isEmpty else { return nil }
         let summary = Localized(zh: "设置 \(bad.count) 项注册表值", en: "set \(bad.count) registry values") + spec.description.title.map { Localized(zh: "（\($0.zh)）", en: " (\($0.en))") }
@@ -236,5 +244,5 @@ public struct RegistrySettingCheck: Check {
 }
 
 extension Localized {
-    public func map(_ transform: (Localized) -> Localized) -> Localized { transform(self) }
+    func map(_ transform: (Localized) -> Localized) -> Localized { transform(self) }
 }

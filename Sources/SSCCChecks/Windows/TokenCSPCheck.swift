@@ -8,12 +8,12 @@ import SmartCard
 import WindowsRegistry
 
 /// The ATR of the token that is plugged in, when the smart-card checks have read it; the CLI attaches it.
-public enum TokenATRKey: EnvironmentKey {
-    public static let defaultValue: [UInt8]? = nil
+enum TokenATRKey: EnvironmentKey {
+    static let defaultValue: [UInt8]? = nil
 }
 
 extension Environment {
-    public var tokenATR: [UInt8]? {
+    var tokenATR: [UInt8]? {
         get { self[TokenATRKey.self] }
         set { self[TokenATRKey.self] = newValue }
     }
@@ -22,8 +22,8 @@ extension Environment {
 /// R7 (E3) inside a Wine prefix: the Feitian ePass3003 CSP is registered with an image file that exists, and
 /// no other vendor's card entry claims the token's ATR (a Mingwah driver for a Feitian token is the manual's
 /// example of "未检测到硬证书 ukey").
-public struct TokenCSPCheck: Check {
-    public static let description = CheckDescription(
+struct TokenCSPCheck: Check {
+    static let description = CheckDescription(
         id: "driver.token-csp",
         title: Localized(zh: "Wine 前缀中安装了飞天 ePass3003 驱动（CSP）", en: "The Feitian ePass3003 CSP is installed in the Wine prefix"),
         summary: Localized(
@@ -35,13 +35,13 @@ public struct TokenCSPCheck: Check {
         facets: [.winePrefix, .token],
         examples: WindowsExamples.tokenCSP)
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public static let providers = "Software\\Microsoft\\Cryptography\\Defaults\\Provider"
-    public static let cards = "Software\\Microsoft\\Cryptography\\Calais\\SmartCards"
-    public static let namePrefix = "entersafe epass3003 csp"
+    static let providers = "Software\\Microsoft\\Cryptography\\Defaults\\Provider"
+    static let cards = "Software\\Microsoft\\Cryptography\\Calais\\SmartCards"
+    static let namePrefix = "entersafe epass3003 csp"
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
         guard let prefix = side.prefix else {
             return .notApplicable(Localized(zh: "仅适用于 Wine 前缀", en: "applies to a Wine prefix only"))
@@ -80,14 +80,14 @@ public struct TokenCSPCheck: Check {
 
     /// The ATR of the card in the reader, from the same PC/SC reading the token checks of this run use, so that
     /// the E3 "another vendor claims the token" failure can fire in a real run; nil when no reader holds one.
-    public static func insertedTokenATR(_ context: CheckContext) -> [UInt8]? {
+    static func insertedTokenATR(_ context: CheckContext) -> [UInt8]? {
         guard context.environment.tokenRequested, let inventory = try? TokenFacts.readers(context) else { return nil }
         return inventory.readers.first(where: \.cardPresent)?.atr?.bytes
     }
 
     /// Card entries whose provider is not the ePass3003 CSP and whose `ATR & ATRMask` equals the token's
     /// `ATR & ATRMask` (the smart-card subsystem's own match); all foreign entries when the ATR is unknown.
-    public func otherClaims(_ side: WindowsSide, atr: [UInt8]?) -> [String] {
+    func otherClaims(_ side: WindowsSide, atr: [UInt8]?) -> [String] {
         var claims: [String] = []
         for path in [Self.cards, side.machinePath(Self.cards, view: .bit32)] {
             for card in side.machine.key(at: path)?.subkeys ?? [] {
@@ -106,7 +106,7 @@ public struct TokenCSPCheck: Check {
     }
 
     /// `Image Path` is a file name (searched in the view's system directory) or a full path.
-    public static func imageFile(_ image: String, prefix: URL, view: WindowsSide.View) -> URL? {
+    static func imageFile(_ image: String, prefix: URL, view: WindowsSide.View) -> URL? {
         guard !image.isEmpty else { return nil }
         if image.contains("\\") || image.contains("%") {
             var path = image
@@ -119,7 +119,7 @@ public struct TokenCSPCheck: Check {
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let tokenCSP: [CheckExample] = [
+    static let tokenCSP: [CheckExample] = [
         prefix("token-csp/good", .pass, token: true),
         prefix("token-csp/missing-image", .fail, "registered, but the DLL is missing", token: true),
         prefix("empty.reg", .fail, "E3: no driver", token: true),

@@ -8,8 +8,8 @@ import WindowsRegistry
 
 /// R2: `https://biz.sscc.com` must be a Trusted site (zone 2) under the rules of the target's platform, or the
 /// zone-2 settings of R3 never apply to the portal.
-public struct TrustedSiteCheck: Check {
-    public static let description = CheckDescription(
+struct TrustedSiteCheck: Check {
+    static let description = CheckDescription(
         id: "browser.trusted-site",
         title: Localized(zh: "统一客户专区在受信任的站点中", en: "The portal is a Trusted site"),
         summary: Localized(
@@ -24,13 +24,13 @@ public struct TrustedSiteCheck: Check {
             en: "Writes https=2 under HKCU ZoneMap\\Domains\\sscc.com\\biz in the Wine prefix; for exported registry files, writes a .reg file."),
         examples: WindowsExamples.trustedSite)
 
-    public var description: CheckDescription { Self.description }
+    var description: CheckDescription { Self.description }
 
-    public static let portalScheme = "https"
+    static let portalScheme = "https"
 
-    public func evaluate(_ context: CheckContext) throws -> Finding {
+    func evaluate(_ context: CheckContext) throws -> Finding {
         let side = try WindowsSide.load(context)
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         let zones = side.zones
         var evidence = [Evidence("platform", side.isWine ? "Wine (urlmon rules)" : "Windows (exported registry, Windows rules)")]
         if zones.machineSettingsOnly.value { evidence.append(Evidence("Security_HKLM_only", "1")) }
@@ -74,7 +74,7 @@ public struct TrustedSiteCheck: Check {
             evidence: evidence, remedy: Self.remedy(side))
     }
 
-    public static func remedy(_ side: WindowsSide) -> Localized {
+    static func remedy(_ side: WindowsSide) -> Localized {
         Localized(
             zh: "在 Internet 选项 → 安全 → 受信任的站点 → 站点 中添加 https://biz.sscc.com；若由组策略管理，请管理员在“站点到区域分配列表”中把它设为 2。certdoctor fix 可自动完成。",
             en: "Add https://biz.sscc.com under Internet Options → Security → Trusted sites → Sites; where Group Policy manages the list, an administrator must map it to 2 in the Site to Zone Assignment List. certdoctor fix can do this.")
@@ -82,7 +82,7 @@ public struct TrustedSiteCheck: Check {
 
     /// The HKCU key the fix writes `https`=2 into: the user's Domains key that decides the portal today (Wine
     /// stops at the first matching key, so a new key beside it might never be reached), else `sscc.com\biz`.
-    public static func userKeyPath(for portal: PortalNames, current: EffectiveSetting<SecurityZone>) -> String {
+    static func userKeyPath(for portal: PortalNames, current: EffectiveSetting<SecurityZone>) -> String {
         if current.source.layer == .user, let path = current.source.path, path.root == .currentUser,
            path.components.contains(where: { RegistryName.equal($0, "Domains") }) {
             return path.relativePath
@@ -93,9 +93,9 @@ public struct TrustedSiteCheck: Check {
         return InternetZoneSettings.settingsPath + "\\ZoneMap\\Domains\\" + domain + (subdomain.isEmpty ? "" : "\\" + subdomain)
     }
 
-    public func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
+    func planFix(for finding: Finding, in context: CheckContext) throws -> FixPlan? {
         let side = try WindowsSide.load(context)
-        let portal = PortalNames(context.environment)
+        let portal = try PortalNames(context.environment)
         let current = side.zones.zone(for: portal.url)
         let summary = Localized(zh: "把 \(portal.url) 加入受信任的站点", en: "make \(portal.url) a Trusted site")
         if current.source.isPolicy || (!side.isWine && Self.siteToZoneListIsOn(side)) {
@@ -129,30 +129,29 @@ public struct TrustedSiteCheck: Check {
     }
 
     /// `ListBox_Support_ZoneMapKey`=1: on Windows only the policy list can make the portal Trusted.
-    public static func siteToZoneListIsOn(_ side: WindowsSide) -> Bool {
+    static func siteToZoneListIsOn(_ side: WindowsSide) -> Bool {
         [side.machineKey(InternetZoneSettings.policyPath, view: .bit64), side.userKey(InternetZoneSettings.policyPath)]
             .contains { $0?.value(named: "ListBox_Support_ZoneMapKey")?.dwordValue == 1 }
     }
 }
 
-/// The portal as the profile names it, with the manual's values when no profile is attached.
-public struct PortalNames {
-    public var url: String
-    public var host: String
-    public var typoHosts: [String]
+/// The portal as the profile names it.
+struct PortalNames {
+    var url: String
+    var host: String
+    var typoHosts: [String]
 
-    public init(_ environment: Environment) {
-        // Defaults: the values of Checks/profiles/sscc.json, for checks run without a profile (tests of the
-        // manifest loader build a bare environment).
-        url = environment.profile?.portal.url ?? "https://biz.sscc.com"
-        host = environment.profile?.portal.host ?? "biz.sscc.com"
-        typoHosts = environment.profile?.portal.typoHosts ?? ["biz.sccc.com"]
+    init(_ environment: Environment) throws {
+        let portal = try environment.attachedProfile().portal
+        url = portal.url
+        host = portal.host
+        typoHosts = portal.typoHosts
     }
 }
 
 /// The examples the test suite runs for this file's checks (`WindowsExamples` says how a fixture is given).
 extension WindowsExamples {
-    public static let trustedSite: [CheckExample] = [
+    static let trustedSite: [CheckExample] = [
         prefix("trusted/https.reg", .pass),
         registry("trusted/https.reg", .pass),
         prefix("trusted/domain-wildcard.reg", .pass, "a domain-level * entry covers biz.sscc.com"),

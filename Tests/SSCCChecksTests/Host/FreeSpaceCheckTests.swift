@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import Testing
 
 /// A full disk cannot be a fixture: the verdict for a measured amount is tested directly, at the boundary the

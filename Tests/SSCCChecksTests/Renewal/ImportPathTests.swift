@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -20,7 +20,7 @@ import Testing
             guard case .cannotRead(_, let reason) = error else { Issue.record("\(error)"); return }
             #expect(reason == "Is a directory")
             let failure = RenewalError.issuedFileUnreadable(path: directory.path, reason: reason)
-            #expect(failure.exitStatus == .noInput)
+            #expect(failure.ending == .noInput)
             #expect(!failure.localizedMessage.en.contains("NSCocoaErrorDomain"))
         }
     }

@@ -1,7 +1,7 @@
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile

@@ -1,7 +1,7 @@
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -89,7 +89,7 @@ import Testing
         #expect(try String(contentsOf: recorded, encoding: .utf8).contains(record.newSerial))
         // The pending key is gone once its certificate is installed.
         #expect(!FileManager.default.fileExists(atPath: keyFile.path))
-        #expect(imported.report.renewal.contains { $0.name == "install" })
+        #expect(imported.report.procedure.contains { $0.name == "install" })
         // The report shows the checks run again on the new file, and the renewal as a journalled change.
         let readable = try #require(imported.report.results.first { $0.id == "cert.pfx-readable" })
         #expect(readable.evidence.contains { $0.value == record.newSerial && $0.kind == .serialNumber })

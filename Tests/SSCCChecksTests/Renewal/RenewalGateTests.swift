@@ -1,7 +1,7 @@
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -35,7 +35,7 @@ import Testing
         let before = try scene.bytes(file)
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: RenewalWorkspace.repository), pluginDirectories: [])
         let renewal = CertificateRenewal(
-            doctor: doctor, environment: Environment(pfxFile: file, pfxPassword: Secret(RenewalWorkspace.password)),
+            doctor: doctor, environment: Environment.targets(pfxFile: file, pfxPassword: Secret(RenewalWorkspace.password)),
             journal: scene.journal, pending: scene.pending)
         let backend = CountingBackend()
         let result = renewal.renew(using: backend)
@@ -44,7 +44,7 @@ import Testing
         #expect(result.blocking.map(\.id) == ["cert.pfx-name"])
         #expect(result.blocking.first?.remedy != nil)
         #expect(result.report.summary.blocking == ["cert.pfx-name"])
-        #expect(result.report.renewal.contains { $0.name == "gate" && $0.outcome == "refused" })
+        #expect(result.report.procedure.contains { $0.name == "gate" && $0.outcome == "refused" })
         #expect(backend.calls == 0)
         #expect(try scene.bytes(file) == before)
         #expect(!FileManager.default.fileExists(atPath: scene.pending.directory.path))
@@ -73,7 +73,7 @@ import Testing
         try scene.makeOpenSSLCA()
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: RenewalWorkspace.repository), pluginDirectories: [])
         // The same certificate seen a year later: the validity check fails.
-        let environment = Environment(
+        let environment = Environment.targets(
             pfxFile: scene.pfx, pfxPassword: Secret(RenewalWorkspace.password), now: Date().addingTimeInterval(365 * 86_400))
         let renewal = CertificateRenewal(doctor: doctor, environment: environment, journal: scene.journal, pending: scene.pending)
         let result = renewal.renew(using: CountingBackend())

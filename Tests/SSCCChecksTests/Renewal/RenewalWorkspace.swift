@@ -1,7 +1,7 @@
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -90,7 +90,7 @@ struct RenewalWorkspace {
         configure: (inout Environment) -> Void = { _ in }
     ) throws -> CertificateRenewal {
         let doctor = try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: Self.repository), pluginDirectories: [])
-        var environment = Environment(pfxFile: pfx, pfxPassword: Secret(password), language: .en)
+        var environment = Environment.targets(pfxFile: pfx, pfxPassword: Secret(password), language: .en)
         // The machine's own browsers are not what these tests are about: an empty root has none installed, so
         // browser.downloads does not apply whether or not the test machine has Chromium.
         environment.browserPolicyRoot = root.appendingPathComponent("empty-root")

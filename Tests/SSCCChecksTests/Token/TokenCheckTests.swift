@@ -2,6 +2,7 @@ import CertDoctorCore
 import Foundation
 import SmartCard
 import Testing
+import TestSupport
 @testable import SSCCChecks
 @testable import Doctor
 @testable import Renewal
@@ -15,16 +16,6 @@ import Testing
 @Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
 struct TokenCheckTests {
     static let tokenIDs = AllChecks.token.map(\.description.id)
-
-    struct Case: CustomTestStringConvertible, Sendable {
-        var checkID: String
-        var example: CheckExample
-        var testDescription: String { "\(checkID) ← \(example.fixture) \(example.options) → \(example.expected)" }
-    }
-
-    static let cases: [Case] = AllChecks.token.flatMap { check in
-        check.description.examples.map { Case(checkID: check.description.id, example: $0) }
-    }
 
     static func doctor() throws -> Doctor {
         try Doctor(profile: "sscc", dataDirectory: DataDirectory(root: TestEnvironment.repositoryRoot), pluginDirectories: [])
@@ -46,20 +37,6 @@ struct TokenCheckTests {
         }
         visit(id)
         return result
-    }
-
-    @Test(arguments: cases)
-    func exampleGivesItsOutcome(_ testCase: Case) async throws {
-        let example = testCase.example
-        let scenario = try #require(TokenHostScenario.named(example.fixture), "unknown scenario \(example.fixture)")
-        let results = try await scenario.run(gateway: example.options["gateway"], pin: example.options["pin"]) { environment in
-            try Self.run(environment, only: Self.withDependencies(testCase.checkID))
-        }
-        let result = try #require(results.first { $0.id == testCase.checkID })
-        #expect(
-            result.outcome == example.expected,
-            "\(result.message.en) \(result.evidence.map { "\($0.name)=\($0.value)" })",
-            sourceLocation: SourceLocation(fileID: example.file, filePath: example.file, line: example.line, column: 1))
     }
 
     @Test func everyTokenCheckHasPassingAndFailingExamples() {
@@ -97,7 +74,7 @@ struct TokenCheckTests {
             try Self.run(environment, only: Self.tokenIDs)
         }
         #expect(report.first { $0.id == "pcsc.service" }?.outcome == .fail)
-        for id in ["token.present", "token.single", "token.certificate"] {
+        for id in ["token.present", "token.single", "token.certificate", "token.room"] {
             #expect(report.first { $0.id == id }?.outcome == .notchecked, "\(id)")
         }
     }
@@ -197,7 +174,7 @@ struct TokenCheckTests {
         let policy = scratch.appendingPathComponent("policies.json")
         try #"{"policies": {"SecurityDevices": {"Add": {"Mingwah eKey": "\#(TestEnvironment.openSCModule)"}}}}"#
             .write(to: policy, atomically: true, encoding: .utf8)
-        var environment = Environment(tokenRequested: true, language: .en)
+        var environment = Environment.targets(tokenRequested: true, language: .en)
         environment.tokenOptions = TokenOptions(tokenDatabase: database, driversDirectory: scratch.path, sysfsRoot: scratch.path, firefoxPolicyFile: policy)
         let context = CheckContext(environment: try Self.doctor().prepare(environment))
         let finding = try TokenDriverCheck().evaluate(context)
@@ -228,7 +205,7 @@ struct TokenCheckTests {
                 PCSCStack.stopStartedByTests()
                 try? FileManager.default.removeItem(at: configuration)
             }
-            var environment = Environment(tokenRequested: true, language: .en)
+            var environment = Environment.targets(tokenRequested: true, language: .en)
             environment.tokenOptions = TokenOptions(
                 tokenDatabase: TestEnvironment.tokenProfile, pcscdStartCommand: ["/usr/sbin/pcscd", "-c", configuration.path])
             let doctor = try Self.doctor()
@@ -253,7 +230,7 @@ struct TokenCheckTests {
         let policy = scratch.appendingPathComponent("policies.json")
         try #"{"policies": {"DisableTelemetry": true}}"#.write(to: policy, atomically: true, encoding: .utf8)
 
-        var environment = Environment(tokenRequested: true, language: .en)
+        var environment = Environment.targets(tokenRequested: true, language: .en)
         environment.tokenOptions = TokenOptions(
             pkcs11Module: TestEnvironment.openSCModule, tokenDatabase: database,
             driversDirectory: scratch.path, sysfsRoot: scratch.path, firefoxPolicyFile: policy)

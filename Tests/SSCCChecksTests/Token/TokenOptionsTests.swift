@@ -1,6 +1,7 @@
 import CertDoctorCore
 import Foundation
 import Testing
+import TestSupport
 @testable import SSCCChecks
 @testable import Doctor
 @testable import Renewal

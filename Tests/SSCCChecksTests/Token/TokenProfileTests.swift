@@ -2,6 +2,7 @@ import CertDoctorCore
 import Foundation
 import SmartCard
 import Testing
+import TestSupport
 @testable import SSCCChecks
 @testable import Doctor
 @testable import Renewal

@@ -7,6 +7,7 @@ import Foundation
 @testable import CertificateTarget
 @testable import WindowsTarget
 @testable import TokenTarget
+import TestSupport
 
 /// The hosts the token checks' examples name (`token/<name>`), brought up for real: pcscd with vpcd readers
 /// and emulated cards, a drivers directory, a sysfs tree (this machine has no USB token to plug in, so
@@ -50,6 +51,7 @@ struct TokenHostScenario: Sendable {
         "certificate-expired": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiredLabel),
         "certificate-private-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.privateKeyLabel),
         "certificate-expiring": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiringLabel),
+        "token-full": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.fullLabel),
         "unrecognised-card": .init(cards: [TestEnvironment.otherCardATR], module: TestEnvironment.openSCModule),
     ]
 
@@ -64,7 +66,7 @@ struct TokenHostScenario: Sendable {
         _ = try SoftHSMTokens.shared.get()
         let scratch = try ExternalProcess.temporaryDirectory("certdoctor-token-host")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var environment = Environment(gateway: gateway, tokenRequested: true, language: .en)
+        var environment = Environment.targets(gateway: gateway, tokenRequested: true, language: .en)
         environment.tokenOptions = try options(scratch)
         environment.tokenOptions.pin = pin.map(Secret.init)
         switch service {

@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -58,7 +58,7 @@ import TestSupport
         #expect(registry["browser.zone-actions"] != nil, "the shipped manifest loads beside it")
 
         try WineTestPrefix.windows.withPrefix { prefix in
-            let environment = Environment(winePrefix: prefix, language: .en)
+            let environment = Environment.targets(winePrefix: prefix, language: .en)
             let context = CheckContext(environment: environment)
             let before = try #require(try Runner(only: ["site.popup-blocker"]).run(registry, in: context).first { $0.id == "site.popup-blocker" })
             #expect(before.outcome == .fail)

@@ -1,6 +1,6 @@
 import CertDoctorCore
 import Foundation
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -25,7 +25,8 @@ import TestSupport
     @Test func everyKeyTheExamplesReadIsExported() throws {
         var checked = 0
         for check in WindowsCheckExampleTests.checks {
-            for example in check.description.examples where example.options["target"] == "registry" {
+            for example in check.description.examples {
+                guard case .exported(let exportedHive, _)? = example.target as? SSCCExampleTarget else { continue }
                 for file in WindowsCheckExampleTests.files(of: example.fixture) {
                     let bytes = Array(try Data(contentsOf: file))
                     if file.pathExtension.lowercased() == "reg" {
@@ -35,7 +36,7 @@ import TestSupport
                             checked += 1
                         }
                     } else if bytes.starts(with: Array("PReg".utf8)) {
-                        let hive = PolicyScope(filePath: file.path)?.root.abbreviation ?? example.options["hive"] ?? "HKLM"
+                        let hive = PolicyScope(filePath: file.path)?.root.abbreviation ?? exportedHive ?? "HKLM"
                         for record in try PolicyFileCodec.decode(bytes, fileName: file.path).records {
                             #expect(Self.covered(hive + "\\" + record.key), "\(check.description.id): \(record.key) is not collected")
                             checked += 1
@@ -96,7 +97,7 @@ import TestSupport
             #expect(!exported.isEmpty, "\(result.text) \(String(decoding: result.stderr, as: UTF8.self))")
             // The control's file came along under its class ID: its version resource is read on this side.
             #expect(exported.contains { $0.lastPathComponent == "{33BBBFD1-0A97-4339-9032-F68F19CB3030}.dll" }, "\(exported)")
-            let environment = Environment(registryFiles: exported.sorted { $0.path < $1.path }, language: .en)
+            let environment = Environment.targets(registryFiles: exported.sorted { $0.path < $1.path }, language: .en)
             let doctor = try WindowsCheckExampleTests.doctor()
             let results = try Runner(only: ["browser.trusted-site", "browser.zone-actions", "activex.certenroll"])
                 .run(try CheckRegistry(WindowsCheckExampleTests.checks), in: CheckContext(environment: doctor.prepare(environment)))

@@ -35,7 +35,7 @@ import Testing
             #expect(error.localizedMessage.en.contains("/tickets/1234/Preferences"), "\(error.localizedMessage.en)")
             #expect(error.localizedMessage.en.contains(member), "\(error.localizedMessage.en)")
             #expect(error.localizedMessage.zh.contains(member), "\(error.localizedMessage.zh)")
-            #expect(error.exitStatus == .dataError)
+            #expect(error.ending == .dataError)
         }
     }
 

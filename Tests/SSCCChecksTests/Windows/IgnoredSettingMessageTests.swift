@@ -14,7 +14,7 @@ import Testing
 struct IgnoredSettingMessageTests {
     static func result(_ checkID: String, _ fixture: String) throws -> CheckResult {
         let file = WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/" + fixture)
-        return try WindowsCheckExampleTests.run(checkID, environment: Environment(registryFiles: [file], language: .en))
+        return try WindowsCheckExampleTests.run(checkID, environment: Environment.targets(registryFiles: [file], language: .en))
     }
 
     @Test func anEntryOnlyInThe64BitViewIsNamed() throws {

@@ -25,7 +25,12 @@ import TestSupport
             // A server that runs, as it does while any Wine program is open: what it holds may differ from the files.
             let server = try WineTestPrefix.windows.startServer()
             defer { WineTestPrefix.windows.stopServer(); server.waitUntilExit() }
-            let environment = Environment(winePrefix: prefix, language: .en)
+            // The server takes the prefix's lock a moment after it starts; on a busy machine the check could
+            // otherwise run first and read the files of a prefix no server holds yet.
+            let deadline = Date().addingTimeInterval(20)
+            while WineServerGuard.runningServerPID(prefix: prefix) == nil && Date() < deadline { usleep(50_000) }
+            try #require(WineServerGuard.runningServerPID(prefix: prefix) != nil, "the wineserver took the prefix's lock")
+            let environment = Environment.targets(winePrefix: prefix, language: .en)
             let result = try WindowsCheckExampleTests.run("browser.trusted-site", environment: environment)
             #expect(result.outcome == .error, "\(result.message.en)")
             #expect(result.message.en.contains("wineserver -w"))

@@ -68,4 +68,70 @@ import WindowsRegistry
         #expect(found.count == 7, "\(found)")
         #expect(!found.contains { $0.valueName == "combining" })
     }
+
+    /// Whether the hive file's bytes let the search through.
+    static func mayMention(_ clsid: String, hiveBytes: [UInt8]) -> Bool {
+        hiveBytes.withUnsafeBufferPointer { ClassIDScan(clsid).mayBeIn(hiveFile: $0) }
+    }
+
+    static func hiveFile(_ body: String) -> String {
+        "WINE REGISTRY Version 2\n;; All keys relative to \\\\User\\\\S-1-5-21-0-0-0-1000\n\n#arch=win64\n\n" + body
+    }
+
+    /// A hive file whose bytes are ruled out has nothing the search finds: every key and value of the test tree
+    /// alone in a hive as Wine writes it, and hand-written hives that spell the class ID with escapes or as hex.
+    @Test func aHiveFileRuledOutByItsBytesHasNoMention() throws {
+        var hives: [[UInt8]] = []
+        let tree = Self.tree()
+        func collect(_ key: RegistryKey, path: [String]) {
+            for value in key.values {
+                var alone = RegistryKey(name: "")
+                alone.withKey(creating: path[...]) { $0.setValue(value) }
+                hives.append(WineHiveCodec.encode(WineHive(header: Array(Self.hiveFile("").utf8.dropLast()), root: alone)))
+            }
+            for subkey in key.subkeys { collect(subkey, path: path + [subkey.name]) }
+        }
+        collect(tree, path: [])
+        let lowerHex = Self.clsid.lowercased().dropFirst().dropLast()
+        hives += [
+            "[Software\\\\X] 0\n\"v\"=\"\\x7b\(lowerHex)}\"\n",
+            "[Software\\\\X] 0\n\"v\"=\"\\173\(lowerHex)}\"\n",
+            "[Software\\\\X] 0\n\"v\"=\"\\{\(lowerHex)}\"\n",
+            "[Software\\\\X] 0\n\"v\"=\"{\(lowerHex)\\x7d\"\n",
+            "[Software\\\\\\x7b\(lowerHex)}] 0\n",
+            "[Software\\\\X] 0\n\"v\"=hex(7):" + Self.hex(Self.clsid + "\u{0}\u{0}") + "\n",
+            "[Software\\\\X] 0\n\"v\" = hex(1):" + Self.hex(Self.clsid, wrapAt: 8) + "\n",
+            "[Software\\\\X] 0\n\"v\"=hex(6):" + Self.hex("\\REGISTRY\\Machine\\Software\\Classes\\CLSID\\" + Self.clsid) + "\n",
+        ].map { Array(Self.hiveFile($0).utf8) }
+        // An invalid UTF-8 byte inside the class ID, which the parser drops as Wine does.
+        hives.append(Array(Self.hiveFile("[Software\\\\X] 0\n\"v\"=\"{\(lowerHex.prefix(4))").utf8) + [0xff]
+                     + Array("\(lowerHex.dropFirst(4))}\"\n".utf8))
+        var mentioning = 0
+        for bytes in hives {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let decoded = try WineHiveCodec.decode(bytes, fileName: "user.reg")
+            let found = Self.reference(Self.clsid, in: decoded.root, hive: .user)
+            if !found.isEmpty {
+                mentioning += 1
+                #expect(Self.mayMention(Self.clsid, hiveBytes: bytes), "ruled out, yet the search finds \(found) in:\n\(text)")
+            }
+        }
+        #expect(mentioning >= 14, "the cases mention the class ID: \(mentioning)")
+        // And it does rule out: hives that do not mention it, escapes and hex included.
+        for body in ["[Software\\\\X] 0\n\"v\"=\"\\x4e2d\\n\\t\"\n", "[Software\\\\X] 0\n\"v\"=hex(7):" + Self.hex("other\u{0}\u{0}") + "\n",
+                     "[Software\\\\X] 0\n\"v\"=hex:" + Self.hex(Self.clsid) + "\n"] {
+            #expect(!Self.mayMention(Self.clsid, hiveBytes: Array(Self.hiveFile(body).utf8)), "\(body)")
+        }
+    }
+
+    /// UTF-16LE bytes of `text` as Wine's hex notation, wrapped with `\` continuation lines every `wrapAt` bytes.
+    static func hex(_ text: String, wrapAt: Int = 1000) -> String {
+        let bytes = text.utf16.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
+        var out = ""
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { out += index % wrapAt == 0 ? ",\\\n  " : "," }
+            out += String(format: "%02x", byte)
+        }
+        return out
+    }
 }

@@ -26,7 +26,7 @@ import Testing
         } catch let error as ManifestError {
             #expect(error.localizedMessage.en.contains(file.displayPath))
             #expect(error.localizedMessage.en.contains("'\(version)'"))
-            #expect(error.exitStatus == .dataError)
+            #expect(error.ending == .dataError)
         }
     }
 

@@ -1,7 +1,7 @@
 import CertDoctorCore
 import Foundation
 import PKI
-import SSCCChecks
+@testable import SSCCChecks
 import Doctor
 import Renewal
 import SSCCProfile
@@ -46,7 +46,7 @@ import TestSupport
             return
         }
         try WineTestPrefix.windows.withPrefix { prefix in
-            let environment = Environment(winePrefix: prefix, language: .en)
+            let environment = Environment.targets(winePrefix: prefix, language: .en)
             let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
             let before = try Self.results(environment)
             #expect(before["browser.trusted-site"]?.outcome == .fail)
@@ -103,8 +103,9 @@ import TestSupport
             Self.fixtures.appendingPathComponent("windows/trusted/policy-overrides-user.reg"),
             Self.fixtures.appendingPathComponent("windows/zone-actions/prompt.reg"),
         ]
-        var environment = Environment(registryFiles: exports, language: .en)
+        var environment = Environment.targets(registryFiles: exports, language: .en)
         environment.offlineFixDirectory = output
+        environment.profile = WindowsCheckExampleTests.profile
         let before = try Self.results(environment)
         #expect(before["browser.trusted-site"]?.outcome == .fail)
         #expect(before["browser.zone-actions"]?.outcome == .fail)
@@ -146,12 +147,12 @@ import TestSupport
         // Wine's own reg import accepts the fix file; exported again, the result passes as well.
         try WineTestPrefix.windows.withPrefix { prefix in
             try WineTestPrefix.windows.importFiles([exports[1], regFix])
-            #expect(try Self.results(Environment(winePrefix: prefix, language: .en))["browser.zone-actions"]?.outcome == .pass)
+            #expect(try Self.results(Environment.targets(winePrefix: prefix, language: .en))["browser.zone-actions"]?.outcome == .pass)
             let exported = output.appendingPathComponent("exported.reg")
             let result = try WineTestPrefix.windows.wine([
                 "reg", "export", #"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Zones"#, exported.path, "/y"])
             #expect(result.status == 0)
-            #expect(try Self.results(Environment(registryFiles: [exported], language: .en))["browser.zone-actions"]?.outcome == .pass)
+            #expect(try Self.results(Environment.targets(registryFiles: [exported], language: .en))["browser.zone-actions"]?.outcome == .pass)
         }
         try journal.undoLast()  // the downloads fix
         #expect(!FileManager.default.fileExists(atPath: OfflineFix.regFile(checkID: "browser.downloads", in: output).path))
@@ -168,7 +169,7 @@ import TestSupport
         }
         let output = try Self.temporaryDirectory()
         let export = Self.fixtures.appendingPathComponent("windows/activex/certenroll-2046.reg")
-        var environment = Environment(registryFiles: [export], language: .en)
+        var environment = Environment.targets(registryFiles: [export], language: .en)
         environment.offlineFixDirectory = output
         let before = try Self.results(environment, only: ["activex.certenroll"])
         #expect(before["activex.certenroll"]?.outcome == .fail)
@@ -179,7 +180,7 @@ import TestSupport
         let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
 
         // Read offline together with the export, no key or value mentions the class ID any more.
-        let residue = PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
+        let residue = try PluginResidue.find(clsid, in: try WindowsSide.loadExports([export, fix], hive: nil))
         #expect(residue.items.isEmpty, "\(residue.items)")
 
         try WineTestPrefix.windows.withPrefix { _ in
@@ -203,7 +204,7 @@ import TestSupport
         try WineTestPrefix.windows.withPrefix { prefix in
             try WineTestPrefix.windows.importFiles([Self.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-half/register.reg")])
             let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
-            let environment = Environment(winePrefix: prefix, language: .en)
+            let environment = Environment.targets(winePrefix: prefix, language: .en)
             let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
             let doctor = try WindowsCheckExampleTests.doctor()
             let context = CheckContext(environment: doctor.prepare(environment))
@@ -219,7 +220,7 @@ import TestSupport
             let applied = try journal.apply([plan], command: "fix")
             #expect(applied.errors.isEmpty, "\(applied.errors)")
             let side = try WindowsSide.loadPrefix(prefix)
-            #expect(PluginResidue.find(clsid, in: side).items.isEmpty)
+            #expect(try PluginResidue.find(clsid, in: side).items.isEmpty)
 
             try journal.undoLast()
             #expect(try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) } == original)
@@ -244,7 +245,7 @@ import TestSupport
         try CertStoreHelper.build(dataRoot: WindowsCheckExampleTests.repository, into: helper)
         try WineTestPrefix.windows.withPrefix { prefix in
             let original = try WineTestPrefix.hiveNames.map { try WineTestPrefix.windows.hive($0) }
-            var environment = Environment(
+            var environment = Environment.targets(
                 pfxFile: Self.fixtures.appendingPathComponent("pfx/good-3des/F000504Y0007#0.pfx"), pfxPassword: Secret("123456"),
                 winePrefix: prefix, language: .en)
             environment.certStoreHelper = helper
@@ -306,7 +307,7 @@ import TestSupport
         let root = try Self.temporaryDirectory()
         try FileManager.default.createDirectory(at: root.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: root.appendingPathComponent("usr/bin/chromium").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
-        var environment = Environment(browsers: ["chromium", "firefox"], language: .en)
+        var environment = Environment.targets(browsers: ["chromium", "firefox"], language: .en)
         environment.browserPolicyRoot = root
         let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
         let doctor = try WindowsCheckExampleTests.doctor()
@@ -335,8 +336,9 @@ import TestSupport
     @Test func ieModeSiteListIsCorrected() throws {
         let output = try Self.temporaryDirectory()
         let given = ["edge.reg", "sites.xml"].map { Self.fixtures.appendingPathComponent("windows/ie-mode/typo/\($0)") }
-        var environment = Environment(registryFiles: given, language: .en)
+        var environment = Environment.targets(registryFiles: given, language: .en)
         environment.offlineFixDirectory = output
+        environment.profile = WindowsCheckExampleTests.profile
         let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
         let check = try #require(registry["browser.ie-mode"])
         let before = try #require(try Runner(only: ["browser.ie-mode"]).run(registry, in: CheckContext(environment: environment)).first { $0.id == "browser.ie-mode" })

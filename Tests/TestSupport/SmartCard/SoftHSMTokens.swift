@@ -7,29 +7,44 @@ import Foundation
 ///
 /// The PINs are throwaway values for throwaway tokens; softhsm2-util and pkcs11-tool accept them
 /// only as arguments (pkcs11-tool's prompt needs a terminal).
-struct SoftHSMTokens: Sendable {
-    static let gatewayNumber = "F000504Y0007"
+package struct SoftHSMTokens: Sendable {
+    package static let gatewayNumber = "F000504Y0007"
     /// A token holding the gateway certificate and its private key, as a renewed token should.
-    static let gatewayLabel = "gateway-ok"
+    package static let gatewayLabel = "gateway-ok"
     /// A token whose certificate is named with `#0`, the file-certificate convention (E5).
-    static let hashZeroLabel = "gateway-hash0"
+    package static let hashZeroLabel = "gateway-hash0"
     /// A token holding the certificate without its key.
-    static let noKeyLabel = "gateway-nokey"
+    package static let noKeyLabel = "gateway-nokey"
     /// A token holding an expired gateway certificate (2020–2021) and its key.
-    static let expiredLabel = "gateway-expired"
+    package static let expiredLabel = "gateway-expired"
     /// A token holding the certificate and only its private key, marked private (CKA_PRIVATE), as a pair imported
     /// from a PFX leaves it: without login the token shows the certificate and nothing else.
-    static let privateKeyLabel = "gateway-private"
+    package static let privateKeyLabel = "gateway-private"
     /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
-    static let expiringLabel = "gateway-expiring"
+    package static let expiringLabel = "gateway-expiring"
 
-    static let userPIN = "1234"
+    /// A token whose only gateway certificate is a renewal's new one not yet in place (`<gateway>.pending`).
+    package static let pendingLabel = "gateway-pending"
+    /// A token after a renewal: the working certificate under the gateway number, the old expired pair set aside
+    /// as `<gateway>.old-<serial>`.
+    package static let renewedLabel = "gateway-renewed"
+    /// A token with two working certificates named by the gateway number (CKA_ID 01 and 02).
+    package static let twoCandidatesLabel = "gateway-two"
 
-    let directory: URL
-    let configuration: URL
-    let certificate: URL
+    /// A token with seven certificates and their public keys (fourteen objects visible without login): full by
+    /// `token.room`'s object count.
+    package static let fullLabel = "gateway-full"
 
-    static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
+    /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
+    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin"]
+
+    package static let userPIN = "1234"
+
+    package let directory: URL
+    package let configuration: URL
+    package let certificate: URL
+
+    package static let shared: Result<SoftHSMTokens, ExternalProcess.Failure> = {
         do {
             return .success(try make())
         } catch let failure as ExternalProcess.Failure {
@@ -110,6 +125,39 @@ struct SoftHSMTokens: Sendable {
             (privateKeyLabel, gatewayNumber, .privateOnly, (certificate, keyDER, publicKeyDER)),
             (expiringLabel, gatewayNumber, .pair, (expiringCertificate, keyDER, publicKeyDER)),
         ]
+        // Tokens holding more than one pair, each pair under its own CKA_ID.
+        let pairs: [(token: String, objects: [(label: String, id: String, files: (URL, URL, URL))])] = [
+            (pendingLabel, [(gatewayNumber + ".pending", "01", (certificate, keyDER, publicKeyDER))]),
+            (renewedLabel, [
+                (gatewayNumber + ".old-0A1B", "01", (expiredCertificate, expiredKey, expiredPublicKey)),
+                (gatewayNumber, "02", (certificate, keyDER, publicKeyDER)),
+            ]),
+            (fullLabel, (1...7).map { index in
+                (gatewayNumber + ".old-0\(index)", "0\(index)", (certificate, keyDER, publicKeyDER))
+            }),
+            (twoCandidatesLabel, [
+                (gatewayNumber, "01", (certificate, keyDER, publicKeyDER)),
+                (gatewayNumber, "02", (expiringCertificate, keyDER, publicKeyDER)),
+            ]),
+        ]
+        for token in pairs {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", token.token, "--so-pin", "12345678", "--pin", userPIN,
+            ], environment: environment)
+            let common = ["--module", TestEnvironment.softHSMModule, "--token-label", token.token, "--login", "--pin", userPIN]
+            for object in token.objects {
+                for (file, type) in [(object.files.0, "cert"), (object.files.1, "privkey"), (object.files.2, "pubkey")] {
+                    try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
+                        "--write-object", file.path, "--type", type, "--id", object.id, "--label", object.label,
+                    ] + (type == "privkey" ? ["--private"] : []), environment: environment)
+                }
+            }
+        }
+        for label in scratchLabels {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", label, "--so-pin", "12345678", "--pin", userPIN,
+            ], environment: environment)
+        }
         for object in objects {
             try ExternalProcess.run("/usr/bin/softhsm2-util", [
                 "--init-token", "--free", "--label", object.token, "--so-pin", "12345678", "--pin", "1234",

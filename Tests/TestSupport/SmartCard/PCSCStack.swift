@@ -3,11 +3,11 @@ import Foundation
 /// A real pcscd in the foreground with vsmartcard's vpcd reader driver, and virtual cards made by
 /// `Emulator/vcard.py`. pcscd's socket path is compiled in (`/run/pcscd`), so one stack runs per
 /// machine: a file lock serialises every test that starts one, across suites and processes.
-final class PCSCStack: @unchecked Sendable {
-    enum Failure: Error, CustomStringConvertible {
+package final class PCSCStack: @unchecked Sendable {
+    package enum Failure: Error, CustomStringConvertible {
         case foreignService(pid: Int32)
         case notReady(String)
-        var description: String {
+        package var description: String {
             switch self {
             case let .foreignService(pid): "a pcscd not started by the tests is running (pid \(pid)); stop it first"
             case let .notReady(what): what
@@ -15,12 +15,12 @@ final class PCSCStack: @unchecked Sendable {
         }
     }
 
-    static let runDirectory = "/run/pcscd"
-    static let socketPath = runDirectory + "/pcscd.comm"
-    static let vpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-    static let statePrefix = "certdoctor-pcscd"
+    package static let runDirectory = "/run/pcscd"
+    package static let socketPath = runDirectory + "/pcscd.comm"
+    package static let vpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+    package static let statePrefix = "certdoctor-pcscd"
     /// vpcd's first port; the second reader listens on the next one.
-    static let vpcdPort = 35963
+    package static let vpcdPort = 35963
 
     private let state: URL
     private let daemon: SpawnedProcess
@@ -29,7 +29,7 @@ final class PCSCStack: @unchecked Sendable {
     private var stopped = false
 
     /// Starts pcscd with the two vpcd readers (`withReaders`) or with no reader at all.
-    static func start(withReaders: Bool = true) async throws -> PCSCStack {
+    package static func start(withReaders: Bool = true) async throws -> PCSCStack {
         let lock = try await StackLock.acquire()
         do {
             try stopLeftoverStack()
@@ -63,7 +63,7 @@ final class PCSCStack: @unchecked Sendable {
 
     /// Holds the machine's PC/SC slot with no pcscd running: the "service not running" host.
     @discardableResult
-    static func withoutService<T>(_ body: () async throws -> T) async throws -> T {
+    package static func withoutService<T>(_ body: () async throws -> T) async throws -> T {
         let lock = try await StackLock.acquire()
         defer { lock.release() }
         try stopLeftoverStack()
@@ -74,7 +74,7 @@ final class PCSCStack: @unchecked Sendable {
     /// that is installed but hung. (pcsc-lite reads PCSCLITE_CSOCK_NAME once per process, so the
     /// default address is used here rather than moving the client.)
     @discardableResult
-    static func withHungService<T>(_ body: () async throws -> T) async throws -> T {
+    package static func withHungService<T>(_ body: () async throws -> T) async throws -> T {
         try await withoutService {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: socketPath)
@@ -115,17 +115,17 @@ final class PCSCStack: @unchecked Sendable {
 
     /// Inserts a virtual card with `atr` into reader `slot` (0 or 1) and waits until pcscd has read it.
     @discardableResult
-    func insertCard(slot: Int, atr: String, pivCertificate: URL? = nil) async throws -> VirtualCard {
+    package func insertCard(slot: Int, atr: String, pivCertificate: URL? = nil) async throws -> VirtualCard {
         let card = try await VirtualCard.insert(port: Self.vpcdPort + slot, atr: atr, pivCertificate: pivCertificate, state: state)
         cards[slot] = card
         return card
     }
 
-    func removeCard(slot: Int) {
+    package func removeCard(slot: Int) {
         cards.removeValue(forKey: slot)?.remove()
     }
 
-    func stop() {
+    package func stop() {
         guard !stopped else { return }
         stopped = true
         for card in cards.values { card.remove() }
@@ -150,7 +150,7 @@ final class PCSCStack: @unchecked Sendable {
     }
 
     /// The pid in pcscd's pid file if that process is alive (a zombie counts as dead).
-    static func runningDaemon() -> Int32? {
+    package static func runningDaemon() -> Int32? {
         guard let text = try? String(contentsOfFile: runDirectory + "/pcscd.pid", encoding: .utf8),
               // pcscd writes the pid followed by a newline and a NUL.
               let pid = Int32(String(text.prefix { $0.isNumber })),
@@ -169,7 +169,7 @@ final class PCSCStack: @unchecked Sendable {
 
     /// Stops a pcscd that a test started as a daemon (a fix under test), found by its configuration
     /// directory's name; any other pcscd is left alone.
-    static func stopStartedByTests() {
+    package static func stopStartedByTests() {
         try? stopLeftoverStack()
     }
 
@@ -189,14 +189,14 @@ final class PCSCStack: @unchecked Sendable {
 }
 
 /// One emulator process: the card is in the reader while it runs.
-final class VirtualCard: @unchecked Sendable {
+package final class VirtualCard: @unchecked Sendable {
     private let process: SpawnedProcess
 
     private init(process: SpawnedProcess) {
         self.process = process
     }
 
-    static func insert(port: Int, atr: String, pivCertificate: URL?, state: URL) async throws -> VirtualCard {
+    package static func insert(port: Int, atr: String, pivCertificate: URL?, state: URL) async throws -> VirtualCard {
         let ready = state.appendingPathComponent("card-\(port).ready")
         try? FileManager.default.removeItem(at: ready)
         let python = TestEnvironment.python
@@ -219,20 +219,20 @@ final class VirtualCard: @unchecked Sendable {
         throw PCSCStack.Failure.notReady("pcscd did not read the virtual card on port \(port) within 5 s")
     }
 
-    func remove() {
+    package func remove() {
         process.terminate()
     }
 }
 
 /// An exclusive lock on a file in /tmp, shared by every test process that starts pcscd.
-final class StackLock: @unchecked Sendable {
+package final class StackLock: @unchecked Sendable {
     private var descriptor: Int32
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
-    static func acquire() async throws -> StackLock {
+    package static func acquire() async throws -> StackLock {
         let descriptor = open("/tmp/certdoctor-pcscd-tests.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw PCSCStack.Failure.notReady("cannot open the pcscd test lock") }
         // Polling with LOCK_NB keeps the waiting off a blocked thread.
@@ -244,7 +244,7 @@ final class StackLock: @unchecked Sendable {
         throw PCSCStack.Failure.notReady("another test held the pcscd lock for 5 minutes")
     }
 
-    func release() {
+    package func release() {
         guard descriptor >= 0 else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -7,12 +7,12 @@ import Foundation
 /// SIGTERM. posix_spawn with an empty mask and default dispositions gives them normal signals.
 /// Named apart from CertDoctorCore's `ChildProcess` so that the harness also compiles into test
 /// targets that import CertDoctorCore and use that one (the CLI tests).
-final class SpawnedProcess: @unchecked Sendable {
-    let pid: pid_t
+package final class SpawnedProcess: @unchecked Sendable {
+    package let pid: pid_t
     private let lock = NSLock()
     private var exited = false
 
-    init(_ executable: String, _ arguments: [String], output: String? = nil) throws {
+    package init(_ executable: String, _ arguments: [String], output: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -46,14 +46,14 @@ final class SpawnedProcess: @unchecked Sendable {
         terminate()
     }
 
-    var isRunning: Bool {
+    package var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         return !reap(block: false)
     }
 
     /// SIGTERM, then SIGKILL after 5 s; always reaps the child so no zombie is left.
-    func terminate() {
+    package func terminate() {
         lock.lock()
         defer { lock.unlock() }
         if exited { return }

@@ -1,0 +1,132 @@
+import CertDoctorCore
+import Foundation
+import SSCCChecks
+import Testing
+import TestSupport
+@testable import WindowsRegistry
+@testable import WindowsTarget
+
+/// A Wine prefix is read in part for a check run (`PrefixHives`): what every Windows-side check reports, and
+/// every fix it would plan, must be what the whole registry gives, on a prefix Wine made, one with a control's
+/// residue, one whose user.reg is mostly keys no check reads, and one with a link out of the part read.
+@Suite(.serialized) struct PartialPrefixReadTests {
+    static let clsid = "{33BBBFD1-0A97-4339-9032-F68F19CB3030}"
+
+    /// Each check's outcome, message, evidence and fixability, and the steps of the plan for each failure.
+    static func report(_ prefix: URL, side: WindowsSide?) throws -> [String] {
+        let doctor = try WindowsCheckExampleTests.doctor()
+        let registry = try CheckRegistry(WindowsCheckExampleTests.checks)
+        let context = CheckContext(environment: doctor.prepare(Environment.targets(winePrefix: prefix, language: .en)))
+        if let side { _ = try context.loads.value(of: WindowsSide.self) { side } }
+        var lines: [String] = []
+        for result in try Runner().run(registry, in: context).sorted(by: { $0.id < $1.id }) {
+            lines.append("\(result.id) \(result.outcome) \(result.message.en) \(result.evidence.map { "\($0)" }) fixable \(result.fixable)")
+            guard result.outcome == .fail, let check = registry[result.id] else { continue }
+            let finding = Finding(result.outcome, result.message, evidence: result.evidence, remedy: result.remedy)
+            let plan = try check.planFix(for: finding, in: context)
+            lines += plan?.steps.map { "  " + $0.description.en } ?? ["  no plan"]
+        }
+        return lines
+    }
+
+    static func expectSameReport(_ prefix: URL, partial expectPartial: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let side = try WindowsSide.loadPrefix(prefix)
+        #expect((side.hives != nil) == expectPartial, sourceLocation: sourceLocation)
+        let whole = WindowsSide(kind: .winePrefix(prefix), snapshot: try WinePrefix(directory: prefix).load().snapshot)
+        let partial = try report(prefix, side: nil)
+        let full = try report(prefix, side: whole)
+        #expect(partial.count > 5, sourceLocation: sourceLocation)
+        #expect(partial == full, "\(zip(partial, full).filter { $0 != $1 })", sourceLocation: sourceLocation)
+    }
+
+    @Test func aPrefixWineMadeReportsAsTheWholeRegistryDoes() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            try Self.expectSameReport(prefix, partial: true)
+            // Wine links Wow6432Node keys out of the subtrees (Software\Registered Applications): the second round
+            // reads their targets, and the merged trees are what one read of all of it gives.
+            let hives = try PrefixHives(prefix: WinePrefix(directory: prefix))
+            let filtered = try #require(hives.filtered)
+            let targets = try #require(PrefixHives.linkTargets(filtered))
+            #expect(targets.contains { !PrefixHives.covers($0) })
+            for (file, root) in [("system.reg", filtered.system.root), ("user.reg", filtered.user.root)] {
+                let once = try WineHiveCodec.decode(
+                    try Data(contentsOf: prefix.appendingPathComponent(file)), fileName: file, onlyBelowAny: PrefixHives.subtrees + targets)
+                #expect(root == once.root, "\(file)")
+            }
+        }
+    }
+
+    @Test func aControlsResidueIsFoundAsInTheWholeRegistry() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            try WineTestPrefix.windows.importFiles([WindowsCheckExampleTests.fixtures.appendingPathComponent("windows/activex/prefix-certenroll-half/register.reg")])
+            try Self.expectSameReport(prefix, partial: true)
+            let side = try WindowsSide.loadPrefix(prefix)
+            let whole = WindowsSide(kind: .winePrefix(prefix), snapshot: try WinePrefix(directory: prefix).load().snapshot)
+            let found = try PluginResidue.find(Self.clsid, in: side)
+            #expect(!found.items.isEmpty)
+            #expect(found.items == (try PluginResidue.find(Self.clsid, in: whole)).items)
+        }
+    }
+
+    /// Keys no check reads (as in the benchmark's scaled hive) are not in the part read, and change nothing.
+    @Test func keysNoCheckReadsAreLeftUnreadAndChangeNothing() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let userFile = prefix.appendingPathComponent("user.reg")
+            var hive = try WineHiveCodec.decode(try Array(Data(contentsOf: userFile)), fileName: userFile.path)
+            for index in 0..<50 {
+                hive.root.withKey(creating: ["Software", "Bench\(index)", "Deeper"][...]) { key in
+                    key.setValue(RegistryValue(name: "mentions", string: "not the class id"))
+                }
+            }
+            try Data(WineHiveCodec.encode(hive)).write(to: userFile)
+            try Self.expectSameReport(prefix, partial: true)
+            let side = try WindowsSide.loadPrefix(prefix)
+            #expect(side.user.key(at: "Software\\Bench1") == nil)
+            #expect(try WinePrefix(directory: prefix).load().user.root.key(at: "Software\\Bench1") != nil)
+        }
+    }
+
+    /// A link in the part read whose target is outside it: the target is read too (HKLM), or, where a partial
+    /// read cannot follow it (another user's tree), the whole registry is read.
+    @Test(arguments: [("\\REGISTRY\\Machine\\System\\CertDoctorTarget", true), ("\\REGISTRY\\User\\.Default\\CertDoctorTarget", false)])
+    func aLinkOutOfThePartReadIsFollowed(target: String, partial: Bool) throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let systemFile = prefix.appendingPathComponent("system.reg")
+            var hive = try WineHiveCodec.decode(try Array(Data(contentsOf: systemFile)), fileName: systemFile.path)
+            // IE's zone mappings as a link: the trusted-site check reads through it.
+            let domains = ["Software", "Microsoft", "Windows", "CurrentVersion", "Internet Settings", "ZoneMap", "Domains"]
+            hive.root.withKey(creating: domains[...]) { key in
+                key.isSymbolicLink = true
+                key.setValue(RegistryValue(name: "SymbolicLinkValue", type: .link, data: target.utf16.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }))
+            }
+            hive.root.withKey(creating: ["System", "CertDoctorTarget", "sscc.com.cn"][...]) { $0.setValue(RegistryValue(name: "https", dword: 2)) }
+            try Data(WineHiveCodec.encode(hive)).write(to: systemFile)
+            try Self.expectSameReport(prefix, partial: partial)
+            if partial {
+                let side = try WindowsSide.loadPrefix(prefix)
+                #expect(side.machine.key(at: "System\\CertDoctorTarget\\sscc.com.cn") != nil)
+            }
+        }
+    }
+
+    /// A manifest setting outside the part read is read from the whole registry.
+    @Test func aSettingOutsideThePartReadIsReadWhole() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let systemFile = prefix.appendingPathComponent("system.reg")
+            var hive = try WineHiveCodec.decode(try Array(Data(contentsOf: systemFile)), fileName: systemFile.path)
+            hive.root.withKey(creating: ["Software", "Vendor", "Gateway"][...]) { $0.setValue(RegistryValue(name: "Enabled", dword: 7)) }
+            try Data(WineHiveCodec.encode(hive)).write(to: systemFile)
+            let side = try WindowsSide.loadPrefix(prefix)
+            #expect(side.snapshot.localMachine.key(at: "Software\\Vendor") == nil, "not in the part read")
+            #expect(side.machineKey("Software\\Vendor\\Gateway", view: .bit64)?.value(named: "Enabled")?.dwordValue == 7)
+            let reading = try side.reading(["Software\\Vendor\\Gateway"])
+            #expect(reading.hives == nil && reading.machine.key(at: "Software\\Vendor\\Gateway") != nil)
+            #expect(try side.reading([InternetZoneSettings.settingsPath]).hives != nil)
+        }
+    }
+}
