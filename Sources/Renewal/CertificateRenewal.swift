@@ -268,13 +268,13 @@ public struct CertificateRenewal: Sendable {
         return record
     }
 
-    private enum GateVerdict {
+    enum GateVerdict {
         case passed(RenewalGate)
         case stopped(RenewalResult)
     }
 
     /// Both ways of renewing start here: the gate runs, and nothing goes further unless it passes.
-    private func passGate(fix: (([FixPlan]) -> Bool)?, log: StepLog, started: Date) -> GateVerdict {
+    func passGate(fix: (([FixPlan]) -> Bool)?, log: StepLog, started: Date) -> GateVerdict {
         let gate: RenewalGate
         do {
             gate = try self.gate(fix: fix)
@@ -296,16 +296,18 @@ public struct CertificateRenewal: Sendable {
         return result
     }
 
-    private func failure(_ error: any Error, log: StepLog, gate: RenewalGate?, started: Date) -> RenewalResult {
+    func failure(_ error: any Error, log: StepLog, gate: RenewalGate?, started: Date) -> RenewalResult {
         let message = error.renewalMessage
         log.add("failed", "error", message)
         let status = (error as? any CommandEndingProviding)?.ending ?? .software
         return finish(log, gate: gate, started: started, status: status, outcome: .failed, message: message)
     }
 
-    private func finish(
+    /// `recheck`: something was installed that the record of a PFX does not describe (a token's new certificate),
+    /// so the checks run again as after a PFX installation.
+    func finish(
         _ log: StepLog, gate: RenewalGate?, started: Date, status: CommandEnding, outcome: RenewalEnding, message: Localized?,
-        record: RenewedPFXInstaller.Record? = nil
+        record: RenewedPFXInstaller.Record? = nil, recheck: Bool = false
     ) -> RenewalResult {
         var fixes = gate?.fixes ?? []
         if let record {
@@ -321,7 +323,7 @@ public struct CertificateRenewal: Sendable {
                 applied: true, journalEntry: record.journalEntry))
         }
         var results = gate?.results ?? []
-        if record != nil {
+        if record != nil || recheck {
             // After an installation the checks run again on the new file, so the report shows the certificate
             // now in place (and its serial is known to the report's redaction like the old one's). The new file
             // is in place either way; a re-check that cannot run is said, and the report keeps the gate's results.

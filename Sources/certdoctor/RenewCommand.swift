@@ -15,7 +15,8 @@ struct RenewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: Help.text(
-            zh: "更新文件证书——仅在所有必需检查通过时进行。", en: "Renew the file certificate — only when every required check passes."),
+            zh: "更新文件证书或（--token）硬件证书——仅在所有必需检查通过时进行。",
+            en: "Renew the file certificate, or (--token) the hardware certificate — only when every required check passes."),
         discussion: Help.text(zh: chinese, en: english) + ExitStatusHelp.text)
 
     static let english = """
@@ -29,6 +30,9 @@ struct RenewCommand: ParsableCommand {
 
             WRITING THE NEW CERTIFICATE (both backends)
             The new PFX is protected with the certificate password, in the Windows 7-compatible profile (PBE-SHA1-3DES, SHA-1 MAC) unless --pfx-profile modern. It is verified (opens with the password, key matches the certificate, same CN, later expiry, same issuer) before it replaces <gateway>#0.pfx by rename. The old file is archived first as archive/<gateway>#0.<old serial>.pfx and the new one as archive/<gateway>#0.<new serial>.pfx; archives are never overwritten or deleted. 'certdoctor undo' makes the old certificate the working one again; the new one stays archived.
+
+            THE HARDWARE CERTIFICATE (--token)
+            renew --token --backend cmp --ca-url URL --ca-cert ROOT renews the certificate on the token that the gate's token checks found (--pkcs11-module, --token-label as for 'check --token'; the PIN from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt). A new RSA key pair is generated on the token (--key-type rsa2048/3072/4096), or --token-new-key-id ID uses one the vendor's tool made there; the key update is signed on the token with both keys. The issued certificate is verified before anything on the token changes; the old certificate and key are kept as <gateway>.old-<serial> unless --remove-old. If the CA does not issue, the new pair stays as <gateway>.pending and the next run uses it again. The offline request, --import and 'undo' are not available for the token yet.
 
             EXIT STATUS OF RENEW
               0   renewed and installed, or (offline) the request was written
@@ -53,6 +57,9 @@ struct RenewCommand: ParsableCommand {
 
             写入新证书（两种方式相同）
             新 PFX 使用原证书密码，默认采用 Windows 7 兼容的保护方式（PBE-SHA1-3DES，SHA-1 MAC），--pfx-profile modern 则用 AES/PBKDF2。替换 <网关号>#0.pfx 之前先校验（密码能打开、私钥与证书匹配、CN 相同、有效期更晚、签发者一致），再以改名方式原子替换。旧文件先归档为 archive/<网关号>#0.<旧序列号>.pfx，新文件归档为 archive/<网关号>#0.<新序列号>.pfx；归档文件从不覆盖、从不删除。'certdoctor undo' 可让旧证书重新成为当前证书，新证书仍保留在归档中。
+
+            硬件证书（--token）
+            renew --token --backend cmp --ca-url 地址 --ca-cert 根证书 更新门槛中令牌检查找到的那个令牌中的证书（--pkcs11-module、--token-label 与 'check --token' 相同；PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入）。新 RSA 密钥对在令牌中生成（--key-type rsa2048/3072/4096），或用 --token-new-key-id 指定厂商工具已在令牌中生成的密钥对；密钥更新请求由令牌用新旧两把密钥签名。签发的证书校验通过后才改动令牌；旧证书和旧密钥保留为 <网关号>.old-<序列号>，除非指定 --remove-old。CA 未签发时，新密钥对保留为 <网关号>.pending，下次运行会再用它。硬件证书暂不支持线下申请书、--import 和 'undo'。
 
             renew 的退出码
               0   已更新并安装；或（线下）申请书已写出
@@ -122,8 +129,27 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "门槛中每个检查项的时限（秒）。", en: "Seconds each check of the gate may take."))
     var timeout: Double = 10
 
+    @Option(help: Help.argument(
+        zh: "配合 --token：使用厂商工具已在令牌中生成的密钥对（其 CKA_ID，十六进制），而不是新生成。",
+        en: "With --token: use the key pair the vendor's tool already generated on the token (its CKA_ID, in hex) instead of a new one."))
+    var tokenNewKeyID: String?
+
+    @Flag(help: Help.argument(
+        zh: "配合 --token：新证书校验并就位后，删除保留的旧证书及其密钥（<网关号>.old-<序列号>）。",
+        en: "With --token: once the new certificate is verified and in place, remove the kept old certificate and key (<gateway>.old-<serial>)."))
+    var removeOld = false
+
     func validate() throws {
-        guard targets.pfx != nil else { throw usage(zh: "renew 需要 --pfx（要更新的文件证书）", en: "renew needs --pfx, the file certificate to renew") }
+        if targets.token {
+            try validateToken()
+        } else {
+            guard targets.pfx != nil else {
+                throw usage(zh: "renew 需要 --pfx（要更新的文件证书）或 --token（硬件证书）", en: "renew needs --pfx, the file certificate to renew, or --token, the hardware certificate")
+            }
+            if tokenNewKeyID != nil || removeOld {
+                throw usage(zh: "--token-new-key-id 和 --remove-old 只用于 --token", en: "--token-new-key-id and --remove-old go with --token only")
+            }
+        }
         if let problem = newKeyOptions.keyTypeProblem(output.language) { throw problem }
         if importFile != nil, backend != .offline {
             throw usage(
@@ -140,6 +166,49 @@ struct RenewCommand: ParsableCommand {
         }
     }
 
+    /// What the hardware renewal supports today: the CMP key update, an RSA key made or found on the token.
+    private func validateToken() throws {
+        if targets.pfx != nil {
+            throw usage(zh: "一次只更新一个证书：--token 不能与 --pfx 同用", en: "one certificate per renewal: --token does not go with --pfx")
+        }
+        guard backend == .cmp, importFile == nil else {
+            throw usage(
+                zh: "硬件证书目前只能用 --backend cmp 更新（线下申请书和 --import 尚不支持）",
+                en: "the hardware certificate can be renewed with --backend cmp only for now (the offline request and --import are not supported yet)")
+        }
+        guard caURL != nil, caCert != nil else {
+            throw usage(zh: "--backend cmp 需要 --ca-url 和 --ca-cert", en: "--backend cmp needs --ca-url and --ca-cert")
+        }
+        if newKeyOptions.newKey != nil {
+            throw usage(zh: "硬件证书的私钥不离开令牌：--new-key 不能与 --token 同用（可用 --token-new-key-id）",
+                        en: "the hardware certificate's key never leaves the token: --new-key does not go with --token (see --token-new-key-id)")
+        }
+        guard tokenKeyBits != nil else {
+            throw usage(zh: "令牌中只能生成 RSA 密钥（--key-type rsa2048、rsa3072 或 rsa4096）",
+                        en: "the key made on the token is RSA (--key-type rsa2048, rsa3072 or rsa4096)")
+        }
+        if let tokenNewKeyID, Self.hexBytes(tokenNewKeyID) == nil {
+            throw usage(zh: "--token-new-key-id 应为十六进制的 CKA_ID（如 0a1b），而不是“\(tokenNewKeyID)”",
+                        en: "--token-new-key-id takes a CKA_ID in hex (such as 0a1b), not '\(tokenNewKeyID)'")
+        }
+    }
+
+    private var tokenKeyBits: Int? {
+        if case .rsa(let bits) = newKeyOptions.type.kind { return bits }
+        return nil
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.lowercased())
+        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
     private func usage(zh: String, en: String) -> ValidationError {
         ValidationError(Localized(zh: zh, en: en).text(output.language))
     }
@@ -147,7 +216,13 @@ struct RenewCommand: ParsableCommand {
     func run() throws {
         let language = output.language
         try Console.run(language: language) {
-            let session = try Session(targets: targets, output: output, timeout: timeout)
+            var session = try Session(targets: targets, output: output, timeout: timeout)
+            if targets.token, session.environment.tokenOptions.pin == nil {
+                // The renewal logs in to sign on the token; asked before the gate, so the gate sees the private keys too.
+                session.environment.tokenOptions.pin = try SecretReader.read(
+                    file: nil, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
+                    prompt: Localized(zh: "USB Key 的用户 PIN：", en: "The token's user PIN: ").text(language))
+            }
             let renewal = CertificateRenewal(
                 doctor: session.doctor, environment: session.environment,
                 journal: Journal(directory: Journal.defaultDirectory()),
@@ -160,7 +235,9 @@ struct RenewCommand: ParsableCommand {
                 return yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language))
             }
             let result: RenewalResult
-            if let importFile {
+            if targets.token {
+                result = renewal.renewToken(try tokenRequest(), fix: fix ? confirm : nil, progress: progress)
+            } else if let importFile {
                 result = renewal.importIssued(
                     URL(fileURLWithPath: importFile), newKeyPassword: { try newKeyOptions.password(language: language) },
                     fix: fix ? confirm : nil, progress: progress)
@@ -181,6 +258,15 @@ struct RenewCommand: ParsableCommand {
             }
             return result.status
         }
+    }
+
+    private func tokenRequest() throws -> TokenRenewalRequest {
+        guard let server = caURL.flatMap({ URL(string: $0) }), let caCertificate = try caCertificate() else {
+            throw ValidationError(usage(zh: "--ca-url 不是有效的地址", en: "--ca-url is not a valid address").message)
+        }
+        return TokenRenewalRequest(
+            server: server, caCertificate: caCertificate, timeout: cmpTimeout, keyBits: tokenKeyBits ?? 2048,
+            givenKeyID: tokenNewKeyID.flatMap(Self.hexBytes), removeOld: removeOld)
     }
 
     private func caCertificate() throws -> X509Certificate? {

@@ -14,7 +14,7 @@ import Glibc
 /// What every command that runs checks shares: the doctor, the environment, and where output goes.
 struct Session {
     let doctor: Doctor
-    let environment: Environment
+    var environment: Environment
     let output: OutputOptions
     let targets: TargetOptions
 

@@ -1,0 +1,119 @@
+import CertDoctorCore
+import Foundation
+import PKI
+import SmartCard
+import TokenTarget
+
+/// What `renew --token --backend cmp` is told beyond the run's targets: the CA, and how the new pair is chosen.
+public struct TokenRenewalRequest: Sendable {
+    public var server: URL
+    public var caCertificate: X509Certificate
+    public var timeout: TimeInterval
+    public var keyBits: Int
+    /// `--token-new-key-id`: a pair the vendor's tool generated on the token, instead of a new one.
+    public var givenKeyID: [UInt8]?
+    public var removeOld: Bool
+
+    public init(server: URL, caCertificate: X509Certificate, timeout: TimeInterval, keyBits: Int = 2048, givenKeyID: [UInt8]? = nil,
+                removeOld: Bool = false) {
+        self.server = server
+        self.caCertificate = caCertificate
+        self.timeout = timeout
+        self.keyBits = keyBits
+        self.givenKeyID = givenKeyID
+        self.removeOld = removeOld
+    }
+}
+
+/// The token the gate passed: the renewal changes what `token.certificate` found, not what it looks up again.
+struct GatedToken: Equatable {
+    var modulePath: String
+    var tokenLabel: String
+    var gateway: String
+
+    static let checkID = "token.certificate"
+    /// How `token.certificate` names the token a certificate was found on (its observation's file path).
+    static let tokenPrefix = "pkcs11:token="
+
+    init(modulePath: String, tokenLabel: String, gateway: String) {
+        self.modulePath = modulePath
+        self.tokenLabel = tokenLabel
+        self.gateway = gateway
+    }
+
+    init(_ gate: RenewalGate) throws {
+        guard let result = gate.results.first(where: { $0.id == Self.checkID }), result.outcome == .pass,
+              let module = result.evidence.first(where: { $0.name == "pkcs11Module" })?.value,
+              let observation = result.certificates.first(where: { $0.filePath.hasPrefix(Self.tokenPrefix) }),
+              !observation.subjectCommonName.isEmpty
+        else {
+            throw RenewalError.oldCertificateUnreadable(reason: "the gate's \(Self.checkID) check found no gateway certificate on a token")
+        }
+        self.init(modulePath: module, tokenLabel: String(observation.filePath.dropFirst(Self.tokenPrefix.count)),
+                  gateway: observation.subjectCommonName)
+    }
+}
+
+extension CertificateRenewal {
+    /// `renew --token --backend cmp`: the gate (the token checks and `token.room` among the required ones), then one
+    /// logged-in session on the token the gate found, and ``TokenKeyUpdate`` through it. A CA that does not issue
+    /// leaves the old certificate in place and the new pair pending, as the file renewal leaves its file.
+    public func renewToken(
+        _ request: TokenRenewalRequest, fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
+    ) -> RenewalResult {
+        let log = StepLog(progress: progress)
+        let started = Date()
+        let gate: RenewalGate
+        switch passGate(fix: fix, log: log, started: started) {
+        case .passed(let passed): gate = passed
+        case .stopped(let result): return result
+        }
+        do {
+            let target = try GatedToken(gate)
+            guard let pin = environment.tokenOptions.pin else {
+                throw RenewalError.oldCertificateUnreadable(reason: "no PIN for the token (--token-pin-file or CERTDOCTOR_TOKEN_PIN)")
+            }
+            let module = try PKCS11Module(path: target.modulePath)
+            guard let slot = try module.slot(tokenLabel: target.tokenLabel) else {
+                throw RenewalError.oldCertificateUnreadable(reason: "the token '\(target.tokenLabel)' is no longer there")
+            }
+            let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
+            defer { session.close() }
+            log.progress(Localized(
+                zh: "正在向 \(request.server.absoluteString) 发送密钥更新请求（新密钥在令牌中生成和签名）",
+                en: "sending the key update request to \(request.server.absoluteString) (the new key is made and signs on the token)"))
+            let update = TokenKeyUpdate(
+                session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
+                givenKeyID: request.givenKeyID, removeOld: request.removeOld)
+            switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
+            case .installed(let record, let key):
+                log.add("key", key.origin.rawValue, Self.describe(key))
+                log.add("install", "installed", Localized(
+                    zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；旧证书及其密钥保留为 \(record.setAsideLabel)",
+                    en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); the old certificate and its key are kept as \(record.setAsideLabel)"))
+                if record.steps.contains(.oldRemoved) {
+                    log.add("remove-old", "done", Localized(
+                        zh: "已按 --remove-old 删除旧证书及其密钥（\(record.setAsideLabel)）",
+                        en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked"))
+                }
+                return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
+            case .notIssued(let outcome, let key):
+                log.add("key", key.origin.rawValue, Self.describe(key))
+                let message = Self.describe(outcome, backend: "cmp", support: doctor.profile.support.phone)
+                log.add("backend", outcome.name, message)
+                return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
+            }
+        } catch {
+            return failure(error, log: log, gate: gate, started: started)
+        }
+    }
+
+    static func describe(_ key: TokenRenewalKey) -> Localized {
+        let id = PKCS11Session.hexID(key.id)
+        return switch key.origin {
+        case .generated: Localized(zh: "已在令牌中生成新密钥对（CKA_ID \(id)）", en: "new key pair generated on the token (CKA_ID \(id))")
+        case .reused: Localized(zh: "再次使用上次留下的待完成密钥对（CKA_ID \(id)）", en: "reusing the pending key pair a previous run left (CKA_ID \(id))")
+        case .given: Localized(zh: "使用令牌中已有的密钥对（CKA_ID \(id)）", en: "using the key pair already on the token (CKA_ID \(id))")
+        }
+    }
+}
