@@ -49,6 +49,9 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
     /// The token refused or lost a change (pulled out, read-only labels); `reverted` says whether the steps
     /// already made were taken back.
     case tokenChangeFailed(step: String, reason: Localized, reverted: Bool)
+    /// The token could not be used before anything on it was renamed (removed, the module failed, the PIN refused
+    /// or low on tries); `pin` says it was the login.
+    case tokenUnusable(reason: Localized, pin: Bool)
 
     public var localizedMessage: Localized {
         switch self {
@@ -121,6 +124,11 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
             Localized(zh: "签发的证书未通过校验，令牌未作任何改动：", en: "the issued certificate failed verification, nothing on the token was changed: ") + reason
         case .tokenKeyUnusable(let reason):
             Localized(zh: "令牌中的新密钥无法用于更新：", en: "the new key on the token cannot be used: ") + reason
+        case .tokenUnusable(let reason, _):
+            Localized(
+                zh: "无法使用令牌，旧证书未改动（若已生成新密钥对，它留作 .pending，下次运行会再用）：",
+                en: "the token could not be used; the old certificate is unchanged (a new key pair already made stays as .pending for the next run): ")
+                + reason
         case .tokenChangeFailed(let step, let reason, let reverted):
             (reverted
                 ? Localized(
@@ -155,6 +163,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
         case .issuedButNotInstalled(_, _, let status): status
         case .newKeyIsOldKey: .usage
         case .tokenKeyUnusable: .failure
+        // A refused PIN stops the renewal as a wrong password does; a token gone or failing is a service away.
+        case .tokenUnusable(_, let pin): pin ? .failure : .unavailable
         case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed,
              .tokenCertificateRefused: .dataError
         case .archiveConflict, .cannotWrite, .tokenChangeFailed: .cannotCreate

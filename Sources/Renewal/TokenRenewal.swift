@@ -103,6 +103,9 @@ extension CertificateRenewal {
                 log.add("backend", outcome.name, message)
                 return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
             }
+        } catch let error as PKCS11Error {
+            return failure(RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN), log: log, gate: gate,
+                           started: started)
         } catch {
             return failure(error, log: log, gate: gate, started: started)
         }
@@ -114,6 +117,18 @@ extension CertificateRenewal {
         case .generated: Localized(zh: "已在令牌中生成新密钥对（CKA_ID \(id)）", en: "new key pair generated on the token (CKA_ID \(id))")
         case .reused: Localized(zh: "再次使用上次留下的待完成密钥对（CKA_ID \(id)）", en: "reusing the pending key pair a previous run left (CKA_ID \(id))")
         case .given: Localized(zh: "使用令牌中已有的密钥对（CKA_ID \(id)）", en: "using the key pair already on the token (CKA_ID \(id))")
+        }
+    }
+}
+
+extension PKCS11Error {
+    /// The login was refused or not tried for the PIN's sake.
+    var isAboutThePIN: Bool {
+        switch self {
+        case .pinRejected, .pinRetriesLow: true
+        // CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE, CKR_PIN_LOCKED.
+        case .call(_, let code): [0xA0, 0xA1, 0xA2, 0xA4].contains(code)
+        default: false
         }
     }
 }

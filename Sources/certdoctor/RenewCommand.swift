@@ -36,12 +36,12 @@ struct RenewCommand: ParsableCommand {
 
             EXIT STATUS OF RENEW
               0   renewed and installed, or (offline) the request was written
-              1   refused by the gate, or rejected by the CA (frozen, revoked: E7)
+              1   refused by the gate, or rejected by the CA (frozen, revoked: E7), or (--token) the PIN was refused
               64  usage error, or the backend lacks --ca-url/--ca-cert
               65  the CA's answer was refused (other key, untrusted, unverified)
               66  an input file is missing or unreadable
-              69  the CA is unreachable (network, E7)
-              73  the new file or its archive cannot be written (old one kept)
+              69  the CA is unreachable (network, E7), or (--token) the token cannot be used (removed, module failure)
+              73  the new file or its archive cannot be written (old one kept), or (--token) a renaming on the token failed
               75  the CA asks to try again later
 
             """
@@ -63,12 +63,12 @@ struct RenewCommand: ParsableCommand {
 
             renew 的退出码
               0   已更新并安装；或（线下）申请书已写出
-              1   被门槛拦截，或 CA 拒绝更新（证书被冻结、吊销：E7）
+              1   被门槛拦截，或 CA 拒绝更新（证书被冻结、吊销：E7），或（--token）PIN 被拒绝
               64  用法错误，或缺少 --ca-url/--ca-cert
               65  拒绝了 CA 的应答（密钥不符、签名不可信、校验失败）
               66  输入文件不存在或不可读
-              69  无法连接 CA（网络原因，E7）
-              73  无法写入新证书或归档（旧证书保持不变）
+              69  无法连接 CA（网络原因，E7），或（--token）无法使用令牌（已拔出、模块出错）
+              73  无法写入新证书或归档（旧证书保持不变），或（--token）令牌上的改名失败
               75  CA 要求稍后重试
 
             """
