@@ -140,14 +140,7 @@ public struct CertificateRenewal: Sendable {
         _ file: URL, newKeyPassword: @escaping () throws -> Secret? = { nil }, fix: (([FixPlan]) -> Bool)? = nil,
         progress: @escaping RenewalProgress = { _ in }
     ) -> RenewalResult {
-        let log = StepLog(progress: progress)
-        let started = Date()
-        let gate: RenewalGate
-        switch passGate(fix: fix, log: log, started: started) {
-        case .passed(let passed): gate = passed
-        case .stopped(let result): return result
-        }
-        do {
+        afterGate(fix: fix, progress: progress) { log, gate, started in
             let working = try openWorking()
             let (pendingRequest, key) = try pending.load(gateway: working.gateway, password: working.password, newKeyPassword: newKeyPassword)
             guard pendingRequest.oldSerial == working.certificate.serialNumberHex else {
@@ -173,6 +166,24 @@ public struct CertificateRenewal: Sendable {
             let record = try install(issued, chain: chain, key: key, working: working, backend: "offline", sent: sent, log: log)
             pending.remove(gateway: working.gateway)
             return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, record: record)
+        }
+    }
+
+    /// The gate, then `body` with the renewal's log, the gate passed and the start time; a refusal or an error that
+    /// `body` throws ends the renewal as every renewal ends (its report, its exit code).
+    func afterGate(
+        fix: (([FixPlan]) -> Bool)?, progress: @escaping RenewalProgress,
+        _ body: (StepLog, RenewalGate, Date) throws -> RenewalResult
+    ) -> RenewalResult {
+        let log = StepLog(progress: progress)
+        let started = Date()
+        let gate: RenewalGate
+        switch passGate(fix: fix, log: log, started: started) {
+        case .passed(let passed): gate = passed
+        case .stopped(let result): return result
+        }
+        do {
+            return try body(log, gate, started)
         } catch {
             return failure(error, log: log, gate: gate, started: started)
         }

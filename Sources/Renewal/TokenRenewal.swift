@@ -61,53 +61,52 @@ extension CertificateRenewal {
     public func renewToken(
         _ request: TokenRenewalRequest, fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
     ) -> RenewalResult {
-        let log = StepLog(progress: progress)
-        let started = Date()
-        let gate: RenewalGate
-        switch passGate(fix: fix, log: log, started: started) {
-        case .passed(let passed): gate = passed
-        case .stopped(let result): return result
-        }
-        do {
+        afterGate(fix: fix, progress: progress) { log, gate, started in
             let target = try GatedToken(gate)
             guard let pin = environment.tokenOptions.pin else {
                 throw RenewalError.oldCertificateUnreadable(reason: "no PIN for the token (--token-pin-file or CERTDOCTOR_TOKEN_PIN)")
             }
-            let module = try PKCS11Module(path: target.modulePath)
-            guard let slot = try module.slot(tokenLabel: target.tokenLabel) else {
-                throw RenewalError.oldCertificateUnreadable(reason: "the token '\(target.tokenLabel)' is no longer there")
-            }
-            let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
-            defer { session.close() }
-            log.progress(Localized(
-                zh: "正在向 \(request.server.absoluteString) 发送密钥更新请求（新密钥在令牌中生成和签名）",
-                en: "sending the key update request to \(request.server.absoluteString) (the new key is made and signs on the token)"))
-            let update = TokenKeyUpdate(
-                session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
-                givenKeyID: request.givenKeyID, removeOld: request.removeOld)
-            switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
-            case .installed(let record, let key):
-                log.add("key", key.origin.rawValue, Self.describe(key))
-                log.add("install", "installed", Localized(
-                    zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；旧证书及其密钥保留为 \(record.setAsideLabel)",
-                    en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); the old certificate and its key are kept as \(record.setAsideLabel)"))
-                if record.steps.contains(.oldRemoved) {
-                    log.add("remove-old", "done", Localized(
-                        zh: "已按 --remove-old 删除旧证书及其密钥（\(record.setAsideLabel)）",
-                        en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked"))
+            do {
+                let module = try PKCS11Module(path: target.modulePath)
+                guard let slot = try module.slot(tokenLabel: target.tokenLabel) else {
+                    throw RenewalError.oldCertificateUnreadable(reason: "the token '\(target.tokenLabel)' is no longer there")
                 }
-                return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
-            case .notIssued(let outcome, let key):
-                log.add("key", key.origin.rawValue, Self.describe(key))
-                let message = Self.describe(outcome, backend: "cmp", support: doctor.profile.support.phone)
-                log.add("backend", outcome.name, message)
-                return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
+                let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
+                defer { session.close() }
+                return try update(on: session, target, request, log: log, gate: gate, started: started)
+            } catch let error as PKCS11Error {
+                throw RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN)
             }
-        } catch let error as PKCS11Error {
-            return failure(RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN), log: log, gate: gate,
-                           started: started)
-        } catch {
-            return failure(error, log: log, gate: gate, started: started)
+        }
+    }
+
+    /// The key update and its report, through the session logged in for it.
+    private func update(
+        on session: PKCS11Session, _ target: GatedToken, _ request: TokenRenewalRequest, log: StepLog, gate: RenewalGate, started: Date
+    ) throws -> RenewalResult {
+        log.progress(Localized(
+            zh: "正在向 \(request.server.absoluteString) 发送密钥更新请求（新密钥在令牌中生成和签名）",
+            en: "sending the key update request to \(request.server.absoluteString) (the new key is made and signs on the token)"))
+        let update = TokenKeyUpdate(
+            session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
+            givenKeyID: request.givenKeyID, removeOld: request.removeOld)
+        switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
+        case .installed(let record, let key):
+            log.add("key", key.origin.rawValue, Self.describe(key))
+            let old = record.steps.contains(.oldRemoved)
+                ? Localized(
+                    zh: "旧证书及其密钥（\(record.setAsideLabel)）已按 --remove-old 删除",
+                    en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked")
+                : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
+            log.add("install", "installed", Localized(
+                zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
+                en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old)
+            return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
+        case .notIssued(let outcome, let key):
+            log.add("key", key.origin.rawValue, Self.describe(key))
+            let message = Self.describe(outcome, backend: "cmp", support: doctor.profile.support.phone)
+            log.add("backend", outcome.name, message)
+            return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
         }
     }
 

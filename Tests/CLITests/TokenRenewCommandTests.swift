@@ -126,6 +126,27 @@ struct TokenRenewCommandTests {
         #expect(try check.outcome(of: "token.certificate") == "pass")
     }
 
+    /// --remove-old: the old pair is gone once the new one is in place, and the run says so.
+    @Test func removeOldDeletesTheOldPairAfterTheNewOneIsInPlace() async throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let stack = try await PCSCStack.start()
+        defer { stack.stop() }
+        try await stack.insertCard(slot: 0, atr: TestEnvironment.ePass3003ATR)
+        let listener = try TestCMPHTTPListener(server: TestCMPServer(authority: scene.authority))
+        defer { listener.stop() }
+
+        let run = try CLI.run(
+            ["renew"] + scene.tokenArguments + ["--backend", "cmp", "--ca-url", listener.url.absoluteString, "--ca-cert", scene.path("root.der").path,
+                                                "--remove-old"],
+            in: scene.directory, environment: scene.environment, timeout: 120)
+        #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
+        #expect(run.output.contains("were removed, as --remove-old asked"), "\(run.output)")
+        let objects = try scene.objects()
+        #expect(!objects.contains { $0.id == "01" || $0.label.contains(".old-") }, "\(objects)")
+        #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+    }
+
     /// With no token in the reader the gate refuses, as for a file: exit 1, the failing check named, the CA never
     /// asked and the token untouched.
     @Test func aFailingGateRefusesAndLeavesTheTokenAlone() async throws {
