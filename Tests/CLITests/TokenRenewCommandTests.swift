@@ -85,10 +85,18 @@ struct TokenRenewCommandTests {
             return found
         }
 
+        /// `renew --token --backend cmp` against the CA at `server`.
+        func renew(_ server: URL, _ extra: [String] = []) throws -> CLI.Run {
+            try CLI.run(
+                ["renew"] + tokenArguments + ["--backend", "cmp", "--ca-url", server.absoluteString, "--ca-cert", path("root.der").path] + extra,
+                in: directory, environment: environment, timeout: 120)
+        }
+
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
-    @Test func renewsTheTokenOverCMPAndKeepsTheOldPairAside() async throws {
+    /// A renewal whose gate can pass (the token in the reader, the CA listening), then `body` while pcscd still runs.
+    private func renewing(_ extra: [String] = [], _ body: (Scene, CLI.Run) throws -> Void) async throws {
         let scene = try Scene()
         defer { scene.remove() }
         let stack = try await PCSCStack.start()
@@ -96,55 +104,47 @@ struct TokenRenewCommandTests {
         try await stack.insertCard(slot: 0, atr: TestEnvironment.ePass3003ATR)
         let listener = try TestCMPHTTPListener(server: TestCMPServer(authority: scene.authority))
         defer { listener.stop() }
+        try body(scene, try scene.renew(listener.url, extra))
+    }
 
-        let run = try CLI.run(
-            ["renew"] + scene.tokenArguments + ["--backend", "cmp", "--ca-url", listener.url.absoluteString, "--ca-cert", scene.path("root.der").path],
-            in: scene.directory, environment: scene.environment, timeout: 120)
-        #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
-        #expect(run.output.contains("kept as \(Self.gateway).old-\(scene.old.serialNumberHex)"), "\(run.output)")
-        #expect(!run.output.contains(SoftHSMTokens.userPIN + "\"") && !run.errors.contains(SoftHSMTokens.userPIN + "\""))
+    @Test func renewsTheTokenOverCMPAndKeepsTheOldPairAside() async throws {
+        try await renewing { scene, run in
+            #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
+            #expect(run.output.contains("kept as \(Self.gateway).old-\(scene.old.serialNumberHex)"), "\(run.output)")
+            #expect(!run.output.contains(SoftHSMTokens.userPIN + "\"") && !run.errors.contains(SoftHSMTokens.userPIN + "\""))
 
-        let objects = try scene.objects()
-        let setAside = "\(Self.gateway).old-\(scene.old.serialNumberHex)"
-        // The old pair keeps its CKA_ID under the set-aside name; the gateway's name now belongs to a new pair.
-        #expect(Set(objects.filter { $0.label == setAside }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
-        #expect(objects.filter { $0.label == setAside }.allSatisfy { $0.id == "01" }, "\(objects)")
-        let current = objects.filter { $0.label == Self.gateway }
-        #expect(Set(current.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
-        #expect(Set(current.map(\.id)).count == 1 && current.first?.id != "01", "\(objects)")
-        #expect(!objects.contains { $0.label.hasSuffix(".pending") }, "\(objects)")
+            let objects = try scene.objects()
+            let setAside = "\(Self.gateway).old-\(scene.old.serialNumberHex)"
+            // The old pair keeps its CKA_ID under the set-aside name; the gateway's name now belongs to a new pair.
+            #expect(Set(objects.filter { $0.label == setAside }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+            #expect(objects.filter { $0.label == setAside }.allSatisfy { $0.id == "01" }, "\(objects)")
+            let current = objects.filter { $0.label == Self.gateway }
+            #expect(Set(current.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+            #expect(Set(current.map(\.id)).count == 1 && current.first?.id != "01", "\(objects)")
+            #expect(!objects.contains { $0.label.hasSuffix(".pending") }, "\(objects)")
 
-        // The certificate now under the gateway's name is the CA's new one, for the same subject.
-        try scene.pkcs11Tool(["--read-object", "--type", "cert", "--label", Self.gateway, "--output-file", scene.path("new.der").path])
-        let issued = try X509Certificate(derEncoded: Array(try Data(contentsOf: scene.path("new.der"))))
-        #expect(issued.serialNumberHex != scene.old.serialNumberHex)
-        #expect(issued.subject == scene.old.subject)
-        #expect(issued.verifySignature(issuedBy: scene.authority.certificate))
+            // The certificate now under the gateway's name is the CA's new one, for the same subject.
+            try scene.pkcs11Tool(["--read-object", "--type", "cert", "--label", Self.gateway, "--output-file", scene.path("new.der").path])
+            let issued = try X509Certificate(derEncoded: Array(try Data(contentsOf: scene.path("new.der"))))
+            #expect(issued.serialNumberHex != scene.old.serialNumberHex)
+            #expect(issued.subject == scene.old.subject)
+            #expect(issued.verifySignature(issuedBy: scene.authority.certificate))
 
-        let check = try CLI.run(["check"] + scene.tokenArguments + ["--format", "json"], in: scene.directory, environment: scene.environment)
-        #expect(check.exitCode == 0, "\(check.output) \(check.errors)")
-        #expect(try check.outcome(of: "token.certificate") == "pass")
+            let check = try CLI.run(["check"] + scene.tokenArguments + ["--format", "json"], in: scene.directory, environment: scene.environment)
+            #expect(check.exitCode == 0, "\(check.output) \(check.errors)")
+            #expect(try check.outcome(of: "token.certificate") == "pass")
+        }
     }
 
     /// --remove-old: the old pair is gone once the new one is in place, and the run says so.
     @Test func removeOldDeletesTheOldPairAfterTheNewOneIsInPlace() async throws {
-        let scene = try Scene()
-        defer { scene.remove() }
-        let stack = try await PCSCStack.start()
-        defer { stack.stop() }
-        try await stack.insertCard(slot: 0, atr: TestEnvironment.ePass3003ATR)
-        let listener = try TestCMPHTTPListener(server: TestCMPServer(authority: scene.authority))
-        defer { listener.stop() }
-
-        let run = try CLI.run(
-            ["renew"] + scene.tokenArguments + ["--backend", "cmp", "--ca-url", listener.url.absoluteString, "--ca-cert", scene.path("root.der").path,
-                                                "--remove-old"],
-            in: scene.directory, environment: scene.environment, timeout: 120)
-        #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
-        #expect(run.output.contains("were removed, as --remove-old asked"), "\(run.output)")
-        let objects = try scene.objects()
-        #expect(!objects.contains { $0.id == "01" || $0.label.contains(".old-") }, "\(objects)")
-        #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+        try await renewing(["--remove-old"]) { scene, run in
+            #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
+            #expect(run.output.contains("were removed, as --remove-old asked"), "\(run.output)")
+            let objects = try scene.objects()
+            #expect(!objects.contains { $0.id == "01" || $0.label.contains(".old-") }, "\(objects)")
+            #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+        }
     }
 
     /// With no token in the reader the gate refuses, as for a file: exit 1, the failing check named, the CA never
@@ -159,9 +159,7 @@ struct TokenRenewCommandTests {
         defer { listener.stop() }
         let before = try scene.objects().map { "\($0.kind) \($0.label) \($0.id)" }
 
-        let run = try CLI.run(
-            ["renew"] + scene.tokenArguments + ["--backend", "cmp", "--ca-url", listener.url.absoluteString, "--ca-cert", scene.path("root.der").path],
-            in: scene.directory, environment: scene.environment, timeout: 120)
+        let run = try scene.renew(listener.url)
         #expect(run.exitCode == 1, "\(run.output) \(run.errors)")
         #expect(run.errors.contains("token.present"), "\(run.errors)")
         #expect(server.certificateConfirmations.isEmpty)
