@@ -14,6 +14,8 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
     /// The file is no longer what the checks read when the fix was planned: another run (or a person) changed it.
     case changedSincePlanned(path: String)
     case journalBusy(path: String)
+    /// The entry holds a change that only the command that made it can take back (`renew --token`'s renaming).
+    case noUndoer(kind: String)
 
     public var errorDescription: String? { text(.en) }
     public var chineseDescription: String { text(.zh) }
@@ -53,6 +55,10 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
         case .backupMismatch(let path):
             words = Localized(
                 zh: "恢复后的 \(path) 与备份不一致", en: "\(path) does not match its backup after restoring")
+        case .noUndoer(let kind):
+            words = Localized(
+                zh: "最近的修复日志记录包含此处无法撤销的改动（\(kind)），未做任何恢复",
+                en: "the newest journal entry holds a change that cannot be taken back here (\(kind)); nothing was restored")
         }
         return words.text(language)
     }
@@ -62,7 +68,7 @@ public enum CoreError: LocalizedError, Sendable, Equatable {
         case .duplicateCheckID, .invalidCheckID, .dependencyCycle: .dataError
         case .cannotWrite: .cannotCreate
         case .cannotRead: .noInput
-        case .journalEmpty, .changedSinceFix: .failure
+        case .journalEmpty, .changedSinceFix, .noUndoer: .failure
         case .journalBusy, .changedSincePlanned: .temporaryFailure
         case .journalCorrupt, .backupMismatch: .dataError
         }

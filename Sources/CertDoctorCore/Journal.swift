@@ -49,6 +49,22 @@ public struct JournalEntry: Sendable, Codable {
     /// Outcome of each affected check when it was run again after the fix.
     public var rechecked: [String: Outcome]
     public var failures: [String]
+    /// Changes outside the files, in the order they were made; nil for entries that made none.
+    public var actions: [JournalAction]? = nil
+}
+
+/// A change the journal cannot make or take back itself (objects renamed on a token): its owner records what it did
+/// as `record`, and `undo` hands that to the undoer the command registered for `kind`. The core knows neither.
+public struct JournalAction: Sendable, Codable, Equatable {
+    public var kind: String
+    public var record: Data
+    /// An undo has taken it back.
+    public var undone: Bool?
+
+    public init(kind: String, record: Data) {
+        self.kind = kind
+        self.record = record
+    }
 }
 
 /// Backups and undo for every change certdoctor makes (`$XDG_STATE_HOME/certdoctor/journal/<entry>/`).
@@ -292,6 +308,28 @@ public final class Journal: Sendable {
         listing().entries
     }
 
+    /// Starts an entry for changes outside the files, before the first is made; ``record(_:in:)`` keeps it up to
+    /// date after each, so a process killed in between leaves what was done on record.
+    public func begin(command: String, change: String) throws -> JournalEntry {
+        let lock = try JournalLock(directory: directory)
+        defer { lock.release() }
+        let entry = JournalEntry(
+            id: Self.newEntryID(), created: Date(), command: command, state: .prepared, files: [], changes: [change],
+            rechecked: [:], failures: [], actions: [])
+        try makeDirectory(directory.appendingPathComponent(entry.id))
+        try save(entry)
+        return entry
+    }
+
+    /// Records `action` (replacing the entry's last action of the same kind, which it supersedes) and `state`.
+    public func record(_ action: JournalAction, state: JournalEntry.State, in entry: inout JournalEntry) throws {
+        var actions = entry.actions ?? []
+        if let last = actions.indices.last, actions[last].kind == action.kind { actions[last] = action } else { actions.append(action) }
+        entry.actions = actions
+        entry.state = state
+        try save(entry)
+    }
+
     /// Restores the files of the newest entry not yet undone, byte for byte, mode included.
     /// A file changed after the fix (someone put a newer certificate there, say) is not overwritten unless
     /// `force` is given: undoing must not lose work done since. An undo that was interrupted is finished by the
@@ -300,7 +338,12 @@ public final class Journal: Sendable {
     /// `preflight` sees the entry chosen, under the lock and before anything is restored, and may refuse by
     /// throwing; the core knows nothing of the programs (a wineserver) that may hold its files.
     @discardableResult
-    public func undoLast(force: Bool = false, preflight: (JournalEntry) throws -> Void = { _ in }) throws -> JournalEntry {
+    ///
+    /// `undoers` take back the entry's actions by kind, newest first; an entry with an action no undoer takes is
+    /// refused before anything is restored.
+    public func undoLast(
+        force: Bool = false, preflight: (JournalEntry) throws -> Void = { _ in }, undoers: [String: (Data) throws -> Void] = [:]
+    ) throws -> JournalEntry {
         let lock = try JournalLock(directory: directory)
         defer { lock.release() }
         let (entries, damaged) = listing()
@@ -312,6 +355,9 @@ public final class Journal: Sendable {
         }
         guard var entry = target else { throw CoreError.journalEmpty }
         try preflight(entry)
+        if let action = entry.actions?.first(where: { $0.undone != true && undoers[$0.kind] == nil }) {
+            throw CoreError.noUndoer(kind: action.kind)
+        }
         let entryDirectory = directory.appendingPathComponent(entry.id)
         if !force {
             for file in entry.files where try !isAsTheJournalLeftIt(file, in: entryDirectory) {
@@ -335,6 +381,12 @@ public final class Journal: Sendable {
                 wroteOne = true
                 FaultInjection.trigger(.afterFirstRestore)
             }
+        }
+        for index in (entry.actions ?? []).indices.reversed() where entry.actions?[index].undone != true {
+            guard let action = entry.actions?[index], let undo = undoers[action.kind] else { continue }
+            try undo(action.record)
+            entry.actions?[index].undone = true
+            try save(entry)
         }
         entry.state = .undone
         try save(entry)

@@ -87,9 +87,10 @@ extension CertificateRenewal {
         log.progress(Localized(
             zh: "正在向 \(request.server.absoluteString) 发送密钥更新请求（新密钥在令牌中生成和签名）",
             en: "sending the key update request to \(request.server.absoluteString) (the new key is made and signs on the token)"))
+        let steps = TokenRelabelJournal(journal: journal, target: target)
         let update = TokenKeyUpdate(
             session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
-            givenKeyID: request.givenKeyID, removeOld: request.removeOld)
+            givenKeyID: request.givenKeyID, removeOld: request.removeOld, afterStep: { _, record in try steps.record(record) })
         switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
         case .installed(let record, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
@@ -100,7 +101,8 @@ extension CertificateRenewal {
                 : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
             log.add("install", "installed", Localized(
                 zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
-                en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old)
+                en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old
+                + Self.journalNote(entry: steps.entryID ?? "-", undoable: !record.steps.contains(.oldRemoved)))
             return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
         case .notIssued(let outcome, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
@@ -108,6 +110,12 @@ extension CertificateRenewal {
             log.add("backend", outcome.name, message)
             return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
         }
+    }
+
+    static func journalNote(entry: String, undoable: Bool) -> Localized {
+        undoable
+            ? Localized(zh: "（修复日志 \(entry)，certdoctor undo 可恢复旧名称）", en: " (journal entry \(entry); certdoctor undo gives the old certificate its name back)")
+            : Localized(zh: "（修复日志 \(entry)）", en: " (journal entry \(entry))")
     }
 
     static func describe(_ key: TokenRenewalKey) -> Localized {

@@ -32,7 +32,7 @@ struct RenewCommand: ParsableCommand {
             The new PFX is protected with the certificate password, in the Windows 7-compatible profile (PBE-SHA1-3DES, SHA-1 MAC) unless --pfx-profile modern. It is verified (opens with the password, key matches the certificate, same CN, later expiry, same issuer) before it replaces <gateway>#0.pfx by rename. The old file is archived first as archive/<gateway>#0.<old serial>.pfx and the new one as archive/<gateway>#0.<new serial>.pfx; archives are never overwritten or deleted. 'certdoctor undo' makes the old certificate the working one again; the new one stays archived.
 
             THE HARDWARE CERTIFICATE (--token)
-            renew --token --backend cmp --ca-url URL --ca-cert ROOT renews the certificate on the token that the gate's token checks found (--pkcs11-module, --token-label as for 'check --token'; the PIN from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt). A new RSA key pair is generated on the token (--key-type rsa2048/3072/4096), or --token-new-key-id ID uses one the vendor's tool made there; the key update is signed on the token with both keys. The issued certificate is verified before anything on the token changes; the old certificate and key are kept as <gateway>.old-<serial> unless --remove-old. If the CA does not issue, the new pair stays as <gateway>.pending and the next run uses it again. The offline request, --import and 'undo' are not available for the token yet.
+            renew --token --backend cmp --ca-url URL --ca-cert ROOT renews the certificate on the token that the gate's token checks found (--pkcs11-module, --token-label as for 'check --token'; the PIN from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt). A new RSA key pair is generated on the token (--key-type rsa2048/3072/4096), or --token-new-key-id ID uses one the vendor's tool made there; the key update is signed on the token with both keys. The issued certificate is verified before anything on the token changes; the old certificate and key are kept as <gateway>.old-<serial> unless --remove-old. Each renaming is a journal record: 'certdoctor undo' gives the old certificate its name back. If the CA does not issue, the new pair stays as <gateway>.pending and the next run uses it again. The offline request and --import are not available for the token yet.
 
             EXIT STATUS OF RENEW
               0   renewed and installed, or (offline) the request was written
@@ -59,7 +59,7 @@ struct RenewCommand: ParsableCommand {
             新 PFX 使用原证书密码，默认采用 Windows 7 兼容的保护方式（PBE-SHA1-3DES，SHA-1 MAC），--pfx-profile modern 则用 AES/PBKDF2。替换 <网关号>#0.pfx 之前先校验（密码能打开、私钥与证书匹配、CN 相同、有效期更晚、签发者一致），再以改名方式原子替换。旧文件先归档为 archive/<网关号>#0.<旧序列号>.pfx，新文件归档为 archive/<网关号>#0.<新序列号>.pfx；归档文件从不覆盖、从不删除。'certdoctor undo' 可让旧证书重新成为当前证书，新证书仍保留在归档中。
 
             硬件证书（--token）
-            renew --token --backend cmp --ca-url 地址 --ca-cert 根证书 更新门槛中令牌检查找到的那个令牌中的证书（--pkcs11-module、--token-label 与 'check --token' 相同；PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入）。新 RSA 密钥对在令牌中生成（--key-type rsa2048/3072/4096），或用 --token-new-key-id 指定厂商工具已在令牌中生成的密钥对；密钥更新请求由令牌用新旧两把密钥签名。签发的证书校验通过后才改动令牌；旧证书和旧密钥保留为 <网关号>.old-<序列号>，除非指定 --remove-old。CA 未签发时，新密钥对保留为 <网关号>.pending，下次运行会再用它。硬件证书暂不支持线下申请书、--import 和 'undo'。
+            renew --token --backend cmp --ca-url 地址 --ca-cert 根证书 更新门槛中令牌检查找到的那个令牌中的证书（--pkcs11-module、--token-label 与 'check --token' 相同；PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入）。新 RSA 密钥对在令牌中生成（--key-type rsa2048/3072/4096），或用 --token-new-key-id 指定厂商工具已在令牌中生成的密钥对；密钥更新请求由令牌用新旧两把密钥签名。签发的证书校验通过后才改动令牌；旧证书和旧密钥保留为 <网关号>.old-<序列号>，除非指定 --remove-old。每次改名都记入修复日志：'certdoctor undo' 可让旧证书恢复原名称。CA 未签发时，新密钥对保留为 <网关号>.pending，下次运行会再用它。硬件证书暂不支持线下申请书和 --import。
 
             renew 的退出码
               0   已更新并安装；或（线下）申请书已写出
@@ -219,9 +219,7 @@ struct RenewCommand: ParsableCommand {
             var session = try Session(targets: targets, output: output, timeout: timeout)
             if targets.token, session.environment.tokenOptions.pin == nil {
                 // The renewal logs in to sign on the token; asked before the gate, so the gate sees the private keys too.
-                session.environment.tokenOptions.pin = try SecretReader.read(
-                    file: nil, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
-                    prompt: Localized(zh: "USB Key 的用户 PIN：", en: "The token's user PIN: ").text(language))
+                session.environment.tokenOptions.pin = try Self.tokenPIN(file: nil, language: language)
             }
             let renewal = CertificateRenewal(
                 doctor: session.doctor, environment: session.environment,
@@ -258,6 +256,13 @@ struct RenewCommand: ParsableCommand {
             }
             return result.status
         }
+    }
+
+    /// The token's user PIN for a command that logs in (renew, undo): from the file, the environment or a prompt.
+    static func tokenPIN(file: String?, language: Language) throws -> Secret {
+        try SecretReader.read(
+            file: file, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
+            prompt: Localized(zh: "USB Key 的用户 PIN：", en: "The token's user PIN: ").text(language))
     }
 
     private func tokenRequest() throws -> TokenRenewalRequest {

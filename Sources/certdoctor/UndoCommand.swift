@@ -19,6 +19,11 @@ struct UndoCommand: ParsableCommand {
         zh: "即使文件在修复后又被改动也恢复（较新的内容会丢失）。", en: "Restore even files that changed after the fix (their newer content is lost)."))
     var force = false
 
+    @Option(help: Help.argument(
+        zh: "撤销硬件证书更新时，存放 USB Key 用户 PIN 的文件（否则读 CERTDOCTOR_TOKEN_PIN，再否则提示输入）。",
+        en: "When undoing a hardware renewal: a file holding the token's user PIN (else CERTDOCTOR_TOKEN_PIN, else a prompt)."), completion: .file())
+    var tokenPinFile: String?
+
     @OptionGroup var lang: LanguageOption
 
     func run() throws {
@@ -42,8 +47,20 @@ struct UndoCommand: ParsableCommand {
             }
             // Checked under the journal's lock for the entry it chose, so that the refusal is about the very files
             // undo would write; --force does not override it, since a running wineserver would lose them anyway.
-            let entry = try journal.undoLast(force: force, preflight: WineServerGuard.requireStopped(forUndoing:))
+            // The PIN is asked only when the entry holds a renaming on the token.
+            let tokenUndoer = TokenRelabelRecord.undoer(pin: { [tokenPinFile] in
+                try RenewCommand.tokenPIN(file: tokenPinFile, language: language)
+            })
+            let entry = try journal.undoLast(
+                force: force, preflight: WineServerGuard.requireStopped(forUndoing:), undoers: [TokenRelabelRecord.kind: tokenUndoer])
             Console.say((Localized(zh: "已撤销 ", en: "undone ").text(language)) + entry.id + ":")
+            for action in entry.actions ?? [] where action.kind == TokenRelabelRecord.kind {
+                if let saved = try? JSONDecoder().decode(TokenRelabelRecord.self, from: action.record) {
+                    Console.say("    " + Localized(
+                        zh: "令牌“\(saved.tokenLabel)”：证书 \(saved.steps.oldSerial) 恢复名称 \(saved.steps.gateway)",
+                        en: "token '\(saved.tokenLabel)': the certificate \(saved.steps.oldSerial) is \(saved.steps.gateway) again").text(language))
+                }
+            }
             for file in entry.files {
                 Console.say("    " + (file.link.map { $0 + " → " } ?? "") + file.path + (file.backup == nil ? (Localized(zh: "（已删除，原本不存在）", en: " (removed; it did not exist before)").text(language)) : ""))
             }

@@ -136,6 +136,29 @@ struct TokenRenewCommandTests {
         }
     }
 
+    /// undo gives the old pair its name back: the new certificate is removed and its pair is pending again.
+    @Test func undoGivesTheOldCertificateItsNameBack() async throws {
+        try await renewing { scene, run in
+            #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
+            #expect(run.output.contains("certdoctor undo gives the old certificate its name back"), "\(run.output)")
+            let renewed = try scene.objects()
+            let newID = try #require(renewed.first { $0.label == Self.gateway }?.id)
+
+            let undo = try CLI.run(["undo", "--token-pin-file", scene.path("pin").path, "--lang", "en"],
+                                   in: scene.directory, environment: scene.environment)
+            #expect(undo.exitCode == 0, "\(undo.output) \(undo.errors)")
+            #expect(undo.output.contains("is \(Self.gateway) again"), "\(undo.output)")
+            let objects = try scene.objects()
+            #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.id)) == ["01"], "\(objects)")
+            #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
+            #expect(Set(objects.filter { $0.id == newID }.map(\.kind)) == ["Private", "Public"], "\(objects)")
+            #expect(objects.filter { $0.id == newID }.allSatisfy { $0.label == "\(Self.gateway).pending" }, "\(objects)")
+
+            let check = try CLI.run(["check"] + scene.tokenArguments + ["--format", "json"], in: scene.directory, environment: scene.environment)
+            #expect(try check.outcome(of: "token.certificate") == "pass", "\(check.output)")
+        }
+    }
+
     /// --remove-old: the old pair is gone once the new one is in place, and the run says so.
     @Test func removeOldDeletesTheOldPairAfterTheNewOneIsInPlace() async throws {
         try await renewing(["--remove-old"]) { scene, run in

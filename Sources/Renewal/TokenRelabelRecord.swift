@@ -1,0 +1,72 @@
+import CertDoctorCore
+import Foundation
+import SmartCard
+
+/// The renaming on the token as the journal keeps it (a ``JournalAction`` of `kind`): which token, through which
+/// module, and the installer's record of the steps made, so that `undo` gives the old certificate its name back.
+public struct TokenRelabelRecord: Sendable, Codable, Equatable {
+    public static let kind = "token-relabel"
+
+    public var modulePath: String
+    public var tokenLabel: String
+    public var steps: TokenCertificateInstaller.Record
+
+    public init(modulePath: String, tokenLabel: String, steps: TokenCertificateInstaller.Record) {
+        self.modulePath = modulePath
+        self.tokenLabel = tokenLabel
+        self.steps = steps
+    }
+
+    var action: JournalAction {
+        get throws { JournalAction(kind: Self.kind, record: try JSONEncoder().encode(self)) }
+    }
+
+    /// What `undo` runs for this kind: a session on the recorded token, logged in with `pin` (asked only now), and
+    /// the installer's steps taken back, newest first.
+    public static func undoer(pin: @escaping () throws -> Secret) -> (Data) throws -> Void {
+        { data in
+            let saved = try JSONDecoder().decode(TokenRelabelRecord.self, from: data)
+            do {
+                let module = try PKCS11Module(path: saved.modulePath)
+                guard let slot = try module.slot(tokenLabel: saved.tokenLabel) else {
+                    throw RenewalError.tokenUnusable(
+                        reason: Localized(zh: "找不到令牌“\(saved.tokenLabel)”，请插入它", en: "the token '\(saved.tokenLabel)' is not there; insert it"),
+                        pin: false)
+                }
+                let session = try PKCS11Session(module: module, slot: slot.id, pin: try pin().reveal())
+                defer { session.close() }
+                try TokenCertificateInstaller.revert(saved.steps, in: session)
+            } catch let error as PKCS11Error {
+                throw RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN)
+            }
+        }
+    }
+}
+
+/// Puts each step of one installation on record as it is made, in one journal entry begun at the first.
+/// `@unchecked Sendable`: the installer calls it from its own closure; every access is locked.
+final class TokenRelabelJournal: @unchecked Sendable {
+    private let lock = NSLock()
+    private let journal: Journal
+    private let target: GatedToken
+    private var entry: JournalEntry?
+
+    init(journal: Journal, target: GatedToken) {
+        self.journal = journal
+        self.target = target
+    }
+
+    var entryID: String? { lock.withLock { entry?.id } }
+
+    func record(_ steps: TokenCertificateInstaller.Record) throws {
+        try lock.withLock {
+            var current = try entry ?? journal.begin(
+                command: "renew --token",
+                change: "\(target.gateway) on the token \(target.tokenLabel): serial \(steps.oldSerial) set aside as \(steps.setAsideLabel), \(steps.newSerial) named \(target.gateway)")
+            try journal.record(
+                try TokenRelabelRecord(modulePath: target.modulePath, tokenLabel: target.tokenLabel, steps: steps).action,
+                state: .applied, in: &current)
+            entry = current
+        }
+    }
+}
