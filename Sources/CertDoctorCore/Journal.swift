@@ -89,11 +89,16 @@ public final class Journal: Sendable {
         defer { lock.release() }
         let steps = plans.flatMap(\.steps)
         // Under the lock, so that no other certdoctor can change a file between this comparison and the write.
+        // Each file is read once for all the steps that saw it (every step editing `user.reg` records it).
+        var now: [String: SeenFile] = [:]
         for step in steps {
-            for seen in step.seen where SeenFile(now: URL(fileURLWithPath: seen.path)) != seen {
-                throw CoreError.changedSincePlanned(path: seen.path)
+            for seen in step.seen {
+                let current = now[seen.path] ?? SeenFile(now: URL(fileURLWithPath: seen.path))
+                now[seen.path] = current
+                if current != seen { throw CoreError.changedSincePlanned(path: seen.path) }
             }
         }
+        now = [:]
         for step in steps {
             try step.preflight()
         }
@@ -164,9 +169,17 @@ public final class Journal: Sendable {
         for index in entry.files.indices {
             let url = URL(fileURLWithPath: entry.files[index].path)
             if FileManager.default.fileExists(atPath: url.path) {
-                let name = "after-\(index)"
-                try AtomicFile.write(try readBytes(url), to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
-                entry.files[index].after = name
+                let current = try readBytes(url)
+                // Most files are what was planned for them: that copy serves as the record, and a 40 MB hive is
+                // not written and synced a third time. A file a later step or someone else changed gets its own.
+                if let planned = entry.files[index].planned,
+                   (try? readBytes(entryDirectory.appendingPathComponent(planned))) == current {
+                    entry.files[index].after = planned
+                } else {
+                    let name = "after-\(index)"
+                    try AtomicFile.write(current, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                    entry.files[index].after = name
+                }
             } else {
                 entry.files[index].removedByFix = true
             }
@@ -436,9 +449,16 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         case remove
     }
 
+    /// What the steps left for a file: a change, or a step's decoded model, encoded when its bytes are first
+    /// needed (`encoded`) and kept as them from then on.
+    enum Staged {
+        case change(Change)
+        case model(any Sendable, encode: @Sendable () -> [UInt8], newFileMode: mode_t)
+    }
+
     private let allowed: Set<String>
     private let lock = NSLock()
-    private var changes: [String: Change] = [:]
+    private var changes: [String: Staged] = [:]
     private var writersByPath: [String: Set<String>] = [:]
     private var plan = ""
 
@@ -452,26 +472,61 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         set { lock.withLock { plan = newValue } }
     }
 
-    func checkpoint() -> [String: Change] { lock.withLock { changes } }
-    func restore(_ checkpoint: [String: Change]) { lock.withLock { changes = checkpoint } }
-    func change(for path: String) -> Change? { lock.withLock { changes[path] } }
+    func checkpoint() -> [String: Staged] { lock.withLock { changes } }
+    func restore(_ checkpoint: [String: Staged]) { lock.withLock { changes = checkpoint } }
+    /// The change, a model encoded (and kept as its bytes from then on).
+    func change(for path: String) -> Change? { encoded(path) }
     /// The change, removed: once on disk, the file itself is what later steps read.
-    func take(_ path: String) -> Change? { lock.withLock { changes.removeValue(forKey: path) } }
+    func take(_ path: String) -> Change? {
+        let change = encoded(path)
+        lock.withLock { _ = changes.removeValue(forKey: path) }
+        return change
+    }
+
+    /// Encodes outside the lock (a 40 MB hive takes a while); only this journal's thread runs steps.
+    private func encoded(_ path: String) -> Change? {
+        switch lock.withLock({ changes[path] }) {
+        case .change(let change)?:
+            return change
+        case .model(_, let encode, let newFileMode)?:
+            let change = Change.write(encode(), newFileMode: newFileMode)
+            lock.withLock { changes[path] = .change(change) }
+            return change
+        case nil:
+            return nil
+        }
+    }
     func writers(of path: String) -> Set<String> { lock.withLock { writersByPath[path] ?? [] } }
 
     func contents(of url: URL) throws -> [UInt8]? {
         let target = try declaredTarget(url)
-        switch lock.withLock({ changes[target.path] }) {
+        switch encoded(target.path) {
         case .write(let bytes, _)?: return bytes
         case .remove?: return nil
         case nil: return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
         }
     }
 
+    func model<Model: Sendable>(of url: URL, as type: Model.Type) throws -> Model? {
+        let target = try declaredTarget(url)
+        guard case .model(let model, _, _)? = lock.withLock({ changes[target.path] }) else { return nil }
+        return model as? Model
+    }
+
+    func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8], newFileMode: mode_t
+    ) throws {
+        let target = try declaredTarget(url)
+        lock.withLock {
+            changes[target.path] = .model(model, encode: { encode(model) }, newFileMode: newFileMode)
+            writersByPath[target.path, default: []].insert(plan)
+        }
+    }
+
     func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws {
         let target = try declaredTarget(url)
         lock.withLock {
-            changes[target.path] = .write(bytes, newFileMode: newFileMode)
+            changes[target.path] = .change(.write(bytes, newFileMode: newFileMode))
             writersByPath[target.path, default: []].insert(plan)
         }
     }
@@ -479,7 +534,7 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     func remove(_ url: URL) throws {
         let target = try declaredTarget(url)
         lock.withLock {
-            changes[target.path] = .remove
+            changes[target.path] = .change(.remove)
             writersByPath[target.path, default: []].insert(plan)
         }
     }
