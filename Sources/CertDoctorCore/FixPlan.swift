@@ -79,6 +79,10 @@ public struct SeenFile: Sendable, Equatable {
     public init(planned url: URL) {
         self.init(url, bytes: PlanSnapshots.shared.bytes(of: url))
     }
+
+    public static func == (a: SeenFile, b: SeenFile) -> Bool {
+        a.path == b.path && sameBytes(a.bytes, b.bytes)
+    }
 }
 
 /// How fix steps write: only through the journal, so that every change is backed up and atomic.

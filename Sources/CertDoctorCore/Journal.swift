@@ -173,7 +173,8 @@ public final class Journal: Sendable {
                 // Most files are what was planned for them: that copy serves as the record, and a 40 MB hive is
                 // not written and synced a third time. A file a later step or someone else changed gets its own.
                 if let planned = entry.files[index].planned,
-                   (try? readBytes(entryDirectory.appendingPathComponent(planned))) == current {
+                   let plannedBytes = try? readBytes(entryDirectory.appendingPathComponent(planned)),
+                   sameBytes(plannedBytes, current) {
                     entry.files[index].after = planned
                 } else {
                     let name = "after-\(index)"
@@ -363,13 +364,13 @@ public final class Journal: Sendable {
         }
         let bytes = try readBytes(entryDirectory.appendingPathComponent(backup))
         var info = stat()
-        if stat(file.path, &info) == 0, UInt32(info.st_mode & 0o7777) == file.mode, (try? readBytes(URL(fileURLWithPath: file.path))) == bytes {
+        if stat(file.path, &info) == 0, UInt32(info.st_mode & 0o7777) == file.mode, sameBytes(try? readBytes(URL(fileURLWithPath: file.path)), bytes) {
             return false
         }
         let target = URL(fileURLWithPath: file.path)
         try AtomicFile.write(bytes, to: target, forcedMode: mode_t(file.mode))
         if geteuid() == 0 { _ = chown(file.path, file.owner, file.group) }
-        guard (try? readBytes(target)) == bytes else { throw CoreError.backupMismatch(path: file.path) }
+        guard sameBytes(try? readBytes(target), bytes) else { throw CoreError.backupMismatch(path: file.path) }
         return true
     }
 
@@ -379,10 +380,10 @@ public final class Journal: Sendable {
     private func isAsTheJournalLeftIt(_ file: JournalEntry.File, in entryDirectory: URL) throws -> Bool {
         let current: [UInt8]? = FileManager.default.fileExists(atPath: file.path) ? try readBytes(URL(fileURLWithPath: file.path)) : nil
         let original = try file.backup.map { try readBytes(entryDirectory.appendingPathComponent($0)) }
-        if current == original { return true }
-        if let after = file.after { return try current == readBytes(entryDirectory.appendingPathComponent(after)) }
+        if sameBytes(current, original) { return true }
+        if let after = file.after { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(after))) }
         if file.removedByFix == true { return current == nil }
-        if let planned = file.planned { return try current == readBytes(entryDirectory.appendingPathComponent(planned)) }
+        if let planned = file.planned { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(planned))) }
         if file.plannedRemoval == true { return current == nil }
         return false
     }
@@ -547,6 +548,14 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         }
         return target
     }
+}
+
+/// Whether two byte arrays are equal, compared with `memcmp`: the arrays' `==` compares a 40 MB hive a byte at
+/// a time, which a fix did twice per hive.
+func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBytes { a in b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
 }
 
 /// Reads a whole file; the error names the file.
