@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "Renewal",
-            dependencies: ["CertDoctorCore", "PKI", "SSCCProfile", "CertificateTarget", "WindowsTarget"]
+            dependencies: ["CertDoctorCore", "PKI", "SmartCard", "SSCCProfile", "CertificateTarget", "WindowsTarget", "TokenTarget"]
         ),
         .target(
             name: "Doctor",

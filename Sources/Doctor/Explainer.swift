@@ -20,6 +20,8 @@ public struct Explainer: Sendable {
     public enum Explanation: Sendable {
         case knownErrors([SSCCProfile.KnownError])
         case check(CheckDescription, relatedErrors: [SSCCProfile.KnownError])
+        /// One of the manual's requirements (`R14`), with the checks that cite it.
+        case requirement(SSCCProfile.ManualRequirements.Item, checks: [CheckDescription])
     }
 
     /// Accepts an error id (`E5`), a check id (`cert.pfx-name`), or the portal's message, whole or in part,
@@ -28,6 +30,9 @@ public struct Explainer: Sendable {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         if let error = profile.knownErrors.first(where: { $0.id.caseInsensitiveCompare(trimmed) == .orderedSame }) {
             return .knownErrors([error])
+        }
+        if let item = profile.manualRequirements?.items.first(where: { $0.id.caseInsensitiveCompare(trimmed) == .orderedSame }) {
+            return .requirement(item, checks: registry.checks.map(\.description).filter { $0.requirements.contains(item.id) })
         }
         if let check = registry[trimmed] {
             return .check(check.description, relatedErrors: profile.knownErrors.filter { $0.checks.contains(trimmed) })
@@ -43,7 +48,8 @@ public struct Explainer: Sendable {
     /// Error ids and check ids near a query that explains nothing ("cert.valdity" → cert.validity, "E55" → E5).
     public func suggestions(for query: String) -> [String] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        return NearestNames.suggestions(for: trimmed, among: profile.knownErrors.map(\.id) + registry.ids)
+        return NearestNames.suggestions(
+            for: trimmed, among: profile.knownErrors.map(\.id) + registry.ids + (profile.manualRequirements?.items.map(\.id) ?? []))
     }
 
     /// Lower-case letters, digits and CJK only: "证书信息与 CA 系统不一致！" and "证书信息与CA系统不一致" compare equal.
@@ -83,6 +89,16 @@ public struct Explainer: Sendable {
             lines.append("  \(label(zh: "来源", en: "Source")): \(description.source)")
             for error in related {
                 lines.append("  \(error.id): \(error.portalMessages.first ?? "") — \(error.cause.text(language))")
+            }
+            lines.append("")
+        case .requirement(let item, let checks):
+            lines.append("\(item.id)  \(item.text.text(language))")
+            if let commands = item.commands, !commands.isEmpty {
+                lines.append("  \(label(zh: "执行命令", en: "Carried out by")): \(commands.joined(separator: ", "))")
+            }
+            if !checks.isEmpty {
+                lines.append("  \(label(zh: "相关检查", en: "Checks")):")
+                for check in checks { lines.append("    \(check.id)  \(check.title.text(language))") }
             }
             lines.append("")
         }

@@ -12,7 +12,7 @@ public struct CertificateRequest: Sendable, Hashable {
 
     /// A request for `key` under exactly the subject of `certificate` (the Name is copied as DER, so
     /// string types and non-ASCII values stay byte for byte), signed with `key` using SHA-256.
-    public init(subjectOf certificate: X509Certificate, key: PrivateKey) throws(CertificateRequestError) {
+    public init(subjectOf certificate: X509Certificate, key: some SigningKey) throws(CertificateRequestError) {
         OpenSSLRuntime.loadProviders()
         ERR_clear_error()
         defer { ERR_clear_error() }

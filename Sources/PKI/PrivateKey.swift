@@ -4,7 +4,7 @@ import Foundation
 
 /// A private key as a value. It owns the key as unencrypted PKCS#8 DER (never exposed, never printed) and
 /// opens a short-lived OpenSSL handle for each operation, so it is `Sendable` without any unchecked claim.
-public struct PrivateKey: Sendable {
+public struct PrivateKey: SigningKey {
     public enum Kind: Sendable, Hashable {
         case rsa(bits: Int)
         case ecP256
@@ -98,19 +98,8 @@ public struct PrivateKey: Sendable {
         return text
     }
 
-    /// True when `certificate` carries this key's public key.
-    public func matches(_ certificate: X509Certificate) -> Bool {
-        withEVPKey { key in
-            certificate.withX509 { x509 in
-                defer { ERR_clear_error() }
-                guard let certificateKey = X509_get0_pubkey(x509) else { return false }
-                return EVP_PKEY_eq(key, certificateKey) == 1
-            }
-        }
-    }
-
     /// A short-lived `EVP_PKEY*`. `pkcs8DER` came from OpenSSL, so it always parses.
-    package func withEVPKey<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
+    public func withEVPKey<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
         guard let (info, _) = OpenSSLBytes.decode(pkcs8DER, { d2i_PKCS8_PRIV_KEY_INFO(nil, $0, $1) }) else {
             preconditionFailure("PrivateKey.pkcs8DER no longer parses")
         }

@@ -79,6 +79,16 @@ public struct X509Certificate: Sendable, Hashable, CustomStringConvertible {
     /// PEM text (`-----BEGIN CERTIFICATE-----`, 64-column base64, trailing newline).
     public func pem() -> String { OpenSSLBytes.pem(label: "CERTIFICATE", der: der) }
 
+    /// The subject, issuer and serial number (an INTEGER) as DER, the forms PKCS#11 certificate objects carry
+    /// (CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER) for other tools to search by.
+    public func pkcs11NamesDER() -> (subject: [UInt8], issuer: [UInt8], serialNumber: [UInt8]) {
+        withX509 { x509 in
+            (subjectNameDER,
+             OpenSSLBytes.der({ i2d_X509_NAME(X509_get_issuer_name(x509), $0) }) ?? [],
+             OpenSSLBytes.der({ i2d_ASN1_INTEGER(X509_get0_serialNumber(x509), $0) }) ?? [])
+        }
+    }
+
     /// True when `issuer`'s public key verifies this certificate's signature. Names are not compared.
     public func verifySignature(issuedBy issuer: X509Certificate) -> Bool {
         withX509 { subject in

@@ -66,20 +66,7 @@ public struct CMPBackend: RenewalBackend {
                     oldKey: request.oldKey, newKey: request.newKey, timeout: timeout)
             }
         } catch {
-            switch error {
-            case .unreachable(let detail):
-                return .unreachable(detail: detail)
-            case .untrustedResponse(let detail):
-                throw RenewalError.untrustedAnswer(detail: detail)
-            case .certificateNotAccepted(let detail):
-                // The client sent a negative certConf; the CA's certificate for some other key is never used.
-                if detail.contains("does not match") || detail.contains("new key") { throw RenewalError.issuedForAnotherKey }
-                throw RenewalError.unusableAnswer(detail: detail)
-            case .protocolFailure(let detail):
-                throw RenewalError.unusableAnswer(detail: detail)
-            case .invalidRequest(let detail):
-                throw RenewalError.requestFailed(reason: detail)
-            }
+            return try Self.outcome(of: error)
         }
         switch result {
         case .issued(let certificate, let chain):
@@ -96,6 +83,26 @@ public struct CMPBackend: RenewalBackend {
                 instructions: Localized(
                     zh: "CA 要求 \(seconds) 秒后再试；新密钥未保存，请届时重新运行 certdoctor renew",
                     en: "the CA asks to try again in \(seconds) s; the new key was not kept, run certdoctor renew again then"))
+        }
+    }
+
+    /// A failed exchange as a renewal sees it: no answer is an outcome (try again later); an answer that must
+    /// not be used is thrown.
+    static func outcome(of error: CMPError) throws -> RenewalOutcome {
+        switch error {
+        case .unreachable(let detail):
+            return .unreachable(detail: detail)
+        case .untrustedResponse(let detail), .authorizationRefused(let detail):
+            // A signed key update has no shared secret; an answer about one is not from our CA.
+            throw RenewalError.untrustedAnswer(detail: detail)
+        case .certificateNotAccepted(let detail):
+            // The client sent a negative certConf; the CA's certificate for some other key is never used.
+            if detail.contains("does not match") || detail.contains("new key") { throw RenewalError.issuedForAnotherKey }
+            throw RenewalError.unusableAnswer(detail: detail)
+        case .protocolFailure(let detail):
+            throw RenewalError.unusableAnswer(detail: detail)
+        case .invalidRequest(let detail):
+            throw RenewalError.requestFailed(reason: detail)
         }
     }
 

@@ -42,6 +42,13 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
     /// An archive name is taken by different bytes; archives are never overwritten.
     case archiveConflict(path: String)
     case cannotWrite(path: String, reason: String)
+    /// The certificate issued for the token key failed its verification; nothing on the token was changed.
+    case tokenCertificateRefused(reason: Localized)
+    /// The key pair for the renewal on the token cannot be used (not protected as it must be, or ambiguous).
+    case tokenKeyUnusable(reason: Localized)
+    /// The token refused or lost a change (pulled out, read-only labels); `reverted` says whether the steps
+    /// already made were taken back.
+    case tokenChangeFailed(step: String, reason: Localized, reverted: Bool)
 
     public var localizedMessage: Localized {
         switch self {
@@ -110,6 +117,19 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
                 en: "the archive \(path) exists with different contents; archives are never overwritten")
         case .cannotWrite(let path, let reason):
             Localized(zh: "无法写入 \(path)：\(reason)", en: "cannot write \(path): \(reason)")
+        case .tokenCertificateRefused(let reason):
+            Localized(zh: "签发的证书未通过校验，令牌未作任何改动：", en: "the issued certificate failed verification, nothing on the token was changed: ") + reason
+        case .tokenKeyUnusable(let reason):
+            Localized(zh: "令牌中的新密钥无法用于更新：", en: "the new key on the token cannot be used: ") + reason
+        case .tokenChangeFailed(let step, let reason, let reverted):
+            (reverted
+                ? Localized(
+                    zh: "令牌上的步骤“\(step)”失败，已完成的步骤已撤销，旧证书仍以原名称可用：",
+                    en: "the step '\(step)' on the token failed; the steps before it were taken back and the old certificate is usable under its name: ")
+                : Localized(
+                    zh: "令牌上的步骤“\(step)”失败，且无法撤销已完成的步骤；旧证书和私钥仍在令牌中（可能名为 .old-<序列号>），请插好令牌后运行 certdoctor check --token：",
+                    en: "the step '\(step)' on the token failed and the steps before it could not be taken back; the old certificate and key are still on the token (possibly named .old-<serial>); with the token in place, run certdoctor check --token: "))
+                + reason
         }
     }
 
@@ -134,8 +154,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .issuedButNotInstalled(_, _, let status): status
         case .newKeyIsOldKey: .usage
-        case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed: .dataError
-        case .archiveConflict, .cannotWrite: .cannotCreate
+        case .tokenKeyUnusable: .failure
+        case .issuedForAnotherKey, .subjectChanged, .untrustedAnswer, .unusableAnswer, .verificationFailed,
+             .tokenCertificateRefused: .dataError
+        case .archiveConflict, .cannotWrite, .tokenChangeFailed: .cannotCreate
         }
     }
 }

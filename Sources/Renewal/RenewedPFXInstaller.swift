@@ -177,7 +177,7 @@ public struct RenewedPFXInstaller: Sendable {
 }
 
 /// The journal reports a step's failure as text; this keeps the typed error so its exit code survives.
-private final class StepError: @unchecked Sendable {
+final class StepError: @unchecked Sendable {
     private let lock = NSLock()
     private var error: (any Error)?
 

@@ -24,6 +24,7 @@ public enum AllChecks {
         TokenPresentCheck(),
         TokenSingleCheck(),
         TokenCertificateCheck(),
+        TokenRoomCheck(),
         // The Windows side (a Wine prefix or a customer's exported registry).
         TrustedSiteCheck(),
         PersonalCertificateCheck(),

@@ -100,6 +100,8 @@ public enum ProfileLoader {
         for (field, pattern) in [
             ("gatewayNumber.pattern", profile.gatewayNumber.pattern),
             ("fileCertificate.passwordPattern", profile.fileCertificate.passwordPattern),
+            ("enrolment.referencePattern", profile.enrolmentRules.referencePattern),
+            ("enrolment.authorizationPattern", profile.enrolmentRules.authorizationPattern),
         ] where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw .invalid(path: path, field: field, problem: "not a regular expression: \(pattern)")
         }

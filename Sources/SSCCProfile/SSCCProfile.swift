@@ -33,6 +33,28 @@ public struct SSCCProfile: Sendable, Codable {
     /// The token database beside the profile: the one it names, or the one shipped with it.
     public var tokenDatabaseFile: String { tokenDatabase ?? "sscc-tokens.json" }
 
+    /// The first download's rules; absent from a profile written before `enroll`, which then uses the manual's.
+    public var enrolment: Enrolment?
+    public var enrolmentRules: Enrolment { enrolment ?? .manual }
+
+    /// R14: what a password envelope's codes look like, how long they last, and the password-based MAC the
+    /// CA expects (names OpenSSL knows).
+    public struct Enrolment: Sendable, Codable {
+        public var referencePattern: String
+        public var authorizationPattern: String
+        public var envelopeValidityDays: Int
+        public var pbmOneWayFunction: String
+        public var pbmMAC: String
+
+        /// The manual's limits (reference ≤ 22, authorization ≤ 16, 30 days) and OpenSSL's PBM defaults.
+        public static let manual = Enrolment(
+            referencePattern: "^[A-Za-z0-9]{1,22}$", authorizationPattern: "^[A-Za-z0-9]{1,16}$", envelopeValidityDays: 30,
+            pbmOneWayFunction: "sha256", pbmMAC: "hmac-sha1")
+
+        public func referenceIsValid(_ code: String) -> Bool { PatternCache.matches(referencePattern, code) }
+        public func authorizationIsValid(_ code: String) -> Bool { PatternCache.matches(authorizationPattern, code) }
+    }
+
     public struct Portal: Sendable, Codable {
         public var url: String
         public var host: String
@@ -103,6 +125,8 @@ public struct SSCCProfile: Sendable, Codable {
         public struct Item: Sendable, Codable {
             public var id: String
             public var text: Localized
+            /// The certdoctor commands that carry the requirement out (`enroll` for R14), for `explain`.
+            public var commands: [String]?
         }
     }
 

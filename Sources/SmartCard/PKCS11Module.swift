@@ -77,10 +77,10 @@ public final class PKCS11Module {
     /// Callers take turns with a module: a login belongs to the whole process, so one caller's logout would
     /// hide keys from another still searching, and a failed login rewrites the token's state under the object
     /// handles another caller holds. A check makes a handful of calls; nothing is lost by serialising them.
-    private static let callLock = NSRecursiveLock()
+    static let callLock = NSRecursiveLock()
     public let path: String
     private let loaded: LoadedPKCS11Library
-    private var functions: UnsafeMutablePointer<CK_FUNCTION_LIST> { loaded.functions }
+    var functions: UnsafeMutablePointer<CK_FUNCTION_LIST> { loaded.functions }
 
     public init(path: String) throws(PKCS11Error) {
         self.path = path
@@ -167,15 +167,7 @@ public final class PKCS11Module {
     /// logs in as the user first. The PIN goes to the module only and appears in no error.
     public func privateKeys(slot: UInt, id: [UInt8]? = nil, pin: String? = nil) throws(PKCS11Error) -> [PKCS11Key] {
         try withSession(slot) { session throws(PKCS11Error) in
-            if let pin {
-                try mayTryPIN(slot)
-                var bytes = Array(pin.utf8)
-                let code = functions.pointee.C_Login?(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
-                if code == CK_RV(CKR_PIN_INCORRECT) || code == CK_RV(CKR_PIN_LEN_RANGE) {
-                    rejectedPINSlots.insert(slot)
-                }
-                if code != CKR_USER_ALREADY_LOGGED_IN { try check("C_Login", code) }
-            }
+            if let pin { try logIn(session, slot: slot, pin: pin) }
             defer { if pin != nil { _ = functions.pointee.C_Logout?(session) } }
             return try keys(session, objectClass: CKO_PRIVATE_KEY, id: id)
         }
@@ -189,6 +181,22 @@ public final class PKCS11Module {
         }
     }
 
+    /// Free memory and visible objects of the token in `slot`, and whether its PIN may be tried (no login).
+    public func room(slot: UInt) throws(PKCS11Error) -> PKCS11TokenRoom {
+        try withSession(slot) { session throws(PKCS11Error) in
+            var count = 0
+            for objectClass in PKCS11ObjectClass.allCases {
+                count += try findObjects(session, objectClass: objectClass.code).count
+            }
+            var info = CK_TOKEN_INFO()
+            try check("C_GetTokenInfo", functions.pointee.C_GetTokenInfo?(CK_SLOT_ID(slot), &info))
+            func reported(_ value: CK_ULONG) -> UInt? { value == CK_ULONG.max ? nil : UInt(value) }
+            return PKCS11TokenRoom(
+                freePublicMemory: reported(info.ulFreePublicMemory), freePrivateMemory: reported(info.ulFreePrivateMemory),
+                objectCount: count, pinTriesLow: info.flags & Self.pinWarningFlags != 0)
+        }
+    }
+
     private func keys(_ session: CK_SESSION_HANDLE, objectClass: UInt, id: [UInt8]?) throws(PKCS11Error) -> [PKCS11Key] {
         try findObjects(session, objectClass: objectClass, id: id).map { object throws(PKCS11Error) in
             PKCS11Key(
@@ -198,19 +206,31 @@ public final class PKCS11Module {
         }
     }
 
+    /// Logs `session` in as the user, after the retry guard; a refusal is remembered so the PIN is not tried again.
+    func logIn(_ session: CK_SESSION_HANDLE, slot: UInt, pin: String) throws(PKCS11Error) {
+        try mayTryPIN(slot)
+        var bytes = Array(pin.utf8)
+        let code = functions.pointee.C_Login?(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
+        if code == CK_RV(CKR_PIN_INCORRECT) || code == CK_RV(CKR_PIN_LEN_RANGE) {
+            rejectedPINSlots.insert(slot)
+        }
+        if code != CKR_USER_ALREADY_LOGGED_IN { try check("C_Login", code) }
+    }
+
+    private static let pinWarningFlags = CK_FLAGS(CKF_USER_PIN_LOCKED) | CK_FLAGS(CKF_USER_PIN_FINAL_TRY) | CK_FLAGS(CKF_USER_PIN_COUNT_LOW)
+
     /// Slots whose token refused the PIN in this run (guarded by `callLock`).
-    private var rejectedPINSlots = Set<UInt>()
+    var rejectedPINSlots = Set<UInt>()
 
     /// A wrong PIN counts down the token's retries, and an ePass3003 locks itself at zero: a PIN is tried only
     /// when the token reports plenty of tries left, and never twice after a refusal.
-    private func mayTryPIN(_ slot: UInt) throws(PKCS11Error) {
+    func mayTryPIN(_ slot: UInt) throws(PKCS11Error) {
         var info = CK_TOKEN_INFO()
         let code = functions.pointee.C_GetTokenInfo?(CK_SLOT_ID(slot), &info) ?? CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
         try check("C_GetTokenInfo", code)
         let label = Self.padded(info.label)
         if rejectedPINSlots.contains(slot) { throw .pinRejected(token: label) }
-        let warning = CK_FLAGS(CKF_USER_PIN_LOCKED) | CK_FLAGS(CKF_USER_PIN_FINAL_TRY) | CK_FLAGS(CKF_USER_PIN_COUNT_LOW)
-        if info.flags & warning != 0 { throw .pinRetriesLow(token: label) }
+        if info.flags & Self.pinWarningFlags != 0 { throw .pinRetriesLow(token: label) }
     }
 
     private func withSession<T>(_ slot: UInt, _ body: (CK_SESSION_HANDLE) throws(PKCS11Error) -> T) throws(PKCS11Error) -> T {
@@ -222,7 +242,7 @@ public final class PKCS11Module {
         return try body(session)
     }
 
-    private func findObjects(_ session: CK_SESSION_HANDLE, objectClass: UInt, id: [UInt8]? = nil) throws(PKCS11Error) -> [CK_OBJECT_HANDLE] {
+    func findObjects(_ session: CK_SESSION_HANDLE, objectClass: UInt, id: [UInt8]? = nil) throws(PKCS11Error) -> [CK_OBJECT_HANDLE] {
         var classValue = CK_OBJECT_CLASS(objectClass)
         var idBytes = id ?? []
         let code: CK_RV = withUnsafeMutableBytes(of: &classValue) { classPointer in
@@ -248,7 +268,7 @@ public final class PKCS11Module {
     }
 
     /// Reads one attribute in the two-call form (length, then value). An absent attribute is empty.
-    private func attribute(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: UInt) throws(PKCS11Error) -> [UInt8] {
+    func attribute(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: UInt) throws(PKCS11Error) -> [UInt8] {
         guard let getAttributeValue = functions.pointee.C_GetAttributeValue else {
             throw .call(function: "C_GetAttributeValue", code: UInt(CKR_FUNCTION_NOT_SUPPORTED))
         }
@@ -267,13 +287,13 @@ public final class PKCS11Module {
         return value
     }
 
-    private func check(_ function: String, _ code: CK_RV?) throws(PKCS11Error) {
+    func check(_ function: String, _ code: CK_RV?) throws(PKCS11Error) {
         guard let code else { throw .call(function: function, code: UInt(CKR_FUNCTION_NOT_SUPPORTED)) }
         guard code == CKR_OK else { throw .call(function: function, code: UInt(code)) }
     }
 
     /// PKCS#11 text fields are fixed-size, blank-padded and not NUL-terminated.
-    private static func padded<T>(_ tuple: T) -> String {
+    static func padded<T>(_ tuple: T) -> String {
         let bytes = withUnsafeBytes(of: tuple) { Array($0) }
         let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         return text.trimmingCharacters(in: .whitespaces)
@@ -362,6 +382,10 @@ public enum PKCS11Error: Error, Equatable, Sendable {
     case pinRetriesLow(token: String)
     /// The PIN was refused once in this run; trying it again would only count down the token's retries.
     case pinRejected(token: String)
+    /// No private key with this CKA_ID (hex) on the token.
+    case noSuchKey(id: String)
+    /// Two objects of one kind share this CKA_ID (hex); certdoctor does not pick one.
+    case ambiguousID(id: String)
 
     public var codeName: String? {
         guard case let .call(_, code) = self else { return nil }
@@ -370,7 +394,8 @@ public enum PKCS11Error: Error, Equatable, Sendable {
             0x30: "CKR_DEVICE_ERROR", 0x32: "CKR_DEVICE_REMOVED", 0x54: "CKR_FUNCTION_NOT_SUPPORTED",
             0xB3: "CKR_SESSION_HANDLE_INVALID", 0xE0: "CKR_TOKEN_NOT_PRESENT", 0xE1: "CKR_TOKEN_NOT_RECOGNIZED",
             0x3: "CKR_SLOT_ID_INVALID", 0x190: "CKR_CRYPTOKI_NOT_INITIALIZED", 0x150: "CKR_BUFFER_TOO_SMALL",
-            0xA0: "CKR_PIN_INCORRECT", 0xA4: "CKR_PIN_LOCKED", 0x101: "CKR_USER_NOT_LOGGED_IN",
+            0x10: "CKR_ATTRIBUTE_READ_ONLY", 0x31: "CKR_DEVICE_MEMORY", 0x70: "CKR_MECHANISM_INVALID",
+            0x82: "CKR_OBJECT_HANDLE_INVALID", 0xA0: "CKR_PIN_INCORRECT", 0xA4: "CKR_PIN_LOCKED", 0x101: "CKR_USER_NOT_LOGGED_IN",
         ]
         return names[code] ?? "0x" + String(code, radix: 16, uppercase: true)
     }
@@ -385,6 +410,8 @@ extension PKCS11Error: LocalizedError {
         case let .pinRetriesLow(token):
             "The token \(token) has locked its PIN or has few tries left; certdoctor will not try a PIN on it. Check the PIN with the vendor's tool."
         case let .pinRejected(token): "The token \(token) refused the PIN; it was not tried again, to spare the token's retry counter."
+        case let .noSuchKey(id): "The token holds no private key with CKA_ID \(id)."
+        case let .ambiguousID(id): "The token holds two objects of one kind with CKA_ID \(id); certdoctor will not choose between them."
         }
     }
 
@@ -395,6 +422,8 @@ extension PKCS11Error: LocalizedError {
         case let .call(function, _): "PKCS#11 调用 \(function) 失败：\(codeName ?? "?")。"
         case let .pinRetriesLow(token): "USB Key \(token) 的 PIN 已锁定或剩余尝试次数很少；certdoctor 不会再尝试 PIN。请用厂商工具确认 PIN。"
         case let .pinRejected(token): "USB Key \(token) 拒绝了该 PIN；为保护重试次数，未再尝试。"
+        case let .noSuchKey(id): "USB Key 上没有 CKA_ID 为 \(id) 的私钥。"
+        case let .ambiguousID(id): "USB Key 上有两个同类对象的 CKA_ID 都是 \(id)；certdoctor 不会替你选择。"
         }
     }
 }

@@ -16,7 +16,7 @@ struct CertDoctor: ParsableCommand {
         version: VersionReport.text(Help.language),
         subcommands: [
             CheckCommand.self, FixCommand.self, UndoCommand.self, ListChecksCommand.self, ExplainCommand.self,
-            ReportCommand.self, RenewCommand.self, RegistryCommand.self, CollectScriptCommand.self,
+            ReportCommand.self, RenewCommand.self, EnrollCommand.self, RegistryCommand.self, CollectScriptCommand.self,
         ],
         defaultSubcommand: nil
     )

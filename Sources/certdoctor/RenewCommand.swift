@@ -96,19 +96,7 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "每次 CMP 交互的时限（秒）。", en: "Seconds each CMP exchange may take."))
     var cmpTimeout: Double = 30
 
-    @Option(help: Help.argument(
-        zh: "要生成的新密钥类型：\(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))。",
-        en: "The new key pair to generate: \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", "))."), completion: .list(RenewalKeyType.allCases.map(\.rawValue)))
-    var keyType: String = RenewalKeyType.rsa2048.rawValue
-
-    @Option(help: Help.argument(
-        zh: "使用在别处生成的密钥对（PEM，可加密）而不是新生成。", en: "Renew with a key pair made elsewhere (PEM, possibly encrypted) instead of a fresh one."), completion: .file())
-    var newKey: String?
-
-    @Option(help: Help.argument(
-        zh: "第一行为 --new-key 密码的文件（否则读环境变量 CERTDOCTOR_NEW_KEY_PASSWORD，再否则提示输入）。",
-        en: "A file whose first line is --new-key's password (else CERTDOCTOR_NEW_KEY_PASSWORD, else a prompt)."), completion: .file())
-    var newKeyPasswordFile: String?
+    @OptionGroup var newKeyOptions: NewKeyOptions
 
     @Option(help: Help.argument(
         zh: "新 PFX 的保护方式：windows7（PBE-SHA1-3DES，SHA-1 MAC，各处均可导入）或 modern（AES/PBKDF2）。",
@@ -136,17 +124,13 @@ struct RenewCommand: ParsableCommand {
 
     func validate() throws {
         guard targets.pfx != nil else { throw usage(zh: "renew 需要 --pfx（要更新的文件证书）", en: "renew needs --pfx, the file certificate to renew") }
-        guard RenewalKeyType(rawValue: keyType) != nil else {
-            throw usage(
-                zh: "--key-type 只接受 \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: "、"))，不接受“\(keyType)”",
-                en: "--key-type takes \(RenewalKeyType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(keyType)'")
-        }
+        if let problem = newKeyOptions.keyTypeProblem(output.language) { throw problem }
         if importFile != nil, backend != .offline {
             throw usage(
                 zh: "--import 用于完成线下更新，不能与 --backend \(backend.rawValue) 同用",
                 en: "--import completes an offline renewal; it does not go with --backend \(backend.rawValue)")
         }
-        if importFile != nil, newKey != nil {
+        if importFile != nil, newKeyOptions.newKey != nil {
             throw usage(
                 zh: "--import 使用线下申请时保存的新密钥，不能再指定 --new-key",
                 en: "--import uses the pending key of the offline request; --new-key does not apply")
@@ -178,13 +162,13 @@ struct RenewCommand: ParsableCommand {
             let result: RenewalResult
             if let importFile {
                 result = renewal.importIssued(
-                    URL(fileURLWithPath: importFile), newKeyPassword: { try readNewKeyPassword(language: language) },
+                    URL(fileURLWithPath: importFile), newKeyPassword: { try newKeyOptions.password(language: language) },
                     fix: fix ? confirm : nil, progress: progress)
             } else {
-                let given = try loadNewKey(language: language)
+                let given = try newKeyOptions.load(language: language)
                 result = renewal.renew(
                     using: try makeBackend(pfx: session.environment.pfxFile), newKey: given?.key, newKeyPassword: given?.password,
-                    keyType: RenewalKeyType(rawValue: keyType) ?? .rsa2048, fix: fix ? confirm : nil, progress: progress)
+                    keyType: newKeyOptions.type, fix: fix ? confirm : nil, progress: progress)
             }
             try emit(result, session: session)
             // On success the message is among the renewal steps already; stdout stays pure JSON with --format json.
@@ -214,17 +198,6 @@ struct RenewCommand: ParsableCommand {
         case .cmp:
             return CMPBackend(server: caURL.flatMap { URL(string: $0) }, caCertificate: try caCertificate(), timeout: cmpTimeout)
         }
-    }
-
-    /// `--new-key` and the password it came with (nil for an unencrypted key, which never prompts).
-    private func loadNewKey(language: Language) throws -> (key: PrivateKey, password: Secret?)? {
-        try newKey.map { try RenewalInputs.newKey(at: $0, password: { try readNewKeyPassword(language: language) }) }
-    }
-
-    private func readNewKeyPassword(language: Language) throws -> Secret {
-        try SecretReader.read(
-            file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
-            prompt: Localized(zh: "新密钥的密码：", en: "Password of the new key: ").text(language))
     }
 
     /// The report as `check` prints it (every format, `--report DIR`, redaction); the renewal steps are part of

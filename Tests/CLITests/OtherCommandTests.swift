@@ -170,6 +170,7 @@ import Testing
         #expect(try run.outcome(of: "token.present") == "notchecked")
         #expect(try run.outcome(of: "token.single") == "notchecked")
         #expect(try run.outcome(of: "token.certificate") == "notchecked")
+        #expect(try run.outcome(of: "token.room") == "notchecked")
     }
 
     /// Without --token, and with discovery off (a card in a reader of the test machine would otherwise be found).

@@ -31,6 +31,23 @@ import Testing
         #expect(profile.portal.typoHosts == ["biz.sccc.com"])
     }
 
+    /// R14: the envelope's limits as the manual gives them, and OpenSSL's PBM defaults.
+    @Test func shippedProfileCarriesTheEnvelopeRules() throws {
+        let (profile, _) = try ProfileLoader.load("sscc", dataDirectory: data)
+        let rules = try #require(profile.enrolment)
+        #expect(rules.referenceIsValid(String(repeating: "A", count: 22)) && !rules.referenceIsValid(String(repeating: "A", count: 23)))
+        #expect(rules.authorizationIsValid(String(repeating: "7", count: 16)) && !rules.authorizationIsValid(String(repeating: "7", count: 17)))
+        #expect(!rules.referenceIsValid("") && !rules.authorizationIsValid("A B"))
+        #expect(rules.envelopeValidityDays == 30 && rules.pbmOneWayFunction == "sha256" && rules.pbmMAC == "hmac-sha1")
+        let broken = try write(try String(contentsOf: data.profiles.appendingPathComponent("sscc.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"^[A-Za-z0-9]{1,16}$\"", with: "\"^[A-Z\""))
+        #expect {
+            _ = try ProfileLoader.load(broken, dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.localizedMessage.en.contains("enrolment.authorizationPattern") == true
+        }
+    }
+
     @Test func syntaxErrorNamesFileAndLine() throws {
         let path = try write("{\n  \"schemaVersion\": 1,\n  \"name\": \n}")
         do {

@@ -26,7 +26,20 @@ public final class TestCMPServer: @unchecked Sendable {
         case waiting(checkAfter: Int)
         /// Over HTTP: reads the request and never answers (for client timeouts).
         case neverAnswer
+        /// Issues, but publishes another CA's certificate as caPubs to an initialization request.
+        case publishForeignRoot
     }
+
+    /// A password envelope this CA handed out: the reference and authorization codes that protect an
+    /// initialization request (PBM), valid for ``envelopeValidity`` from `issued`, good for one certificate.
+    private struct Envelope {
+        var secret: [UInt8]
+        var issued: Date
+        var used = false
+    }
+
+    /// 30 days, the manual's validity of a password envelope.
+    public static let envelopeValidity: TimeInterval = 30 * 86_400
 
     public let authority: TestCertificateAuthority
     public let behaviour: Behaviour
@@ -35,6 +48,9 @@ public final class TestCMPServer: @unchecked Sendable {
     private let server: OpaquePointer
     private var confirmations: [String] = []
     private var issued: [X509Certificate] = []
+    private var envelopes: [[UInt8]: Envelope] = [:]
+    /// The envelope of the request being processed (set under `lock`, read by the callbacks it calls).
+    private var currentEnvelope: [UInt8]?
 
     public init(authority: TestCertificateAuthority, behaviour: Behaviour = .issue) throws(TestPKIError) {
         OpenSSLRuntime.loadProviders()
@@ -81,9 +97,48 @@ public final class TestCMPServer: @unchecked Sendable {
         } ?? nil
     }
 
+    /// Hands out a password envelope: an initialization request whose PBM is keyed with `secret` and whose
+    /// senderKID is `reference` gets one certificate, within ``envelopeValidity`` of `issued`.
+    public func addEnvelope(reference: String, secret: String, issued: Date = Date()) {
+        lock.withLock { envelopes[Array(reference.utf8)] = Envelope(secret: Array(secret.utf8), issued: issued) }
+    }
+
     /// Processes a request message; the response is owned by the caller.
     func process(_ request: OpaquePointer) -> OpaquePointer? {
-        lock.withLock { OSSL_CMP_SRV_process_request(server, request) }
+        lock.withLock {
+            guard let context = OSSL_CMP_SRV_CTX_get0_cmp_ctx(server) else { return nil }
+            // The library verifies a PBM with the context's secret, so the secret is looked up by the
+            // request's reference first. An unknown reference gets a random secret: its MAC fails as a wrong
+            // code's does. Signed requests (key updates) are verified, and answered, with the CA's key.
+            let reference = Self.passwordReference(of: request)
+            currentEnvelope = reference.flatMap { envelopes[$0] == nil ? nil : $0 }
+            let secret = reference.map { envelopes[$0]?.secret ?? (0..<16).map { _ in UInt8.random(in: 0...255) } }
+            let keyed = secret.map { bytes in
+                bytes.withUnsafeBufferPointer { OSSL_CMP_CTX_set1_secretValue(context, $0.baseAddress, Int32($0.count)) }
+            } ?? OSSL_CMP_CTX_set1_secretValue(context, nil, 0)
+            guard keyed == 1 else { return nil }
+            return OSSL_CMP_SRV_process_request(server, request)
+        }
+    }
+
+    /// The senderKID of a message protected by a password-based MAC, nil for any other. OpenSSL 3.0 has no
+    /// getter for either header field, so the header is encoded and walked: `protectionAlg [1]` must hold the
+    /// PBM's OID (1.2.840.113533.7.66.13) and `senderKID [2]` wraps an OCTET STRING.
+    static func passwordReference(of message: OpaquePointer) -> [UInt8]? {
+        guard let header = OSSL_CMP_MSG_get0_header(message),
+              let der = OpenSSLBytes.der({ i2d_OSSL_CMP_PKIHEADER(header, $0) }),
+              let fields = topLevelElements(der)
+        else { return nil }
+        let passwordBasedMAC: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF6, 0x7D, 0x07, 0x42, 0x0D]
+        guard let algorithm = fields.first(where: { $0.first == 0xA1 }),
+              algorithm.indices.contains(where: { algorithm[$0...].starts(with: passwordBasedMAC) }),
+              let kid = fields.first(where: { $0.first == 0xA2 })
+        else { return nil }
+        var offset = 1
+        guard derLength(kid, &offset) != nil, offset < kid.count, kid[offset] == 0x04 else { return nil }
+        offset += 1
+        guard let length = derLength(kid, &offset), offset + length <= kid.count else { return nil }
+        return Array(kid[offset..<offset + length])
     }
 
     /// A client transfer callback that hands each request to the server whose address is the transfer
@@ -93,6 +148,12 @@ public final class TestCMPServer: @unchecked Sendable {
         return Unmanaged<TestCMPServer>.fromOpaque(argument).takeUnretainedValue().process(request)
     }
 
+    /// Points a client context at this server in-process, without sockets.
+    func inProcess(_ context: OpaquePointer) -> Bool {
+        OSSL_CMP_CTX_set_transfer_cb(context, Self.transfer) == 1
+            && OSSL_CMP_CTX_set_transfer_cb_arg(context, Unmanaged.passUnretained(self).toOpaque()) == 1
+    }
+
     private static func instance(_ server: OpaquePointer?) -> TestCMPServer {
         Unmanaged<TestCMPServer>.fromOpaque(OSSL_CMP_SRV_CTX_get0_custom_ctx(server)!).takeUnretainedValue()
     }
@@ -100,8 +161,8 @@ public final class TestCMPServer: @unchecked Sendable {
     // MARK: Callbacks (called by OSSL_CMP_SRV_process_request, so already under `lock`)
 
     private static let certificateRequest: OSSL_CMP_SRV_cert_request_cb_t = {
-        server, _, _, request, _, certificateOut, chainOut, _ in
-        instance(server).issue(request, certificateOut: certificateOut, chainOut: chainOut)
+        server, _, _, request, _, certificateOut, chainOut, publicationsOut in
+        instance(server).issue(request, certificateOut: certificateOut, chainOut: chainOut, publicationsOut: publicationsOut)
     }
 
     private static let certificateConfirmation: OSSL_CMP_SRV_certConf_cb_t = { server, _, _, _, statusInfo in
@@ -122,13 +183,25 @@ public final class TestCMPServer: @unchecked Sendable {
     }
 
     private func issue(_ request: OpaquePointer?, certificateOut: UnsafeMutablePointer<OpaquePointer?>?,
-                       chainOut: UnsafeMutablePointer<OpaquePointer?>?) -> OpaquePointer? {
+                       chainOut: UnsafeMutablePointer<OpaquePointer?>?,
+                       publicationsOut: UnsafeMutablePointer<OpaquePointer?>?) -> OpaquePointer? {
+        if let reference = currentEnvelope, let envelope = envelopes[reference] {
+            let notAuthorized = Int32(1 << CMPFailureInfo.notAuthorized.rawValue)
+            if envelope.used {
+                return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, notAuthorized, "authorization code already used")
+            }
+            if Date().timeIntervalSince(envelope.issued) > Self.envelopeValidity {
+                return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, notAuthorized, "authorization code expired")
+            }
+            envelopes[reference]?.used = true
+            publicationsOut?.pointee = publications()
+        }
         switch behaviour {
         case .reject(let failure, let text):
             return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << Int32(failure.rawValue), text)
         case .waiting:
             return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_waiting, 0, nil)
-        case .issue, .issueForDifferentKey, .signResponsesWithUntrustedCA, .neverAnswer:
+        case .issue, .issueForDifferentKey, .signResponsesWithUntrustedCA, .neverAnswer, .publishForeignRoot:
             break
         }
         guard let request, let template = OSSL_CRMF_MSG_get0_tmpl(request),
@@ -161,26 +234,40 @@ public final class TestCMPServer: @unchecked Sendable {
         }
     }
 
+    /// The CA certificates an initialization's answer publishes (caPubs): this CA's, or another's.
+    private func publications() -> OpaquePointer? {
+        let published = behaviour == .publishForeignRoot ? (try? TestCertificateAuthority())?.certificate : authority.certificate
+        guard let published, let stack = cd_sk_X509_new_null() else { return nil }
+        let copy = published.withX509 { X509_dup($0) }
+        if let copy, cd_sk_X509_push(stack, copy) == 0 { X509_free(copy) }
+        return stack
+    }
+
     /// The requested public key. OpenSSL 3.0 has no OSSL_CRMF_CERTTEMPLATE_get0_publicKey (3.2 has), so the
     /// template is encoded and its `publicKey [6] IMPLICIT SubjectPublicKeyInfo` element (tag 0xA6) is
     /// re-tagged as a SEQUENCE (0x30) and decoded as a SubjectPublicKeyInfo.
     static func publicKey(of template: OpaquePointer) -> OpaquePointer? {
-        guard let der = OpenSSLBytes.der({ i2d_OSSL_CRMF_CERTTEMPLATE(template, $0) }), der.first == 0x30 else { return nil }
+        guard let der = OpenSSLBytes.der({ i2d_OSSL_CRMF_CERTTEMPLATE(template, $0) }),
+              var element = topLevelElements(der)?.first(where: { $0.first == 0xA6 })
+        else { return nil }
+        element[0] = 0x30
+        return OpenSSLBytes.decode(element, { d2i_PUBKEY(nil, $0, $1) })?.value
+    }
+
+    /// The elements (tag, length and content) inside a DER SEQUENCE, nil if it is not one.
+    private static func topLevelElements(_ der: [UInt8]) -> [[UInt8]]? {
+        guard der.first == 0x30 else { return nil }
         var offset = 1
-        guard let templateLength = derLength(der, &offset), offset + templateLength == der.count else { return nil }
+        guard let sequenceLength = derLength(der, &offset), offset + sequenceLength == der.count else { return nil }
+        var elements: [[UInt8]] = []
         while offset < der.count {
             let start = offset
-            let tag = der[offset]
             offset += 1
             guard let length = derLength(der, &offset), offset + length <= der.count else { return nil }
             offset += length
-            if tag == 0xA6 {
-                var element = Array(der[start..<offset])
-                element[0] = 0x30
-                return OpenSSLBytes.decode(element, { d2i_PUBKEY(nil, $0, $1) })?.value
-            }
+            elements.append(Array(der[start..<offset]))
         }
-        return nil
+        return elements
     }
 
     /// Reads a DER length at `offset` (short or long form, up to 4 bytes) and moves past it.
@@ -198,16 +285,23 @@ public final class TestCMPServer: @unchecked Sendable {
 }
 
 extension CMPClient {
+    /// NOT FOR PRODUCTION. An initialization request against a ``TestCMPServer`` in this process.
+    public static func initialization(testServer: TestCMPServer, root: X509Certificate, sharedSecret: CMPSharedSecret,
+                                      commonName: String, newKey: PrivateKey, passwordMAC: CMPPasswordMAC = .init(),
+                                      timeout: TimeInterval = 10) throws(CMPError) -> CMPInitialization {
+        try withExtendedLifetime(testServer) { () throws(CMPError) -> CMPInitialization in
+            try initializationExchange(root: root, sharedSecret: sharedSecret, commonName: commonName, newKey: newKey,
+                                       passwordMAC: passwordMAC, timeout: timeout, transport: testServer.inProcess)
+        }
+    }
+
     /// NOT FOR PRODUCTION. A key update against a ``TestCMPServer`` in this process, without sockets.
     public static func keyUpdate(testServer: TestCMPServer, caCertificate: X509Certificate,
-                                 oldCertificate: X509Certificate, oldKey: PrivateKey, newKey: PrivateKey,
+                                 oldCertificate: X509Certificate, oldKey: some SigningKey, newKey: some SigningKey,
                                  timeout: TimeInterval = 10) throws(CMPError) -> CMPResult {
         try withExtendedLifetime(testServer) { () throws(CMPError) -> CMPResult in
             try exchange(caCertificate: caCertificate, oldCertificate: oldCertificate, oldKey: oldKey, newKey: newKey,
-                         timeout: timeout) { context in
-                OSSL_CMP_CTX_set_transfer_cb(context, TestCMPServer.transfer) == 1
-                    && OSSL_CMP_CTX_set_transfer_cb_arg(context, Unmanaged.passUnretained(testServer).toOpaque()) == 1
-            }
+                         timeout: timeout, transport: testServer.inProcess)
         }
     }
 }

@@ -28,7 +28,7 @@ public struct TestCertificateAuthority: Sendable {
 
     /// A certificate for `key`'s public key, issued by this CA. `subject` is in order, most general first,
     /// e.g. `[("C", "CN"), ("O", "测试公司"), ("CN", "张三")]`; values are UTF-8.
-    public func issue(subject: [(String, String)], for key: PrivateKey, validityDays: Int = 30) throws(TestPKIError) -> X509Certificate {
+    public func issue(subject: [(String, String)], for key: some SigningKey, validityDays: Int = 30) throws(TestPKIError) -> X509Certificate {
         let name = try Self.name(subject)
         defer { X509_NAME_free(name) }
         let x509 = try key.withEVPKey { evpKey throws(TestPKIError) in try issue(subject: name, publicKey: evpKey, validityDays: validityDays) }

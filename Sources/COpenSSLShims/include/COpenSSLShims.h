@@ -46,4 +46,15 @@ STACK_OF(X509) *cd_pkcs7_signed_certificates(const PKCS7 *p7);
 /// V_ASN1_BMPSTRING for a friendlyName), else NULL.
 const ASN1_STRING *cd_asn1_type_string(const ASN1_TYPE *t, int type);
 
+/// Signs `from` (a DigestInfo) into `to` (room for `to_len` bytes) elsewhere; returns the signature length or -1.
+typedef int (*cd_external_rsa_sign)(void *context, const unsigned char *from, int from_len, unsigned char *to, int to_len);
+/// Called once when the key is freed, to release `context`.
+typedef void (*cd_external_rsa_release)(void *context);
+/// An RSA EVP_PKEY with the public key (n, e big-endian) whose private operation calls `sign` (PKCS#1 v1.5 only).
+/// The key owns `context` on success (released through `release` when the last reference goes); on failure
+/// (NULL) the caller keeps it.
+EVP_PKEY *cd_external_rsa_key(const unsigned char *modulus, size_t modulus_len, const unsigned char *exponent,
+                              size_t exponent_len, cd_external_rsa_sign sign, cd_external_rsa_release release,
+                              void *context);
+
 #endif

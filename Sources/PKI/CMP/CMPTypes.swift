@@ -22,6 +22,9 @@ public enum CMPError: Error, Equatable, Sendable, LocalizedError {
     case protocolFailure(detail: String)
     /// The request could not be built from the inputs (bad URL, old key not the old certificate's, …).
     case invalidRequest(detail: String)
+    /// A password-protected request (PBM) was refused for its password: a wrong, expired or already used
+    /// authorization code, or a reference the CA does not know.
+    case authorizationRefused(detail: String)
 
     public var errorDescription: String? {
         switch self {
@@ -30,6 +33,7 @@ public enum CMPError: Error, Equatable, Sendable, LocalizedError {
         case .certificateNotAccepted(let detail): "the issued certificate was refused: \(detail)"
         case .protocolFailure(let detail): "CMP exchange failed: \(detail)"
         case .invalidRequest(let detail): "cannot build the CMP request: \(detail)"
+        case .authorizationRefused(let detail): "the CA refused the reference or authorization code: \(detail)"
         }
     }
 }
@@ -46,4 +50,35 @@ public enum CMPFailureInfo: Int, Sendable, CaseIterable {
     static func decode(_ code: Int) -> [CMPFailureInfo] {
         allCases.filter { code & (1 << $0.rawValue) != 0 }
     }
+}
+
+/// The shared secret of an RFC 4210 initialization request protected by a password-based MAC (5.1.3.1): the
+/// reference number goes out as senderKID, the secret value keys the MAC of every message both ways.
+public struct CMPSharedSecret: Sendable {
+    public var reference: [UInt8]
+    public var secret: [UInt8]
+
+    public init(reference: [UInt8], secret: [UInt8]) {
+        self.reference = reference
+        self.secret = secret
+    }
+}
+
+/// The PBM's one-way function and MAC, by the names OpenSSL knows (`sha256`, `hmac-sha1`). The defaults are
+/// OpenSSL's own, which is what its mock server and most CAs expect.
+public struct CMPPasswordMAC: Sendable, Equatable {
+    public var oneWayFunction: String
+    public var mac: String
+
+    public init(oneWayFunction: String = "sha256", mac: String = "hmac-sha1") {
+        self.oneWayFunction = oneWayFunction
+        self.mac = mac
+    }
+}
+
+/// What an initialization request brought: the certificate (confirmed) and the CA certificates the CA
+/// published in the answer (caPubs), already compared with the pinned root.
+public struct CMPInitialization: Sendable, Equatable {
+    public var result: CMPResult
+    public var caPublications: [X509Certificate]
 }

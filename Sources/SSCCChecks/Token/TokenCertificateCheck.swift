@@ -48,11 +48,7 @@ struct TokenCertificateCheck: Check {
 
     func evaluate(_ context: CheckContext) throws -> Finding {
         let options = context.environment.tokenOptions
-        let database = try TokenFacts.database(context)
-        guard let path = ModuleProbe.candidates(options: options, database: database).first?.path else {
-            return Finding(.error, Localized(
-                zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
-        }
+        guard let path = try ModuleProbe.tokenModule(context) else { return ModuleProbe.noTokenModule }
         let module = try PKCS11Module(path: path)
         // Every slot, not only those with a token: OpenSC leaves a card it cannot read out of the token-present
         // list, and only the full list shows it as present but not recognised.
@@ -80,6 +76,10 @@ struct TokenCertificateCheck: Check {
         let pin = options.pin?.reveal()
         for slot in slots {
             for object in try module.certificates(slot: slot.id) {
+                if Self.isSetAside(object.label) {
+                    evidence.append(Evidence("setAside", "\(slot.token?.label ?? ""): \(object.label)"))
+                    continue
+                }
                 guard let certificate = try? X509Certificate(derEncoded: object.der) else { continue }
                 var key: String?
                 if !(try module.privateKeys(slot: slot.id, id: object.id, pin: pin)).isEmpty {
@@ -137,7 +137,15 @@ struct TokenCertificateCheck: Check {
                 problems.append(Localized(
                     zh: "证书 \(name) 没有对应的私钥（E6）", en: "the certificate \(name) has no private key on the token (E6)"))
             } else {
-                var finding = Finding.pass(Self.passMessage(candidate, context.environment), evidence: evidence)
+                var message = Self.passMessage(candidate, context.environment)
+                let others = gateways.filter { $0.object != candidate.object }.map(\.object.label)
+                if !others.isEmpty {
+                    let list = others.joined(separator: ", ")
+                    message = message + Localized(
+                        zh: "；注意：令牌中还有该网关的其他证书（\(list)），请删除不再使用的，以免网关选错",
+                        en: "; note: the token holds other certificates for this gateway (\(list)); remove those no longer used, so the gateway cannot pick the wrong one")
+                }
+                var finding = Finding.pass(message, evidence: evidence)
                 finding.certificates = [CertificateObservation(
                     subjectCommonName: name, issuerCommonName: certificate.issuerCommonName ?? "", serialNumber: certificate.serialNumberHex,
                     notBefore: certificate.notBefore.timeIntervalSince1970, notAfter: certificate.notAfter.timeIntervalSince1970,
@@ -156,6 +164,12 @@ struct TokenCertificateCheck: Check {
         }
         let message = problems.dropFirst().reduce(problems[0]) { $0 + Localized(verbatim: "; ") + $1 }
         return .fail(message, evidence: evidence, remedy: Messages.fixName(support: profile.support.phone))
+    }
+
+    /// Objects a hardware renewal sets aside: the old pair it keeps (`<gateway>.old-<serial>`) and a new one not
+    /// yet in place (`<gateway>.pending`). Neither is the gateway's certificate.
+    public static func isSetAside(_ label: String) -> Bool {
+        label.contains(".old-") || label.hasSuffix(".pending")
     }
 
     /// Like `cert.validity`: inside the renewal window the certificate still works today, so the check passes,

@@ -107,6 +107,15 @@ struct ModuleProbe {
     var loaded: String?
     var foreign: Foreign?
 
+    /// The module the token checks read the token with: the first candidate; nil when there is none.
+    static func tokenModule(_ context: CheckContext) throws -> String? {
+        candidates(options: context.environment.tokenOptions, database: try TokenFacts.database(context)).first?.path
+    }
+
+    /// Without a module nothing on the token can be read, so nothing passes or fails.
+    static let noTokenModule = Finding(.error, Localized(
+        zh: "没有可用于读取令牌的 PKCS#11 模块（--pkcs11-module）", en: "no PKCS#11 module to read the token with (--pkcs11-module)"))
+
     static func candidates(options: TokenOptions, database: TokenDatabase) -> [(path: String, configured: Bool)] {
         if let configured = options.pkcs11Module { return [(configured, true)] }
         // A module Firefox is told to load is configured for the token as much as --pkcs11-module is.

@@ -74,7 +74,7 @@ struct TokenCheckTests {
             try Self.run(environment, only: Self.tokenIDs)
         }
         #expect(report.first { $0.id == "pcsc.service" }?.outcome == .fail)
-        for id in ["token.present", "token.single", "token.certificate"] {
+        for id in ["token.present", "token.single", "token.certificate", "token.room"] {
             #expect(report.first { $0.id == id }?.outcome == .notchecked, "\(id)")
         }
     }

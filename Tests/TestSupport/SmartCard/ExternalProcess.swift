@@ -3,9 +3,15 @@ import Foundation
 /// Runs command-line tools (openssl, softhsm2-util, pkcs11-tool) to build fixtures.
 package enum ExternalProcess {
     package struct Failure: Error, CustomStringConvertible {
-        let command: String
-        let status: Int32
-        let output: String
+        package let command: String
+        package let status: Int32
+        package let output: String
+
+        package init(command: String, status: Int32, output: String) {
+            self.command = command
+            self.status = status
+            self.output = output
+        }
         package var description: String { "\(command) exited \(status): \(output)" }
     }
 

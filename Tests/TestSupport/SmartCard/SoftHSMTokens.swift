@@ -23,6 +23,21 @@ package struct SoftHSMTokens: Sendable {
     /// A token whose gateway certificate expires in 11 days and some hours: inside the 30-day renewal window.
     package static let expiringLabel = "gateway-expiring"
 
+    /// A token whose only gateway certificate is a renewal's new one not yet in place (`<gateway>.pending`).
+    package static let pendingLabel = "gateway-pending"
+    /// A token after a renewal: the working certificate under the gateway number, the old expired pair set aside
+    /// as `<gateway>.old-<serial>`.
+    package static let renewedLabel = "gateway-renewed"
+    /// A token with two working certificates named by the gateway number (CKA_ID 01 and 02).
+    package static let twoCandidatesLabel = "gateway-two"
+
+    /// A token with seven certificates and their public keys (fourteen objects visible without login): full by
+    /// `token.room`'s object count.
+    package static let fullLabel = "gateway-full"
+
+    /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
+    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin"]
+
     package static let userPIN = "1234"
 
     package let directory: URL
@@ -110,6 +125,39 @@ package struct SoftHSMTokens: Sendable {
             (privateKeyLabel, gatewayNumber, .privateOnly, (certificate, keyDER, publicKeyDER)),
             (expiringLabel, gatewayNumber, .pair, (expiringCertificate, keyDER, publicKeyDER)),
         ]
+        // Tokens holding more than one pair, each pair under its own CKA_ID.
+        let pairs: [(token: String, objects: [(label: String, id: String, files: (URL, URL, URL))])] = [
+            (pendingLabel, [(gatewayNumber + ".pending", "01", (certificate, keyDER, publicKeyDER))]),
+            (renewedLabel, [
+                (gatewayNumber + ".old-0A1B", "01", (expiredCertificate, expiredKey, expiredPublicKey)),
+                (gatewayNumber, "02", (certificate, keyDER, publicKeyDER)),
+            ]),
+            (fullLabel, (1...7).map { index in
+                (gatewayNumber + ".old-0\(index)", "0\(index)", (certificate, keyDER, publicKeyDER))
+            }),
+            (twoCandidatesLabel, [
+                (gatewayNumber, "01", (certificate, keyDER, publicKeyDER)),
+                (gatewayNumber, "02", (expiringCertificate, keyDER, publicKeyDER)),
+            ]),
+        ]
+        for token in pairs {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", token.token, "--so-pin", "12345678", "--pin", userPIN,
+            ], environment: environment)
+            let common = ["--module", TestEnvironment.softHSMModule, "--token-label", token.token, "--login", "--pin", userPIN]
+            for object in token.objects {
+                for (file, type) in [(object.files.0, "cert"), (object.files.1, "privkey"), (object.files.2, "pubkey")] {
+                    try ExternalProcess.run("/usr/bin/pkcs11-tool", common + [
+                        "--write-object", file.path, "--type", type, "--id", object.id, "--label", object.label,
+                    ] + (type == "privkey" ? ["--private"] : []), environment: environment)
+                }
+            }
+        }
+        for label in scratchLabels {
+            try ExternalProcess.run("/usr/bin/softhsm2-util", [
+                "--init-token", "--free", "--label", label, "--so-pin", "12345678", "--pin", userPIN,
+            ], environment: environment)
+        }
         for object in objects {
             try ExternalProcess.run("/usr/bin/softhsm2-util", [
                 "--init-token", "--free", "--label", object.token, "--so-pin", "12345678", "--pin", "1234",

@@ -1,0 +1,32 @@
+import CertDoctorCore
+import Foundation
+
+/// Everything that stops a first download (`enroll`) besides the renewal's own failures. No case carries a
+/// code or a password: they are named, never shown.
+public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sendable, Equatable {
+    /// The CA refused the envelope's codes: wrong, expired, already used, or a reference it does not know.
+    case authorizationRefused(detail: String)
+    /// The CA refused the request for another reason.
+    case rejected(reason: String)
+    case unreachable(detail: String)
+
+    public var localizedMessage: Localized {
+        switch self {
+        case .authorizationRefused(let detail):
+            Localized(
+                zh: "CA 拒绝了参考码/授权码：授权码错误、已过期（信封日期起 30 天）或已使用过。请向 CA 申请新的密码信封后重试（\(detail)）",
+                en: "the CA refused the reference/authorization code: the authorization code is wrong, expired (30 days from the envelope's date) or already used. Ask the CA for a new password envelope and try again (\(detail))")
+        case .rejected(let reason):
+            Localized(zh: "CA 拒绝了证书下载请求：\(reason)", en: "the CA rejected the download request: \(reason)")
+        case .unreachable(let detail):
+            Localized(zh: "无法连接 CA：\(detail)", en: "the CA cannot be reached: \(detail)")
+        }
+    }
+
+    public var ending: CommandEnding {
+        switch self {
+        case .authorizationRefused, .rejected: .failure
+        case .unreachable: .unavailable
+        }
+    }
+}
