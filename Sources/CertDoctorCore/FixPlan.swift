@@ -79,6 +79,10 @@ public struct SeenFile: Sendable, Equatable {
     public init(planned url: URL) {
         self.init(url, bytes: PlanSnapshots.shared.bytes(of: url))
     }
+
+    public static func == (a: SeenFile, b: SeenFile) -> Bool {
+        a.path == b.path && sameBytes(a.bytes, b.bytes)
+    }
 }
 
 /// How fix steps write: only through the journal, so that every change is backed up and atomic.
@@ -92,6 +96,14 @@ public protocol FileWriter: Sendable {
     /// when missing.
     func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws
     func remove(_ url: URL) throws
+    /// The file as the steps before this one left it, when the last of them left a decoded model of this type
+    /// (`replace(_:model:encode:newFileMode:)`); nil otherwise, and the step decodes `contents(of:)`.
+    func model<Model: Sendable>(of url: URL, as type: Model.Type) throws -> Model?
+    /// As `replace(_:with:newFileMode:)`, for a model the writer encodes only when its bytes are needed: the
+    /// steps of a fix that edit one 40 MB hive then decode it once and encode it once, not once per step. The
+    /// next step gets `model` back only as it was stored, so `encode` must give the bytes whose decoding is it.
+    func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8], newFileMode: mode_t) throws
 }
 
 extension FileWriter {
@@ -102,5 +114,18 @@ extension FileWriter {
 
     public func replace(_ url: URL, with bytes: [UInt8]) throws {
         try replace(url, with: bytes, newFileMode: 0o600)
+    }
+
+    /// A writer that writes at once keeps no model: the step decodes what it wrote.
+    public func model<Model: Sendable>(of url: URL, as type: Model.Type) throws -> Model? { nil }
+
+    public func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8], newFileMode: mode_t
+    ) throws {
+        try replace(url, with: encode(model), newFileMode: newFileMode)
+    }
+
+    public func replace<Model: Sendable>(_ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8]) throws {
+        try replace(url, model: model, encode: encode, newFileMode: 0o600)
     }
 }

@@ -105,11 +105,16 @@ public final class Journal: Sendable {
         defer { lock.release() }
         let steps = plans.flatMap(\.steps)
         // Under the lock, so that no other certdoctor can change a file between this comparison and the write.
+        // Each file is read once for all the steps that saw it (every step editing `user.reg` records it).
+        var now: [String: SeenFile] = [:]
         for step in steps {
-            for seen in step.seen where SeenFile(now: URL(fileURLWithPath: seen.path)) != seen {
-                throw CoreError.changedSincePlanned(path: seen.path)
+            for seen in step.seen {
+                let current = now[seen.path] ?? SeenFile(now: URL(fileURLWithPath: seen.path))
+                now[seen.path] = current
+                if current != seen { throw CoreError.changedSincePlanned(path: seen.path) }
             }
         }
+        now = [:]
         for step in steps {
             try step.preflight()
         }
@@ -180,9 +185,18 @@ public final class Journal: Sendable {
         for index in entry.files.indices {
             let url = URL(fileURLWithPath: entry.files[index].path)
             if FileManager.default.fileExists(atPath: url.path) {
-                let name = "after-\(index)"
-                try AtomicFile.write(try readBytes(url), to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
-                entry.files[index].after = name
+                let current = try readBytes(url)
+                // Most files are what was planned for them: that copy serves as the record, and a 40 MB hive is
+                // not written and synced a third time. A file a later step or someone else changed gets its own.
+                if let planned = entry.files[index].planned,
+                   let plannedBytes = try? readBytes(entryDirectory.appendingPathComponent(planned)),
+                   sameBytes(plannedBytes, current) {
+                    entry.files[index].after = planned
+                } else {
+                    let name = "after-\(index)"
+                    try AtomicFile.write(current, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                    entry.files[index].after = name
+                }
             } else {
                 entry.files[index].removedByFix = true
             }
@@ -402,13 +416,13 @@ public final class Journal: Sendable {
         }
         let bytes = try readBytes(entryDirectory.appendingPathComponent(backup))
         var info = stat()
-        if stat(file.path, &info) == 0, UInt32(info.st_mode & 0o7777) == file.mode, (try? readBytes(URL(fileURLWithPath: file.path))) == bytes {
+        if stat(file.path, &info) == 0, UInt32(info.st_mode & 0o7777) == file.mode, sameBytes(try? readBytes(URL(fileURLWithPath: file.path)), bytes) {
             return false
         }
         let target = URL(fileURLWithPath: file.path)
         try AtomicFile.write(bytes, to: target, forcedMode: mode_t(file.mode))
         if geteuid() == 0 { _ = chown(file.path, file.owner, file.group) }
-        guard (try? readBytes(target)) == bytes else { throw CoreError.backupMismatch(path: file.path) }
+        guard sameBytes(try? readBytes(target), bytes) else { throw CoreError.backupMismatch(path: file.path) }
         return true
     }
 
@@ -418,10 +432,10 @@ public final class Journal: Sendable {
     private func isAsTheJournalLeftIt(_ file: JournalEntry.File, in entryDirectory: URL) throws -> Bool {
         let current: [UInt8]? = FileManager.default.fileExists(atPath: file.path) ? try readBytes(URL(fileURLWithPath: file.path)) : nil
         let original = try file.backup.map { try readBytes(entryDirectory.appendingPathComponent($0)) }
-        if current == original { return true }
-        if let after = file.after { return try current == readBytes(entryDirectory.appendingPathComponent(after)) }
+        if sameBytes(current, original) { return true }
+        if let after = file.after { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(after))) }
         if file.removedByFix == true { return current == nil }
-        if let planned = file.planned { return try current == readBytes(entryDirectory.appendingPathComponent(planned)) }
+        if let planned = file.planned { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(planned))) }
         if file.plannedRemoval == true { return current == nil }
         return false
     }
@@ -488,9 +502,16 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         case remove
     }
 
+    /// What the steps left for a file: a change, or a step's decoded model, encoded when its bytes are first
+    /// needed (`encoded`) and kept as them from then on.
+    enum Staged {
+        case change(Change)
+        case model(any Sendable, encode: @Sendable () -> [UInt8], newFileMode: mode_t)
+    }
+
     private let allowed: Set<String>
     private let lock = NSLock()
-    private var changes: [String: Change] = [:]
+    private var changes: [String: Staged] = [:]
     private var writersByPath: [String: Set<String>] = [:]
     private var plan = ""
 
@@ -504,26 +525,61 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         set { lock.withLock { plan = newValue } }
     }
 
-    func checkpoint() -> [String: Change] { lock.withLock { changes } }
-    func restore(_ checkpoint: [String: Change]) { lock.withLock { changes = checkpoint } }
-    func change(for path: String) -> Change? { lock.withLock { changes[path] } }
+    func checkpoint() -> [String: Staged] { lock.withLock { changes } }
+    func restore(_ checkpoint: [String: Staged]) { lock.withLock { changes = checkpoint } }
+    /// The change, a model encoded (and kept as its bytes from then on).
+    func change(for path: String) -> Change? { encoded(path) }
     /// The change, removed: once on disk, the file itself is what later steps read.
-    func take(_ path: String) -> Change? { lock.withLock { changes.removeValue(forKey: path) } }
+    func take(_ path: String) -> Change? {
+        let change = encoded(path)
+        lock.withLock { _ = changes.removeValue(forKey: path) }
+        return change
+    }
+
+    /// Encodes outside the lock (a 40 MB hive takes a while); only this journal's thread runs steps.
+    private func encoded(_ path: String) -> Change? {
+        switch lock.withLock({ changes[path] }) {
+        case .change(let change)?:
+            return change
+        case .model(_, let encode, let newFileMode)?:
+            let change = Change.write(encode(), newFileMode: newFileMode)
+            lock.withLock { changes[path] = .change(change) }
+            return change
+        case nil:
+            return nil
+        }
+    }
     func writers(of path: String) -> Set<String> { lock.withLock { writersByPath[path] ?? [] } }
 
     func contents(of url: URL) throws -> [UInt8]? {
         let target = try declaredTarget(url)
-        switch lock.withLock({ changes[target.path] }) {
+        switch encoded(target.path) {
         case .write(let bytes, _)?: return bytes
         case .remove?: return nil
         case nil: return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
         }
     }
 
+    func model<Model: Sendable>(of url: URL, as type: Model.Type) throws -> Model? {
+        let target = try declaredTarget(url)
+        guard case .model(let model, _, _)? = lock.withLock({ changes[target.path] }) else { return nil }
+        return model as? Model
+    }
+
+    func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8], newFileMode: mode_t
+    ) throws {
+        let target = try declaredTarget(url)
+        lock.withLock {
+            changes[target.path] = .model(model, encode: { encode(model) }, newFileMode: newFileMode)
+            writersByPath[target.path, default: []].insert(plan)
+        }
+    }
+
     func replace(_ url: URL, with bytes: [UInt8], newFileMode: mode_t) throws {
         let target = try declaredTarget(url)
         lock.withLock {
-            changes[target.path] = .write(bytes, newFileMode: newFileMode)
+            changes[target.path] = .change(.write(bytes, newFileMode: newFileMode))
             writersByPath[target.path, default: []].insert(plan)
         }
     }
@@ -531,7 +587,7 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     func remove(_ url: URL) throws {
         let target = try declaredTarget(url)
         lock.withLock {
-            changes[target.path] = .remove
+            changes[target.path] = .change(.remove)
             writersByPath[target.path, default: []].insert(plan)
         }
     }
@@ -544,6 +600,14 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         }
         return target
     }
+}
+
+/// Whether two byte arrays are equal, compared with `memcmp`: the arrays' `==` compares a 40 MB hive a byte at
+/// a time, which a fix did twice per hive.
+func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBytes { a in b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
 }
 
 /// Reads a whole file; the error names the file.

@@ -27,14 +27,19 @@ public enum PrefixHiveEdit {
             description: description, touches: [file],
             preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
             apply: { writer in
-                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end);
-                // a missing hive fails with the system's reason.
-                let bytes = try writer.contents(of: file) ?? readBytes(file)
-                var decoded = try WindowsSideError.wrapping {
-                    try WineHiveCodec.decode(bytes, fileName: file.path)
+                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end):
+                // their model when they left one, so that a hive is decoded and encoded once per fix, not per
+                // step (decoding what `encode` wrote gives that model back; WineHiveEditTests compare the
+                // two ways). A missing hive fails with the system's reason.
+                var decoded: WineHive
+                if let model = try writer.model(of: file, as: WineHive.self) {
+                    decoded = model
+                } else {
+                    let bytes = try writer.contents(of: file) ?? readBytes(file)
+                    decoded = try WindowsSideError.wrapping { try WineHiveCodec.decode(bytes, fileName: file.path) }
                 }
                 try edit(&decoded.root)
-                try writer.replace(file, with: WineHiveCodec.encode(decoded))
+                try writer.replace(file, model: decoded, encode: WineHiveCodec.encode)
             })
     }
 

@@ -164,6 +164,48 @@ import Testing
         #expect(try readBytes(file) == Array("start".utf8))
     }
 
+    /// Steps that leave a model: the next step gets that model (not a decoding of its bytes), a step that reads
+    /// bytes gets it encoded, a failed plan's model is dropped with its other changes, and the file is written
+    /// once, encoded, with the entry's `after` record pointing at the planned copy rather than a third one.
+    @Test func stepsSharingAModelEncodeItOnceAndAFailedPlanLeavesNothing() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let encodings = Counter()
+        /// The model is the text's pieces; a step that finds no model decodes the bytes into one piece.
+        func appending(_ text: String) -> FixStep {
+            FixStep(description: Localized(verbatim: "append \(text)"), touches: [file]) { writer in
+                let pieces = try writer.model(of: file, as: [String].self)
+                    ?? [String(decoding: try writer.contents(of: file) ?? [], as: UTF8.self)]
+                try writer.replace(file, model: pieces + [text]) { pieces in
+                    encodings.increment()
+                    return Array(pieces.joined().utf8)
+                }
+            }
+        }
+        let bytesStep = FixStep(description: Localized(verbatim: "append as bytes"), touches: [file]) { writer in
+            #expect(try writer.model(of: file, as: [String].self) == ["start", "+1", "+2"])
+            try writer.replace(file, with: (try writer.contents(of: file) ?? []) + Array("+bytes".utf8))
+            #expect(try writer.model(of: file, as: [String].self) == nil, "bytes replace the model")
+        }
+        struct Refused: Error {}
+        let failing = FixPlan(checkID: "t.failing", summary: Localized(verbatim: "x"), steps: [
+            appending("+bad"), FixStep(description: Localized(verbatim: "fail"), touches: [file]) { _ in throw Refused() },
+        ])
+        let good = FixPlan(checkID: "t.good", summary: Localized(verbatim: "x"), steps: [
+            appending("+1"), appending("+2"), bytesStep, appending("+3"), appending("+4"),
+        ])
+        let application = try journal.apply([failing, good], command: "fix")
+        #expect(application.errors.keys.sorted() == ["t.failing"])
+        #expect(try readBytes(file) == Array("start+1+2+bytes+3+4".utf8))
+        #expect(encodings.value == 2, "once for the step that reads bytes, once for the write")
+        let record = try #require(application.entry.files.first)
+        #expect(record.after == record.planned, "the planned copy is the record of what the fix left")
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+    }
+
     /// A step that changes its file itself (a program run under Wine) runs on what the earlier steps left, and
     /// the journal's final write does not put older bytes back over its work.
     @Test func aStepThatChangesItsFileItselfBuildsOnEarlierStepsAndKeepsItsWork() throws {
@@ -270,4 +312,12 @@ import Testing
         #expect(Journal.defaultDirectory(["XDG_STATE_HOME": "/srv/state", "HOME": "/home/u"]).path == "/srv/state/certdoctor/journal")
         #expect(Journal.defaultDirectory(["HOME": "/home/u"]).path == "/home/u/.local/state/certdoctor/journal")
     }
+}
+
+/// Counts calls from `@Sendable` closures.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

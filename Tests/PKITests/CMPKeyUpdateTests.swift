@@ -71,6 +71,22 @@ struct CMPInProcessTests {
         #expect(failureInfo == [.badRequest])
     }
 
+    /// OpenSSL's certConf callback validates the path only against a store given as its argument: without it a
+    /// certificate for the new key from any CA was confirmed.
+    @Test("a certificate from another CA is refused with a negative certConf")
+    func foreignIssuer() throws {
+        let enrolment = try Enrolment()
+        let server = try enrolment.server(.issueFromForeignCA)
+        #expect {
+            try enrolment.keyUpdate(server)
+        } throws: { error in
+            guard case .certificateNotAccepted = error as? CMPError else { return false }
+            return true
+        }
+        #expect(server.certificateConfirmations.count == 1)
+        #expect(server.certificateConfirmations.first != "PKIStatus: accepted")
+    }
+
     @Test("a certificate for another key is refused with a negative certConf")
     func differentKey() throws {
         let enrolment = try Enrolment()

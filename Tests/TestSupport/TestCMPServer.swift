@@ -28,6 +28,8 @@ public final class TestCMPServer: @unchecked Sendable {
         case neverAnswer
         /// Issues, but publishes another CA's certificate as caPubs to an initialization request.
         case publishForeignRoot
+        /// Protects its answers as itself but issues the requested key from another CA (same name, other key).
+        case issueFromForeignCA
     }
 
     /// A password envelope this CA handed out: the reference and authorization codes that protect an
@@ -201,7 +203,7 @@ public final class TestCMPServer: @unchecked Sendable {
             return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << Int32(failure.rawValue), text)
         case .waiting:
             return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_waiting, 0, nil)
-        case .issue, .issueForDifferentKey, .signResponsesWithUntrustedCA, .neverAnswer, .publishForeignRoot:
+        case .issue, .issueForDifferentKey, .signResponsesWithUntrustedCA, .neverAnswer, .publishForeignRoot, .issueFromForeignCA:
             break
         }
         guard let request, let template = OSSL_CRMF_MSG_get0_tmpl(request),
@@ -217,6 +219,8 @@ public final class TestCMPServer: @unchecked Sendable {
             if behaviour == .issueForDifferentKey {
                 let other = try TestPKIError.wrap { () throws(PrivateKeyError) in try PrivateKey.generate(.ecP256) }
                 x509 = try other.withEVPKey { key throws(TestPKIError) in try authority.issue(subject: subject, publicKey: key) }
+            } else if behaviour == .issueFromForeignCA {
+                x509 = try TestCertificateAuthority().issue(subject: subject, publicKey: requestedKey)
             } else {
                 x509 = try authority.issue(subject: subject, publicKey: requestedKey)
             }

@@ -75,8 +75,13 @@ public enum CMPClient {
         let newKeySet = setNewKey(newKey, in: context)
         guard identity, oldKeySet, newKeySet else { throw setupFailure("certificate and keys") }
         // Besides the library's own check that the new certificate carries the new key, verify that it
-        // chains to the trusted CA before confirming it.
-        guard OSSL_CMP_CTX_set_certConf_cb(context, OSSL_CMP_certConf_cb) == 1, transport(context) else {
+        // chains to the trusted CA before confirming it. OpenSSL's callback validates the path only against the
+        // store given as its argument; without one it accepts any certificate for the new key.
+        guard OSSL_CMP_CTX_set_certConf_cb(context, OSSL_CMP_certConf_cb) == 1,
+              let trusted = OSSL_CMP_CTX_get0_trustedStore(context),
+              OSSL_CMP_CTX_set_certConf_cb_arg(context, UnsafeMutableRawPointer(trusted)) == 1,
+              transport(context)
+        else {
             throw setupFailure("transport")
         }
 
