@@ -291,7 +291,7 @@ public final class TestCMPServer: @unchecked Sendable {
 extension CMPClient {
     /// NOT FOR PRODUCTION. An initialization request against a ``TestCMPServer`` in this process.
     public static func initialization(testServer: TestCMPServer, root: X509Certificate, sharedSecret: CMPSharedSecret,
-                                      commonName: String, newKey: PrivateKey, passwordMAC: CMPPasswordMAC = .init(),
+                                      commonName: String, newKey: some SigningKey, passwordMAC: CMPPasswordMAC = .init(),
                                       timeout: TimeInterval = 10) throws(CMPError) -> CMPInitialization {
         try withExtendedLifetime(testServer) { () throws(CMPError) -> CMPInitialization in
             try initializationExchange(root: root, sharedSecret: sharedSecret, commonName: commonName, newKey: newKey,

@@ -22,8 +22,9 @@ public enum CMPClient {
     /// with `sharedSecret` (a password envelope's reference and authorization codes), addressed to `root`'s
     /// name. `root` is pinned beforehand: the CA certificates the answer publishes (caPubs) must be it, and
     /// the issued certificate must chain to it, carry `newKey` and `commonName`, or a negative certConf is sent.
+    /// `newKey` may be a key on a token: its private half only signs the proof of possession.
     public static func initialization(server: URL, root: X509Certificate, sharedSecret: CMPSharedSecret,
-                                      commonName: String, newKey: PrivateKey, passwordMAC: CMPPasswordMAC = .init(),
+                                      commonName: String, newKey: some SigningKey, passwordMAC: CMPPasswordMAC = .init(),
                                       timeout: TimeInterval = 30) throws(CMPError) -> CMPInitialization {
         let endpoint = try Endpoint(server)
         try ConnectionProbe.connect(host: endpoint.host, port: endpoint.port, timeout: timeout)
@@ -90,7 +91,7 @@ public enum CMPClient {
 
     /// One IR transaction protected by a password-based MAC; `transport` as for ``exchange``.
     package static func initializationExchange(root: X509Certificate, sharedSecret: CMPSharedSecret, commonName: String,
-                                               newKey: PrivateKey, passwordMAC: CMPPasswordMAC, timeout: TimeInterval,
+                                               newKey: some SigningKey, passwordMAC: CMPPasswordMAC, timeout: TimeInterval,
                                                transport: (OpaquePointer) -> Bool) throws(CMPError) -> CMPInitialization {
         OpenSSLRuntime.loadProviders()
         ERR_clear_error()

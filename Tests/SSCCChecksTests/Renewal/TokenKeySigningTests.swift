@@ -95,4 +95,27 @@ import TestSupport
         let serial = try token.pkcs11Tool(["--list-objects", "--type", "cert"])
         #expect(serial.contains("F000504Y0007"))
     }
+
+    /// A first certificate by a password envelope for a key made on the token: the proof of possession is signed
+    /// there, and the certificate the test CA issues carries the token's public key.
+    @Test func anInitializationRequestForATokenKey() throws {
+        let session = try session("scratch-request")
+        defer { session.close() }
+        let authority = try TestCertificateAuthority()
+        let server = try TestCMPServer(authority: authority)
+        server.addEnvelope(reference: "R1234567", secret: "A123456")
+        let key = try tokenKey(session, id: [0x31])
+        let enrolment = try CMPClient.initialization(
+            testServer: server, root: authority.certificate,
+            sharedSecret: CMPSharedSecret(reference: Array("R1234567".utf8), secret: Array("A123456".utf8)),
+            commonName: "F000504Y0007", newKey: key)
+        guard case .issued(let certificate, _) = enrolment.result else {
+            Issue.record("expected a certificate, got \(enrolment.result)")
+            return
+        }
+        #expect(certificate.publicKeyDER == key.publicKeyDER)
+        #expect(certificate.subjectCommonName == "F000504Y0007")
+        #expect(certificate.verifySignature(issuedBy: authority.certificate))
+        #expect(enrolment.caPublications == [authority.certificate])
+    }
 }
