@@ -14,6 +14,12 @@ public struct CertificateEnrolment: Sendable {
         _ passwordMAC: CMPPasswordMAC, _ timeout: TimeInterval
     ) throws(CMPError) -> CMPInitialization
 
+    /// One initialization exchange for a key on a token (the timeout is the caller's).
+    public typealias TokenExchange = @Sendable (
+        _ root: X509Certificate, _ secret: CMPSharedSecret, _ commonName: String, _ newKey: TokenKey,
+        _ passwordMAC: CMPPasswordMAC
+    ) throws(CMPError) -> CMPInitialization
+
     /// The envelope: its two codes and, when given, the date printed on it.
     public struct Envelope: Sendable {
         public var reference: Secret

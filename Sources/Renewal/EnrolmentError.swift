@@ -9,6 +9,8 @@ public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sen
     /// The CA refused the request for another reason.
     case rejected(reason: String)
     case unreachable(detail: String)
+    /// The token already holds a certificate named as the gateway: like the PFX, it is never overwritten.
+    case tokenHoldsCertificate(label: String)
 
     public var localizedMessage: Localized {
         switch self {
@@ -20,12 +22,16 @@ public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sen
             Localized(zh: "CA 拒绝了证书下载请求：\(reason)", en: "the CA rejected the download request: \(reason)")
         case .unreachable(let detail):
             Localized(zh: "无法连接 CA：\(detail)", en: "the CA cannot be reached: \(detail)")
+        case .tokenHoldsCertificate(let label):
+            Localized(
+                zh: "令牌中已有名为 \(label) 的证书；令牌上的证书从不覆盖，请先用厂商工具移走它（R15）",
+                en: "the token already holds a certificate named \(label); a certificate on the token is never overwritten: move it away with the vendor's tool first (R15)")
         }
     }
 
     public var ending: CommandEnding {
         switch self {
-        case .authorizationRefused, .rejected: .failure
+        case .authorizationRefused, .rejected, .tokenHoldsCertificate: .failure
         case .unreachable: .unavailable
         }
     }

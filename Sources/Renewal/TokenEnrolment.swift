@@ -1,0 +1,69 @@
+import CertDoctorCore
+import Foundation
+import PKI
+import SmartCard
+import TokenTarget
+
+/// A first certificate whose key pair is made on the token: the pair as a renewal makes it (`<gateway>.pending`,
+/// or the one an interrupted run left), the initialization request with the envelope's codes, and the issued
+/// certificate written beside its key, after which the pair takes the gateway's name. A token that already holds
+/// a certificate named `<gateway>` is refused before anything is generated or sent.
+public struct TokenEnrolment: Sendable {
+    public var session: PKCS11Session
+    public var gateway: String
+    public var root: X509Certificate
+    public var passwordMAC: CMPPasswordMAC
+    private let exchange: CertificateEnrolment.TokenExchange
+
+    public init(session: PKCS11Session, gateway: String, root: X509Certificate, passwordMAC: CMPPasswordMAC,
+                exchange: @escaping CertificateEnrolment.TokenExchange) {
+        self.session = session
+        self.gateway = gateway
+        self.root = root
+        self.passwordMAC = passwordMAC
+        self.exchange = exchange
+    }
+
+    /// The certificate as written on the token, and the CKA_ID it shares with its key pair.
+    public struct Enrolled: Sendable {
+        public var certificate: X509Certificate
+        public var key: TokenRenewalKey
+    }
+
+    public func enrol(secret: CMPSharedSecret, bits: Int = 2048, progress: RenewalProgress = { _ in }) throws -> Enrolled {
+        let objects = try session.objects()
+        guard !objects.contains(where: { $0.objectClass == .certificate && $0.label == gateway }) else {
+            throw EnrolmentError.tokenHoldsCertificate(label: gateway)
+        }
+        // No old pair: the id below only guards a given key against being the old one.
+        let key = try TokenRenewalKey.prepare(in: session, gateway: gateway, oldID: [], bits: bits)
+        let tokenKey = try TokenCertificateInstaller.tokenKey(session, id: key.id)
+        let answer: CMPInitialization
+        do {
+            answer = try exchange(root, secret, gateway, tokenKey, passwordMAC)
+        } catch {
+            throw CertificateEnrolment.failure(error)
+        }
+        let certificate: X509Certificate
+        switch answer.result {
+        case .issued(let issued, _): certificate = issued
+        case .rejected(let reason, _): throw EnrolmentError.rejected(reason: reason)
+        case .retryAfter(let seconds): throw EnrolmentError.rejected(reason: "the CA asks to try again in \(seconds) s")
+        }
+        // The CMP client already refused caPubs other than the root, another chain, name or key; the signature
+        // made on the token is the last proof that the certificate and the key there belong together.
+        guard certificate.publicKeyDER == tokenKey.publicKeyDER else { throw RenewalError.issuedForAnotherKey }
+        guard tokenKey.signsFor(certificate) else {
+            throw RenewalError.tokenCertificateRefused(reason: Localized(
+                zh: "用令牌上的新密钥所作的测试签名无法用该证书验证", en: "a test signature made with the new key on the token does not verify with it"))
+        }
+        progress(Localized(
+            zh: "已收到并确认新证书（序列号 \(certificate.serialNumberHex)），正在写入令牌",
+            en: "certificate received and confirmed (serial \(certificate.serialNumberHex)), writing it to the token"))
+        let names = certificate.pkcs11NamesDER()
+        try session.createCertificate(der: certificate.der, id: key.id, label: TokenLabels.pending(gateway: gateway),
+                                      subject: names.subject, issuer: names.issuer, serialNumber: names.serialNumber)
+        _ = try session.relabel(id: key.id, to: gateway)
+        return Enrolled(certificate: certificate, key: key)
+    }
+}
