@@ -77,21 +77,7 @@ public struct CertificateEnrolment: Sendable {
     /// R14 and R15 before anything is generated or sent. The codes and the password are judged, never quoted.
     public func preconditions(gateway: String, directory: URL, envelope: Envelope, password: Secret,
                               now: Date = Date()) -> Preconditions {
-        let rules = profile.enrolmentRules
-        var found = Preconditions()
-        if !profile.gatewayNumber.matches(gateway) {
-            found.refusals.append(Localized(
-                zh: "“\(gateway)”不是网关号（应如 \(profile.gatewayNumber.examples.first ?? "")）",
-                en: "'\(gateway)' is not a gateway number (expected like \(profile.gatewayNumber.examples.first ?? ""))"))
-        }
-        if !rules.referenceIsValid(envelope.reference.reveal()) {
-            found.refusals.append(Localized(
-                zh: "参考码不符合规则：最多 22 个字母或数字（R14）", en: "the reference code breaks the rule: at most 22 letters or digits (R14)"))
-        }
-        if !rules.authorizationIsValid(envelope.authorization.reveal()) {
-            found.refusals.append(Localized(
-                zh: "授权码不符合规则：最多 16 个字母或数字（R14）", en: "the authorization code breaks the rule: at most 16 letters or digits (R14)"))
-        }
+        var found = envelopePreconditions(gateway: gateway, envelope: envelope, now: now)
         if !profile.fileCertificate.passwordIsValid(password.reveal()) {
             found.refusals.append(profile.fileCertificate.passwordRule)
         }
@@ -110,6 +96,26 @@ public struct CertificateEnrolment: Sendable {
             found.refusals.append(Localized(
                 zh: "无法读取 \(directory.path) 的可用空间（目录是否存在？）",
                 en: "cannot read the free space of \(directory.path) (does the directory exist?)"))
+        }
+        return found
+    }
+
+    /// What the download asks of the gateway number and the envelope (R14), whatever the key is kept in.
+    public func envelopePreconditions(gateway: String, envelope: Envelope, now: Date = Date()) -> Preconditions {
+        let rules = profile.enrolmentRules
+        var found = Preconditions()
+        if !profile.gatewayNumber.matches(gateway) {
+            found.refusals.append(Localized(
+                zh: "“\(gateway)”不是网关号（应如 \(profile.gatewayNumber.examples.first ?? "")）",
+                en: "'\(gateway)' is not a gateway number (expected like \(profile.gatewayNumber.examples.first ?? ""))"))
+        }
+        if !rules.referenceIsValid(envelope.reference.reveal()) {
+            found.refusals.append(Localized(
+                zh: "参考码不符合规则：最多 22 个字母或数字（R14）", en: "the reference code breaks the rule: at most 22 letters or digits (R14)"))
+        }
+        if !rules.authorizationIsValid(envelope.authorization.reveal()) {
+            found.refusals.append(Localized(
+                zh: "授权码不符合规则：最多 16 个字母或数字（R14）", en: "the authorization code breaks the rule: at most 16 letters or digits (R14)"))
         }
         if let date = envelope.date, now.timeIntervalSince(date) > Double(rules.envelopeValidityDays) * 86_400 {
             found.warnings.append(Localized(

@@ -11,6 +11,8 @@ public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sen
     case unreachable(detail: String)
     /// The token already holds a certificate named as the gateway: like the PFX, it is never overwritten.
     case tokenHoldsCertificate(label: String)
+    /// The PKCS#11 module shows no token with the label asked for (not inserted, another label).
+    case tokenNotFound(label: String)
 
     public var localizedMessage: Localized {
         switch self {
@@ -22,6 +24,9 @@ public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sen
             Localized(zh: "CA 拒绝了证书下载请求：\(reason)", en: "the CA rejected the download request: \(reason)")
         case .unreachable(let detail):
             Localized(zh: "无法连接 CA：\(detail)", en: "the CA cannot be reached: \(detail)")
+        case .tokenNotFound(let label):
+            Localized(zh: "PKCS#11 模块中没有标签为“\(label)”的令牌（未插入或标签不同）",
+                      en: "the PKCS#11 module shows no token labelled '\(label)' (not inserted, or another label)")
         case .tokenHoldsCertificate(let label):
             Localized(
                 zh: "令牌中已有名为 \(label) 的证书；令牌上的证书从不覆盖，请先用厂商工具移走它（R15）",
@@ -32,7 +37,7 @@ public enum EnrolmentError: Error, LocalizedMessage, CommandEndingProviding, Sen
     public var ending: CommandEnding {
         switch self {
         case .authorizationRefused, .rejected, .tokenHoldsCertificate: .failure
-        case .unreachable: .unavailable
+        case .unreachable, .tokenNotFound: .unavailable
         }
     }
 }

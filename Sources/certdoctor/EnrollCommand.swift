@@ -4,6 +4,7 @@ import Doctor
 import Foundation
 import PKI
 import Renewal
+import SmartCard
 import SSCCProfile
 
 #if canImport(Glibc)
@@ -27,13 +28,16 @@ struct EnrollCommand: ParsableCommand {
             THE DOWNLOAD
             A new key pair (--key-type, default rsa2048; or --new-key FILE) and an RFC 4210 initialization request protected by a password-based MAC made with the two codes (the profile's PBM algorithms), addressed to the CA named by --ca-cert. The CA certificates its answer publishes must be --ca-cert itself; the certificate must chain to it, carry the new key and the gateway number; then it is confirmed. The new <gateway>#0.pfx (Windows 7-compatible unless --pfx-profile modern) is verified as read back from disk before it takes its name, in a journal entry ('certdoctor undo' removes it).
 
+            ON THE TOKEN (--token)
+            enroll --token --pkcs11-module MODULE --token-label LABEL makes the RSA-2048 key pair on the token (as <gateway>.pending, or reuses the pending pair an interrupted run left), signs the request there and, once the answer is verified as above, writes the certificate beside its key (same CKA_ID) and names both <gateway>. The PIN comes from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt. There is no PFX and no password: --password-file, --new-key and another --key-type are usage errors. A token already holding a certificate named <gateway> is refused before anything is made or sent: it is never overwritten. Not journaled: 'certdoctor undo' does not take it back.
+
             EXIT STATUS OF ENROLL
               0   the certificate was downloaded and saved
               1   refused by the checks before sending, or the CA refused the codes (a new envelope is needed) or the request
               64  usage error
               65  the CA's answer was refused (caPubs not the pinned root, another key, another name)
               66  an input file is missing or unreadable
-              69  the CA is unreachable
+              69  the CA is unreachable, or (--token) the module shows no such token
               73  the new file cannot be written
 
             """
@@ -47,13 +51,16 @@ struct EnrollCommand: ParsableCommand {
             下载
             生成新密钥对（--key-type，默认 rsa2048；或用 --new-key 文件），发送以两个码做口令 MAC（PBM，算法取自配置）保护的 RFC 4210 初始化请求（IR），接收方为 --ca-cert 所指的 CA。应答中公布的 CA 证书（caPubs）必须就是 --ca-cert；证书必须链到它、对应新密钥并含网关号，之后才发送确认。新的 <网关号>#0.pfx（默认 Windows 7 兼容，--pfx-profile modern 则为 AES）从磁盘读回校验后才启用其文件名，并记入修复日志（'certdoctor undo' 可删除）。
 
+            令牌（--token）
+            enroll --token --pkcs11-module 模块 --token-label 标签 在令牌中生成 RSA 2048 位密钥对（名为 <网关号>.pending；上次中断留下的待用密钥对则直接复用），由令牌签名请求；应答按上文校验通过后，证书写入令牌、与密钥对使用同一 CKA_ID，并一起命名为 <网关号>。PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入。不生成 PFX，也没有证书密码：--password-file、--new-key 或其他 --key-type 均为用法错误。令牌中已有名为 <网关号> 的证书时，不生成也不发送任何内容：令牌上的证书从不覆盖。此操作不记入修复日志，'certdoctor undo' 无法撤销。
+
             enroll 的退出码
               0   证书已下载并保存
               1   发送前的检查未通过，或 CA 拒绝了参考码/授权码（需要新的密码信封）或请求
               64  用法错误
               65  拒绝了 CA 的应答（caPubs 不是指定的根证书、密钥或名称不符）
               66  输入文件不存在或不可读
-              69  无法连接 CA
+              69  无法连接 CA，或（--token）模块中没有该令牌
               73  无法写入新证书文件
 
             """
@@ -92,6 +99,22 @@ struct EnrollCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "每次 CMP 交互的时限（秒）。", en: "Seconds each CMP exchange may take."))
     var cmpTimeout: Double = 30
 
+    @Flag(help: Help.argument(
+        zh: "在 USB Key（PKCS#11 令牌）中生成 RSA 密钥对，证书写入令牌，不生成 PFX（须同时给出 --pkcs11-module 和 --token-label）。",
+        en: "Make the RSA key pair on the token (PKCS#11) and write the certificate there, no PFX (needs --pkcs11-module and --token-label)."))
+    var token = false
+
+    @Option(help: Help.argument(zh: "配合 --token：令牌的 PKCS#11 模块路径。", en: "With --token: the token's PKCS#11 module."), completion: .file())
+    var pkcs11Module: String?
+
+    @Option(help: Help.argument(zh: "配合 --token：令牌的标签。", en: "With --token: the token's label."))
+    var tokenLabel: String?
+
+    @Option(help: Help.argument(
+        zh: "配合 --token：第一行为令牌用户 PIN 的文件（否则读环境变量 CERTDOCTOR_TOKEN_PIN，再否则提示输入）。",
+        en: "With --token: a file whose first line is the token's user PIN (else CERTDOCTOR_TOKEN_PIN, else a prompt)."), completion: .file())
+    var tokenPinFile: String?
+
     @OptionGroup var profileOption: ProfileOption
     @OptionGroup var languageOption: LanguageOption
 
@@ -109,6 +132,34 @@ struct EnrollCommand: ParsableCommand {
         guard RunOptions.isReasonableTimeout(cmpTimeout) else {
             throw ValidationError(Localized(
                 zh: "--cmp-timeout 必须是 0 到 86400 之间的秒数", en: "--cmp-timeout must be seconds between 0 and 86400").text(language))
+        }
+        try validateToken(language)
+    }
+
+    /// The token keeps the key and the certificate: nothing of the PFX goes with it, and the module and token are named.
+    private func validateToken(_ language: Language) throws {
+        func usage(zh: String, en: String) -> ValidationError { ValidationError(Localized(zh: zh, en: en).text(language)) }
+        guard token else {
+            if pkcs11Module != nil || tokenLabel != nil || tokenPinFile != nil {
+                throw usage(zh: "--pkcs11-module、--token-label 和 --token-pin-file 只用于 --token",
+                            en: "--pkcs11-module, --token-label and --token-pin-file go with --token only")
+            }
+            return
+        }
+        if passwordFile != nil {
+            throw usage(zh: "证书写入令牌，没有 PFX 也没有证书密码：--password-file 不能与 --token 同用",
+                        en: "the certificate goes on the token, with no PFX and no password: --password-file does not go with --token")
+        }
+        if newKeyOptions.newKey != nil {
+            throw usage(zh: "令牌上的私钥在令牌中生成：--new-key 不能与 --token 同用",
+                        en: "the token's key is made on the token: --new-key does not go with --token")
+        }
+        if newKeyOptions.type != .rsa2048 {
+            throw usage(zh: "令牌中生成的密钥为 RSA 2048 位（--key-type rsa2048）",
+                        en: "the key made on the token is 2048-bit RSA (--key-type rsa2048)")
+        }
+        if pkcs11Module == nil || tokenLabel == nil {
+            throw usage(zh: "--token 需要 --pkcs11-module 和 --token-label", en: "--token needs --pkcs11-module and --token-label")
         }
     }
 
@@ -130,6 +181,9 @@ struct EnrollCommand: ParsableCommand {
                     file: authorizationFile, option: "--authorization-file", variable: SecretVariables.authorizationCode,
                     prompt: Localized(zh: "授权码：", en: "Authorization code: ").text(language)),
                 date: envelopeDate.flatMap(Self.day))
+            if token {
+                return try enrolOnToken(profile: profile, root: root, envelope: envelope, language: language)
+            }
             let password = try readPassword(language: language)
             let enrolment = CertificateEnrolment(
                 profile: profile, journal: Journal(directory: Journal.defaultDirectory()), pfxProfile: pfxProfile.pkcs12,
@@ -143,20 +197,64 @@ struct EnrollCommand: ParsableCommand {
                 return .failure
             }
             let given = try newKeyOptions.load(language: language)?.key
-            // A key generation and the exchange take a moment: a person at a terminal is told, on standard error.
-            let shown = isatty(STDERR_FILENO) == 1
-            let progress: RenewalProgress = { step in
-                if shown { FileHandle.standardError.write(Data(("  … " + step.text(language) + "\n").utf8)) }
-            }
             let enrolled = try enrolment.enrol(
                 gateway: gateway, directory: directory, envelope: envelope, password: password, newKey: given,
-                keyType: newKeyOptions.type, progress: progress)
+                keyType: newKeyOptions.type, progress: Self.progress(language))
             let until = enrolled.certificate.notAfter.formatted(.iso8601.year().month().day())
             Console.say(Localized(
                 zh: "证书已下载并保存为 \(enrolled.file.path)（序列号 \(enrolled.certificate.serialNumberHex)，有效期至 \(until)，修复日志 \(enrolled.journalEntry)）。请牢记证书密码，它日后不能修改。",
                 en: "certificate downloaded and saved as \(enrolled.file.path) (serial \(enrolled.certificate.serialNumberHex), valid until \(until), journal entry \(enrolled.journalEntry)). Keep the certificate password: it cannot be changed later.").text(language))
             return .success
         }
+    }
+
+    /// A key generation and the exchange take a moment: a person at a terminal is told, on standard error.
+    private static func progress(_ language: Language) -> RenewalProgress {
+        let shown = isatty(STDERR_FILENO) == 1
+        return { step in
+            if shown { FileHandle.standardError.write(Data(("  … " + step.text(language) + "\n").utf8)) }
+        }
+    }
+
+    /// `--token`: the envelope checked, the token opened with the PIN, the pair made there and the certificate
+    /// written beside it. No journal entry: `undo` does not take a token enrolment back.
+    private func enrolOnToken(profile: SSCCProfile, root: X509Certificate, envelope: CertificateEnrolment.Envelope,
+                              language: Language) throws -> CommandEnding {
+        let enrolment = CertificateEnrolment(
+            profile: profile, journal: Journal(directory: Journal.defaultDirectory()), root: root, server: URL(string: caURL)!,
+            timeout: cmpTimeout)
+        let found = enrolment.envelopePreconditions(gateway: gateway, envelope: envelope)
+        for warning in found.warnings { Console.warn(warning.text(language)) }
+        guard found.passed else {
+            Console.warn(Localized(zh: "未下载证书，以下检查未通过：", en: "nothing was downloaded; these checks failed:").text(language))
+            for refusal in found.refusals { Console.warn("  " + refusal.text(language)) }
+            return .failure
+        }
+        let pin = try RenewCommand.tokenPIN(file: tokenPinFile, language: language)
+        let module = try PKCS11Module(path: pkcs11Module ?? "")
+        guard let slot = try module.slot(tokenLabel: tokenLabel ?? "") else {
+            throw EnrolmentError.tokenNotFound(label: tokenLabel ?? "")
+        }
+        let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
+        defer { session.close() }
+        let server = URL(string: caURL)!
+        let timeout = cmpTimeout
+        let rules = profile.enrolmentRules
+        let tokenEnrolment = TokenEnrolment(
+            session: session, gateway: gateway, root: root,
+            passwordMAC: CMPPasswordMAC(oneWayFunction: rules.pbmOneWayFunction, mac: rules.pbmMAC)
+        ) { root, secret, commonName, newKey, passwordMAC throws(CMPError) in
+            try CMPClient.initialization(server: server, root: root, sharedSecret: secret, commonName: commonName, newKey: newKey,
+                                         passwordMAC: passwordMAC, timeout: timeout)
+        }
+        let secret = CMPSharedSecret(
+            reference: Array(envelope.reference.reveal().utf8), secret: Array(envelope.authorization.reveal().utf8))
+        let enrolled = try tokenEnrolment.enrol(secret: secret, progress: Self.progress(language))
+        let until = enrolled.certificate.notAfter.formatted(.iso8601.year().month().day())
+        Console.say(Localized(
+            zh: "证书已下载并写入令牌“\(tokenLabel ?? "")”，证书和密钥对名为 \(gateway)（CKA_ID \(PKCS11Session.hexID(enrolled.key.id))，序列号 \(enrolled.certificate.serialNumberHex)，有效期至 \(until)）。",
+            en: "certificate downloaded and written to the token '\(tokenLabel ?? "")'; the certificate and its key pair are named \(gateway) (CKA_ID \(PKCS11Session.hexID(enrolled.key.id)), serial \(enrolled.certificate.serialNumberHex), valid until \(until)).").text(language))
+        return .success
     }
 
     /// The new password: from a file or the environment once, or typed twice at the terminal.

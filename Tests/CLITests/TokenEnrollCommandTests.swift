@@ -1,0 +1,128 @@
+import CertDoctorCore
+import Foundation
+import PKI
+import Testing
+import TestSupport
+
+/// `certdoctor enroll --token` end to end: the binary, a SoftHSM token, and the project's test CA over HTTP.
+/// pkcs11-tool looks at the token afterwards; no PFX is written.
+@Suite(.serialized) struct TokenEnrollCommandTests {
+    static let gateway = SoftHSMTokens.gatewayNumber
+    static let tokenLabel = "scratch-enroll-cli"
+
+    /// The envelope's codes and the PIN in files, the CA's certificate, and an empty token.
+    struct Scene {
+        let directory: URL
+        let tokens: SoftHSMTokens
+        let authority: TestCertificateAuthority
+        let reference = "REF\(UInt32.random(in: 10_000_000...99_999_999))"
+        let authorization = "AUTH\(UInt32.random(in: 100_000...999_999))"
+
+        init() throws {
+            tokens = try SoftHSMTokens.shared.get()
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-token-enroll-" + UUID().uuidString)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            authority = try TestCertificateAuthority()
+            for (name, text) in [("reference", reference), ("authorization", authorization), ("pin", SoftHSMTokens.userPIN),
+                                 ("password", "123456")] {
+                try Data((text + "\n").utf8).write(to: path(name))
+            }
+            try Data(authority.certificate.der).write(to: path("root.der"))
+            for _ in 0..<8 {
+                let left = try objects()
+                guard !left.isEmpty else { break }
+                for object in left {
+                    _ = try? pkcs11Tool(["--delete-object", "--type", Self.toolType[object.kind] ?? "data", "--id", object.id])
+                }
+            }
+            #expect(try objects().isEmpty, "the scratch token could not be emptied")
+        }
+
+        static let toolType = ["Certificate": "cert", "Private": "privkey", "Public": "pubkey"]
+
+        func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+        @discardableResult
+        func pkcs11Tool(_ arguments: [String]) throws -> String {
+            try ExternalProcess.run("/usr/bin/pkcs11-tool", [
+                "--module", TestEnvironment.softHSMModule, "--token-label", TokenEnrollCommandTests.tokenLabel, "--login",
+                "--pin", SoftHSMTokens.userPIN,
+            ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
+        }
+
+        /// pkcs11-tool's listing, one entry per object as (class, label, ID).
+        func objects() throws -> [(kind: String, label: String, id: String)] {
+            var found: [(String, String, String)] = []
+            var kind = "", label = ""
+            for line in try pkcs11Tool(["--list-objects"]).split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if line.contains("Object;") { kind = String(line.prefix { $0 != " " }) }
+                if line.hasPrefix("label:") { label = line.dropFirst("label:".count).trimmingCharacters(in: .whitespaces) }
+                if line.hasPrefix("ID:") { found.append((kind, label, line.dropFirst("ID:".count).trimmingCharacters(in: .whitespaces))) }
+            }
+            return found
+        }
+
+        func enroll(_ server: URL, _ extra: [String] = []) throws -> CLI.Run {
+            try CLI.run(
+                ["enroll", "--token", "--pkcs11-module", TestEnvironment.softHSMModule, "--token-label", TokenEnrollCommandTests.tokenLabel,
+                 "--token-pin-file", "pin", "--gateway", TokenEnrollCommandTests.gateway, "--ca-url", server.absoluteString,
+                 "--ca-cert", "root.der", "--reference-file", "reference", "--authorization-file", "authorization",
+                 "--cmp-timeout", "10", "--lang", "en"] + extra,
+                in: directory, environment: [
+                    "HOME": directory.path, "XDG_STATE_HOME": path("state").path, "SOFTHSM2_CONF": tokens.configuration.path,
+                ], timeout: 120)
+        }
+
+        func remove() { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    @Test func theCertificateAndItsKeyAreOnTheTokenUnderTheGatewaysName() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let server = try TestCMPServer(authority: scene.authority)
+        server.addEnvelope(reference: scene.reference, secret: scene.authorization)
+        let listener = try TestCMPHTTPListener(server: server)
+        defer { listener.stop() }
+        let run = try scene.enroll(listener.url)
+        #expect(run.exitCode == 0, "\(run.errors.prefix(600))")
+        let objects = try scene.objects()
+        #expect(Set(objects.map(\.kind)) == ["Certificate", "Private", "Public"])
+        #expect(objects.allSatisfy { $0.label == Self.gateway }, "\(objects)")
+        #expect(Set(objects.map(\.id)).count == 1, "\(objects)")
+        // The certificate on the token is the CA's, for the key beside it: a signature made there verifies with it.
+        let id = try #require(objects.first?.id)
+        try scene.pkcs11Tool(["--read-object", "--type", "cert", "--id", id, "--output-file", scene.path("issued.der").path])
+        let issued = try X509Certificate(derEncoded: Array(try Data(contentsOf: scene.path("issued.der"))))
+        #expect(issued.verifySignature(issuedBy: scene.authority.certificate))
+        #expect(issued.subjectCommonName == Self.gateway)
+        try Data("enrolled".utf8).write(to: scene.path("data"))
+        try scene.pkcs11Tool(["--sign", "--id", id, "--mechanism", "SHA256-RSA-PKCS", "--input-file", scene.path("data").path,
+                              "--output-file", scene.path("signature").path])
+        try issued.pem().write(to: scene.path("issued.pem"), atomically: true, encoding: .utf8)
+        try ExternalProcess.run("/usr/bin/openssl", ["x509", "-in", scene.path("issued.pem").path, "-pubkey", "-noout", "-out", scene.path("pub.pem").path])
+        let verified = try ExternalProcess.run("/usr/bin/openssl", [
+            "dgst", "-sha256", "-verify", scene.path("pub.pem").path, "-signature", scene.path("signature").path, scene.path("data").path,
+        ])
+        #expect(verified.contains("Verified OK"))
+        #expect(!FileManager.default.fileExists(atPath: scene.path("\(Self.gateway)#0.pfx").path))
+        for secret in [scene.reference, scene.authorization, SoftHSMTokens.userPIN] {
+            #expect(!(run.output + run.errors).contains(secret), "a secret was printed")
+        }
+
+        // A second envelope does not replace the certificate now named as the gateway.
+        server.addEnvelope(reference: scene.reference, secret: scene.authorization)
+        let again = try scene.enroll(listener.url)
+        #expect(again.exitCode == 1)
+        #expect(again.errors.contains("never overwritten"), "\(again.errors.prefix(600))")
+        #expect(try scene.objects().count == 3)
+    }
+
+    @Test func aPasswordFileDoesNotGoWithTheToken() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let run = try scene.enroll(URL(string: "http://127.0.0.1:9/")!, ["--password-file", "password"])
+        #expect(run.exitCode == 64)
+        #expect(run.errors.contains("--password-file does not go with --token"), "\(run.errors.prefix(600))")
+        #expect(try scene.objects().isEmpty)
+    }
+}
