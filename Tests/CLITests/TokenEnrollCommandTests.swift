@@ -28,39 +28,18 @@ import TestSupport
                 try Data((text + "\n").utf8).write(to: path(name))
             }
             try Data(authority.certificate.der).write(to: path("root.der"))
-            for _ in 0..<8 {
-                let left = try objects()
-                guard !left.isEmpty else { break }
-                for object in left {
-                    _ = try? pkcs11Tool(["--delete-object", "--type", Self.toolType[object.kind] ?? "data", "--id", object.id])
-                }
-            }
+            try token.empty()
             #expect(try objects().isEmpty, "the scratch token could not be emptied")
         }
 
-        static let toolType = ["Certificate": "cert", "Private": "privkey", "Public": "pubkey"]
+        var token: ScratchTokenTool { ScratchTokenTool(label: TokenEnrollCommandTests.tokenLabel, configuration: tokens.configuration) }
 
         func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
         @discardableResult
-        func pkcs11Tool(_ arguments: [String]) throws -> String {
-            try ExternalProcess.run("/usr/bin/pkcs11-tool", [
-                "--module", TestEnvironment.softHSMModule, "--token-label", TokenEnrollCommandTests.tokenLabel, "--login",
-                "--pin", SoftHSMTokens.userPIN,
-            ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
-        }
+        func pkcs11Tool(_ arguments: [String]) throws -> String { try token.pkcs11Tool(arguments) }
 
-        /// pkcs11-tool's listing, one entry per object as (class, label, ID).
-        func objects() throws -> [(kind: String, label: String, id: String)] {
-            var found: [(String, String, String)] = []
-            var kind = "", label = ""
-            for line in try pkcs11Tool(["--list-objects"]).split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if line.contains("Object;") { kind = String(line.prefix { $0 != " " }) }
-                if line.hasPrefix("label:") { label = line.dropFirst("label:".count).trimmingCharacters(in: .whitespaces) }
-                if line.hasPrefix("ID:") { found.append((kind, label, line.dropFirst("ID:".count).trimmingCharacters(in: .whitespaces))) }
-            }
-            return found
-        }
+        func objects() throws -> [(kind: String, label: String, id: String)] { try token.objects() }
 
         func enroll(_ server: URL, _ extra: [String] = []) throws -> CLI.Run {
             try CLI.run(

@@ -39,11 +39,7 @@ struct TokenRenewCommandTests {
                 "-out", path("old-key.der").path,
             ])
             // One token for the suite: each test starts from an empty one.
-            for _ in 0..<8 {
-                let left = try objects()
-                guard !left.isEmpty else { break }
-                for object in left { _ = try? pkcs11Tool(["--delete-object", "--type", Self.toolType[object.kind] ?? "data", "--id", object.id]) }
-            }
+            try token.empty()
             #expect(try objects().isEmpty, "the scratch token could not be emptied")
             for (file, type) in [("old.der", "cert"), ("old-key.der", "privkey"), ("old-pub.der", "pubkey")] {
                 try pkcs11Tool(["--write-object", path(file).path, "--type", type, "--id", "01", "--label", TokenRenewCommandTests.gateway]
@@ -51,18 +47,12 @@ struct TokenRenewCommandTests {
             }
         }
 
-        /// pkcs11-tool's object classes as its listing names them and as `--type` takes them.
-        static let toolType = ["Certificate": "cert", "Private": "privkey", "Public": "pubkey"]
+        var token: ScratchTokenTool { ScratchTokenTool(label: TokenRenewCommandTests.tokenLabel, configuration: tokens.configuration) }
 
         func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
         @discardableResult
-        func pkcs11Tool(_ arguments: [String]) throws -> String {
-            try ExternalProcess.run("/usr/bin/pkcs11-tool", [
-                "--module", TestEnvironment.softHSMModule, "--token-label", TokenRenewCommandTests.tokenLabel, "--login",
-                "--pin", SoftHSMTokens.userPIN,
-            ] + arguments, environment: ["SOFTHSM2_CONF": tokens.configuration.path])
-        }
+        func pkcs11Tool(_ arguments: [String]) throws -> String { try token.pkcs11Tool(arguments) }
 
         var tokenArguments: [String] {
             ["--token", "--pkcs11-module", TestEnvironment.softHSMModule, "--token-label", TokenRenewCommandTests.tokenLabel,
@@ -73,17 +63,7 @@ struct TokenRenewCommandTests {
             ["HOME": directory.path, "XDG_STATE_HOME": path("state").path, "LANG": "en_US.UTF-8"]
         }
 
-        /// pkcs11-tool's listing, one entry per object as (class line, label, ID).
-        func objects() throws -> [(kind: String, label: String, id: String)] {
-            var found: [(String, String, String)] = []
-            var kind = "", label = ""
-            for line in try pkcs11Tool(["--list-objects"]).split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if line.contains("Object;") { kind = String(line.prefix { $0 != " " }) }
-                if line.hasPrefix("label:") { label = line.dropFirst("label:".count).trimmingCharacters(in: .whitespaces) }
-                if line.hasPrefix("ID:") { found.append((kind, label, line.dropFirst("ID:".count).trimmingCharacters(in: .whitespaces))) }
-            }
-            return found
-        }
+        func objects() throws -> [(kind: String, label: String, id: String)] { try token.objects() }
 
         /// `renew --token --backend cmp` against the CA at `server`.
         func renew(_ server: URL, _ extra: [String] = []) throws -> CLI.Run {
