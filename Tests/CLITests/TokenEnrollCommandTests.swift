@@ -52,15 +52,20 @@ import TestSupport
                 ], timeout: 120)
         }
 
+        /// The test CA over HTTP, knowing the envelope.
+        func testCA() throws -> (server: TestCMPServer, listener: TestCMPHTTPListener) {
+            let server = try TestCMPServer(authority: authority)
+            server.addEnvelope(reference: reference, secret: authorization)
+            return (server, try TestCMPHTTPListener(server: server))
+        }
+
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
     @Test func theCertificateAndItsKeyAreOnTheTokenUnderTheGatewaysName() throws {
         let scene = try Scene()
         defer { scene.remove() }
-        let server = try TestCMPServer(authority: scene.authority)
-        server.addEnvelope(reference: scene.reference, secret: scene.authorization)
-        let listener = try TestCMPHTTPListener(server: server)
+        let (server, listener) = try scene.testCA()
         defer { listener.stop() }
         let run = try scene.enroll(listener.url)
         #expect(run.exitCode == 0, "\(run.errors.prefix(600))")
@@ -101,12 +106,9 @@ import TestSupport
     func checkTokenPassesOnTheEnrolledCertificate() async throws {
         let scene = try Scene()
         defer { scene.remove() }
-        let server = try TestCMPServer(authority: scene.authority)
-        server.addEnvelope(reference: scene.reference, secret: scene.authorization)
-        let listener = try TestCMPHTTPListener(server: server)
+        let listener = try scene.testCA().listener
         defer { listener.stop() }
-        let run = try scene.enroll(listener.url)
-        #expect(run.exitCode == 0, "\(run.errors.prefix(600))")
+        #expect(try scene.enroll(listener.url).exitCode == 0)
         let stack = try await PCSCStack.start()
         defer { stack.stop() }
         try await stack.insertCard(slot: 0, atr: TestEnvironment.ePass3003ATR)
