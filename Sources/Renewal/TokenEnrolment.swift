@@ -7,20 +7,30 @@ import TokenTarget
 /// A first certificate whose key pair is made on the token: the pair as a renewal makes it (`<gateway>.pending`,
 /// or the one an interrupted run left), the initialization request with the envelope's codes, and the issued
 /// certificate written beside its key, after which the pair takes the gateway's name. A token that already holds
-/// a certificate named `<gateway>` is refused before anything is generated or sent.
+/// a certificate named `<gateway>` is refused before anything is generated or sent. Each change is journaled as
+/// `renew --token`'s are.
 public struct TokenEnrolment: Sendable {
     public var session: PKCS11Session
     public var gateway: String
     public var root: X509Certificate
     public var passwordMAC: CMPPasswordMAC
+    /// Where each change on the token is put on record as it is made, so that `undo` takes the certificate off
+    /// and leaves the pair `<gateway>.pending`; nil in tests that only look at the token.
+    public var journal: Journal?
+    public var modulePath: String
+    public var tokenLabel: String
     private let exchange: CertificateEnrolment.TokenExchange
 
     public init(session: PKCS11Session, gateway: String, root: X509Certificate, passwordMAC: CMPPasswordMAC,
+                journal: Journal? = nil, modulePath: String = "", tokenLabel: String = "",
                 exchange: @escaping CertificateEnrolment.TokenExchange) {
         self.session = session
         self.gateway = gateway
         self.root = root
         self.passwordMAC = passwordMAC
+        self.journal = journal
+        self.modulePath = modulePath
+        self.tokenLabel = tokenLabel
         self.exchange = exchange
     }
 
@@ -28,6 +38,7 @@ public struct TokenEnrolment: Sendable {
     public struct Enrolled: Sendable {
         public var certificate: X509Certificate
         public var key: TokenRenewalKey
+        public var journalEntry: String?
     }
 
     public func enrol(secret: CMPSharedSecret, bits: Int = 2048, progress: RenewalProgress = { _ in }) throws -> Enrolled {
@@ -60,10 +71,24 @@ public struct TokenEnrolment: Sendable {
         progress(Localized(
             zh: "已收到并确认新证书（序列号 \(certificate.serialNumberHex)），正在写入令牌",
             en: "certificate received and confirmed (serial \(certificate.serialNumberHex)), writing it to the token"))
+        // The installer's record with no old pair: undoing it removes the certificate and renames the pair pending.
+        var record = TokenCertificateInstaller.Record(
+            gateway: gateway, oldID: [], newID: key.id, oldSerial: "", newSerial: certificate.serialNumberHex)
+        let steps = journal.map { journal in
+            TokenRelabelJournal(
+                journal: journal, target: GatedToken(modulePath: modulePath, tokenLabel: tokenLabel, gateway: gateway),
+                command: "enroll --token", change: { steps, target in
+                    "\(target.gateway) on the token \(target.tokenLabel): serial \(steps.newSerial) written and named \(target.gateway)"
+                })
+        }
         let names = certificate.pkcs11NamesDER()
         try session.createCertificate(der: certificate.der, id: key.id, label: TokenLabels.pending(gateway: gateway),
                                       subject: names.subject, issuer: names.issuer, serialNumber: names.serialNumber)
+        record.steps.append(.certificateWritten)
+        try steps?.record(record)
         _ = try session.relabel(id: key.id, to: gateway)
-        return Enrolled(certificate: certificate, key: key)
+        record.steps.append(.newNamed)
+        try steps?.record(record)
+        return Enrolled(certificate: certificate, key: key, journalEntry: steps?.entryID)
     }
 }

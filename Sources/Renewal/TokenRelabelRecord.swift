@@ -49,11 +49,18 @@ final class TokenRelabelJournal: @unchecked Sendable {
     private let lock = NSLock()
     private let journal: Journal
     private let target: GatedToken
+    private let command: String
+    private let change: @Sendable (TokenCertificateInstaller.Record, GatedToken) -> String
     private var entry: JournalEntry?
 
-    init(journal: Journal, target: GatedToken) {
+    init(journal: Journal, target: GatedToken, command: String = "renew --token",
+         change: @escaping @Sendable (TokenCertificateInstaller.Record, GatedToken) -> String = { steps, target in
+             "\(target.gateway) on the token \(target.tokenLabel): serial \(steps.oldSerial) set aside as \(steps.setAsideLabel), \(steps.newSerial) named \(target.gateway)"
+         }) {
         self.journal = journal
         self.target = target
+        self.command = command
+        self.change = change
     }
 
     var entryID: String? { lock.withLock { entry?.id } }
@@ -61,8 +68,7 @@ final class TokenRelabelJournal: @unchecked Sendable {
     func record(_ steps: TokenCertificateInstaller.Record) throws {
         try lock.withLock {
             var current = try entry ?? journal.begin(
-                command: "renew --token",
-                change: "\(target.gateway) on the token \(target.tokenLabel): serial \(steps.oldSerial) set aside as \(steps.setAsideLabel), \(steps.newSerial) named \(target.gateway)")
+                command: command, change: change(steps, target))
             try journal.record(
                 try TokenRelabelRecord(modulePath: target.modulePath, tokenLabel: target.tokenLabel, steps: steps).action,
                 state: .applied, in: &current)

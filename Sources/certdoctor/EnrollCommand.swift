@@ -29,7 +29,7 @@ struct EnrollCommand: ParsableCommand {
             A new key pair (--key-type, default rsa2048; or --new-key FILE) and an RFC 4210 initialization request protected by a password-based MAC made with the two codes (the profile's PBM algorithms), addressed to the CA named by --ca-cert. The CA certificates its answer publishes must be --ca-cert itself; the certificate must chain to it, carry the new key and the gateway number; then it is confirmed. The new <gateway>#0.pfx (Windows 7-compatible unless --pfx-profile modern) is verified as read back from disk before it takes its name, in a journal entry ('certdoctor undo' removes it).
 
             ON THE TOKEN (--token)
-            enroll --token --pkcs11-module MODULE --token-label LABEL makes the RSA-2048 key pair on the token (as <gateway>.pending, or reuses the pending pair an interrupted run left), signs the request there and, once the answer is verified as above, writes the certificate beside its key (same CKA_ID) and names both <gateway>. The PIN comes from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt. There is no PFX and no password: --password-file, --new-key and another --key-type are usage errors. A token already holding a certificate named <gateway> is refused before anything is made or sent: it is never overwritten. Not journaled: 'certdoctor undo' does not take it back.
+            enroll --token --pkcs11-module MODULE --token-label LABEL makes the RSA-2048 key pair on the token (as <gateway>.pending, or reuses the pending pair an interrupted run left), signs the request there and, once the answer is verified as above, writes the certificate beside its key (same CKA_ID) and names both <gateway>. The PIN comes from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt. There is no PFX and no password: --password-file, --new-key and another --key-type are usage errors. A token already holding a certificate named <gateway> is refused before anything is made or sent: it is never overwritten. Each change on the token is a journal record: 'certdoctor undo' (PIN as above) removes the certificate and leaves the pair as <gateway>.pending, which the next enroll --token uses again.
 
             EXIT STATUS OF ENROLL
               0   the certificate was downloaded and saved
@@ -52,7 +52,7 @@ struct EnrollCommand: ParsableCommand {
             生成新密钥对（--key-type，默认 rsa2048；或用 --new-key 文件），发送以两个码做口令 MAC（PBM，算法取自配置）保护的 RFC 4210 初始化请求（IR），接收方为 --ca-cert 所指的 CA。应答中公布的 CA 证书（caPubs）必须就是 --ca-cert；证书必须链到它、对应新密钥并含网关号，之后才发送确认。新的 <网关号>#0.pfx（默认 Windows 7 兼容，--pfx-profile modern 则为 AES）从磁盘读回校验后才启用其文件名，并记入修复日志（'certdoctor undo' 可删除）。
 
             令牌（--token）
-            enroll --token --pkcs11-module 模块 --token-label 标签 在令牌中生成 RSA 2048 位密钥对（名为 <网关号>.pending；上次中断留下的待用密钥对则直接复用），由令牌签名请求；应答按上文校验通过后，证书写入令牌、与密钥对使用同一 CKA_ID，并一起命名为 <网关号>。PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入。不生成 PFX，也没有证书密码：--password-file、--new-key 或其他 --key-type 均为用法错误。令牌中已有名为 <网关号> 的证书时，不生成也不发送任何内容：令牌上的证书从不覆盖。此操作不记入修复日志，'certdoctor undo' 无法撤销。
+            enroll --token --pkcs11-module 模块 --token-label 标签 在令牌中生成 RSA 2048 位密钥对（名为 <网关号>.pending；上次中断留下的待用密钥对则直接复用），由令牌签名请求；应答按上文校验通过后，证书写入令牌、与密钥对使用同一 CKA_ID，并一起命名为 <网关号>。PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入。不生成 PFX，也没有证书密码：--password-file、--new-key 或其他 --key-type 均为用法错误。令牌中已有名为 <网关号> 的证书时，不生成也不发送任何内容：令牌上的证书从不覆盖。令牌上的每次改动都记入修复日志：'certdoctor undo'（PIN 同上）删除该证书，密钥对恢复为 <网关号>.pending，下次 enroll --token 会再用它。
 
             enroll 的退出码
               0   证书已下载并保存
@@ -217,7 +217,7 @@ struct EnrollCommand: ParsableCommand {
     }
 
     /// `--token`: the envelope checked, the token opened with the PIN, the pair made there and the certificate
-    /// written beside it. No journal entry: `undo` does not take a token enrolment back.
+    /// written beside it, each change in a journal entry.
     private func enrolOnToken(profile: SSCCProfile, root: X509Certificate, envelope: CertificateEnrolment.Envelope,
                               language: Language) throws -> CommandEnding {
         let enrolment = CertificateEnrolment(
@@ -242,7 +242,8 @@ struct EnrollCommand: ParsableCommand {
         let rules = profile.enrolmentRules
         let tokenEnrolment = TokenEnrolment(
             session: session, gateway: gateway, root: root,
-            passwordMAC: CMPPasswordMAC(oneWayFunction: rules.pbmOneWayFunction, mac: rules.pbmMAC)
+            passwordMAC: CMPPasswordMAC(oneWayFunction: rules.pbmOneWayFunction, mac: rules.pbmMAC),
+            journal: Journal(directory: Journal.defaultDirectory()), modulePath: pkcs11Module ?? "", tokenLabel: tokenLabel ?? ""
         ) { root, secret, commonName, newKey, passwordMAC throws(CMPError) in
             try CMPClient.initialization(server: server, root: root, sharedSecret: secret, commonName: commonName, newKey: newKey,
                                          passwordMAC: passwordMAC, timeout: timeout)
@@ -252,8 +253,8 @@ struct EnrollCommand: ParsableCommand {
         let enrolled = try tokenEnrolment.enrol(secret: secret, progress: Self.progress(language))
         let until = enrolled.certificate.notAfter.formatted(.iso8601.year().month().day())
         Console.say(Localized(
-            zh: "证书已下载并写入令牌“\(tokenLabel ?? "")”，证书和密钥对名为 \(gateway)（CKA_ID \(PKCS11Session.hexID(enrolled.key.id))，序列号 \(enrolled.certificate.serialNumberHex)，有效期至 \(until)）。",
-            en: "certificate downloaded and written to the token '\(tokenLabel ?? "")'; the certificate and its key pair are named \(gateway) (CKA_ID \(PKCS11Session.hexID(enrolled.key.id)), serial \(enrolled.certificate.serialNumberHex), valid until \(until)).").text(language))
+            zh: "证书已下载并写入令牌“\(tokenLabel ?? "")”，证书和密钥对名为 \(gateway)（CKA_ID \(PKCS11Session.hexID(enrolled.key.id))，序列号 \(enrolled.certificate.serialNumberHex)，有效期至 \(until)，修复日志 \(enrolled.journalEntry ?? "-")）。",
+            en: "certificate downloaded and written to the token '\(tokenLabel ?? "")'; the certificate and its key pair are named \(gateway) (CKA_ID \(PKCS11Session.hexID(enrolled.key.id)), serial \(enrolled.certificate.serialNumberHex), valid until \(until), journal entry \(enrolled.journalEntry ?? "-")).").text(language))
         return .success
     }
 

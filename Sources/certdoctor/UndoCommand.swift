@@ -56,9 +56,14 @@ struct UndoCommand: ParsableCommand {
             Console.say((Localized(zh: "已撤销 ", en: "undone ").text(language)) + entry.id + ":")
             for action in entry.actions ?? [] where action.kind == TokenRelabelRecord.kind {
                 if let saved = try? JSONDecoder().decode(TokenRelabelRecord.self, from: action.record) {
-                    Console.say("    " + Localized(
-                        zh: "令牌“\(saved.tokenLabel)”：证书 \(saved.steps.oldSerial) 恢复名称 \(saved.steps.gateway)",
-                        en: "token '\(saved.tokenLabel)': the certificate \(saved.steps.oldSerial) is \(saved.steps.gateway) again").text(language))
+                    // An enrolment has no old certificate: its undo takes the new one off and leaves the pair pending.
+                    Console.say("    " + (saved.steps.oldID.isEmpty
+                        ? Localized(
+                            zh: "令牌“\(saved.tokenLabel)”：证书 \(saved.steps.newSerial) 已删除，其密钥对恢复为 \(TokenLabels.pending(gateway: saved.steps.gateway))",
+                            en: "token '\(saved.tokenLabel)': the certificate \(saved.steps.newSerial) is removed, its key pair is \(TokenLabels.pending(gateway: saved.steps.gateway)) again")
+                        : Localized(
+                            zh: "令牌“\(saved.tokenLabel)”：证书 \(saved.steps.oldSerial) 恢复名称 \(saved.steps.gateway)",
+                            en: "token '\(saved.tokenLabel)': the certificate \(saved.steps.oldSerial) is \(saved.steps.gateway) again")).text(language))
                 }
             }
             for file in entry.files {

@@ -101,6 +101,33 @@ import TestSupport
         #expect(try scene.objects().count == 3)
     }
 
+    /// `undo` takes the certificate off and leaves the pair pending; the next enrolment uses that pair again.
+    @Test func undoRemovesTheCertificateAndTheNextRunReusesThePair() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let (server, listener) = try scene.testCA()
+        defer { listener.stop() }
+        let run = try scene.enroll(listener.url)
+        #expect(run.exitCode == 0, "\(run.errors.prefix(600))")
+        let id = try #require(try scene.objects().first?.id)
+
+        let undo = try CLI.run(
+            ["undo", "--token-pin-file", "pin", "--lang", "en"], in: scene.directory,
+            environment: ["HOME": scene.directory.path, "XDG_STATE_HOME": scene.path("state").path,
+                          "SOFTHSM2_CONF": scene.tokens.configuration.path])
+        #expect(undo.exitCode == 0, "\(undo.output) \(undo.errors.prefix(600))")
+        #expect(undo.output.contains("its key pair is \(Self.gateway).pending again"), "\(undo.output)")
+        let left = try scene.objects()
+        #expect(Set(left.map(\.kind)) == ["Private", "Public"], "\(left)")
+        #expect(left.allSatisfy { $0.label == "\(Self.gateway).pending" && $0.id == id }, "\(left)")
+
+        server.addEnvelope(reference: scene.reference, secret: scene.authorization)
+        let again = try scene.enroll(listener.url)
+        #expect(again.exitCode == 0, "\(again.errors.prefix(600))")
+        let objects = try scene.objects()
+        #expect(objects.count == 3 && objects.allSatisfy { $0.label == Self.gateway && $0.id == id }, "\(objects)")
+    }
+
     /// The token's checks, through real pcscd with the token in a virtual reader, find the new certificate fit.
     @Test(.enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
     func checkTokenPassesOnTheEnrolledCertificate() async throws {
