@@ -95,12 +95,12 @@ struct TokenRoomCheck: Check {
             return .fail(
                 Localized(
                     zh: "令牌“\(token)”存储空间不足（E3 ukey 存储空间已满）：剩余公有 \(freePublic) 字节、私有 \(freePrivate) 字节，新密钥对和证书约需 \(publicBytesNeeded) 与 \(privateBytesNeeded) 字节",
-                    en: "the token '\(token)' is nearly full (E3): \(freePublic) bytes of and \(freePrivate) bytes of private memory free, a new key pair and certificate need about \(publicBytesNeeded) and \(privateBytesNeeded)"),
+                    en: "the token '\(token)' is nearly full (E3): \(freePublic) bytes of public and \(freePrivate) bytes of private memory free, a new key pair and certificate need about \(publicBytesNeeded) and \(privateBytesNeeded)"),
                 evidence: evidence, remedy: cleanUp)
         }
         return .pass(Localized(
             zh: "令牌“\(token)”有足够空间：剩余公有 \(freePublic) 字节、私有 \(freePrivate) 字节",
-            en: "the token '\(token)' has room: \(freePublic) bytes of and \(freePrivate) bytes of private memory free"),
+            en: "the token '\(token)' has room: \(freePublic) bytes of public and \(freePrivate) bytes of private memory free"),
             evidence: evidence)
     }
 }
