@@ -79,7 +79,7 @@ public enum WineHiveCodec {
 
 // MARK: - Reading
 
-private enum ASCII {
+enum ASCII {
     static let newline: UInt8 = 0x0a, carriageReturn: UInt8 = 0x0d, space: UInt8 = 0x20, tab: UInt8 = 0x09
     static let quote: UInt8 = 0x22, hash: UInt8 = 0x23, comma: UInt8 = 0x2c, semicolon: UInt8 = 0x3b
     static let equals: UInt8 = 0x3d, at: UInt8 = 0x40, openBracket: UInt8 = 0x5b, backslash: UInt8 = 0x5c
@@ -622,7 +622,7 @@ enum WineTextEscaper {
     }
 }
 
-private struct WineHiveWriter {
+struct WineHiveWriter {
     var output: [UInt8] = []
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -12,25 +12,61 @@ public enum PrefixHiveEdit {
         case user = "user.reg"
     }
 
+    /// An edit confined to the keys at and below `path` (relative to the hive's root): the step edits only that
+    /// part of the hive's bytes (`WineHiveSubtreeEdit`) and copies the rest as it is.
+    public struct SubtreeEdit: Sendable {
+        public var path: [String]
+        public var apply: @Sendable (inout RegistryKey) -> Void
+
+        public init(path: [String], apply: @escaping @Sendable (inout RegistryKey) -> Void) {
+            self.path = path
+            self.apply = apply
+        }
+    }
+
     public static func step(
         prefix: URL, hive: Hive, description: Localized, edit: @escaping @Sendable (inout RegistryKey) -> Void
     ) -> FixStep {
-        step(prefix: prefix, hive: hive, description: description, verifiedEdit: { edit(&$0) })
+        step(prefix: prefix, hive: hive, description: description, subtree: nil, verifiedEdit: { edit(&$0) })
+    }
+
+    public static func step(prefix: URL, hive: Hive, description: Localized, edit: SubtreeEdit) -> FixStep {
+        let apply = edit.apply
+        return step(prefix: prefix, hive: hive, description: description, subtree: edit.path, verifiedEdit: { apply(&$0) })
     }
 
     /// As `step`, for an edit that checks its own result and throws (before anything is written) when it fails.
     public static func step(
         prefix: URL, hive: Hive, description: Localized, verifiedEdit edit: @escaping @Sendable (inout RegistryKey) throws -> Void
     ) -> FixStep {
+        step(prefix: prefix, hive: hive, description: description, subtree: nil, verifiedEdit: edit)
+    }
+
+    /// `subtree`: the keys the edit is confined to, when it is; nil edits the whole hive.
+    private static func step(
+        prefix: URL, hive: Hive, description: Localized, subtree: [String]?,
+        verifiedEdit edit: @escaping @Sendable (inout RegistryKey) throws -> Void
+    ) -> FixStep {
         let file = prefix.appendingPathComponent(hive.rawValue)
         return FixStep(
             description: description, touches: [file],
             preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
             apply: { writer in
-                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end):
-                // their model when they left one, so that a hive is decoded and encoded once per fix, not per
-                // step (decoding what `encode` wrote gives that model back; WineHiveEditTests compare the
-                // two ways). A missing hive fails with the system's reason.
+                // The hive as the earlier steps of this fix left it (the journal writes it once, at the end).
+                // A step confined to a subtree edits that part of the bytes; a step editing the whole hive
+                // decodes it, or takes the model an earlier such step left, so that a hive is decoded and encoded
+                // once per fix, not per step (decoding what `encode` wrote gives that model back;
+                // HiveDecodedOnceTests compare the ways). A missing hive fails with the system's reason.
+                if let subtree, try writer.model(of: file, as: WineHive.self) == nil {
+                    let bytes = try writer.contents(of: file) ?? readBytes(file)
+                    let edited = try WindowsSideError.wrapping {
+                        try WineHiveSubtreeEdit.edit(bytes, fileName: file.path, at: subtree, edit)
+                    }
+                    if let edited {
+                        try writer.replace(file, with: edited)
+                        return
+                    }
+                }
                 var decoded: WineHive
                 if let model = try writer.model(of: file, as: WineHive.self) {
                     decoded = model
@@ -44,10 +80,15 @@ public enum PrefixHiveEdit {
     }
 
     /// Sets a DWORD under a path relative to the hive's root, creating the keys on the way.
-    public static func setDWord(_ value: UInt32, name: String, at path: String) -> @Sendable (inout RegistryKey) -> Void {
+    public static func setDWord(_ value: UInt32, name: String, at path: String) -> SubtreeEdit {
+        setValue(RegistryValue(name: name, dword: value), at: path)
+    }
+
+    /// Sets a value under a path relative to the hive's root, creating the keys on the way.
+    public static func setValue(_ value: RegistryValue, at path: String) -> SubtreeEdit {
         let components = RegistryKey.components(of: path)
-        return { root in
-            root.withKey(creating: components[...]) { $0.setValue(RegistryValue(name: name, dword: value)) }
+        return SubtreeEdit(path: components) { root in
+            root.withKey(creating: components[...]) { $0.setValue(value) }
         }
     }
 

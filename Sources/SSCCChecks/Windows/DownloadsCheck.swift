@@ -142,12 +142,11 @@ struct DownloadsCheck: Check {
         if let prefix = environment.winePrefix, environment.provides(.windowsSide) {
             let side = try WindowsSide.load(context)
             if windowsAllowEntry(side, host: portal.host) == nil {
-                let components = RegistryKey.components(of: Self.allowList)
                 let host = portal.host
                 steps.append(PrefixHiveEdit.step(
                     prefix: prefix, hive: .user,
                     description: Localized(verbatim: "HKCU\\\(Self.allowList) \"\(host)\" = hex:00,00"),
-                    edit: { root in root.withKey(creating: components[...]) { $0.setValue(RegistryValue(name: host, type: .binary, data: [0, 0])) } }))
+                    edit: PrefixHiveEdit.setValue(RegistryValue(name: host, type: .binary, data: [0, 0]), at: Self.allowList)))
             }
             if side.zones.urlAction(0x2200, zone: .trusted)?.value != .allow {
                 let path = InternetZoneSettings.settingsPath + "\\Zones\\2"

@@ -1,0 +1,184 @@
+import Foundation
+
+/// Edits one subtree of a Wine hive in the hive's bytes: the sections of the deepest existing key on the way to
+/// the edited key are decoded, edited and encoded in Wine's format, and every other byte of the file is copied
+/// as it is. A fix that sets a value in a 40 MB `user.reg` so neither decodes nor encodes the whole hive (which
+/// was most of its time, and a model several times the file in memory).
+///
+/// Decoding the result gives what decoding the whole hive, editing it and encoding it gives (WineHiveSubtreeEditTests
+/// compare the two on Wine's own hives). Where that cannot be told from the bytes alone (the subtree's sections
+/// are not one run of lines, a key line's path is escaped so that it might name the subtree, no blank line before
+/// a section, the edit reached outside the subtree), `edit` returns nil and the caller edits the whole hive.
+public enum WineHiveSubtreeEdit {
+    /// `bytes` with the keys at and below `path` (relative to the hive's root) edited by `edit`, which must change
+    /// nothing outside that path (it gets the root, with the keys on the way to the subtree and nothing else); nil
+    /// when the edit must be made on the whole hive instead.
+    public static func edit(
+        _ bytes: [UInt8], fileName: String, at path: [String], _ edit: (inout RegistryKey) throws -> Void
+    ) throws -> [UInt8]? {
+        guard !path.isEmpty, let pattern = SubtreePattern(path) else { return nil }
+        guard let (depth, range) = bytes.withUnsafeBufferPointer({ pattern.deepestRun(in: $0) }) else { return nil }
+        // The subtree's sections alone, as a hive: the keys above it come out as keys without values.
+        var alone = Array("WINE REGISTRY Version 2\n".utf8)
+        alone += bytes[range]
+        var root = try WineHiveCodec.decode(alone, fileName: fileName).root
+        guard let ancestors = chain(of: root, depth: depth, along: path) else { return nil }
+        try edit(&root)
+        // The edit may only have changed the subtree: the keys above it are not written back.
+        guard let after = chain(of: root, depth: depth, along: path), after.names == ancestors.names,
+              after.keys == ancestors.keys
+        else { return nil }
+        var writer = WineHiveWriter()
+        var subtree = root
+        var subpath: [UInt8] = []
+        for name in after.names {
+            guard let next = subtree.subkey(named: name) else { return nil }
+            subtree = next
+            if !subpath.isEmpty { subpath += [ASCII.backslash, ASCII.backslash] }
+            WineTextEscaper.append(subtree.name.utf16, escaping: (ASCII.openBracket, ASCII.closeBracket), to: &subpath)
+        }
+        // As `WineHiveWriter.writeSubkeys` does for each key: one that only holds subkeys has no section.
+        if !subtree.values.isEmpty || subtree.subkeys.isEmpty || subtree.className != nil || subtree.isSymbolicLink {
+            writer.writeSection(subtree, path: subpath)
+        }
+        writer.writeSubkeys(of: subtree, path: subpath)
+        var result = [UInt8]()
+        result.reserveCapacity(bytes.count - range.count + writer.output.count)
+        result += bytes[..<range.lowerBound]
+        result += writer.output
+        result += bytes[range.upperBound...]
+        return result
+    }
+
+    /// What the subtree edit must leave as it was of a key above the subtree (its subkeys aside).
+    private struct Ancestor: Equatable {
+        var name: String
+        var values: [RegistryValue]
+        var className: String?
+        var isSymbolicLink: Bool
+        var lastWriteTime: UInt64
+    }
+
+    /// The keys from the root down to (not including) the subtree's key `depth` levels down along `path`, each
+    /// without its subkeys, and the subtree key's name as the file spells it; nil when the decoded sections hold
+    /// anything beside that one line of keys.
+    private static func chain(of root: RegistryKey, depth: Int, along path: [String]) -> (keys: [Ancestor], names: [String])? {
+        var keys: [Ancestor] = [], names: [String] = []
+        var current = root
+        for level in 0..<depth {
+            guard current.subkeys.count == 1, RegistryName.equal(current.subkeys[0].name, path[level]) else { return nil }
+            keys.append(Ancestor(
+                name: current.name, values: current.values, className: current.className,
+                isSymbolicLink: current.isSymbolicLink, lastWriteTime: current.lastWriteTime))
+            current = current.subkeys[0]
+            names.append(current.name)
+        }
+        return (keys, names)
+    }
+}
+
+/// A key path as Wine writes it in a key line (`[A\\B\\C]`), lower-cased, and which key lines lie below how much
+/// of it.
+private struct SubtreePattern {
+    /// `a\\b\\c`, escaped as Wine escapes key names.
+    let bytes: [UInt8]
+    /// Where each component ends in `bytes`.
+    let ends: [Int]
+    /// Whether a byte of `bytes` is the second of an escape (`\\`, `\]`).
+    let secondOfEscape: [Bool]
+
+    /// nil for a path with a name that is not plain ASCII (its key lines are left to the whole-hive edit).
+    init?(_ path: [String]) {
+        var bytes: [UInt8] = [], ends: [Int] = []
+        for component in path {
+            guard component.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
+            if !bytes.isEmpty { bytes += [ASCII.backslash, ASCII.backslash] }
+            WineTextEscaper.append(component.lowercased().utf16, escaping: (ASCII.openBracket, ASCII.closeBracket), to: &bytes)
+            ends.append(bytes.count)
+        }
+        self.bytes = bytes
+        self.ends = ends
+        var second = [Bool](repeating: false, count: bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == ASCII.backslash, index + 1 < bytes.count {
+                second[index + 1] = true
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+        secondOfEscape = second
+    }
+
+    /// How many of the path's components the key line at `start` (just after `[`) lies at or below; nil when
+    /// the bytes cannot tell (an escape or a non-ASCII byte where the line and the path part).
+    func depth(ofKeyLineAt start: Int, in hive: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        while index < bytes.count, start + index < hive.count {
+            var byte = hive[start + index]
+            if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
+            if byte != bytes[index] { break }
+            index += 1
+        }
+        // The line and the path part at `index`: the line goes on with another name, or ends its name here.
+        let position = start + index
+        guard position < hive.count else { return nil }
+        let next = hive[position]
+        let endsName = next == ASCII.closeBracket
+            || (next == ASCII.backslash && position + 1 < hive.count && hive[position + 1] == ASCII.backslash)
+        if index < bytes.count {
+            // An escape could stand for the path's own character; a non-ASCII byte could fold to it; the line
+            // parting from the path inside one of the path's escapes (`\\` against `\x5c`) is an escape too.
+            if next >= 0x80 { return nil }
+            if secondOfEscape[index] { return nil }
+            if next == ASCII.backslash, !endsName {
+                // Only an escape for a character no plain-ASCII path holds is a real parting: a control
+                // character, or one beyond ASCII that does not fold to ASCII (the Kelvin sign folds to `k`).
+                var units: [UInt16] = []
+                _ = WineStringScanner.scan(hive, from: position, to: min(hive.count, position + 6), delimiter: 0, into: &units)
+                guard let unit = units.first, unit < 0x20 || (unit >= 0x80 && unit != 0x212a) else { return nil }
+            }
+        }
+        var depth = 0
+        for (level, end) in ends.enumerated() where end <= index {
+            if end == index ? endsName : (bytes[end] == ASCII.backslash) { depth = level + 1 }
+        }
+        return depth
+    }
+
+    /// The deepest key on the path that has sections in the file, and the bytes of its sections (from the
+    /// blank line before the first to the blank line before the next key outside it); nil when those sections
+    /// are not one run, or the file is not laid out as Wine writes it.
+    func deepestRun(in hive: UnsafeBufferPointer<UInt8>) -> (depth: Int, range: Range<Int>)? {
+        guard let base = hive.baseAddress else { return nil }
+        // Per depth: where its run of sections starts and ends, and whether it has ended.
+        var starts = [Int?](repeating: nil, count: ends.count + 1)
+        var finishes = [Int?](repeating: nil, count: ends.count + 1)
+        // A depth whose sections come in more than one run (not as Wine writes a hive).
+        var broken = [Bool](repeating: false, count: ends.count + 1)
+        var search = 0
+        while search < hive.count, let found = memchr(base + search, Int32(ASCII.openBracket), hive.count - search) {
+            let bracket = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            search = bracket + 1
+            guard bracket == 0 || hive[bracket - 1] == ASCII.newline else { continue }
+            // Wine writes a blank line before every key: the section's bytes start at that line's end.
+            guard bracket >= 2, hive[bracket - 2] == ASCII.newline else { return nil }
+            guard let depth = depth(ofKeyLineAt: bracket + 1, in: hive) else { return nil }
+            for level in 1..<(ends.count + 1) {
+                if level <= depth {
+                    if finishes[level] != nil { broken[level] = true }
+                    if starts[level] == nil { starts[level] = bracket - 1 }
+                } else if starts[level] != nil, finishes[level] == nil {
+                    finishes[level] = bracket - 1
+                }
+            }
+        }
+        for level in stride(from: ends.count, through: 1, by: -1) {
+            guard let start = starts[level] else { continue }
+            if broken[level] { return nil }
+            return (level, start..<(finishes[level] ?? hive.count))
+        }
+        return nil
+    }
+}

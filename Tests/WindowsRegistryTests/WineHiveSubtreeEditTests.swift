@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import WindowsRegistry
+import TestSupport
+
+/// Editing one subtree in a hive's bytes gives exactly what decoding the whole hive, editing it and encoding it
+/// gives; where the bytes cannot tell which lines are the subtree's, it declines and the whole hive is edited.
+@Suite(.serialized) struct WineHiveSubtreeEditTests {
+    /// A fixed write time, so that the two ways stamp the same keys alike.
+    static let time: UInt64 = 133_000_000_000_000_000
+
+    static func setting(_ value: RegistryValue, at path: String) -> (inout RegistryKey) -> Void {
+        let components = RegistryKey.components(of: path)
+        return { root in root.withKey(creating: components[...], at: time) { $0.setValue(value, at: time) } }
+    }
+
+    /// The whole-hive way: decode, edit, encode.
+    static func wholeHive(_ bytes: [UInt8], _ edit: (inout RegistryKey) -> Void) throws -> [UInt8] {
+        var hive = try WineHiveCodec.decode(bytes, fileName: "hive")
+        edit(&hive.root)
+        return WineHiveCodec.encode(hive)
+    }
+
+    @Test(.enabled(if: WineTestPrefix.wineIsInstalled, "needs wine and wine64 (apt-get install wine wine64)"))
+    func editsOfWinesOwnHivesAreByteIdenticalToTheWholeHiveEdit() throws {
+        let prefix = try WineTestPrefix.registry.prepare()
+        let zones = "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Zones\\2"
+        let user = try [UInt8](Data(contentsOf: prefix.appendingPathComponent("user.reg")))
+        let existing = try #require(WineHiveCodec.decode(user, fileName: "user.reg").root.key(at: zones)?.values.first?.name)
+        let cases: [(file: String, path: String, value: RegistryValue)] = [
+            ("user.reg", zones, RegistryValue(name: "1004", dword: 0)),
+            // A value that is there, named in other letters' case.
+            ("user.reg", zones, RegistryValue(name: existing.uppercased(), dword: 7)),
+            // Keys that are not there yet, under one that is; the path spelt in other cases than the file's.
+            ("user.reg", "SOFTWARE\\microsoft\\Windows\\CurrentVersion\\Internet Settings\\ZoneMap\\Domains\\example.com",
+             RegistryValue(name: "https", dword: 2)),
+            ("user.reg", "Software\\CertDoctorSubtreeTest\\a\\b", RegistryValue(name: "名", type: .binary, data: [0, 1])),
+            ("system.reg", "Software\\Microsoft\\Windows\\CurrentVersion", RegistryValue(name: "CertDoctor", dword: 1)),
+        ]
+        for (file, path, value) in cases {
+            let bytes = try [UInt8](Data(contentsOf: prefix.appendingPathComponent(file)))
+            let edit = Self.setting(value, at: path)
+            let edited = try WineHiveSubtreeEdit.edit(bytes, fileName: file, at: RegistryKey.components(of: path), edit)
+            let whole = try Self.wholeHive(bytes, edit)
+            let spliced = try #require(edited, "\(file) \(path): edited in the bytes")
+            #expect(spliced == whole, "\(file) \(path)")
+            #expect(spliced != bytes, "\(file) \(path): changed")
+        }
+    }
+
+    static let hive = """
+        WINE REGISTRY Version 2
+        ;; All keys relative to \\\\User\\\\S-1-5-21-0-0-0-1000
+
+        #arch=win64
+
+        [A\\\\B] 1700000000
+        #time=1da00000000000
+        "v"=dword:00000001
+
+        [A\\\\B\\\\C] 1700000000
+        #time=1da00000000000
+        "w"=str:"kept as written"
+
+        [A\\\\D] 1700000000
+        #time=1da00000000000
+        "x"="1"
+
+        [E] 1700000000
+        #time=1da00000000000
+        "y"="2"
+
+        """
+
+    @Test func onlyTheEditedSubtreeIsWrittenAgain() throws {
+        let bytes = Array(Self.hive.utf8)
+        let edit = Self.setting(RegistryValue(name: "z", dword: 3), at: "A\\D")
+        let edited = try #require(try WineHiveSubtreeEdit.edit(bytes, fileName: "hive", at: ["A", "D"], edit))
+        // `str:"…"` is how Wine 1.x wrote a string; the whole-hive edit writes it as `"…"`, the subtree edit keeps it.
+        let text = String(decoding: edited, as: UTF8.self)
+        #expect(text.contains("\"w\"=str:\"kept as written\""))
+        #expect(try WineHiveCodec.decode(edited, fileName: "hive") == WineHiveCodec.decode(try Self.wholeHive(bytes, edit), fileName: "hive"))
+        let prefixEnd = try #require(text.range(of: "[A\\\\D]")).lowerBound
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(String(text[..<prefixEnd])), "the lines before it are copied")
+        #expect(text.hasSuffix("\n[E] 1700000000\n#time=1da00000000000\n\"y\"=\"2\"\n"), "and the lines after it")
+    }
+
+    @Test func declinesWhereTheBytesCannotTellTheSubtreesLines() throws {
+        let edit = Self.setting(RegistryValue(name: "z", dword: 3), at: "A\\New")
+        // A's sections in two runs (E between them).
+        let split = Self.hive.replacingOccurrences(of: "[A\\\\D]", with: "[F]") + "\n[A\\\\G] 1700000000\n\"g\"=\"3\"\n"
+        #expect(try WineHiveSubtreeEdit.edit(Array(split.utf8), fileName: "hive", at: ["A", "New"], edit) == nil)
+        // A key line that spells A with an escape.
+        let escaped = Self.hive.replacingOccurrences(of: "[A\\\\D]", with: "[\\x41\\\\D]")
+        #expect(try WineHiveSubtreeEdit.edit(Array(escaped.utf8), fileName: "hive", at: ["A", "New"], edit) == nil)
+        // A key that is not there at all: its place is among the root's keys, so the whole hive is edited.
+        #expect(try WineHiveSubtreeEdit.edit(Array(Self.hive.utf8), fileName: "hive", at: ["New"], edit) == nil)
+        // An edit reaching outside the path it named.
+        let outside: (inout RegistryKey) -> Void = { $0.withKey(creating: ["E"][...], at: Self.time) { $0.setValue(RegistryValue(name: "q", dword: 1), at: Self.time) } }
+        #expect(try WineHiveSubtreeEdit.edit(Array(Self.hive.utf8), fileName: "hive", at: ["A", "D"], outside) == nil)
+    }
+
+    @Test func anEscapeOfACharacterNoPlainPathHoldsIsNoReasonToDecline() throws {
+        // `\x7532` (甲) under A parts from the path at an escape that cannot stand for an ASCII letter.
+        let text = Self.hive.replacingOccurrences(of: "[A\\\\B\\\\C]", with: "[A\\\\\\x7532]")
+        let edit = Self.setting(RegistryValue(name: "z", dword: 3), at: "A\\D")
+        let edited = try #require(try WineHiveSubtreeEdit.edit(Array(text.utf8), fileName: "hive", at: ["A", "D"], edit))
+        #expect(try WineHiveCodec.decode(edited, fileName: "hive") == WineHiveCodec.decode(try Self.wholeHive(Array(text.utf8), edit), fileName: "hive"))
+    }
+}
