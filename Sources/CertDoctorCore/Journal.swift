@@ -107,11 +107,15 @@ public final class Journal: Sendable {
         // Under the lock, so that no other certdoctor can change a file between this comparison and the write.
         // Each file is read once for all the steps that saw it (every step editing `user.reg` records it).
         var now: [String: SeenFile] = [:]
+        // What the comparison read is what the first step editing a file starts from, so that it is not read again
+        // (kept as the plan's copy of the same bytes), by the file a link names.
+        var read: [String: [UInt8]] = [:]
         for step in steps {
             for seen in step.seen {
                 let current = now[seen.path] ?? SeenFile(now: URL(fileURLWithPath: seen.path))
                 now[seen.path] = current
                 if current != seen { throw CoreError.changedSincePlanned(path: seen.path) }
+                if let bytes = seen.bytes { read[try Self.resolvingLinks(URL(fileURLWithPath: seen.path)).path] = bytes }
             }
         }
         now = [:]
@@ -140,15 +144,22 @@ public final class Journal: Sendable {
         for directory in Set(targets.map { $0.target.deletingLastPathComponent() }) {
             AtomicFile.removeLeftovers(in: directory)
         }
+        // A step that changes its files itself might write them in place, which would change a backup kept as
+        // the file's own inode.
+        let writtenBySteps = Set(try steps.filter(\.changesFilesItself).flatMap(\.touches).map { try Self.resolvingLinks($0).path })
         for (index, pair) in targets.enumerated() {
-            var file = try backUp(pair.target, as: "backup-\(index)", into: entryDirectory)
+            var file = try backUp(
+                pair.target, as: "backup-\(index)", into: entryDirectory, mayLink: !writtenBySteps.contains(pair.target.path))
             if pair.declared.standardizedFileURL.path != pair.target.path { file.link = pair.declared.standardizedFileURL.path }
             entry.files.append(file)
         }
         try save(entry)
         FaultInjection.trigger(.afterBackup)
 
-        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)))
+        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)), read: read)
+        read = [:]
+        // Each file as this run placed it, to know at the end that no one has written it since without reading it.
+        var placed: [String: FileIdentity] = [:]
         var errors: [String: String] = [:]
         func fail(_ checkIDs: [String], _ error: any Error) {
             let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
@@ -167,10 +178,12 @@ public final class Journal: Sendable {
                         progress(step.description)
                         let paths = try step.touches.map { try Self.resolvingLinks($0).path }
                         for path in paths { checkpoint[path] = nil }
-                        for failure in try writeOut(paths, staging: staging, entry: &entry, in: entryDirectory) {
+                        for failure in try writeOut(paths, staging: staging, entry: &entry, placed: &placed, in: entryDirectory) {
                             fail(failure.checkIDs, failure.error)
                         }
                     }
+                    // The step writes the disk: what was read before is no longer the file.
+                    if step.changesFilesItself { staging.forgetRead(try step.touches.map { try Self.resolvingLinks($0).path }) }
                     try step.apply(staging)
                 }
             } catch {
@@ -178,13 +191,22 @@ public final class Journal: Sendable {
                 fail([plan.checkID], error)
             }
         }
-        for failure in try writeOut(entry.files.map(\.path), staging: staging, entry: &entry, in: entryDirectory) {
+        for failure in try writeOut(entry.files.map(\.path), staging: staging, entry: &entry, placed: &placed, in: entryDirectory) {
             fail(failure.checkIDs, failure.error)
+        }
+        // A backup kept as the original's inode is that only while the file is a new one; a file left in place
+        // (its fix failed, or changed nothing) gets a copy, which later writes to the file do not reach.
+        for file in entry.files {
+            guard let backup = file.backup else { continue }
+            try Self.separate(entryDirectory.appendingPathComponent(backup), from: URL(fileURLWithPath: file.path))
         }
 
         for index in entry.files.indices {
             let url = URL(fileURLWithPath: entry.files[index].path)
-            if FileManager.default.fileExists(atPath: url.path) {
+            if let planned = entry.files[index].planned, let identity = placed[url.path], FileIdentity(url.path) == identity {
+                // The file is the inode this run placed, unwritten since: the planned bytes, without reading either.
+                entry.files[index].after = planned
+            } else if FileManager.default.fileExists(atPath: url.path) {
                 let current = try readBytes(url)
                 // Most files are what was planned for them: that copy serves as the record, and a 40 MB hive is
                 // not written and synced a third time. A file a later step or someone else changed gets its own.
@@ -211,7 +233,8 @@ public final class Journal: Sendable {
     /// someone made since. A file that cannot be replaced fails the plans that changed it, which are returned
     /// (not recorded here: the caller's record is the entry this function holds `inout`).
     private func writeOut(
-        _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, in entryDirectory: URL
+        _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, placed: inout [String: FileIdentity],
+        in entryDirectory: URL
     ) throws -> [(checkIDs: [String], error: any Error)] {
         let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.change(for: entry.files[$0].path) != nil }
         guard !indices.isEmpty else { return [] }
@@ -234,8 +257,10 @@ public final class Journal: Sendable {
         for index in indices {
             let path = entry.files[index].path
             guard let change = staging.take(path) else { continue }
+            placed[path] = nil
             do {
                 try Self.commit(change, to: URL(fileURLWithPath: path))
+                if case .write = change { placed[path] = FileIdentity(path) }
                 FaultInjection.trigger(.afterFirstReplace)
             } catch {
                 failures.append((staging.writers(of: path).sorted(), error))
@@ -442,15 +467,36 @@ public final class Journal: Sendable {
 
     // MARK: - Files
 
-    private func backUp(_ url: URL, as name: String, into entryDirectory: URL) throws -> JournalEntry.File {
+    /// `mayLink`: nothing but the journal's own rename will replace the file, so its inode, kept under the
+    /// backup's name, stays the original. That is how a file anyone may read (a Wine hive) is backed up: a 40 MB
+    /// hive is then neither read nor written again. Other files (key material, a file with a second name that
+    /// someone could write through) are copied, mode 0600.
+    private func backUp(_ url: URL, as name: String, into entryDirectory: URL, mayLink: Bool) throws -> JournalEntry.File {
         var info = stat()
         guard stat(url.path, &info) == 0 else {
             return JournalEntry.File(path: url.path, backup: nil, mode: 0, owner: 0, group: 0)
         }
+        let backup = entryDirectory.appendingPathComponent(name)
+        if mayLink, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o004 != 0, info.st_nlink == 1,
+           link(url.path, backup.path) == 0 {
+            AtomicFile.syncDirectory(entryDirectory.path)
+            return JournalEntry.File(
+                path: url.path, backup: name, mode: UInt32(info.st_mode & 0o7777), owner: info.st_uid, group: info.st_gid)
+        }
+        // Another file system, or one that has no hard links: a copy.
         let bytes = try readBytes(url)
-        try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+        try AtomicFile.write(bytes, to: backup, forcedMode: 0o600)
         return JournalEntry.File(
             path: url.path, backup: name, mode: UInt32(info.st_mode & 0o7777), owner: info.st_uid, group: info.st_gid)
+    }
+
+    /// Replaces a backup that is still the file's own inode (the file was not replaced) with a copy of it.
+    private static func separate(_ backup: URL, from file: URL) throws {
+        var backupInfo = stat(), fileInfo = stat()
+        guard stat(backup.path, &backupInfo) == 0, stat(file.path, &fileInfo) == 0,
+              backupInfo.st_dev == fileInfo.st_dev, backupInfo.st_ino == fileInfo.st_ino
+        else { return }
+        try AtomicFile.write(try readBytes(backup), to: backup, forcedMode: 0o600)
     }
 
     private func save(_ entry: JournalEntry) throws {
@@ -515,8 +561,16 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     private var writersByPath: [String: Set<String>] = [:]
     private var plan = ""
 
-    init(allowed: Set<String>) {
+    /// Files as the journal read them under its lock, until a step or the journal writes them.
+    private var read: [String: [UInt8]]
+
+    init(allowed: Set<String>, read: [String: [UInt8]] = [:]) {
         self.allowed = allowed
+        self.read = read
+    }
+
+    func forgetRead(_ paths: [String]) {
+        lock.withLock { for path in paths { read[path] = nil } }
     }
 
     /// The check whose steps run now, to know whose fix a failed replacement spoils.
@@ -532,7 +586,10 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     /// The change, removed: once on disk, the file itself is what later steps read.
     func take(_ path: String) -> Change? {
         let change = encoded(path)
-        lock.withLock { _ = changes.removeValue(forKey: path) }
+        lock.withLock {
+            _ = changes.removeValue(forKey: path)
+            read[path] = nil
+        }
         return change
     }
 
@@ -556,7 +613,9 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         switch encoded(target.path) {
         case .write(let bytes, _)?: return bytes
         case .remove?: return nil
-        case nil: return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
+        case nil:
+            if let bytes = lock.withLock({ read[target.path] }) { return bytes }
+            return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
         }
     }
 

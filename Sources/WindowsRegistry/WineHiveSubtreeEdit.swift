@@ -16,11 +16,25 @@ public enum WineHiveSubtreeEdit {
     public static func edit(
         _ bytes: [UInt8], fileName: String, at path: [String], _ edit: (inout RegistryKey) throws -> Void
     ) throws -> [UInt8]? {
+        var hive = SplicedHive(bytes)
+        guard try hive.edit(fileName: fileName, at: path, edit) else { return nil }
+        return hive.bytes
+    }
+
+    /// Where the subtree to edit for `path` lies in `bytes`: how deep its key is and its sections' bytes.
+    static func locate(_ bytes: [UInt8], path: [String]) -> (depth: Int, range: Range<Int>)? {
         guard !path.isEmpty, let pattern = SubtreePattern(path) else { return nil }
-        guard let (depth, range) = bytes.withUnsafeBufferPointer({ pattern.deepestRun(in: $0) }) else { return nil }
+        return bytes.withUnsafeBufferPointer { pattern.deepestRun(in: $0) }
+    }
+
+    /// `sections` (a subtree's key `depth` levels down along `path`, as `locate` found them) edited and encoded
+    /// again; nil when the edit reached outside the subtree.
+    static func edit(
+        sections: ArraySlice<UInt8>, depth: Int, fileName: String, path: [String], _ edit: (inout RegistryKey) throws -> Void
+    ) throws -> [UInt8]? {
         // The subtree's sections alone, as a hive: the keys above it come out as keys without values.
         var alone = Array("WINE REGISTRY Version 2\n".utf8)
-        alone += bytes[range]
+        alone += sections
         var root = try WineHiveCodec.decode(alone, fileName: fileName).root
         guard let ancestors = chain(of: root, depth: depth, along: path) else { return nil }
         try edit(&root)
@@ -42,12 +56,7 @@ public enum WineHiveSubtreeEdit {
             writer.writeSection(subtree, path: subpath)
         }
         writer.writeSubkeys(of: subtree, path: subpath)
-        var result = [UInt8]()
-        result.reserveCapacity(bytes.count - range.count + writer.output.count)
-        result += bytes[..<range.lowerBound]
-        result += writer.output
-        result += bytes[range.upperBound...]
-        return result
+        return writer.output
     }
 
     /// What the subtree edit must leave as it was of a key above the subtree (its subkeys aside).
@@ -74,6 +83,58 @@ public enum WineHiveSubtreeEdit {
             names.append(current.name)
         }
         return (keys, names)
+    }
+}
+
+/// A hive file's bytes with edited subtrees standing in for their sections: the steps of a fix that edit one hive
+/// each add theirs, and the file is put together once, when it is written, instead of copied whole per step.
+public struct SplicedHive: Sendable {
+    /// The bytes the edits are placed in.
+    private var base: [UInt8]
+    /// Edited sections, by the range of `base` they replace; disjoint, in no order.
+    private var splices: [(range: Range<Int>, bytes: [UInt8])] = []
+
+    public init(_ bytes: [UInt8]) {
+        base = bytes
+    }
+
+    /// The file with every edit in place.
+    public var bytes: [UInt8] {
+        guard !splices.isEmpty else { return base }
+        let ordered = splices.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        var result = [UInt8]()
+        result.reserveCapacity(base.count + ordered.reduce(0) { $0 + $1.bytes.count - $1.range.count })
+        var copied = 0
+        for splice in ordered {
+            result += base[copied..<splice.range.lowerBound]
+            result += splice.bytes
+            copied = splice.range.upperBound
+        }
+        result += base[copied...]
+        return result
+    }
+
+    /// Edits the keys at and below `path` as `WineHiveSubtreeEdit.edit` does; false (nothing changed) when the
+    /// edit must be made on the whole hive instead.
+    public mutating func edit(fileName: String, at path: [String], _ edit: (inout RegistryKey) throws -> Void) throws -> Bool {
+        guard var (depth, range) = WineHiveSubtreeEdit.locate(base, path: path) else { return false }
+        var sections = base[range]
+        if let earlier = splices.firstIndex(where: { $0.range == range }) {
+            // An earlier step edited the same sections: this one edits what it left.
+            sections = splices[earlier].bytes[...]
+        } else if splices.contains(where: { $0.range.overlaps(range) }) {
+            // Subtrees inside one another: put the file together and find the sections in it again.
+            base = bytes
+            splices = []
+            guard let found = WineHiveSubtreeEdit.locate(base, path: path) else { return false }
+            (depth, range) = found
+            sections = base[range]
+        }
+        guard let edited = try WineHiveSubtreeEdit.edit(sections: sections, depth: depth, fileName: fileName, path: path, edit)
+        else { return false }
+        splices.removeAll { $0.range == range }
+        splices.append((range, edited))
+        return true
     }
 }
 

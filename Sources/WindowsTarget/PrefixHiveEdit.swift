@@ -53,17 +53,17 @@ public enum PrefixHiveEdit {
             preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
             apply: { writer in
                 // The hive as the earlier steps of this fix left it (the journal writes it once, at the end).
-                // A step confined to a subtree edits that part of the bytes; a step editing the whole hive
-                // decodes it, or takes the model an earlier such step left, so that a hive is decoded and encoded
-                // once per fix, not per step (decoding what `encode` wrote gives that model back;
-                // HiveDecodedOnceTests compare the ways). A missing hive fails with the system's reason.
+                // A step confined to a subtree edits that part of the bytes, beside the parts earlier such steps
+                // edited, and the file is put together once when written; a step editing the whole hive decodes
+                // it, or takes the model an earlier such step left, so that a hive is decoded and encoded once per
+                // fix, not per step (decoding what `encode` wrote gives that model back; HiveDecodedOnceTests
+                // compare the ways). A missing hive fails with the system's reason.
                 if let subtree, try writer.model(of: file, as: WineHive.self) == nil {
-                    let bytes = try writer.contents(of: file) ?? readBytes(file)
-                    let edited = try WindowsSideError.wrapping {
-                        try WineHiveSubtreeEdit.edit(bytes, fileName: file.path, at: subtree, edit)
-                    }
-                    if let edited {
-                        try writer.replace(file, with: edited)
+                    var spliced = try writer.model(of: file, as: SplicedHive.self)
+                        ?? SplicedHive(try writer.contents(of: file) ?? readBytes(file))
+                    let edited = try WindowsSideError.wrapping { try spliced.edit(fileName: file.path, at: subtree, edit) }
+                    if edited {
+                        try writer.replace(file, model: spliced, encode: { $0.bytes })
                         return
                     }
                 }

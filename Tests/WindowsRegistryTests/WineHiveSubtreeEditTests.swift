@@ -107,4 +107,27 @@ import TestSupport
         let edited = try #require(try WineHiveSubtreeEdit.edit(Array(text.utf8), fileName: "hive", at: ["A", "D"], edit))
         #expect(try WineHiveCodec.decode(edited, fileName: "hive") == WineHiveCodec.decode(try Self.wholeHive(Array(text.utf8), edit), fileName: "hive"))
     }
+
+    /// Several steps' edits in one file (the same subtree twice, one inside another, apart) come out as the
+    /// whole-hive edits made one after the other.
+    @Test func editsOfSeveralStepsComeOutAsTheWholeHiveEditsInTurn() throws {
+        let bytes = Array(Self.hive.utf8)
+        let edits: [(path: [String], edit: (inout RegistryKey) -> Void)] = [
+            (["A", "D"], Self.setting(RegistryValue(name: "z", dword: 3), at: "A\\D")),
+            (["A", "D"], Self.setting(RegistryValue(name: "x", dword: 4), at: "A\\D")),
+            (["E"], Self.setting(RegistryValue(name: "e", dword: 5), at: "E")),
+            (["A", "B", "C"], Self.setting(RegistryValue(name: "c", dword: 6), at: "A\\B\\C")),
+            (["A", "B"], Self.setting(RegistryValue(name: "b", dword: 7), at: "A\\B")),
+            (["A", "B", "C", "New"], Self.setting(RegistryValue(name: "n", dword: 8), at: "A\\B\\C\\New")),
+        ]
+        var spliced = SplicedHive(bytes)
+        var whole = bytes
+        for (path, edit) in edits {
+            #expect(try spliced.edit(fileName: "hive", at: path, edit), "\(path)")
+            whole = try Self.wholeHive(whole, edit)
+        }
+        #expect(try WineHiveCodec.decode(spliced.bytes, fileName: "hive") == WineHiveCodec.decode(whole, fileName: "hive"))
+        #expect(String(decoding: spliced.bytes, as: UTF8.self).contains("\"w\"=str:\"kept as written\"") == false,
+                "A\\B\\C was written again")
+    }
 }
