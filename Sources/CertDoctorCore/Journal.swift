@@ -31,6 +31,9 @@ public struct JournalEntry: Sendable, Codable {
         /// A copy of what the fix was to write, saved before the file was replaced, so that `undo` of a fix
         /// killed before it recorded `after` can tell its planned result from someone's later change.
         public var planned: String?
+        /// When `planned` is kept as the fixed file's own inode (a file anyone may read): that inode as it was
+        /// written, since equal bytes say nothing there and being unwritten since says everything.
+        public var plannedStamp: FileStamp?
         /// The fix was to remove the file.
         public var plannedRemoval: Bool?
         /// The symbolic link the plan named, when `path` is the file it points to (the link itself is kept).
@@ -51,6 +54,27 @@ public struct JournalEntry: Sendable, Codable {
     public var failures: [String]
     /// Changes outside the files, in the order they were made; nil for entries that made none.
     public var actions: [JournalAction]? = nil
+}
+
+/// A file's inode, and what writing it in place changes (its size, its modification time).
+public struct FileStamp: Sendable, Codable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedSeconds: Int64
+    public var modifiedNanoseconds: Int64
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modifiedSeconds = Int64(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+    }
+
+    func isSameInode(as other: FileStamp) -> Bool { device == other.device && inode == other.inode }
 }
 
 /// A change the journal cannot make or take back itself (objects renamed on a token): its owner records what it did
@@ -238,13 +262,35 @@ public final class Journal: Sendable {
     ) throws -> [(checkIDs: [String], error: any Error)] {
         let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.change(for: entry.files[$0].path) != nil }
         guard !indices.isEmpty else { return [] }
+        // The new file of one anyone may read is written beside it first and its inode kept as the planned
+        // record, then renamed into place: a 40 MB hive is written once, not once more into the journal.
+        var prepared: [Int: AtomicFile.Temporary] = [:]
         for index in indices {
             entry.files[index].planned = nil
+            entry.files[index].plannedStamp = nil
             entry.files[index].plannedRemoval = nil
             switch staging.change(for: entry.files[index].path) {
-            case .write(let bytes, _)?:
-                let name = "planned-\(index)"
-                try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+            case .write(let bytes, let newFileMode)?:
+                var name = "planned-\(index)"
+                if let temporary = Self.worldReadableReplacement(bytes, for: entry.files[index].path, newFileMode: newFileMode) {
+                    // A name no earlier record of this entry has (a file written again after a step changed it):
+                    // the saved entry names the old one until it is saved again.
+                    var round = 0
+                    while FileManager.default.fileExists(atPath: entryDirectory.appendingPathComponent(name).path) {
+                        round += 1
+                        name = "planned-\(index).\(round)"
+                    }
+                    let record = entryDirectory.appendingPathComponent(name)
+                    if (try? temporary.link(as: record)) == true, let stamp = FileStamp(record.path) {
+                        prepared[index] = temporary
+                        entry.files[index].plannedStamp = stamp
+                    } else {
+                        name = "planned-\(index)"
+                    }
+                }
+                if prepared[index] == nil {
+                    try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                }
                 entry.files[index].planned = name
             case .remove?:
                 entry.files[index].plannedRemoval = true
@@ -259,7 +305,12 @@ public final class Journal: Sendable {
             guard let change = staging.take(path) else { continue }
             placed[path] = nil
             do {
-                try Self.commit(change, to: URL(fileURLWithPath: path))
+                if let temporary = prepared[index] {
+                    FaultInjection.trigger(.afterTemporaryWrite)
+                    try temporary.rename()
+                } else {
+                    try Self.commit(change, to: URL(fileURLWithPath: path))
+                }
                 if case .write = change { placed[path] = FileIdentity(path) }
                 FaultInjection.trigger(.afterFirstReplace)
             } catch {
@@ -267,6 +318,14 @@ public final class Journal: Sendable {
             }
         }
         return failures
+    }
+
+    /// The new bytes of an existing file anyone may read, written and flushed beside it; nil for any other file,
+    /// or when that cannot be done now (the replacement then fails, or not, as it would have).
+    private static func worldReadableReplacement(_ bytes: [UInt8], for path: String, newFileMode: mode_t) -> AtomicFile.Temporary? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o004 != 0 else { return nil }
+        return try? AtomicFile.Temporary(bytes, replacing: URL(fileURLWithPath: path), newFileMode: newFileMode)
     }
 
     private static func commit(_ change: StagingWriter.Change, to url: URL) throws {
@@ -458,9 +517,16 @@ public final class Journal: Sendable {
         let current: [UInt8]? = FileManager.default.fileExists(atPath: file.path) ? try readBytes(URL(fileURLWithPath: file.path)) : nil
         let original = try file.backup.map { try readBytes(entryDirectory.appendingPathComponent($0)) }
         if sameBytes(current, original) { return true }
-        if let after = file.after { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(after))) }
+        func isRecord(_ name: String) throws -> Bool {
+            // A planned record that is the file's own inode has its bytes whatever was written into it since.
+            if name == file.planned, let stamp = file.plannedStamp, let now = FileStamp(file.path), now.isSameInode(as: stamp) {
+                return now == stamp
+            }
+            return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(name)))
+        }
+        if let after = file.after { return try isRecord(after) }
         if file.removedByFix == true { return current == nil }
-        if let planned = file.planned { return sameBytes(current, try readBytes(entryDirectory.appendingPathComponent(planned))) }
+        if let planned = file.planned { return try isRecord(planned) }
         if file.plannedRemoval == true { return current == nil }
         return false
     }

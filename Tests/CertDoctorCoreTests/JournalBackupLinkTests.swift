@@ -74,3 +74,55 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: backup.path)[.posixPermissions] as? Int == 0o600)
     }
 }
+
+/// The planned record of a file anyone may read is the new file's own inode, written once beside the file and
+/// renamed into place; undo tells it from a later change by the inode having been written since.
+@Suite struct JournalPlannedLinkTests {
+    func plan(_ file: URL, _ bytes: [UInt8]) -> FixPlan {
+        FixPlan(checkID: "t.fix", summary: Localized(verbatim: "rewrite"), steps: [
+            FixStep(description: Localized(verbatim: "rewrite \(file.lastPathComponent)"), touches: [file]) { writer in
+                try writer.replace(file, with: bytes)
+            },
+        ])
+    }
+
+    func inode(_ url: URL) throws -> UInt64 {
+        try #require(FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? UInt64)
+    }
+
+    func hive(in directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("original".utf8).write(to: file)
+        chmod(file.path, 0o644)
+        return file
+    }
+
+    @Test func theFixedFileIsThePlannedRecordAndUndoRestoresIt() throws {
+        let directory = try temporaryDirectory()
+        let file = try hive(in: directory)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let application = try journal.apply([plan(file, Array("fixed".utf8))], command: "fix")
+        let entryDirectory = journal.directory.appendingPathComponent(application.entry.id)
+        let planned = try #require(application.entry.files.first?.planned)
+        #expect(application.entry.files.first?.after == planned)
+        #expect(try inode(entryDirectory.appendingPathComponent(planned)) == inode(file), "written once")
+        #expect(try readBytes(file) == Array("fixed".utf8))
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("original".utf8))
+    }
+
+    @Test func aWriteInPlaceAfterTheFixIsNotUndone() throws {
+        let directory = try temporaryDirectory()
+        let file = try hive(in: directory)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        _ = try journal.apply([plan(file, Array("fixed".utf8))], command: "fix")
+        // Same size, through the same inode the planned record is. The modification time ticks coarsely (a few
+        // milliseconds): a write in the fix's own tick would not be told apart, so this one comes a tick later.
+        usleep(20_000)
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.write(contentsOf: Data("FIXED".utf8))
+        try handle.close()
+        #expect(throws: CoreError.changedSinceFix(path: file.path)) { try journal.undoLast() }
+        #expect(try readBytes(file) == Array("FIXED".utf8))
+    }
+}
