@@ -31,7 +31,10 @@ mkdir -p "$prefix" "$work/pristine" "$work/cert"
 cp "$source_prefix/system.reg" "$source_prefix/userdef.reg" "$work/pristine/"
 python3 Benchmarks/registry/scale_hive.py "$source_prefix/user.reg" "$work/pristine/user.reg" 40000000
 hive="$prefix/user.reg"
-reset_prefix() { cp "$work/pristine/"*.reg "$prefix/"; }
+# New files, as Wine leaves its hives (it replaces them by rename): `cp` over the fixed hive would write into the
+# inode the last fix's journal entry keeps as its record of what it wrote, and the next fix would then copy its
+# backup instead of keeping the original's inode.
+reset_prefix() { rm -f "$prefix/"*.reg; cp "$work/pristine/"*.reg "$prefix/"; }
 reset_prefix
 printf '123456\n' >"$work/pw"
 cp "Tests/Fixtures/pfx/good-3des/F000504Y0007#0.pfx" "$work/cert/"
