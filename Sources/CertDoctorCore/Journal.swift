@@ -24,12 +24,14 @@ public struct JournalEntry: Sendable, Codable {
         public var mode: UInt32
         public var owner: UInt32
         public var group: UInt32
-        /// A copy of what the fix left, so that `undo` can tell whether someone changed the file since;
-        /// nil when the fix left no file (or for entries written before this was recorded).
+        /// A record of what the fix left (a copy, or the planned record when the file is still what the fix
+        /// placed), so that `undo` can tell whether someone changed the file since; nil when the fix left no file
+        /// (or for entries written before this was recorded).
         public var after: String?
         public var removedByFix: Bool?
-        /// A copy of what the fix was to write, saved before the file was replaced, so that `undo` of a fix
-        /// killed before it recorded `after` can tell its planned result from someone's later change.
+        /// What the fix was to write (a copy, or the new file's own inode: `plannedStamp`), saved before the file
+        /// was replaced, so that `undo` of a fix killed before it recorded `after` can tell its planned result
+        /// from someone's later change.
         public var planned: String?
         /// When `planned` is kept as the fixed file's own inode (a file anyone may read): that inode as it was
         /// written, since equal bytes say nothing there and being unwritten since says everything.
