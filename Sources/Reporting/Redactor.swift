@@ -158,7 +158,16 @@ struct Redactor {
                                "secret", "密码", "口令", "授权码", "参考号", "参考码"]
 
     static func mayLabelASecret(_ text: String) -> Bool {
-        let lower = text.lowercased()
+        mayLabelASecret(SearchedText(text))
+    }
+
+    static func mayLabelASecret(_ text: SearchedText) -> Bool {
+        // In a canonically inert text lower-casing changes A–Z alone, so the labels (lower-case ASCII or
+        // Chinese) are looked for ignoring ASCII case, without making the lower-cased copy.
+        if text.isCanonicallyInert {
+            return secretLabels.contains { text.occurs($0, ignoringASCIICase: true) }
+        }
+        let lower = text.text.lowercased()
         return secretLabels.contains { SubstringSearch.mayContain($0, in: lower) }
     }
 
@@ -204,26 +213,32 @@ struct Redactor {
     }
 
     mutating func clean(_ text: String) -> String {
+        // Every question below is asked of the text as it stands; it is looked at again only when it changes.
         var text = text
-        for secret in secrets where SubstringSearch.mayContain(secret, in: text) {
-            text = Self.maskingWholeWords(secret, in: text)
+        var searched = SearchedText(text)
+        func update(_ changed: String) {
+            text = changed
+            searched = SearchedText(changed)
+        }
+        for secret in secrets where SubstringSearch.mayContain(secret, in: searched) {
+            update(Self.maskingWholeWords(secret, in: text))
         }
         // Swift regexes are slow enough to dominate a 1,000-check report; cheap substring
         // tests decide first whether a pattern can match at all.
-        if SubstringSearch.mayContain("PRIVATE KEY", in: text) {
-            text = text.replacing(Self.privateKeyBlock) { _ in Self.removedKey }
+        if SubstringSearch.mayContain("PRIVATE KEY", in: searched) {
+            update(text.replacing(Self.privateKeyBlock) { _ in Self.removedKey })
         }
-        if Self.mayLabelASecret(text) {
-            text = text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" }
+        if Self.mayLabelASecret(searched) {
+            update(text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" })
         }
         guard redact else { return text }
-        for (value, category) in knownValues where SubstringSearch.mayContain(value, in: text) {
-            text = text.replacingOccurrences(of: value, with: placeholder(category, value))
+        for (value, category) in knownValues where SubstringSearch.mayContain(value, in: searched) {
+            update(text.replacingOccurrences(of: value, with: placeholder(category, value)))
         }
-        if ["/home/", "Users", "users/"].contains(where: { SubstringSearch.mayContain($0, in: text) }) {
-            text = replacingHomeDirectories(in: text)
+        if ["/home/", "Users", "users/"].contains(where: { SubstringSearch.mayContain($0, in: searched) }) {
+            update(replacingHomeDirectories(in: text))
         }
-        guard SubstringSearch.mayContain("@", in: text) else { return text }
+        guard SubstringSearch.mayContain("@", in: searched) else { return text }
         var emails: [String] = []
         for match in text.matches(of: Self.emailAddress) where !emails.contains(String(match.output.0)) {
             emails.append(String(match.output.0))
