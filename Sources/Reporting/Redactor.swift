@@ -144,7 +144,12 @@ struct Redactor {
     /// Users whose home directory a path names: `/home/alice/…`, `C:\Users\alice\…` (also
     /// with the doubled backslashes of a `.reg` file), `…/drive_c/users/alice/…` (Wine).
     static func userNames(inPath path: String) -> [String] {
-        path.matches(of: homeDirectory).map { String($0.output.2) }
+        mayNameAHomeDirectory(SearchedText(path)) ? path.matches(of: homeDirectory).map { String($0.output.2) } : []
+    }
+
+    /// Whether `homeDirectory` can match at all: each of its forms holds one of these.
+    static func mayNameAHomeDirectory(_ text: SearchedText) -> Bool {
+        ["/home/", "Users", "users/"].contains { SubstringSearch.mayContain($0, in: text) }
     }
 
     nonisolated(unsafe) static let homeDirectory = #/(/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|drive_c/users/)([^/\\\s"'<>:;,]+)/#
@@ -228,14 +233,15 @@ struct Redactor {
         if SubstringSearch.mayContain("PRIVATE KEY", in: searched) {
             update(text.replacing(Self.privateKeyBlock) { _ in Self.removedKey })
         }
-        if Self.mayLabelASecret(searched) {
+        // `labelledSecret` also needs a separator after the label, which most texts naming a password lack.
+        if Self.mayLabelASecret(searched), [":", "=", "："].contains(where: { SubstringSearch.mayContain($0, in: searched) }) {
             update(text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" })
         }
         guard redact else { return text }
         for (value, category) in knownValues where SubstringSearch.mayContain(value, in: searched) {
             update(text.replacingOccurrences(of: value, with: placeholder(category, value)))
         }
-        if ["/home/", "Users", "users/"].contains(where: { SubstringSearch.mayContain($0, in: searched) }) {
+        if Self.mayNameAHomeDirectory(searched) {
             update(replacingHomeDirectories(in: text))
         }
         guard SubstringSearch.mayContain("@", in: searched) else { return text }
