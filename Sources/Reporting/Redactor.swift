@@ -178,12 +178,14 @@ struct Redactor {
 
     /// Evidence named like this holds a secret, whatever its value looks like.
     static func namesASecret(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        let words = ["password", "passwd", "passphrase", "secret", "authorization", "authcode", "auth code",
-                     "reference code", "refcode", "private key", "privatekey", "密码", "口令", "授权码", "参考号",
-                     "参考码", "私钥"]
-        return words.contains { lower.contains($0) } || (lower.contains("pin") && lower.contains(#/\bpin\b/#))
+        let lower = SearchedText(name.lowercased())
+        return secretNameWords.contains { SubstringSearch.contains($0, in: lower) }
+            || (SubstringSearch.contains("pin", in: lower) && lower.text.contains(#/\bpin\b/#))
     }
+
+    static let secretNameWords = ["password", "passwd", "passphrase", "secret", "authorization", "authcode", "auth code",
+                                  "reference code", "refcode", "private key", "privatekey", "密码", "口令", "授权码",
+                                  "参考号", "参考码", "私钥"]
 
     // MARK: - Rewriting text
 

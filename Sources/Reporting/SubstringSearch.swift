@@ -28,6 +28,16 @@ enum SubstringSearch {
         return valueIsASCII && text.hasASCIIEquivalent && text.text.contains(value)
     }
 
+    /// Foundation's `contains`, exactly (where a "yes" masks a value, saying it more often would change reports):
+    /// the bytes answer where value and text are both canonically inert and hold no line break (CR LF is one
+    /// character to Foundation), Foundation everywhere else.
+    static func contains(_ value: String, in text: SearchedText) -> Bool {
+        guard !value.isEmpty, text.isCanonicallyInert, SearchedText.isCanonicallyInert(value),
+              !value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }), !text.utf8.contains(0x0D)
+        else { return text.text.contains(value) }
+        return text.occurs(value)
+    }
+
     /// Whether `needle` (not empty) occurs in `haystack`: the first byte located, then the rest compared.
     /// With `ignoringASCIICase`, A–Z and a–z compare equal (`needle` must be lower case).
     static func occurs(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>,

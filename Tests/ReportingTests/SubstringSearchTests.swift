@@ -52,6 +52,16 @@ import Testing
         #expect(Redactor.mayLabelASecret(text) == expected, "\(text)")
     }
 
+    /// Whether evidence is masked by its name answers exactly as Foundation's `contains` did.
+    @Test(arguments: texts + ["Password", "PIN", "pin code", "spinner", "私钥文件", "密\u{0301}码", "Auth Code",
+                              "reference\u{212A}code", "privatekey\r\n", "file", "subject"])
+    func secretNamesAnswerAsFoundation(name: String) {
+        let lower = name.lowercased()
+        let expected = Redactor.secretNameWords.contains { lower.contains($0) }
+            || (lower.contains("pin") && lower.contains(#/\bpin\b/#))
+        #expect(Redactor.namesASecret(name) == expected, "\(name)")
+    }
+
     @Test func answersNoWhereTheBytesAreNotThere() {
         #expect(!SubstringSearch.mayContain("123456", in: "12345"))
         #expect(!SubstringSearch.mayContain("PRIVATE KEY", in: "private key"))
