@@ -53,7 +53,7 @@ public struct TokenKeyUpdate: Sendable {
     }
 
     public func run(_ exchange: Exchange) throws -> Ending {
-        let old = try oldCertificate()
+        let old = try Self.oldCertificate(in: session, gateway: gateway)
         let newKey = try TokenRenewalKey.prepare(in: session, gateway: gateway, oldID: old.id, bits: keyBits, given: givenKeyID)
         let result: CMPResult
         do {
@@ -80,7 +80,7 @@ public struct TokenKeyUpdate: Sendable {
     }
 
     /// The one certificate labelled with the gateway number, with its CKA_ID.
-    private func oldCertificate() throws -> (certificate: X509Certificate, id: [UInt8]) {
+    static func oldCertificate(in session: PKCS11Session, gateway: String) throws -> (certificate: X509Certificate, id: [UInt8]) {
         let objects = try session.module.certificates(slot: session.slot).filter { $0.label == gateway }
         guard objects.count == 1, let object = objects.first else {
             throw RenewalError.oldCertificateUnreadable(reason: objects.isEmpty

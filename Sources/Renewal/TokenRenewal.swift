@@ -61,6 +61,17 @@ extension CertificateRenewal {
     public func renewToken(
         _ request: TokenRenewalRequest, fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
     ) -> RenewalResult {
+        onGatedToken(fix: fix, progress: progress) { session, target, log, gate, started in
+            try update(on: session, target, request, log: log, gate: gate, started: started)
+        }
+    }
+
+    /// Every way of renewing the token starts here: the gate, then `body` with one session logged in on the token the
+    /// gate found. A token that is gone, a module that fails or a PIN refused ends the renewal the same way for all.
+    func onGatedToken(
+        fix: (([FixPlan]) -> Bool)?, progress: @escaping RenewalProgress,
+        _ body: (PKCS11Session, GatedToken, StepLog, RenewalGate, Date) throws -> RenewalResult
+    ) -> RenewalResult {
         afterGate(fix: fix, progress: progress) { log, gate, started in
             let target = try GatedToken(gate)
             guard let pin = environment.tokenOptions.pin else {
@@ -73,7 +84,7 @@ extension CertificateRenewal {
                 }
                 let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
                 defer { session.close() }
-                return try update(on: session, target, request, log: log, gate: gate, started: started)
+                return try body(session, target, log, gate, started)
             } catch let error as PKCS11Error {
                 throw RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN)
             }
@@ -94,22 +105,31 @@ extension CertificateRenewal {
         switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
         case .installed(let record, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
-            let old = record.steps.contains(.oldRemoved)
-                ? Localized(
-                    zh: "旧证书及其密钥（\(record.setAsideLabel)）已按 --remove-old 删除",
-                    en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked")
-                : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
-            log.add("install", "installed", Localized(
-                zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
-                en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old
-                + Self.journalNote(entry: steps.entryID ?? "-", undoable: !record.steps.contains(.oldRemoved)))
-            return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
+            return installed(record, on: target, journaled: steps, log: log, gate: gate, started: started)
         case .notIssued(let outcome, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
             let message = Self.describe(outcome, backend: "cmp", support: doctor.profile.support.phone)
             log.add("backend", outcome.name, message)
             return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
         }
+    }
+
+    /// The end of every token renewal that installed a certificate: what became of the old pair, the journal entry
+    /// that takes it back, and the checks run again on the token.
+    func installed(
+        _ record: TokenCertificateInstaller.Record, on target: GatedToken, journaled steps: TokenRelabelJournal, log: StepLog,
+        gate: RenewalGate, started: Date
+    ) -> RenewalResult {
+        let old = record.steps.contains(.oldRemoved)
+            ? Localized(
+                zh: "旧证书及其密钥（\(record.setAsideLabel)）已按 --remove-old 删除",
+                en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked")
+            : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
+        log.add("install", "installed", Localized(
+            zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
+            en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old
+            + Self.journalNote(entry: steps.entryID ?? "-", undoable: !record.steps.contains(.oldRemoved)))
+        return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
     }
 
     static func journalNote(entry: String, undoable: Bool) -> Localized {
