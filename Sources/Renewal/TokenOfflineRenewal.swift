@@ -53,6 +53,7 @@ extension CertificateRenewal {
             let key = try TokenRenewalKey.prepare(
                 in: session, gateway: target.gateway, oldID: old.id, bits: request.keyBits, given: request.givenKeyID)
             log.add("key", key.origin.rawValue, Self.describe(key))
+            if key.origin == .given { try Self.markPending(key.id, in: session, gateway: target.gateway, log: log) }
             let signer = try TokenCertificateInstaller.tokenKey(session, id: key.id)
             let csr: CertificateRequest
             do {
@@ -113,17 +114,40 @@ extension CertificateRenewal {
         }
     }
 
-    /// The CKA_ID of the one pair the offline request left as `<gateway>.pending`.
+    /// The CKA_ID of the one pair the offline request left as `<gateway>.pending`, still without a certificate.
     static func pendingPair(in session: PKCS11Session, gateway: String) throws -> [UInt8] {
         let label = TokenLabels.pending(gateway: gateway)
-        let ids = Set(try session.objects().filter { $0.objectClass == .privateKey && $0.label == label }.map(\.id))
+        let objects = try session.objects()
+        let ids = Set(objects.filter { $0.objectClass == .privateKey && $0.label == label }.map(\.id))
         guard ids.count <= 1 else {
             throw RenewalError.tokenKeyUnusable(reason: Localized(
                 zh: "令牌中有 \(ids.count) 对名为 \(label) 的待用密钥，无法确定签发的证书属于哪一对",
                 en: "the token holds \(ids.count) key pairs named \(label); certdoctor will not guess which one the certificate is for"))
         }
         guard let id = ids.first else { throw RenewalError.noPendingRequest(gateway: gateway) }
+        // A certificate there already means an earlier import stopped after writing it; undo takes it back first.
+        if objects.contains(where: { $0.objectClass == .certificate && $0.id == id }) {
+            throw RenewalError.tokenKeyUnusable(reason: Localized(
+                zh: "待用密钥 \(label)（CKA_ID \(PKCS11Session.hexID(id))）已有证书：上次导入写入后中断；请先运行 certdoctor undo",
+                en: "the pending key pair \(label) (CKA_ID \(PKCS11Session.hexID(id))) already has a certificate: an earlier import stopped after writing it; run certdoctor undo first"))
+        }
         return id
+    }
+
+    /// A pair given with `--token-new-key-id` takes the pending name, so that `--import` finds it as it finds a pair
+    /// the request made; a pending pair of an earlier request is not pushed aside for it.
+    static func markPending(_ id: [UInt8], in session: PKCS11Session, gateway: String, log: StepLog) throws {
+        let label = TokenLabels.pending(gateway: gateway)
+        let objects = try session.objects()
+        if let other = objects.first(where: { $0.objectClass == .privateKey && $0.label == label && $0.id != id }) {
+            throw RenewalError.tokenKeyUnusable(reason: Localized(
+                zh: "令牌中已有上次申请留下的待用密钥 \(label)（CKA_ID \(PKCS11Session.hexID(other.id))）：请先导入其证书，或用厂商工具删除它，再使用 --token-new-key-id",
+                en: "the token already holds the pending pair \(label) of an earlier request (CKA_ID \(PKCS11Session.hexID(other.id))): import its certificate, or delete it with the vendor's tool, before using --token-new-key-id"))
+        }
+        guard objects.contains(where: { $0.id == id && $0.label != label }) else { return }
+        _ = try session.relabel(id: id, to: label)
+        log.add("key", "named", Localized(
+            zh: "该密钥对改名为 \(label)，等待导入签发的证书", en: "the pair is named \(label) until the issued certificate is imported"))
     }
 
     /// Writes the request as the file renewal does (atomically, readable by the person who takes it to the CA), but

@@ -114,6 +114,22 @@ struct TokenOfflineRenewCommandTests {
         }
     }
 
+    /// A pair the vendor's tool made (`--token-new-key-id`) signs the request and takes the pending name, so that
+    /// `--import` finds it.
+    @Test func aGivenPairSignsTheRequestAndBecomesThePendingOne() async throws {
+        try await withToken { scene in
+            try scene.pkcs11Tool(["--keypairgen", "--key-type", "rsa:2048", "--id", "02", "--label", "vendor-made"])
+            let run = try request(scene, ["--token-new-key-id", "02"])
+            #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
+            let objects = try scene.objects()
+            #expect(Set(objects.filter { $0.id == "02" }.map(\.kind)) == ["Private", "Public"], "\(objects)")
+            #expect(objects.filter { $0.id == "02" }.allSatisfy { $0.label == Self.pending }, "\(objects)")
+            try scene.pkcs11Tool(["--read-object", "--type", "pubkey", "--id", "02", "--output-file", scene.path("given.der").path])
+            let given = try openssl(["pkey", "-pubin", "-inform", "DER", "-in", scene.path("given.der").path])
+            #expect(try openssl(["req", "-in", scene.path("\(Self.gateway).csr.pem").path, "-noout", "-pubkey"]) == given)
+        }
+    }
+
     /// A different file where the request goes is not overwritten: it may be the request the CA is working on.
     @Test func aDifferentFileWhereTheRequestGoesIsKept() async throws {
         try await withToken { scene in
