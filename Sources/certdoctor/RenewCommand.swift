@@ -43,7 +43,7 @@ struct RenewCommand: ParsableCommand {
               65  the CA's answer or the imported certificate was refused (other key, untrusted, unverified)
               66  an input file is missing or unreadable, or nothing is pending for --import (--token: no <gateway>.pending pair)
               69  the CA is unreachable (network, E7), or (--token) the token cannot be used (removed, module failure)
-              73  the new file or its archive cannot be written (old one kept), or (--token) a renaming on the token failed
+              73  the new file or its archive cannot be written (old one kept), or (--token) a renaming on the token failed or a different file is where the request goes
               75  the CA asks to try again later
 
             """
@@ -72,7 +72,7 @@ struct RenewCommand: ParsableCommand {
               65  拒绝了 CA 的应答或导入的证书（密钥不符、签名不可信、校验失败）
               66  输入文件不存在或不可读，或 --import 没有待完成的申请（--token：令牌中没有 <网关号>.pending 密钥对）
               69  无法连接 CA（网络原因，E7），或（--token）无法使用令牌（已拔出、模块出错）
-              73  无法写入新证书或归档（旧证书保持不变），或（--token）令牌上的改名失败
+              73  无法写入新证书或归档（旧证书保持不变），或（--token）令牌上的改名失败，或申请书位置已有内容不同的文件
               75  CA 要求稍后重试
 
             """
@@ -95,7 +95,7 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。", en: "How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update)."))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
+    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新（--token 时还需 --ca-cert）。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b; with --token, --ca-cert too)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
     var importFile: String?
 
     @Option(help: Help.argument(zh: "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。", en: "The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend)."))
