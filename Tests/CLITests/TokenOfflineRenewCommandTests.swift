@@ -144,13 +144,24 @@ struct TokenOfflineRenewCommandTests {
 
     @Test func theImportedCertificateTakesTheGatewaysNameAndUndoGivesItBack() async throws {
         try await withToken { scene in
-            #expect(try request(scene).exitCode == 0)
+            let requested = try request(scene, ["--ca-cert", scene.path("root.der").path])
+            #expect(requested.exitCode == 0, "\(requested.output) \(requested.errors)")
             let id = try pendingID(scene)
-            try issue(scene, request: scene.path("\(Self.gateway).csr.pem").path, output: scene.path("issued.pem").path)
+            // "… save it as /…/F000504Y0007.cer and run (--ca-cert: the CA's certificate): certdoctor renew --import … --token …"
+            let saveAs = try #require(requested.output.range(of: "save it as ")).upperBound
+            let issued = String(requested.output[saveAs...].prefix { $0 != " " })
+            let commandStart = try #require(requested.output.range(of: "the CA's certificate): ")).upperBound
+            let command = String(requested.output[commandStart...].prefix { $0 != "\n" })
+            try issue(scene, request: scene.path("\(Self.gateway).csr.pem").path, output: issued)
 
-            let run = try importIssued(scene, scene.path("issued.pem").path)
-            #expect(run.exitCode == 0, "\(run.output) \(run.errors)")
-            #expect(!mentionsPIN(run.output) && !mentionsPIN(run.errors))
+            // The next step, pasted into a shell as it was printed, with certdoctor on PATH.
+            let path = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().path + ":/usr/bin:/bin"
+            let pasted = try ChildProcess.run(
+                "/bin/sh", arguments: ["-c", "cd '\(scene.directory.path)' && " + command],
+                environment: ProcessInfo.processInfo.environment.merging(scene.environment) { _, new in new }.merging(["PATH": path]) { _, new in new },
+                deadline: Date().addingTimeInterval(120))
+            #expect(pasted.reason == .exited(0), "\(command)\n\(pasted.outputText) \(pasted.errorText)")
+            #expect(!mentionsPIN(pasted.outputText) && !mentionsPIN(pasted.errorText))
             let objects = try scene.objects()
             let setAside = "\(Self.gateway).old-\(scene.old.serialNumberHex)"
             #expect(Set(objects.filter { $0.label == Self.gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(objects)")
