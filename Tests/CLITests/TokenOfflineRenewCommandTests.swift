@@ -221,6 +221,23 @@ struct TokenOfflineRenewCommandTests {
         }
     }
 
+    /// A certificate for the pending key from a CA other than `--ca-cert` is refused with 65 before the token changes.
+    @Test func aCertificateFromAnotherCAIsRefused() async throws {
+        try await withToken { scene in
+            #expect(try request(scene).exitCode == 0)
+            func path(_ name: String) -> String { scene.path(name).path }
+            try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("other-ca.key"), "-out", path("other-ca.pem"),
+                         "-days", "30", "-subj", "/CN=Another CA"])
+            try openssl(["x509", "-req", "-in", path("\(Self.gateway).csr.pem"), "-CA", path("other-ca.pem"), "-CAkey", path("other-ca.key"),
+                         "-days", "365", "-out", path("elsewhere.pem")])
+            let before = try scene.objects().map { "\($0.kind) \($0.label) \($0.id)" }
+            let run = try importIssued(scene, path("elsewhere.pem"))
+            #expect(run.exitCode == 65, "\(run.output) \(run.errors)")
+            #expect(run.errors.contains("not signed by the CA certificate (--ca-cert)"), "\(run.errors)")
+            #expect(try scene.objects().map { "\($0.kind) \($0.label) \($0.id)" } == before)
+        }
+    }
+
     /// Without an offline request first there is no pending pair to import for: 66, and the token is untouched.
     @Test func anImportWithoutAPendingPairIsRefused() async throws {
         try await withToken { scene in
