@@ -138,10 +138,17 @@ public struct TokenCertificateInstaller: Sendable {
     /// `<gateway>.pending` again (the key pair is kept for the next run to reuse), the old ones `<gateway>`, and the
     /// written certificate is removed. Each undoing is harmless when its step was made in part or not at all (a
     /// name given again, no certificate to remove), so a revert killed midway is finished by the next. Removed old
-    /// objects cannot come back; that is refused rather than half done.
+    /// objects cannot come back; once one is gone that is refused rather than half done.
     public static func revert(_ record: Record, in session: PKCS11Session) throws {
         let steps = record.steps + (record.begun.map { [$0] } ?? [])
-        guard !steps.contains(.oldRemoved) else {
+        // A removal begun and not made may not have started (the run killed just before it): while the old
+        // certificate and its private key are both there, the old pair can still have its name back.
+        var oldPairRemains = false
+        if record.begun == .oldRemoved && !record.steps.contains(.oldRemoved) {
+            let old = Set(try session.objects().filter { $0.id == record.oldID }.map(\.objectClass))
+            oldPairRemains = old.isSuperset(of: [.certificate, .privateKey])
+        }
+        guard !steps.contains(.oldRemoved) || oldPairRemains else {
             throw RenewalError.tokenChangeFailed(
                 step: Step.oldRemoved.rawValue,
                 reason: Localized(zh: "旧证书和私钥已删除，无法恢复", en: "the old certificate and key were removed and cannot come back"),

@@ -103,9 +103,9 @@ struct TokenRenewKillTests {
                                           materials.appendingPathComponent("root.der").path]
         }
 
-        func renew(_ server: URL, killAt call: Int? = nil, when: String = "before") throws -> CLI.Run {
+        func renew(_ server: URL, _ extra: [String] = [], killAt call: Int? = nil, when: String = "before") throws -> CLI.Run {
             let kill = call.map { ["PKCS11_PROXY_KILL_AT": String($0), "PKCS11_PROXY_KILL_WHEN": when] } ?? [:]
-            return try CLI.run(renewArguments(server), in: directory, environment: environment.merging(kill) { $1 }, timeout: 120)
+            return try CLI.run(renewArguments(server) + extra, in: directory, environment: environment.merging(kill) { $1 }, timeout: 120)
         }
 
         /// The changing calls the proxy saw, in order (a call a kill landed at is the last).
@@ -231,6 +231,45 @@ struct TokenRenewKillTests {
                     let seen = try scene.calls()
                     #expect(seen.count == call, "\(moment): the proxy saw \(seen)")
                     print(try Self.recover(scene, server: server, moment: moment))
+                }
+            }
+        }
+    }
+
+    /// `--remove-old` ends with the old pair's three objects destroyed. Killed around one of those calls, the new
+    /// certificate is in place and `check --token` passes; `undo` gives the old pair its name back while nothing of
+    /// it is gone yet (killed before the first removal), and says it cannot once something is.
+    @Test func killedWhileRemovingTheOldPairTheNewOneStaysInPlace() async throws {
+        try await Self.withStack { scene, server in
+            try scene.reset()
+            let whole = try scene.renew(server, ["--remove-old"])
+            #expect(whole.exitCode == 0, "\(whole.output) \(whole.errors)")
+            let calls = try scene.calls()
+            try #require(calls == Self.expectedCalls + Array(repeating: "C_DestroyObject", count: 3), "the renewal's changing calls: \(calls)")
+            scene.removeRound()
+
+            for call in Self.expectedCalls.count + 1...calls.count {
+                for when in ["before", "after"] {
+                    try scene.reset()
+                    defer { scene.removeRound() }
+                    let moment = "\(when) call \(call) (\(calls[call - 1]), --remove-old)"
+                    let run = try scene.renew(server, ["--remove-old"], killAt: call, when: when)
+                    #expect(run.status == .signalled(9), "\(moment): \(run.status) \(run.output) \(run.errors)")
+                    let killed = TokenView(objects: try scene.token.objects())
+                    #expect(killed.broken.isEmpty, "killed \(moment): \(killed.broken) \(killed.objects)")
+                    #expect(killed.usableID.map { $0 != "01" } == true, "killed \(moment): the new certificate is in place: \(killed.objects)")
+                    #expect(try scene.check().outcome(of: "token.certificate") == "pass", "killed \(moment)")
+
+                    let oldPairWhole = Set(killed.objects.filter { $0.id == "01" }.map(\.kind)).isSuperset(of: ["Certificate", "Private"])
+                    if oldPairWhole {
+                        print(try Self.recover(scene, server: server, moment: moment))
+                    } else {
+                        let undo = try scene.undo()
+                        #expect(undo.exitCode != 0 && undo.errors.contains("cannot come back"), "killed \(moment): \(undo.output) \(undo.errors)")
+                        let after = TokenView(objects: try scene.token.objects())
+                        #expect(after.usableID == killed.usableID && after.broken.isEmpty, "killed \(moment), after undo: \(after.objects)")
+                        print("killed \(moment): token.certificate pass on the new certificate, undo refused: part of the old pair is gone")
+                    }
                 }
             }
         }
