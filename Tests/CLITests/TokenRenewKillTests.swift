@@ -13,7 +13,7 @@ import TestSupport
 /// After each kill: pkcs11-tool shows no two certificates or keys named `<gateway>` and at most one pending pair; a
 /// certificate named `<gateway>` has its key; `check --token` passes exactly when one does; `undo` (when the run got
 /// as far as the journal) gives the old pair its name back; and then a renewal completes with one new pair, the
-/// pending one the killed run left if it left one.
+/// pending one the killed run left if it left one. The same module also plays a token pulled out mid-way.
 @Suite(
     .serialized,
     .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
@@ -103,9 +103,11 @@ struct TokenRenewKillTests {
                                           materials.appendingPathComponent("root.der").path]
         }
 
-        func renew(_ server: URL, _ extra: [String] = [], killAt call: Int? = nil, when: String = "before") throws -> CLI.Run {
-            let kill = call.map { ["PKCS11_PROXY_KILL_AT": String($0), "PKCS11_PROXY_KILL_WHEN": when] } ?? [:]
-            return try CLI.run(renewArguments(server) + extra, in: directory, environment: environment.merging(kill) { $1 }, timeout: 120)
+        func renew(_ server: URL, _ extra: [String] = [], killAt call: Int? = nil, when: String = "before",
+                   removedFrom removal: Int? = nil) throws -> CLI.Run {
+            var proxy = call.map { ["PKCS11_PROXY_KILL_AT": String($0), "PKCS11_PROXY_KILL_WHEN": when] } ?? [:]
+            if let removal { proxy["PKCS11_PROXY_REMOVED_FROM"] = String(removal) }
+            return try CLI.run(renewArguments(server) + extra, in: directory, environment: environment.merging(proxy) { $1 }, timeout: 120)
         }
 
         /// The changing calls the proxy saw, in order (a call a kill landed at is the last).
@@ -161,41 +163,41 @@ struct TokenRenewKillTests {
     }
 
     /// Everything asked of the token after one kill, then undo and a renewal that completes. `moment` names the kill
-    /// in failure messages. Returns what the kill left, for the test's log.
+    /// ("killed before call 3 (…)") in failure messages. Returns what the kill left, for the test's log.
     @discardableResult
     static func recover(_ scene: Scene, server: URL, moment: String) throws -> String {
         let killed = TokenView(objects: try scene.token.objects())
-        for problem in killed.broken { Issue.record("killed \(moment): \(problem): \(killed.objects)") }
+        for problem in killed.broken { Issue.record("\(moment): \(problem): \(killed.objects)") }
         // The new pair the killed run made, whatever it is named now.
         let newPairID = killed.objects.first { $0.kind == "Private" && $0.id != "01" }?.id
 
         // check --token tells the truth about what the kill left.
         let check = try scene.check()
         let outcome = try check.outcome(of: "token.certificate")
-        #expect(outcome == (killed.usableID != nil ? "pass" : "fail"), "killed \(moment): \(killed.objects) \(check.output)")
+        #expect(outcome == (killed.usableID != nil ? "pass" : "fail"), "\(moment): \(killed.objects) \(check.output)")
 
         // undo, when the run got as far as the journal, gives back the old names.
         let journaled = scene.journal.entries().contains { $0.state != .undone }
         if journaled {
             let undo = try scene.undo()
-            #expect(undo.exitCode == 0, "killed \(moment): \(undo.output) \(undo.errors)")
+            #expect(undo.exitCode == 0, "\(moment): \(undo.output) \(undo.errors)")
         }
         let undone = TokenView(objects: try scene.token.objects())
-        #expect(undone.isAsBefore, "killed \(moment), after undo: \(undone.objects)")
-        #expect(try scene.check().outcome(of: "token.certificate") == "pass", "killed \(moment), after undo")
+        #expect(undone.isAsBefore, "\(moment), after undo: \(undone.objects)")
+        #expect(try scene.check().outcome(of: "token.certificate") == "pass", "\(moment), after undo")
 
         // A renewal now completes, with the pair the killed run made if it made one: still one new pair.
         try? FileManager.default.removeItem(at: scene.path("calls"))
         let renew = try scene.renew(server)
-        #expect(renew.exitCode == 0, "killed \(moment), renewing again: \(renew.output) \(renew.errors)")
+        #expect(renew.exitCode == 0, "\(moment), renewing again: \(renew.output) \(renew.errors)")
         let renewed = TokenView(objects: try scene.token.objects())
         let newIDs = Set(renewed.objects.filter { $0.id != "01" }.map(\.id))
-        #expect(newIDs.count == 1, "killed \(moment), renewed again: \(renewed.objects)")
-        #expect(Set(renewed.objects.filter { $0.label == gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "killed \(moment): \(renewed.objects)")
-        #expect(renewed.usableID != nil && renewed.usableID != "01" && renewed.broken.isEmpty, "killed \(moment): \(renewed.objects)")
-        if let newPairID { #expect(newIDs == [newPairID], "killed \(moment): the killed run's pair was not the one used: \(renewed.objects)") }
-        #expect(!renewed.objects.contains { $0.label == pending }, "killed \(moment): \(renewed.objects)")
-        return "killed \(moment): token.certificate \(outcome ?? "-"), new pair \(newPairID == nil ? "no" : "yes"), "
+        #expect(newIDs.count == 1, "\(moment), renewed again: \(renewed.objects)")
+        #expect(Set(renewed.objects.filter { $0.label == gateway }.map(\.kind)) == ["Certificate", "Private", "Public"], "\(moment): \(renewed.objects)")
+        #expect(renewed.usableID != nil && renewed.usableID != "01" && renewed.broken.isEmpty, "\(moment): \(renewed.objects)")
+        if let newPairID { #expect(newIDs == [newPairID], "\(moment): the killed run's pair was not the one used: \(renewed.objects)") }
+        #expect(!renewed.objects.contains { $0.label == pending }, "\(moment): \(renewed.objects)")
+        return "\(moment): token.certificate \(outcome ?? "-"), new pair \(newPairID == nil ? "no" : "yes"), "
             + (journaled ? "undone from the journal" : "no journal entry")
     }
 
@@ -225,7 +227,7 @@ struct TokenRenewKillTests {
                 for when in ["before", "after"] {
                     try scene.reset()
                     defer { scene.removeRound() }
-                    let moment = "\(when) call \(call) (\(calls[call - 1]))"
+                    let moment = "killed \(when) call \(call) (\(calls[call - 1]))"
                     let run = try scene.renew(server, killAt: call, when: when)
                     #expect(run.status == .signalled(9), "\(moment): \(run.status) \(run.output) \(run.errors)")
                     let seen = try scene.calls()
@@ -252,31 +254,58 @@ struct TokenRenewKillTests {
                 for when in ["before", "after"] {
                     try scene.reset()
                     defer { scene.removeRound() }
-                    let moment = "\(when) call \(call) (\(calls[call - 1]), --remove-old)"
+                    let moment = "killed \(when) call \(call) (\(calls[call - 1]), --remove-old)"
                     let run = try scene.renew(server, ["--remove-old"], killAt: call, when: when)
                     #expect(run.status == .signalled(9), "\(moment): \(run.status) \(run.output) \(run.errors)")
                     let killed = TokenView(objects: try scene.token.objects())
-                    #expect(killed.broken.isEmpty, "killed \(moment): \(killed.broken) \(killed.objects)")
-                    #expect(killed.usableID.map { $0 != "01" } == true, "killed \(moment): the new certificate is in place: \(killed.objects)")
-                    #expect(try scene.check().outcome(of: "token.certificate") == "pass", "killed \(moment)")
+                    #expect(killed.broken.isEmpty, "\(moment): \(killed.broken) \(killed.objects)")
+                    #expect(killed.usableID.map { $0 != "01" } == true, "\(moment): the new certificate is in place: \(killed.objects)")
+                    #expect(try scene.check().outcome(of: "token.certificate") == "pass", "\(moment)")
 
                     let oldPairWhole = Set(killed.objects.filter { $0.id == "01" }.map(\.kind)).isSuperset(of: ["Certificate", "Private"])
                     if oldPairWhole {
                         print(try Self.recover(scene, server: server, moment: moment))
                     } else {
                         let undo = try scene.undo()
-                        #expect(undo.exitCode != 0 && undo.errors.contains("cannot come back"), "killed \(moment): \(undo.output) \(undo.errors)")
+                        #expect(undo.exitCode != 0 && undo.errors.contains("cannot come back"), "\(moment): \(undo.output) \(undo.errors)")
                         let after = TokenView(objects: try scene.token.objects())
-                        #expect(after.usableID == killed.usableID && after.broken.isEmpty, "killed \(moment), after undo: \(after.objects)")
-                        print("killed \(moment): token.certificate pass on the new certificate, undo refused: part of the old pair is gone")
+                        #expect(after.usableID == killed.usableID && after.broken.isEmpty, "\(moment), after undo: \(after.objects)")
+                        print("\(moment): token.certificate pass on the new certificate, undo refused: part of the old pair is gone")
                     }
                 }
             }
         }
     }
 
-    /// One kill at a random moment of the whole run, gate included. `CERTDOCTOR_KILL_SEED` repeats a failed run.
-    @Test func killedAtARandomMomentTheTokenStaysUsableAndUndoable() async throws {
+    /// The token pulled out at one of the changing calls: that call and every later one answer CKR_DEVICE_REMOVED,
+    /// the reverting ones included. The run ends with an error naming the step and whether it was taken back (73;
+    /// the key generation's own error before anything was renamed); put back, the token is as a kill at that call
+    /// leaves it, with the same promises.
+    @Test func theTokenPulledOutMidwayEndsWithAClearErrorAndNothingLost() async throws {
+        try await Self.withStack { scene, server in
+            for call in 1...Self.expectedCalls.count {
+                try scene.reset()
+                defer { scene.removeRound() }
+                let moment = "token removed from call \(call) (\(Self.expectedCalls[call - 1]))"
+                let run = try scene.renew(server, removedFrom: call)
+                #expect(run.errors.contains("CKR_DEVICE_REMOVED"), "\(moment): \(run.status) \(run.output) \(run.errors)")
+                if call == 1 {
+                    #expect(run.exitCode != 0 && run.exitCode != nil, "\(moment): \(run.status) \(run.errors)")
+                } else {
+                    let step = call == 2 ? "certificate-written" : call <= 5 ? "old-set-aside" : "new-named"
+                    #expect(run.exitCode == 73 && run.errors.contains("'\(step)'"), "\(moment): \(run.status) \(run.errors)")
+                    // Taken back in the run only when nothing needed it (the certificate was never written); else undo.
+                    #expect(run.errors.contains(call == 2 ? "were taken back" : "run certdoctor undo"), "\(moment): \(run.errors)")
+                }
+                print(try Self.recover(scene, server: server, moment: moment))
+            }
+        }
+    }
+
+    /// Kills at random moments: even rounds anywhere in the whole run, gate included; odd rounds a random moment
+    /// after the first change to the token began (key generation), where the kills above are aimed.
+    /// `CERTDOCTOR_KILL_SEED` repeats a failed run, whose seed the messages name.
+    @Test func killedAtRandomMomentsTheTokenStaysUsableAndUndoable() async throws {
         try await Self.withStack { scene, server in
             try scene.reset()
             let started = Date()
@@ -286,13 +315,26 @@ struct TokenRenewKillTests {
             scene.removeRound()
 
             var (random, seed) = JournalKillTests.generator()
-            try scene.reset()
-            defer { scene.removeRound() }
-            let delay = Double.random(in: 0...(duration * 1.1), using: &random)
-            try JournalKillTests.killed(after: delay, scene.renewArguments(server), in: scene.directory,
-                                        environment: ProcessInfo.processInfo.environment.merging(scene.environment) { $1 })
-            let calls = try scene.calls()
-            print(try Self.recover(scene, server: server, moment: "after \(delay) s of \(duration) s, \(calls.count) changing calls made (seed \(seed))"))
+            for round in 0..<4 {
+                try scene.reset()
+                defer { scene.removeRound() }
+                let environment = ProcessInfo.processInfo.environment.merging(scene.environment) { $1 }
+                let moment: String
+                if round % 2 == 0 {
+                    let delay = Double.random(in: 0...(duration * 1.1), using: &random)
+                    moment = "\(delay) s into the run"
+                    try JournalKillTests.killed(after: delay, scene.renewArguments(server), in: scene.directory, environment: environment)
+                } else {
+                    moment = "a moment after the first change began"
+                    try KillRecord.killedWhileWriting(scene.renewArguments(server), in: scene.directory, environment: environment,
+                                                      within: duration / 2, using: &random) {
+                        FileManager.default.fileExists(atPath: scene.path("calls").path)
+                    }
+                }
+                let calls = try scene.calls()
+                print(try Self.recover(scene, server: server, moment: "round \(round), killed \(moment) of a \(duration) s run, "
+                    + "\(calls.count) changing calls begun (seed \(seed))"))
+            }
         }
     }
 }
