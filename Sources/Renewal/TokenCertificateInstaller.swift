@@ -6,9 +6,10 @@ import TokenTarget
 
 /// Puts a certificate issued for a key generated on the token in place of the old one, through the renewal's one
 /// session. Nothing changes on the token before the certificate is verified; then the changes come in an order
-/// that never leaves two objects named `<gateway>`: the new certificate is written as `<gateway>.pending` (its key
-/// pair already is), the old objects become `<gateway>.old-<serial>`, and only then the new ones `<gateway>`. The
-/// old key and certificate are kept (a non-extractable key cannot be restored once deleted) unless `removeOld`.
+/// that never leaves two certificates or two keys named `<gateway>`: the new certificate is written as
+/// `<gateway>.pending` (its key pair already is), the old objects become `<gateway>.old-<serial>`, and only then the
+/// new ones `<gateway>`. The old key and certificate are kept (a non-extractable key cannot be restored once
+/// deleted) unless `removeOld`.
 ///
 /// Each step is put on record before the token is touched (write-ahead), so a process killed between a change and
 /// its record still leaves a record that takes the change back; taking a step back is harmless when the step was
@@ -46,7 +47,7 @@ public struct TokenCertificateInstaller: Sendable {
     /// Called with the record each time it changes: with a step as `begun` before the token is touched, and again
     /// once that step is made, so that what may have changed is always on record before it changes. An error it
     /// throws stops the installation right there, as a killed process would stop: the token is left as the steps so
-    /// far made it, and the record it was given says how to take them back. (The name is older than the first call.)
+    /// far made it, and the record it was given says how to take them back.
     public var afterStep: @Sendable (Step, Record) throws -> Void
 
     public init(

@@ -36,7 +36,7 @@ package struct SoftHSMTokens: Sendable {
     package static let fullLabel = "gateway-full"
 
     /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
-    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin", "scratch-renew-cli", "scratch-enroll-cli", "scratch-renew-kill"]
+    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin", "scratch-renew-cli", "scratch-enroll-cli", "scratch-renew-kill", "scratch-enroll-kill"]
 
     package static let userPIN = "1234"
 
