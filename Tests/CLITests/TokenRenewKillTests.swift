@@ -5,15 +5,15 @@ import Testing
 import TestSupport
 
 /// `certdoctor renew --token --backend cmp` killed for real (SIGKILL) at every call that changes the token, before it
-/// and right after it, and once at a random moment: the binary, the gate through pcscd with the token in a virtual
+/// and right after it, and at random moments: the binary, the gate through pcscd with the token in a virtual
 /// reader, SoftHSM2 as the token and the test CA over HTTP. The kill comes from inside the process, from a PKCS#11
 /// module that passes every call to SoftHSM and counts the changing ones (`Tests/Fixtures/pkcs11/kill-proxy.c`,
 /// compiled here); certdoctor loads it through `--pkcs11-module` as it loads any vendor's module.
 ///
 /// After each kill: pkcs11-tool shows no two certificates or keys named `<gateway>` and at most one pending pair; a
 /// certificate named `<gateway>` has its key; `check --token` passes exactly when one does; `undo` (when the run got
-/// as far as the journal) gives the old pair its name back; and then a renewal completes with one new pair, the
-/// pending one the killed run left if it left one. The same module also plays a token pulled out mid-way.
+/// as far as the journal) gives the old pair its name back; and then a renewal completes with one new pair, the one
+/// the killed run made if it made one. The same module also plays a token pulled out mid-way.
 @Suite(
     .serialized,
     .enabled(if: TestEnvironment.isRoot, "pcscd needs root to create /run/pcscd; run the tests as root"))
