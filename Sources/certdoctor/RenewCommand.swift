@@ -280,7 +280,7 @@ struct RenewCommand: ParsableCommand {
     /// The token's user PIN for a command that logs in (renew, undo): from the file, the environment or a prompt.
     static func tokenPIN(file: String?, language: Language) throws -> Secret {
         try SecretReader.read(
-            file: file, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
+            SecretReader.Name.tokenPIN, file: file, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
             prompt: Localized(zh: "USB Key 的用户 PIN：", en: "The token's user PIN: ").text(language))
     }
 
