@@ -48,17 +48,17 @@ public struct TokenCertificateInstaller: Sendable {
     /// once that step is made, so that what may have changed is always on record before it changes. An error it
     /// throws stops the installation right there, as a killed process would stop: the token is left as the steps so
     /// far made it, and the record it was given says how to take them back.
-    public var afterStep: @Sendable (Step, Record) throws -> Void
+    public var onRecordChange: @Sendable (Step, Record) throws -> Void
 
     public init(
         session: PKCS11Session, gateway: String, issuerCertificates: [X509Certificate], forbiddenSuffix: String = "#0",
-        afterStep: @escaping @Sendable (Step, Record) throws -> Void = { _, _ in }
+        onRecordChange: @escaping @Sendable (Step, Record) throws -> Void = { _, _ in }
     ) {
         self.session = session
         self.gateway = gateway
         self.issuerCertificates = issuerCertificates
         self.forbiddenSuffix = forbiddenSuffix
-        self.afterStep = afterStep
+        self.onRecordChange = onRecordChange
     }
 
     /// The token key with `id` as a key OpenSSL signs with, each signature a `C_Sign` on `session`.
@@ -120,7 +120,7 @@ public struct TokenCertificateInstaller: Sendable {
         ] + (removeOld ? [(.oldRemoved, { try session.destroyObjects(id: oldID) })] : [])
         for (step, change) in steps {
             record.begun = step
-            try afterStep(step, record)
+            try onRecordChange(step, record)
             do {
                 try change()
             } catch {
@@ -130,7 +130,7 @@ public struct TokenCertificateInstaller: Sendable {
             }
             record.begun = nil
             record.steps.append(step)
-            try afterStep(step, record)
+            try onRecordChange(step, record)
         }
         return record
     }

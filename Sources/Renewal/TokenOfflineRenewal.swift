@@ -107,7 +107,7 @@ extension CertificateRenewal {
             let steps = TokenRelabelJournal(journal: journal, target: target)
             let installer = TokenCertificateInstaller(
                 session: session, gateway: target.gateway, issuerCertificates: [request.caCertificate],
-                afterStep: { _, record in try steps.record(record) })
+                onRecordChange: { _, record in try steps.record(record) })
             let record = try installer.install(
                 issued, newKeyID: pendingID, replacing: old.certificate, oldID: old.id, removeOld: request.removeOld)
             return installed(record, on: target, journaled: steps, log: log, gate: gate, started: started)

@@ -101,7 +101,7 @@ extension CertificateRenewal {
         let steps = TokenRelabelJournal(journal: journal, target: target)
         let update = TokenKeyUpdate(
             session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
-            givenKeyID: request.givenKeyID, removeOld: request.removeOld, afterStep: { _, record in try steps.record(record) })
+            givenKeyID: request.givenKeyID, removeOld: request.removeOld, onRecordChange: { _, record in try steps.record(record) })
         switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
         case .installed(let record, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))

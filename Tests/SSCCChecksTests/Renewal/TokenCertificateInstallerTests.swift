@@ -48,10 +48,10 @@ import TestSupport
         return Renewing(session: session, authority: authority, old: old, issued: issued)
     }
 
-    private func installer(_ renewing: Renewing, afterStep: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in })
+    private func installer(_ renewing: Renewing, onRecordChange: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in })
         -> TokenCertificateInstaller {
         TokenCertificateInstaller(session: renewing.session, gateway: Self.gateway, issuerCertificates: [renewing.authority.certificate],
-                                  afterStep: afterStep)
+                                  onRecordChange: onRecordChange)
     }
 
     /// Certificate labels by CKA_ID, as the session sees them.
