@@ -140,11 +140,16 @@ extension CertificateRenewal {
 
     static func describe(_ key: TokenRenewalKey) -> Localized {
         let id = PKCS11Session.hexID(key.id)
-        return switch key.origin {
+        let chosen = switch key.origin {
         case .generated: Localized(zh: "已在令牌中生成新密钥对（CKA_ID \(id)）", en: "new key pair generated on the token (CKA_ID \(id))")
         case .reused: Localized(zh: "再次使用上次留下的待完成密钥对（CKA_ID \(id)）", en: "reusing the pending key pair a previous run left (CKA_ID \(id))")
         case .given: Localized(zh: "使用令牌中已有的密钥对（CKA_ID \(id)）", en: "using the key pair already on the token (CKA_ID \(id))")
         }
+        guard !key.discardedHalves.isEmpty else { return chosen }
+        let halves = key.discardedHalves.map(PKCS11Session.hexID).joined(separator: ", ")
+        return chosen + Localized(
+            zh: "；已删除上次中断的密钥生成留下的、没有私钥的待用公钥（CKA_ID \(halves)）",
+            en: "; removed the pending public key without its private key that an interrupted key generation left (CKA_ID \(halves))")
     }
 }
 
