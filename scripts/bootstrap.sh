@@ -9,6 +9,10 @@ packages=(
   # running and testing
   openssl libxml2-utils python3
 )
+if [ "${1:-}" = "--benchmarks" ]; then
+  # what Benchmarks/*/run.sh measure certdoctor against: xsltproc renders the report with the same libxslt
+  packages+=(xsltproc)
+fi
 if [ "${1:-}" = "--tests" ]; then
   packages+=(
     # PC/SC with virtual readers and cards, PKCS#11 tokens

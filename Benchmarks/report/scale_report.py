@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Makes a report.xml of COUNT checks from a real one (SEED, written by `certdoctor check --format xml`):
-its checks are cloned with numbered ids, every tenth one a required failure that the summary lists as blocking,
-so that the page's "what to do first" list grows with the report too. Repeatable: no randomness.
+its examined checks are cloned with numbered ids, every tenth one a required failure that the summary lists as
+blocking, so that the page's "what to do first" list grows with the report too. The checks the seed did not
+examine (not applicable, not checked) are kept as they are: the page folds them into one line per area of the
+summary's scope, so clones of them would not be sections of the page. Repeatable: no randomness.
 Usage: scale_report.py SEED COUNT OUT"""
 import copy
 import sys
@@ -19,7 +21,10 @@ def main(seed, count, out):
     tree = ET.parse(seed)
     root = tree.getroot()
     results = root.find(q("results"))
-    templates = list(results)
+    skipped = ("notapplicable", "notchecked")
+    templates = [check for check in results if check.get("outcome") not in skipped]
+    if not templates:
+        sys.exit("the seed report %s has no examined check to clone" % seed)
     for check in templates:
         results.remove(check)
     summary = root.find(q("summary"))

@@ -10,27 +10,40 @@ import Glibc
 public enum SecretReader {
     public enum Failure: Error, LocalizedMessage, Sendable {
         /// `reason` nil: the file does not exist.
-        case unreadableFile(path: String, reason: String?)
-        case noSource(option: String, variable: String)
-        case empty(source: String)
+        case unreadableFile(secret: Localized, path: String, reason: String?)
+        case noSource(secret: Localized, option: String, variable: String)
+        case empty(secret: Localized, source: String)
 
+        /// Each message names the secret that was asked for: a missing PIN is not "a certificate password".
         public var localizedMessage: Localized {
             switch self {
-            case .unreadableFile(let path, let reason):
-                reason.map { Localized(zh: "无法读取密码文件 \(path)：\($0)", en: "cannot read the password file \(path): \($0)") }
-                    ?? Localized(zh: "找不到密码文件 \(path)", en: "the password file \(path) does not exist")
-            case .noSource(let option, let variable):
+            case .unreadableFile(let secret, let path, let reason):
+                reason.map {
+                    Localized(zh: "无法读取存放\(secret.zh)的文件 \(path)：\($0)", en: "cannot read \(path), the file with \(secret.en): \($0)")
+                } ?? Localized(zh: "找不到存放\(secret.zh)的文件 \(path)", en: "\(path), the file with \(secret.en), does not exist")
+            case .noSource(let secret, let option, let variable):
                 Localized(
-                    zh: "需要证书密码：请用 \(option) 文件或环境变量 \(variable) 提供，或在终端中运行以便输入",
-                    en: "a certificate password is needed: give \(option) FILE or the environment variable \(variable), or run on a terminal to be asked")
-            case .empty(let source):
-                Localized(zh: "\(source) 中的密码为空", en: "the password from \(source) is empty")
+                    zh: "需要\(secret.zh)：请用 \(option) 文件或环境变量 \(variable) 提供，或在终端中运行以便输入",
+                    en: "\(secret.en) is needed: give \(option) FILE or the environment variable \(variable), or run on a terminal to be asked")
+            case .empty(let secret, let source):
+                Localized(zh: "\(source) 中的\(secret.zh)为空", en: "\(secret.en) from \(source) is empty")
             }
         }
     }
 
+    /// The names of the secrets certdoctor reads, as its messages speak of them.
+    public enum Name {
+        public static let certificatePassword = Localized(zh: "证书密码", en: "the certificate password")
+        public static let newCertificatePassword = Localized(zh: "新证书密码", en: "the new certificate password")
+        public static let newKeyPassword = Localized(zh: "新密钥的密码", en: "the new key's password")
+        public static let tokenPIN = Localized(zh: "USB Key 的用户 PIN", en: "the token's user PIN")
+        public static let referenceCode = Localized(zh: "参考码", en: "the reference code")
+        public static let authorizationCode = Localized(zh: "授权码", en: "the authorization code")
+    }
+
+    /// `secret` names what is read (one of ``Name``), for the messages when it cannot be.
     public static func read(
-        file: String?, option: String, variable: String, prompt: String,
+        _ secret: Localized, file: String?, option: String, variable: String, prompt: String,
         environment: [String: String] = SecretVariables.processEnvironment
     ) throws(Failure) -> Secret {
         disableCoreDumps()
@@ -40,22 +53,22 @@ public enum SecretReader {
             do {
                 data = try readBytes(URL(fileURLWithPath: file))
             } catch {
-                guard FileManager.default.fileExists(atPath: file) else { throw .unreadableFile(path: file, reason: nil) }
-                if case .cannotRead(_, let reason) = error { throw .unreadableFile(path: file, reason: reason) }
-                throw .unreadableFile(path: file, reason: "\(error)")
+                guard FileManager.default.fileExists(atPath: file) else { throw .unreadableFile(secret: secret, path: file, reason: nil) }
+                if case .cannotRead(_, let reason) = error { throw .unreadableFile(secret: secret, path: file, reason: reason) }
+                throw .unreadableFile(secret: secret, path: file, reason: "\(error)")
             }
             // The first line only: a file written by `echo` ends with a newline that is not part of the password.
             let text = String(decoding: data, as: UTF8.self)
             let firstLine = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            guard !firstLine.isEmpty else { throw .empty(source: file) }
+            guard !firstLine.isEmpty else { throw .empty(secret: secret, source: file) }
             return Secret(firstLine)
         }
         if let value = environment[variable] {
-            guard !value.isEmpty else { throw .empty(source: variable) }
+            guard !value.isEmpty else { throw .empty(secret: secret, source: variable) }
             return Secret(value)
         }
-        guard let typed = promptOnTerminal(prompt) else { throw .noSource(option: option, variable: variable) }
-        guard !typed.isEmpty else { throw .empty(source: "/dev/tty") }
+        guard let typed = promptOnTerminal(prompt) else { throw .noSource(secret: secret, option: option, variable: variable) }
+        guard !typed.isEmpty else { throw .empty(secret: secret, source: "/dev/tty") }
         return Secret(typed)
     }
 

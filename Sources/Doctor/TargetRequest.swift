@@ -136,7 +136,7 @@ public struct TargetRequest: Sendable {
             if !discoveredPFX || passwordFile != nil || processEnvironment[Self.passwordVariable] != nil {
                 let prompt = Localized(zh: "证书密码（6 位数字）：", en: "Certificate password (6 digits): ").text(language)
                 let password = try SecretReader.read(
-                    file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
+                    SecretReader.Name.certificatePassword, file: passwordFile, option: "--password-file", variable: Self.passwordVariable, prompt: prompt,
                     environment: processEnvironment)
                 // R14: the rule is stated, the password itself never is.
                 guard profile.fileCertificate.passwordIsValid(password.reveal()) else {

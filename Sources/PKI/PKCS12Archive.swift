@@ -227,7 +227,7 @@ private struct PKCS12Reader {
         }
         defer { EVP_PKEY_free(evpKey) }
         do {
-            key = try PrivateKey(borrowing: evpKey)
+            key = try PrivateKey(borrowing: evpKey, decodedFrom: info)
         } catch {
             throw .corrupt(detail: "private key: \(error.errorDescription ?? "unreadable")")
         }

@@ -25,6 +25,12 @@ public struct PrivateKey: SigningKey {
             throw .malformed(detail: OpenSSLError.summary(OpenSSLError.drain(), fallback: "not a private key"))
         }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        try self.init(borrowing: key, decodedFrom: info)
+    }
+
+    /// Copies the key out of an `EVP_PKEY*` that OpenSSL decoded from `info`, keeping `info` as the key's
+    /// PKCS#8: encoding the key again would set up OpenSSL 3.0's encoders for nothing (opening a PFX).
+    init(borrowing key: OpaquePointer, decodedFrom info: OpaquePointer) throws(PrivateKeyError) {
         guard let pkcs8DER = OpenSSLBytes.der({ i2d_PKCS8_PRIV_KEY_INFO(info, $0) }),
               let publicKeyDER = OpenSSLBytes.der({ i2d_PUBKEY(key, $0) })
         else {

@@ -17,7 +17,11 @@ public protocol SigningKey: Sendable {
 extension SigningKey {
     /// True when `certificate` carries this key's public key.
     public func matches(_ certificate: X509Certificate) -> Bool {
-        withEVPKey { key in
+        // Equal SubjectPublicKeyInfo bytes are the same key, and comparing them spares OpenSSL 3.0's decoder
+        // set-up for the key, the largest cost of checking a PFX after its key derivations. Different bytes
+        // can still be one key (a certificate may spell the algorithm's parameters otherwise), so OpenSSL decides.
+        if publicKeyDER == certificate.publicKeyDER { return true }
+        return withEVPKey { key in
             certificate.withX509 { x509 in
                 defer { ERR_clear_error() }
                 guard let certificateKey = X509_get0_pubkey(x509) else { return false }

@@ -135,8 +135,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
                     zh: "令牌上的步骤“\(step)”失败，已完成的步骤已撤销，旧证书仍以原名称可用：",
                     en: "the step '\(step)' on the token failed; the steps before it were taken back and the old certificate is usable under its name: ")
                 : Localized(
-                    zh: "令牌上的步骤“\(step)”失败，且无法撤销已完成的步骤；旧证书和私钥仍在令牌中（可能名为 .old-<序列号>），请插好令牌后运行 certdoctor check --token：",
-                    en: "the step '\(step)' on the token failed and the steps before it could not be taken back; the old certificate and key are still on the token (possibly named .old-<serial>); with the token in place, run certdoctor check --token: "))
+                    zh: "令牌上的步骤“\(step)”失败，且无法撤销已完成的步骤；旧证书和私钥仍在令牌中（可能名为 .old-<序列号>），请插好令牌后运行 certdoctor undo 恢复旧名称，再运行 certdoctor check --token：",
+                    en: "the step '\(step)' on the token failed and the steps before it could not be taken back; the old certificate and key are still on the token (possibly named .old-<serial>); with the token in place, run certdoctor undo to give them their name back, then certdoctor check --token: "))
                 + reason
         }
     }

@@ -6,9 +6,14 @@ import TokenTarget
 
 /// Puts a certificate issued for a key generated on the token in place of the old one, through the renewal's one
 /// session. Nothing changes on the token before the certificate is verified; then the changes come in an order
-/// that never leaves two objects named `<gateway>`: the new certificate is written as `<gateway>.pending` (its key
-/// pair already is), the old objects become `<gateway>.old-<serial>`, and only then the new ones `<gateway>`. The
-/// old key and certificate are kept (a non-extractable key cannot be restored once deleted) unless `removeOld`.
+/// that never leaves two certificates or two keys named `<gateway>`: the new certificate is written as
+/// `<gateway>.pending` (its key pair already is), the old objects become `<gateway>.old-<serial>`, and only then the
+/// new ones `<gateway>`. The old key and certificate are kept (a non-extractable key cannot be restored once
+/// deleted) unless `removeOld`.
+///
+/// Each step is put on record before the token is touched (write-ahead), so a process killed between a change and
+/// its record still leaves a record that takes the change back; taking a step back is harmless when the step was
+/// never made.
 public struct TokenCertificateInstaller: Sendable {
     /// A change made to the token, in the order they are made.
     public enum Step: String, Sendable, Codable, CaseIterable {
@@ -25,7 +30,11 @@ public struct TokenCertificateInstaller: Sendable {
         public var newID: [UInt8]
         public var oldSerial: String
         public var newSerial: String
+        /// The steps made, in order.
         public var steps: [Step] = []
+        /// The step under way: on record before it starts, so it may be made wholly, in part (one object of three
+        /// renamed) or not at all. ``revert(_:in:)`` takes it back as far as it got.
+        public var begun: Step? = nil
 
         public var setAsideLabel: String { TokenLabels.setAside(gateway: gateway, serial: oldSerial) }
     }
@@ -35,20 +44,21 @@ public struct TokenCertificateInstaller: Sendable {
     /// The CA certificates the issued certificate must chain to (`--ca-cert`, the old certificate's issuer).
     public var issuerCertificates: [X509Certificate]
     public var forbiddenSuffix: String
-    /// Called after each change with the record so far, so it is on record before the next one starts. An error
-    /// it throws stops the installation right there, as a killed process would stop: the token is left as that
-    /// step made it, and the record it was given says how to take it back.
-    public var afterStep: @Sendable (Step, Record) throws -> Void
+    /// Called with the record each time it changes: with a step as `begun` before the token is touched, and again
+    /// once that step is made, so that what may have changed is always on record before it changes. An error it
+    /// throws stops the installation right there, as a killed process would stop: the token is left as the steps so
+    /// far made it, and the record it was given says how to take them back.
+    public var onRecordChange: @Sendable (Step, Record) throws -> Void
 
     public init(
         session: PKCS11Session, gateway: String, issuerCertificates: [X509Certificate], forbiddenSuffix: String = "#0",
-        afterStep: @escaping @Sendable (Step, Record) throws -> Void = { _, _ in }
+        onRecordChange: @escaping @Sendable (Step, Record) throws -> Void = { _, _ in }
     ) {
         self.session = session
         self.gateway = gateway
         self.issuerCertificates = issuerCertificates
         self.forbiddenSuffix = forbiddenSuffix
-        self.afterStep = afterStep
+        self.onRecordChange = onRecordChange
     }
 
     /// The token key with `id` as a key OpenSSL signs with, each signature a `C_Sign` on `session`.
@@ -102,10 +112,15 @@ public struct TokenCertificateInstaller: Sendable {
                 try session.createCertificate(der: issued.der, id: newKeyID, label: TokenLabels.pending(gateway: gateway),
                                               subject: names.subject, issuer: names.issuer, serialNumber: names.serialNumber)
             }),
-            (.oldSetAside, { try session.relabel(id: oldID, to: record.setAsideLabel) }),
-            (.newNamed, { try session.relabel(id: newKeyID, to: gateway) }),
+            // The old keys first and the new certificate first: a certificate named `<gateway>` keeps its key at
+            // every moment but one (between the old certificate set aside and the new one named), since each
+            // object's name is a call of its own.
+            (.oldSetAside, { try session.relabel(id: oldID, to: record.setAsideLabel, classes: [.privateKey, .publicKey, .certificate]) }),
+            (.newNamed, { try session.relabel(id: newKeyID, to: gateway, classes: [.certificate, .privateKey, .publicKey]) }),
         ] + (removeOld ? [(.oldRemoved, { try session.destroyObjects(id: oldID) })] : [])
         for (step, change) in steps {
+            record.begun = step
+            try onRecordChange(step, record)
             do {
                 try change()
             } catch {
@@ -113,23 +128,34 @@ public struct TokenCertificateInstaller: Sendable {
                 throw RenewalError.tokenChangeFailed(step: step.rawValue, reason: (error as? any LocalizedMessage)?.localizedMessage
                     ?? Localized(verbatim: "\(error)"), reverted: reverted)
             }
+            record.begun = nil
             record.steps.append(step)
-            try afterStep(step, record)
+            try onRecordChange(step, record)
         }
         return record
     }
 
-    /// Takes the steps of `record` back, last first: the new objects become `<gateway>.pending` again (the key
-    /// pair is kept for the next run to reuse), the old ones `<gateway>`, and the written certificate is removed.
-    /// Removed old objects cannot come back; that is refused rather than half done.
+    /// Takes the steps of `record` back, the one begun first, then the made ones last first: the new objects become
+    /// `<gateway>.pending` again (the key pair is kept for the next run to reuse), the old ones `<gateway>`, and the
+    /// written certificate is removed. Each undoing is harmless when its step was made in part or not at all (a
+    /// name given again, no certificate to remove), so a revert killed midway is finished by the next. Removed old
+    /// objects cannot come back; once one is gone that is refused rather than half done.
     public static func revert(_ record: Record, in session: PKCS11Session) throws {
-        guard !record.steps.contains(.oldRemoved) else {
+        let steps = record.steps + (record.begun.map { [$0] } ?? [])
+        // A removal begun and not made may not have started (the run killed just before it): while the old
+        // certificate and its private key are both there, the old pair can still have its name back.
+        var oldPairRemains = false
+        if record.begun == .oldRemoved && !record.steps.contains(.oldRemoved) {
+            let old = Set(try session.objects().filter { $0.id == record.oldID }.map(\.objectClass))
+            oldPairRemains = old.isSuperset(of: [.certificate, .privateKey])
+        }
+        guard !steps.contains(.oldRemoved) || oldPairRemains else {
             throw RenewalError.tokenChangeFailed(
                 step: Step.oldRemoved.rawValue,
                 reason: Localized(zh: "旧证书和私钥已删除，无法恢复", en: "the old certificate and key were removed and cannot come back"),
                 reverted: false)
         }
-        for step in record.steps.reversed() {
+        for step in steps.reversed() {
             switch step {
             case .newNamed: try session.relabel(id: record.newID, to: TokenLabels.pending(gateway: record.gateway))
             case .oldSetAside: try session.relabel(id: record.oldID, to: record.gateway)

@@ -81,13 +81,19 @@ public struct TokenEnrolment: Sendable {
                     "\(target.gateway) on the token \(target.tokenLabel): serial \(steps.newSerial) written and named \(target.gateway)"
                 })
         }
+        // Each change is on record before it is made, as the installer's are: killed between a change and its
+        // record, the run must not leave a certificate under the pending pair that no undo knows of.
         let names = certificate.pkcs11NamesDER()
+        record.begun = .certificateWritten
+        try steps?.record(record)
         try session.createCertificate(der: certificate.der, id: key.id, label: TokenLabels.pending(gateway: gateway),
                                       subject: names.subject, issuer: names.issuer, serialNumber: names.serialNumber)
         record.steps.append(.certificateWritten)
+        record.begun = .newNamed
         try steps?.record(record)
         _ = try session.relabel(id: key.id, to: gateway)
         record.steps.append(.newNamed)
+        record.begun = nil
         try steps?.record(record)
         return Enrolled(certificate: certificate, key: key, journalEntry: steps?.entryID)
     }

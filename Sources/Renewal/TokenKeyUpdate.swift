@@ -28,12 +28,12 @@ public struct TokenKeyUpdate: Sendable {
     public var keyBits: Int
     public var givenKeyID: [UInt8]?
     public var removeOld: Bool
-    public var afterStep: @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void
+    public var onRecordChange: @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void
 
     public init(
         session: PKCS11Session, gateway: String, caCertificate: X509Certificate, keyBits: Int = 2048, givenKeyID: [UInt8]? = nil,
         removeOld: Bool = false,
-        afterStep: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in }
+        onRecordChange: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in }
     ) {
         self.session = session
         self.gateway = gateway
@@ -41,7 +41,7 @@ public struct TokenKeyUpdate: Sendable {
         self.keyBits = keyBits
         self.givenKeyID = givenKeyID
         self.removeOld = removeOld
-        self.afterStep = afterStep
+        self.onRecordChange = onRecordChange
     }
 
     /// Over HTTP to `server`, each message round trip limited to `timeout`.
@@ -53,7 +53,7 @@ public struct TokenKeyUpdate: Sendable {
     }
 
     public func run(_ exchange: Exchange) throws -> Ending {
-        let old = try oldCertificate()
+        let old = try Self.oldCertificate(in: session, gateway: gateway)
         let newKey = try TokenRenewalKey.prepare(in: session, gateway: gateway, oldID: old.id, bits: keyBits, given: givenKeyID)
         let result: CMPResult
         do {
@@ -65,7 +65,7 @@ public struct TokenKeyUpdate: Sendable {
         switch result {
         case .issued(let certificate, _):
             let installer = TokenCertificateInstaller(
-                session: session, gateway: gateway, issuerCertificates: [caCertificate], afterStep: afterStep)
+                session: session, gateway: gateway, issuerCertificates: [caCertificate], onRecordChange: onRecordChange)
             let record = try installer.install(certificate, newKeyID: newKey.id, replacing: old.certificate, oldID: old.id,
                                                removeOld: removeOld)
             return .installed(record, key: newKey)
@@ -80,7 +80,7 @@ public struct TokenKeyUpdate: Sendable {
     }
 
     /// The one certificate labelled with the gateway number, with its CKA_ID.
-    private func oldCertificate() throws -> (certificate: X509Certificate, id: [UInt8]) {
+    static func oldCertificate(in session: PKCS11Session, gateway: String) throws -> (certificate: X509Certificate, id: [UInt8]) {
         let objects = try session.module.certificates(slot: session.slot).filter { $0.label == gateway }
         guard objects.count == 1, let object = objects.first else {
             throw RenewalError.oldCertificateUnreadable(reason: objects.isEmpty

@@ -43,7 +43,8 @@ public struct TokenRelabelRecord: Sendable, Codable, Equatable {
     }
 }
 
-/// Puts each step of one installation on record as it is made, in one journal entry begun at the first.
+/// Puts each step of one installation on record before it is made and again once made, in one journal entry begun
+/// before the first: a process killed at any moment of the installation leaves an entry that `undo` takes back.
 /// `@unchecked Sendable`: the installer calls it from its own closure; every access is locked.
 final class TokenRelabelJournal: @unchecked Sendable {
     private let lock = NSLock()
@@ -65,13 +66,14 @@ final class TokenRelabelJournal: @unchecked Sendable {
 
     var entryID: String? { lock.withLock { entry?.id } }
 
+    /// The entry is `prepared` while a step is under way and `applied` once it is made.
     func record(_ steps: TokenCertificateInstaller.Record) throws {
         try lock.withLock {
             var current = try entry ?? journal.begin(
                 command: command, change: change(steps, target))
             try journal.record(
                 try TokenRelabelRecord(modulePath: target.modulePath, tokenLabel: target.tokenLabel, steps: steps).action,
-                state: .applied, in: &current)
+                state: steps.begun == nil ? .applied : .prepared, in: &current)
             entry = current
         }
     }

@@ -61,6 +61,17 @@ extension CertificateRenewal {
     public func renewToken(
         _ request: TokenRenewalRequest, fix: (([FixPlan]) -> Bool)? = nil, progress: @escaping RenewalProgress = { _ in }
     ) -> RenewalResult {
+        onGatedToken(fix: fix, progress: progress) { session, target, log, gate, started in
+            try update(on: session, target, request, log: log, gate: gate, started: started)
+        }
+    }
+
+    /// Every way of renewing the token starts here: the gate, then `body` with one session logged in on the token the
+    /// gate found. A token that is gone, a module that fails or a PIN refused ends the renewal the same way for all.
+    func onGatedToken(
+        fix: (([FixPlan]) -> Bool)?, progress: @escaping RenewalProgress,
+        _ body: (PKCS11Session, GatedToken, StepLog, RenewalGate, Date) throws -> RenewalResult
+    ) -> RenewalResult {
         afterGate(fix: fix, progress: progress) { log, gate, started in
             let target = try GatedToken(gate)
             guard let pin = environment.tokenOptions.pin else {
@@ -73,7 +84,7 @@ extension CertificateRenewal {
                 }
                 let session = try PKCS11Session(module: module, slot: slot.id, pin: pin.reveal())
                 defer { session.close() }
-                return try update(on: session, target, request, log: log, gate: gate, started: started)
+                return try body(session, target, log, gate, started)
             } catch let error as PKCS11Error {
                 throw RenewalError.tokenUnusable(reason: error.localizedMessage, pin: error.isAboutThePIN)
             }
@@ -90,26 +101,35 @@ extension CertificateRenewal {
         let steps = TokenRelabelJournal(journal: journal, target: target)
         let update = TokenKeyUpdate(
             session: session, gateway: target.gateway, caCertificate: request.caCertificate, keyBits: request.keyBits,
-            givenKeyID: request.givenKeyID, removeOld: request.removeOld, afterStep: { _, record in try steps.record(record) })
+            givenKeyID: request.givenKeyID, removeOld: request.removeOld, onRecordChange: { _, record in try steps.record(record) })
         switch try update.run(TokenKeyUpdate.http(server: request.server, timeout: request.timeout)) {
         case .installed(let record, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
-            let old = record.steps.contains(.oldRemoved)
-                ? Localized(
-                    zh: "旧证书及其密钥（\(record.setAsideLabel)）已按 --remove-old 删除",
-                    en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked")
-                : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
-            log.add("install", "installed", Localized(
-                zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
-                en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old
-                + Self.journalNote(entry: steps.entryID ?? "-", undoable: !record.steps.contains(.oldRemoved)))
-            return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
+            return installed(record, on: target, journaled: steps, log: log, gate: gate, started: started)
         case .notIssued(let outcome, let key):
             log.add("key", key.origin.rawValue, Self.describe(key))
             let message = Self.describe(outcome, backend: "cmp", support: doctor.profile.support.phone)
             log.add("backend", outcome.name, message)
             return finish(log, gate: gate, started: started, status: outcome.ending, outcome: RenewalEnding(outcome), message: message)
         }
+    }
+
+    /// The end of every token renewal that installed a certificate: what became of the old pair, the journal entry
+    /// that takes it back, and the checks run again on the token.
+    func installed(
+        _ record: TokenCertificateInstaller.Record, on target: GatedToken, journaled steps: TokenRelabelJournal, log: StepLog,
+        gate: RenewalGate, started: Date
+    ) -> RenewalResult {
+        let old = record.steps.contains(.oldRemoved)
+            ? Localized(
+                zh: "旧证书及其密钥（\(record.setAsideLabel)）已按 --remove-old 删除",
+                en: "the old certificate and its key (\(record.setAsideLabel)) were removed, as --remove-old asked")
+            : Localized(zh: "旧证书及其密钥保留为 \(record.setAsideLabel)", en: "the old certificate and its key are kept as \(record.setAsideLabel)")
+        log.add("install", "installed", Localized(
+            zh: "令牌“\(target.tokenLabel)”中的 \(record.gateway) 已替换：序列号 \(record.oldSerial) → \(record.newSerial)；",
+            en: "\(record.gateway) on the token '\(target.tokenLabel)' replaced: serial \(record.oldSerial) → \(record.newSerial); ") + old
+            + Self.journalNote(entry: steps.entryID ?? "-", undoable: !record.steps.contains(.oldRemoved)))
+        return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, recheck: true)
     }
 
     static func journalNote(entry: String, undoable: Bool) -> Localized {
@@ -120,11 +140,16 @@ extension CertificateRenewal {
 
     static func describe(_ key: TokenRenewalKey) -> Localized {
         let id = PKCS11Session.hexID(key.id)
-        return switch key.origin {
+        let chosen = switch key.origin {
         case .generated: Localized(zh: "已在令牌中生成新密钥对（CKA_ID \(id)）", en: "new key pair generated on the token (CKA_ID \(id))")
         case .reused: Localized(zh: "再次使用上次留下的待完成密钥对（CKA_ID \(id)）", en: "reusing the pending key pair a previous run left (CKA_ID \(id))")
         case .given: Localized(zh: "使用令牌中已有的密钥对（CKA_ID \(id)）", en: "using the key pair already on the token (CKA_ID \(id))")
         }
+        guard !key.discardedHalves.isEmpty else { return chosen }
+        let halves = key.discardedHalves.map(PKCS11Session.hexID).joined(separator: ", ")
+        return chosen + Localized(
+            zh: "；已删除上次中断的密钥生成留下的、没有私钥的待用公钥（CKA_ID \(halves)）",
+            en: "; removed the pending public key without its private key that an interrupted key generation left (CKA_ID \(halves))")
     }
 }
 

@@ -16,6 +16,16 @@ public struct TokenRenewalKey: Sendable, Equatable {
 
     public let id: [UInt8]
     public let origin: Origin
+    /// The CKA_IDs of pending public keys without their private key that were removed first: what a generation
+    /// killed between its two objects leaves (SoftHSM writes the public key, then the private one). Left there,
+    /// it would not be reused, and the next pair would make two pending ones.
+    public var discardedHalves: [[UInt8]] = []
+
+    public init(id: [UInt8], origin: Origin, discardedHalves: [[UInt8]] = []) {
+        self.id = id
+        self.origin = origin
+        self.discardedHalves = discardedHalves
+    }
 
     /// Chooses or makes the new key pair. `bits` is the RSA size asked for (`--key-type`); the token must offer
     /// it (C_GetMechanismInfo). `given` is `--token-new-key-id`.
@@ -27,8 +37,14 @@ public struct TokenRenewalKey: Sendable, Equatable {
             return TokenRenewalKey(id: given, origin: .given)
         }
         let pendingLabel = TokenLabels.pending(gateway: gateway)
-        let objects = try session.objects()
+        var objects = try session.objects()
         let pendingIDs = Set(objects.filter { $0.objectClass == .privateKey && $0.label == pendingLabel }.map(\.id))
+        // The session is logged in, so a private key that is there is seen: a public half alone has lost its pair
+        // and can sign nothing. Only public keys go, never a certificate or a private key.
+        let halves = Set(objects.filter { $0.objectClass == .publicKey && $0.label == pendingLabel }.map(\.id))
+            .subtracting(pendingIDs).sorted { $0.lexicographicallyPrecedes($1) }
+        for id in halves { try session.destroyObjects(id: id, classes: [.publicKey]) }
+        if !halves.isEmpty { objects = try session.objects() }
         if pendingIDs.count > 1 {
             throw RenewalError.tokenKeyUnusable(reason: Localized(
                 zh: "令牌中有 \(pendingIDs.count) 对名为 \(pendingLabel) 的待用密钥；请用厂商工具删除多余的，再更新",
@@ -43,7 +59,7 @@ public struct TokenRenewalKey: Sendable, Equatable {
                     en: "the pending key pair \(pendingLabel) (CKA_ID \(PKCS11Session.hexID(id))) already has a certificate: an earlier renewal stopped after writing it; run certdoctor undo first"))
             }
             try requireRenewalKey(session, id: id)
-            return TokenRenewalKey(id: id, origin: .reused)
+            return TokenRenewalKey(id: id, origin: .reused, discardedHalves: halves)
         }
         guard try session.supportsRSA(bits: bits) else {
             throw RenewalError.keyGenerationFailed(reason: "the token does not generate \(bits)-bit RSA key pairs (C_GetMechanismInfo)")
@@ -55,7 +71,7 @@ public struct TokenRenewalKey: Sendable, Equatable {
         } catch {
             throw RenewalError.keyGenerationFailed(reason: error.localizedDescription)
         }
-        return TokenRenewalKey(id: id, origin: .generated)
+        return TokenRenewalKey(id: id, origin: .generated, discardedHalves: halves)
     }
 
     /// A CKA_ID no object on the token has: 20 random bytes, the size of a SHA-1 key identifier as other tools use.

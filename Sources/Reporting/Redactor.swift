@@ -144,7 +144,12 @@ struct Redactor {
     /// Users whose home directory a path names: `/home/alice/…`, `C:\Users\alice\…` (also
     /// with the doubled backslashes of a `.reg` file), `…/drive_c/users/alice/…` (Wine).
     static func userNames(inPath path: String) -> [String] {
-        path.matches(of: homeDirectory).map { String($0.output.2) }
+        mayNameAHomeDirectory(SearchedText(path)) ? path.matches(of: homeDirectory).map { String($0.output.2) } : []
+    }
+
+    /// Whether `homeDirectory` can match at all: each of its forms holds one of these.
+    static func mayNameAHomeDirectory(_ text: SearchedText) -> Bool {
+        ["/home/", "Users", "users/"].contains { SubstringSearch.mayContain($0, in: text) }
     }
 
     nonisolated(unsafe) static let homeDirectory = #/(/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|drive_c/users/)([^/\\\s"'<>:;,]+)/#
@@ -158,18 +163,29 @@ struct Redactor {
                                "secret", "密码", "口令", "授权码", "参考号", "参考码"]
 
     static func mayLabelASecret(_ text: String) -> Bool {
-        let lower = text.lowercased()
+        mayLabelASecret(SearchedText(text))
+    }
+
+    static func mayLabelASecret(_ text: SearchedText) -> Bool {
+        // In a canonically inert text lower-casing changes A–Z alone, so the labels (lower-case ASCII or
+        // Chinese) are looked for ignoring ASCII case, without making the lower-cased copy.
+        if text.isCanonicallyInert {
+            return secretLabels.contains { text.occurs($0, ignoringASCIICase: true) }
+        }
+        let lower = text.text.lowercased()
         return secretLabels.contains { SubstringSearch.mayContain($0, in: lower) }
     }
 
     /// Evidence named like this holds a secret, whatever its value looks like.
     static func namesASecret(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        let words = ["password", "passwd", "passphrase", "secret", "authorization", "authcode", "auth code",
-                     "reference code", "refcode", "private key", "privatekey", "密码", "口令", "授权码", "参考号",
-                     "参考码", "私钥"]
-        return words.contains { lower.contains($0) } || (lower.contains("pin") && lower.contains(#/\bpin\b/#))
+        let lower = SearchedText(name.lowercased())
+        return secretNameWords.contains { SubstringSearch.contains($0, in: lower) }
+            || (SubstringSearch.contains("pin", in: lower) && lower.text.contains(#/\bpin\b/#))
     }
+
+    static let secretNameWords = ["password", "passwd", "passphrase", "secret", "authorization", "authcode", "auth code",
+                                  "reference code", "refcode", "private key", "privatekey", "密码", "口令", "授权码",
+                                  "参考号", "参考码", "私钥"]
 
     // MARK: - Rewriting text
 
@@ -204,26 +220,33 @@ struct Redactor {
     }
 
     mutating func clean(_ text: String) -> String {
+        // Every question below is asked of the text as it stands; it is looked at again only when it changes.
         var text = text
-        for secret in secrets where SubstringSearch.mayContain(secret, in: text) {
-            text = Self.maskingWholeWords(secret, in: text)
+        var searched = SearchedText(text)
+        func update(_ changed: String) {
+            text = changed
+            searched = SearchedText(changed)
+        }
+        for secret in secrets where SubstringSearch.mayContain(secret, in: searched) {
+            update(Self.maskingWholeWords(secret, in: text))
         }
         // Swift regexes are slow enough to dominate a 1,000-check report; cheap substring
         // tests decide first whether a pattern can match at all.
-        if SubstringSearch.mayContain("PRIVATE KEY", in: text) {
-            text = text.replacing(Self.privateKeyBlock) { _ in Self.removedKey }
+        if SubstringSearch.mayContain("PRIVATE KEY", in: searched) {
+            update(text.replacing(Self.privateKeyBlock) { _ in Self.removedKey })
         }
-        if Self.mayLabelASecret(text) {
-            text = text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" }
+        // `labelledSecret` also needs a separator after the label, which most texts naming a password lack.
+        if Self.mayLabelASecret(searched), [":", "=", "："].contains(where: { SubstringSearch.mayContain($0, in: searched) }) {
+            update(text.replacing(Self.labelledSecret) { match in "\(match.output.1)\(match.output.2)\(Self.mask)" })
         }
         guard redact else { return text }
-        for (value, category) in knownValues where SubstringSearch.mayContain(value, in: text) {
-            text = text.replacingOccurrences(of: value, with: placeholder(category, value))
+        for (value, category) in knownValues where SubstringSearch.mayContain(value, in: searched) {
+            update(text.replacingOccurrences(of: value, with: placeholder(category, value)))
         }
-        if ["/home/", "Users", "users/"].contains(where: { SubstringSearch.mayContain($0, in: text) }) {
-            text = replacingHomeDirectories(in: text)
+        if Self.mayNameAHomeDirectory(searched) {
+            update(replacingHomeDirectories(in: text))
         }
-        guard SubstringSearch.mayContain("@", in: text) else { return text }
+        guard SubstringSearch.mayContain("@", in: searched) else { return text }
         var emails: [String] = []
         for match in text.matches(of: Self.emailAddress) where !emails.contains(String(match.output.0)) {
             emails.append(String(match.output.0))

@@ -93,6 +93,9 @@ public enum ProfileLoader {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
 
+    /// Compiled once: a regex literal in the loop compiled itself again for every requirement.
+    nonisolated(unsafe) static let requirementID = #/[A-Z][0-9]+/#
+
     static func validate(_ profile: SSCCProfile, path: String) throws(Failure) {
         guard profile.schemaVersion == 1 else {
             throw .invalid(path: path, field: "schemaVersion", problem: "this certdoctor reads version 1")
@@ -102,7 +105,7 @@ public enum ProfileLoader {
             ("fileCertificate.passwordPattern", profile.fileCertificate.passwordPattern),
             ("enrolment.referencePattern", profile.enrolmentRules.referencePattern),
             ("enrolment.authorizationPattern", profile.enrolmentRules.authorizationPattern),
-        ] where (try? NSRegularExpression(pattern: pattern)) == nil {
+        ] where PatternCache.expression(pattern) == nil {
             throw .invalid(path: path, field: field, problem: "not a regular expression: \(pattern)")
         }
         for example in profile.gatewayNumber.examples where !profile.gatewayNumber.matches(example) {
@@ -119,7 +122,7 @@ public enum ProfileLoader {
             }
         }
         let requirementIDs = profile.manualRequirements?.items.map(\.id) ?? []
-        for id in requirementIDs where id.wholeMatch(of: #/[A-Z][0-9]+/#) == nil {
+        for id in requirementIDs where id.wholeMatch(of: requirementID) == nil {
             throw .invalid(path: path, field: "manualRequirements.items", problem: "not a requirement id: \(id)")
         }
         guard Set(requirementIDs).count == requirementIDs.count else {

@@ -182,14 +182,19 @@ enum PatternCache {
     private static let compiled = Mutex<[String: NSRegularExpression]>([:])
 
     static func matches(_ pattern: String, _ candidate: String) -> Bool {
-        let expression: NSRegularExpression? = compiled.withLock { cache in
+        guard let expression = expression(pattern) else { return false }
+        let range = NSRange(candidate.startIndex..., in: candidate)
+        return expression.firstMatch(in: candidate, options: [.anchored], range: range).map { $0.range == range } ?? false
+    }
+
+    /// The compiled pattern, nil when it is not a regular expression. Validating a profile compiles through
+    /// here, so the checks use what it compiled.
+    static func expression(_ pattern: String) -> NSRegularExpression? {
+        compiled.withLock { cache in
             if let known = cache[pattern] { return known }
             let made = try? NSRegularExpression(pattern: pattern)
             cache[pattern] = made
             return made
         }
-        guard let expression else { return false }
-        let range = NSRange(candidate.startIndex..., in: candidate)
-        return expression.firstMatch(in: candidate, options: [.anchored], range: range).map { $0.range == range } ?? false
     }
 }

@@ -247,13 +247,14 @@ public final class PKCS11Session: @unchecked Sendable {
         }
     }
 
-    /// Gives every object with CKA_ID `id` (certificate and both key halves) the label `label`; returns how many
-    /// were relabelled. A token may refuse (CKR_ATTRIBUTE_READ_ONLY): that error is thrown as it came.
+    /// Gives every object with CKA_ID `id` of `classes` (certificate and both key halves), in that order, the label
+    /// `label`; returns how many were relabelled. A token may refuse (CKR_ATTRIBUTE_READ_ONLY): that error is thrown
+    /// as it came.
     @discardableResult
-    public func relabel(id: [UInt8], to label: String) throws(PKCS11Error) -> Int {
+    public func relabel(id: [UInt8], to label: String, classes: [PKCS11ObjectClass] = PKCS11ObjectClass.allCases) throws(PKCS11Error) -> Int {
         try withHandle { session throws(PKCS11Error) in
             var count = 0
-            for objectClass in PKCS11ObjectClass.allCases {
+            for objectClass in classes {
                 for object in try module.findObjects(session, objectClass: objectClass.code, id: id) {
                     let template = AttributeTemplate()
                     template.add(CKA_LABEL, Array(label.utf8))

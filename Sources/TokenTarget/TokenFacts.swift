@@ -56,7 +56,7 @@ extension TokenOptions {
         var pin: Secret?
         if pinFile != nil || environment[pinVariable] != nil {
             pin = try SecretReader.read(
-                file: pinFile, option: "--token-pin-file", variable: pinVariable, prompt: "", environment: environment)
+                SecretReader.Name.tokenPIN, file: pinFile, option: "--token-pin-file", variable: pinVariable, prompt: "", environment: environment)
         }
         return TokenOptions(pkcs11Module: pkcs11Module, tokenLabel: tokenLabel, pin: pin)
     }

@@ -44,7 +44,7 @@ struct CertDoctor: ParsableCommand {
             Foundation.exit(CommandEnding.usage.exitCode)
         }
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parsedLeafSubcommand(arguments) ?? parseAsRoot(arguments)
             try command.run()
         } catch {
             // A check run on a timer that ends in a usage or input error still says so in its metrics file.
@@ -57,6 +57,19 @@ struct CertDoctor: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// A run of a subcommand without subcommands of its own, parsed by that subcommand alone: `parseAsRoot`
+    /// reflects on the options of every command in the tree, a seventh of a `check --pfx`. Anything else it
+    /// would answer (help, a usage error) is left to `parseAsRoot`, whose messages name the whole command.
+    static func parsedLeafSubcommand(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let word = arguments.first,
+              let subcommand = configuration.subcommands.first(where: { $0.configuration.commandName == word }),
+              subcommand.configuration.subcommands.isEmpty,
+              let command = try? subcommand.parseAsRoot(Array(arguments.dropFirst())),
+              type(of: command) == subcommand
+        else { return nil }
+        return command
     }
 
     static var subcommandNames: [String] {

@@ -175,10 +175,10 @@ struct EnrollCommand: ParsableCommand {
             let root = try RenewalInputs.caCertificate(at: caCert)
             let envelope = CertificateEnrolment.Envelope(
                 reference: try SecretReader.read(
-                    file: referenceFile, option: "--reference-file", variable: SecretVariables.referenceCode,
+                    SecretReader.Name.referenceCode, file: referenceFile, option: "--reference-file", variable: SecretVariables.referenceCode,
                     prompt: Localized(zh: "参考码：", en: "Reference code: ").text(language)),
                 authorization: try SecretReader.read(
-                    file: authorizationFile, option: "--authorization-file", variable: SecretVariables.authorizationCode,
+                    SecretReader.Name.authorizationCode, file: authorizationFile, option: "--authorization-file", variable: SecretVariables.authorizationCode,
                     prompt: Localized(zh: "授权码：", en: "Authorization code: ").text(language)),
                 date: envelopeDate.flatMap(Self.day))
             if token {
@@ -261,10 +261,10 @@ struct EnrollCommand: ParsableCommand {
     /// The new password: from a file or the environment once, or typed twice at the terminal.
     private func readPassword(language: Language) throws -> Secret {
         let prompt = Localized(zh: "新证书密码（6 位数字）：", en: "New certificate password (6 digits): ").text(language)
-        let first = try SecretReader.read(file: passwordFile, option: "--password-file", variable: SecretVariables.pfxPassword, prompt: prompt)
+        let first = try SecretReader.read(SecretReader.Name.newCertificatePassword, file: passwordFile, option: "--password-file", variable: SecretVariables.pfxPassword, prompt: prompt)
         guard passwordFile == nil, SecretVariables.processEnvironment[SecretVariables.pfxPassword] == nil else { return first }
         let again = try SecretReader.read(
-            file: nil, option: "--password-file", variable: SecretVariables.pfxPassword,
+            SecretReader.Name.newCertificatePassword, file: nil, option: "--password-file", variable: SecretVariables.pfxPassword,
             prompt: Localized(zh: "再次输入新证书密码：", en: "The new certificate password again: ").text(language))
         guard again.reveal() == first.reveal() else {
             throw ValidationError(Localized(zh: "两次输入的密码不一致", en: "the two passwords differ").text(language))

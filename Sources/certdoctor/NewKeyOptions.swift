@@ -39,7 +39,7 @@ struct NewKeyOptions: ParsableArguments {
 
     func password(language: Language) throws -> Secret {
         try SecretReader.read(
-            file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
+            SecretReader.Name.newKeyPassword, file: newKeyPasswordFile, option: "--new-key-password-file", variable: SecretVariables.newKeyPassword,
             prompt: Localized(zh: "新密钥的密码：", en: "Password of the new key: ").text(language))
     }
 }

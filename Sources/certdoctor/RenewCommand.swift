@@ -32,16 +32,18 @@ struct RenewCommand: ParsableCommand {
             The new PFX is protected with the certificate password, in the Windows 7-compatible profile (PBE-SHA1-3DES, SHA-1 MAC) unless --pfx-profile modern. It is verified (opens with the password, key matches the certificate, same CN, later expiry, same issuer) before it replaces <gateway>#0.pfx by rename. The old file is archived first as archive/<gateway>#0.<old serial>.pfx and the new one as archive/<gateway>#0.<new serial>.pfx; archives are never overwritten or deleted. 'certdoctor undo' makes the old certificate the working one again; the new one stays archived.
 
             THE HARDWARE CERTIFICATE (--token)
-            renew --token --backend cmp --ca-url URL --ca-cert ROOT renews the certificate on the token that the gate's token checks found (--pkcs11-module, --token-label as for 'check --token'; the PIN from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt). A new RSA key pair is generated on the token (--key-type rsa2048/3072/4096), or --token-new-key-id ID uses one the vendor's tool made there; the key update is signed on the token with both keys. The issued certificate is verified before anything on the token changes; the old certificate and key are kept as <gateway>.old-<serial> unless --remove-old. Each renaming is a journal record: 'certdoctor undo' gives the old certificate its name back. If the CA does not issue, the new pair stays as <gateway>.pending and the next run uses it again. The offline request and --import are not available for the token yet.
+            renew --token --backend cmp --ca-url URL --ca-cert ROOT renews the certificate on the token that the gate's token checks found (--pkcs11-module, --token-label as for 'check --token'; the PIN from --token-pin-file, CERTDOCTOR_TOKEN_PIN or a prompt). A new RSA key pair is generated on the token (--key-type rsa2048/3072/4096), or --token-new-key-id ID uses one the vendor's tool made there; the key update is signed on the token with both keys. The issued certificate is verified before anything on the token changes; the old certificate and key are kept as <gateway>.old-<serial> unless --remove-old. Each renaming is a journal record: 'certdoctor undo' gives the old certificate its name back. If the CA does not issue, the new pair stays as <gateway>.pending and the next run uses it again.
+
+            renew --token (offline, the default) makes or reuses the new pair on the token as above, and writes a PKCS#10 request with the old certificate's subject, signed on the token with the new key, to --request-out (default: <gateway>.csr.pem in the current directory; a different file already there is not overwritten). The token is the pending store: the pair stays <gateway>.pending, and running the request again reuses it and writes the same request. When the CA has issued the certificate, 'renew --token --import FILE --ca-cert ROOT' (.pem, .cer or .p7b) completes the renewal: the certificate must carry the pending key and the old subject, and is verified and installed as with cmp (journaled, undo, --remove-old).
 
             EXIT STATUS OF RENEW
               0   renewed and installed, or (offline) the request was written
               1   refused by the gate, or rejected by the CA (frozen, revoked: E7), or (--token) the PIN was refused
-              64  usage error, or the backend lacks --ca-url/--ca-cert
-              65  the CA's answer was refused (other key, untrusted, unverified)
-              66  an input file is missing or unreadable
+              64  usage error, or the backend lacks --ca-url/--ca-cert, or --token --import lacks --ca-cert
+              65  the CA's answer or the imported certificate was refused (other key, untrusted, unverified)
+              66  an input file is missing or unreadable, or nothing is pending for --import (--token: no <gateway>.pending pair)
               69  the CA is unreachable (network, E7), or (--token) the token cannot be used (removed, module failure)
-              73  the new file or its archive cannot be written (old one kept), or (--token) a renaming on the token failed
+              73  the new file or its archive cannot be written (old one kept), or (--token) a renaming on the token failed or a different file is where the request goes
               75  the CA asks to try again later
 
             """
@@ -59,16 +61,18 @@ struct RenewCommand: ParsableCommand {
             新 PFX 使用原证书密码，默认采用 Windows 7 兼容的保护方式（PBE-SHA1-3DES，SHA-1 MAC），--pfx-profile modern 则用 AES/PBKDF2。替换 <网关号>#0.pfx 之前先校验（密码能打开、私钥与证书匹配、CN 相同、有效期更晚、签发者一致），再以改名方式原子替换。旧文件先归档为 archive/<网关号>#0.<旧序列号>.pfx，新文件归档为 archive/<网关号>#0.<新序列号>.pfx；归档文件从不覆盖、从不删除。'certdoctor undo' 可让旧证书重新成为当前证书，新证书仍保留在归档中。
 
             硬件证书（--token）
-            renew --token --backend cmp --ca-url 地址 --ca-cert 根证书 更新门槛中令牌检查找到的那个令牌中的证书（--pkcs11-module、--token-label 与 'check --token' 相同；PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入）。新 RSA 密钥对在令牌中生成（--key-type rsa2048/3072/4096），或用 --token-new-key-id 指定厂商工具已在令牌中生成的密钥对；密钥更新请求由令牌用新旧两把密钥签名。签发的证书校验通过后才改动令牌；旧证书和旧密钥保留为 <网关号>.old-<序列号>，除非指定 --remove-old。每次改名都记入修复日志：'certdoctor undo' 可让旧证书恢复原名称。CA 未签发时，新密钥对保留为 <网关号>.pending，下次运行会再用它。硬件证书暂不支持线下申请书和 --import。
+            renew --token --backend cmp --ca-url 地址 --ca-cert 根证书 更新门槛中令牌检查找到的那个令牌中的证书（--pkcs11-module、--token-label 与 'check --token' 相同；PIN 取自 --token-pin-file、CERTDOCTOR_TOKEN_PIN 或提示输入）。新 RSA 密钥对在令牌中生成（--key-type rsa2048/3072/4096），或用 --token-new-key-id 指定厂商工具已在令牌中生成的密钥对；密钥更新请求由令牌用新旧两把密钥签名。签发的证书校验通过后才改动令牌；旧证书和旧密钥保留为 <网关号>.old-<序列号>，除非指定 --remove-old。每次改名都记入修复日志：'certdoctor undo' 可让旧证书恢复原名称。CA 未签发时，新密钥对保留为 <网关号>.pending，下次运行会再用它。
+
+            renew --token（线下方式，默认）同样在令牌中生成或再用新密钥对，并把以旧证书主题为主题、由令牌中新密钥签名的 PKCS#10 申请书写到 --request-out（默认：当前目录下的 <网关号>.csr.pem；已有内容不同的文件时不覆盖）。令牌本身就是待完成申请的存放处：密钥对保留为 <网关号>.pending，再次运行会再用它并写出相同的申请书。CA 签发证书后，用 'renew --token --import 文件 --ca-cert 根证书'（.pem、.cer 或 .p7b）完成更新：该证书必须对应待用密钥且主题与旧证书一致，校验和安装方式与 cmp 相同（记入修复日志、可 undo、可 --remove-old）。
 
             renew 的退出码
               0   已更新并安装；或（线下）申请书已写出
               1   被门槛拦截，或 CA 拒绝更新（证书被冻结、吊销：E7），或（--token）PIN 被拒绝
-              64  用法错误，或缺少 --ca-url/--ca-cert
-              65  拒绝了 CA 的应答（密钥不符、签名不可信、校验失败）
-              66  输入文件不存在或不可读
+              64  用法错误，或缺少 --ca-url/--ca-cert，或 --token --import 缺少 --ca-cert
+              65  拒绝了 CA 的应答或导入的证书（密钥不符、签名不可信、校验失败）
+              66  输入文件不存在或不可读，或 --import 没有待完成的申请（--token：令牌中没有 <网关号>.pending 密钥对）
               69  无法连接 CA（网络原因，E7），或（--token）无法使用令牌（已拔出、模块出错）
-              73  无法写入新证书或归档（旧证书保持不变），或（--token）令牌上的改名失败
+              73  无法写入新证书或归档（旧证书保持不变），或（--token）令牌上的改名失败，或申请书位置已有内容不同的文件
               75  CA 要求稍后重试
 
             """
@@ -91,7 +95,7 @@ struct RenewCommand: ParsableCommand {
     @Option(help: Help.argument(zh: "如何联系 CA：offline（生成申请书手动提交）或 cmp（RFC 4210 密钥更新）。", en: "How to reach the CA: offline (a request to submit by hand) or cmp (RFC 4210 key update)."))
     var backend: Backend = .offline
 
-    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
+    @Option(name: .customLong("import"), help: Help.argument(zh: "用 CA 签发的证书（.pem、.cer 或 .p7b）完成线下更新（--token 时还需 --ca-cert）。", en: "Complete an offline renewal with the issued certificate (.pem, .cer or .p7b; with --token, --ca-cert too)."), completion: .file(extensions: ["pem", "cer", "crt", "p7b"]))
     var importFile: String?
 
     @Option(help: Help.argument(zh: "CMP 服务器地址，如 http://ca.example:8080/pkix/（cmp 方式）。", en: "The CMP server, e.g. http://ca.example:8080/pkix/ (cmp backend)."))
@@ -111,8 +115,8 @@ struct RenewCommand: ParsableCommand {
     var pfxProfile: PFXProfile = .windows7
 
     @Option(help: Help.argument(
-        zh: "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem）。",
-        en: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate)."), completion: .file())
+        zh: "线下方式写出申请书的位置（默认：证书旁的 <网关号>.csr.pem；--token 时为当前目录下的 <网关号>.csr.pem）。",
+        en: "Where the offline backend writes the certificate request (default: <gateway>.csr.pem beside the certificate; with --token, in the current directory)."), completion: .file())
     var requestOut: String?
 
     @Flag(help: Help.argument(
@@ -166,18 +170,33 @@ struct RenewCommand: ParsableCommand {
         }
     }
 
-    /// What the hardware renewal supports today: the CMP key update, an RSA key made or found on the token.
+    /// The hardware renewal: the CMP key update, or the offline request and its `--import`, with an RSA key made or
+    /// found on the token.
     private func validateToken() throws {
         if targets.pfx != nil {
             throw usage(zh: "一次只更新一个证书：--token 不能与 --pfx 同用", en: "one certificate per renewal: --token does not go with --pfx")
         }
-        guard backend == .cmp, importFile == nil else {
+        if replacePending {
             throw usage(
-                zh: "硬件证书目前只能用 --backend cmp 更新（线下申请书和 --import 尚不支持）",
-                en: "the hardware certificate can be renewed with --backend cmp only for now (the offline request and --import are not supported yet)")
+                zh: "--replace-pending 只用于文件证书；令牌中的待用密钥对（<网关号>.pending）会被再次使用",
+                en: "--replace-pending is for the file certificate; the token's pending pair (<gateway>.pending) is used again")
         }
-        guard caURL != nil, caCert != nil else {
-            throw usage(zh: "--backend cmp 需要 --ca-url 和 --ca-cert", en: "--backend cmp needs --ca-url and --ca-cert")
+        if backend == .cmp {
+            guard caURL != nil, caCert != nil else {
+                throw usage(zh: "--backend cmp 需要 --ca-url 和 --ca-cert", en: "--backend cmp needs --ca-url and --ca-cert")
+            }
+        } else if importFile != nil {
+            guard caCert != nil else {
+                throw usage(zh: "--token --import 需要 --ca-cert：签发的证书先用 CA 证书校验，然后才改动令牌",
+                            en: "--token --import needs --ca-cert: the issued certificate is verified against the CA before anything on the token changes")
+            }
+            if tokenNewKeyID != nil {
+                throw usage(zh: "--import 使用线下申请留下的待用密钥对（<网关号>.pending），不能再指定 --token-new-key-id",
+                            en: "--import uses the pending pair the offline request left (<gateway>.pending); --token-new-key-id does not apply")
+            }
+        } else if removeOld {
+            throw usage(zh: "--remove-old 用于安装新证书时（--backend cmp 或 --import），不用于写申请书",
+                        en: "--remove-old goes with installing the new certificate (--backend cmp or --import), not with writing the request")
         }
         if newKeyOptions.newKey != nil {
             throw usage(zh: "硬件证书的私钥不离开令牌：--new-key 不能与 --token 同用（可用 --token-new-key-id）",
@@ -234,7 +253,7 @@ struct RenewCommand: ParsableCommand {
             }
             let result: RenewalResult
             if targets.token {
-                result = renewal.renewToken(try tokenRequest(), fix: fix ? confirm : nil, progress: progress)
+                result = try renewToken(renewal, fix: fix ? confirm : nil, progress: progress)
             } else if let importFile {
                 result = renewal.importIssued(
                     URL(fileURLWithPath: importFile), newKeyPassword: { try newKeyOptions.password(language: language) },
@@ -261,8 +280,33 @@ struct RenewCommand: ParsableCommand {
     /// The token's user PIN for a command that logs in (renew, undo): from the file, the environment or a prompt.
     static func tokenPIN(file: String?, language: Language) throws -> Secret {
         try SecretReader.read(
-            file: file, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
+            SecretReader.Name.tokenPIN, file: file, option: "--token-pin-file", variable: SecretVariables.tokenPIN,
             prompt: Localized(zh: "USB Key 的用户 PIN：", en: "The token's user PIN: ").text(language))
+    }
+
+    /// The token's three ways: the key update, the offline request, and the import that completes it.
+    private func renewToken(_ renewal: CertificateRenewal, fix: (([FixPlan]) -> Bool)?, progress: @escaping RenewalProgress) throws -> RenewalResult {
+        if let importFile {
+            guard let caCertificate = try caCertificate() else {
+                throw ValidationError(usage(zh: "--token --import 需要 --ca-cert", en: "--token --import needs --ca-cert").message)
+            }
+            return renewal.importTokenCertificate(
+                TokenImportRequest(issuedFile: URL(fileURLWithPath: importFile), caCertificate: caCertificate, removeOld: removeOld),
+                fix: fix, progress: progress)
+        }
+        switch backend {
+        case .cmp:
+            return renewal.renewToken(try tokenRequest(), fix: fix, progress: progress)
+        case .offline:
+            return renewal.requestTokenCertificate(
+                TokenOfflineRequest(
+                    keyBits: tokenKeyBits ?? 2048, givenKeyID: tokenNewKeyID.flatMap(Self.hexBytes),
+                    requestFile: requestOut.map { URL(fileURLWithPath: $0) },
+                    importCommand: { [targets, caCert] issued in
+                        targets.command("renew", extra: ["--import", issued.path, "--ca-cert", caCert ?? "ca.pem"])
+                    }),
+                fix: fix, progress: progress)
+        }
     }
 
     private func tokenRequest() throws -> TokenRenewalRequest {

@@ -44,3 +44,30 @@ struct InputFileTests {
         #expect(!run.errors.contains("issued certificate"))
     }
 }
+
+/// A secret that cannot be read is named as what it is: a PIN file that is missing is not "the password file".
+@Suite struct SecretNameTests {
+    @Test func aMissingPINFileIsNamedAsThePINs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-pin-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("pin").path
+        for (language, expected) in [("en", "\(missing), the file with the token's user PIN, does not exist"),
+                                     ("zh", "找不到存放USB Key 的用户 PIN的文件 \(missing)")] {
+            let run = try CLI.run(["check", "--token", "--token-pin-file", missing, "--lang", language], in: directory,
+                                  environment: ["HOME": directory.path])
+            #expect(run.exitCode == 66, "\(run.output) \(run.errors)")
+            #expect(run.errors.contains(expected), "\(run.errors)")
+            #expect(!run.errors.contains("password"), "\(run.errors)")
+        }
+    }
+
+    @Test func anEmptyPINVariableIsNamedAsThePIN() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-pin-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try CLI.run(["check", "--token", "--lang", "en"], in: directory,
+                              environment: ["HOME": directory.path, "CERTDOCTOR_TOKEN_PIN": ""])
+        #expect(run.errors.contains("the token's user PIN from CERTDOCTOR_TOKEN_PIN is empty"), "\(run.errors)")
+    }
+}

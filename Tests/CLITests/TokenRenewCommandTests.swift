@@ -170,10 +170,9 @@ struct TokenRenewCommandTests {
     }
 }
 
-/// What `renew --token` refuses before anything runs (exit 64): what it does not support yet, and what it lacks.
+/// What `renew --token --backend cmp` refuses before anything runs (exit 64): what it lacks, and what does not go with it.
 @Suite struct TokenRenewUsageTests {
     @Test(arguments: [
-        (["--backend", "offline"], "--backend cmp only"),
         (["--backend", "cmp", "--ca-cert", "root.der"], "--ca-url and --ca-cert"),
         (["--backend", "cmp", "--ca-url", "http://127.0.0.1:9/", "--ca-cert", "root.der", "--key-type", "ec-p256"], "RSA"),
         (["--backend", "cmp", "--ca-url", "http://127.0.0.1:9/", "--ca-cert", "root.der", "--token-new-key-id", "xyz"], "CKA_ID in hex"),

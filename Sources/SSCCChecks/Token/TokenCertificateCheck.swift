@@ -32,6 +32,8 @@ struct TokenCertificateCheck: Check {
             TokenScenario.example("certificate-expiring", gateway: "F000504Y0007", expect: .pass, "11 days left: renew now"),
             TokenScenario.example("certificate-expired", gateway: "F000504Y0007", expect: .fail, "expired in 2021"),
             TokenScenario.example("one-token", gateway: "F000999Z0001", expect: .fail, "another gateway's certificate"),
+            TokenScenario.example("interrupted-renewal", gateway: "F000504Y0007", pin: "1234", expect: .fail,
+                                  "a renewal stopped between its renamings: undo gives the old certificate its name back"),
         ])
 
     var description: CheckDescription { Self.description }
@@ -73,11 +75,13 @@ struct TokenCertificateCheck: Check {
         }
 
         var candidates: [Candidate] = []
+        var setAside: [String] = []
         let pin = options.pin?.reveal()
         for slot in slots {
             for object in try module.certificates(slot: slot.id) {
                 if Self.isSetAside(object.label) {
                     evidence.append(Evidence("setAside", "\(slot.token?.label ?? ""): \(object.label)"))
+                    setAside.append(object.label)
                     continue
                 }
                 guard let certificate = try? X509Certificate(derEncoded: object.der) else { continue }
@@ -104,10 +108,19 @@ struct TokenCertificateCheck: Check {
         }
         evidence += candidates.map { Evidence("certificate", "\($0.token): \($0.object.label) CN=\($0.certificate.subjectCommonName ?? "-")") }
         guard !gateways.isEmpty else {
-            return .fail(
-                Localized(zh: "令牌中没有网关号" + (gateway.map { " \($0) " } ?? "") + "的证书（E6）",
-                          en: "the token holds no certificate for the gateway" + (gateway.map { " \($0)" } ?? "") + " (E6)"),
-                evidence: evidence, remedy: Messages.insert)
+            let missing = Localized(zh: "令牌中没有网关号" + (gateway.map { " \($0) " } ?? "") + "的证书（E6）",
+                                    en: "the token holds no certificate for the gateway" + (gateway.map { " \($0)" } ?? "") + " (E6)")
+            // Objects a renewal set aside and none in their place: it stopped between its renamings, and the
+            // journal knows how to go back. Inserting another token would be the wrong advice.
+            let ours = setAside.filter { label in gateway.map { label.hasPrefix($0 + ".") } ?? true }
+            if !ours.isEmpty {
+                let list = ours.sorted().joined(separator: ", ")
+                return .fail(
+                    missing + Localized(zh: "；令牌中有证书更新留下的 \(list)：更新在改名途中中断",
+                                        en: "; it holds \(list), left by a renewal that stopped while renaming"),
+                    evidence: evidence, remedy: Messages.undoInterruptedRenewal)
+            }
+            return .fail(missing, evidence: evidence, remedy: Messages.insert)
         }
 
         var problems: [Localized] = []
@@ -209,6 +222,9 @@ extension TokenCertificateCheck {
         static let insert = Localized(
             zh: "插入存有旧证书的令牌；用飞天证书管理工具确认证书在令牌中（E3、E6）。",
             en: "Insert the token that holds the old certificate; check with Feitian's certificate manager that it is on the token (E3, E6).")
+        static let undoInterruptedRenewal = Localized(
+            zh: "运行 certdoctor undo（需要 PIN）让旧证书恢复原名称，新密钥对保留为待用；然后重新运行 certdoctor renew --token，它会再用这对密钥。",
+            en: "Run certdoctor undo (it asks for the PIN) to give the old certificate its name back; the new key pair stays pending, and the next certdoctor renew --token uses it again.")
         static let givePIN = Localized(
             zh: "用 --token-pin-file 指定存放用户 PIN 的文件（或设置 CERTDOCTOR_TOKEN_PIN）后重新检查；PIN 只用于登录查看私钥。",
             en: "Run the check again with --token-pin-file naming a file that holds the user PIN (or set CERTDOCTOR_TOKEN_PIN); the PIN is used only to log in and see the private key.")

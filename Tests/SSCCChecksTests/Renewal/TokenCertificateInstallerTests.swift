@@ -48,10 +48,10 @@ import TestSupport
         return Renewing(session: session, authority: authority, old: old, issued: issued)
     }
 
-    private func installer(_ renewing: Renewing, afterStep: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in })
+    private func installer(_ renewing: Renewing, onRecordChange: @escaping @Sendable (TokenCertificateInstaller.Step, TokenCertificateInstaller.Record) throws -> Void = { _, _ in })
         -> TokenCertificateInstaller {
         TokenCertificateInstaller(session: renewing.session, gateway: Self.gateway, issuerCertificates: [renewing.authority.certificate],
-                                  afterStep: afterStep)
+                                  onRecordChange: onRecordChange)
     }
 
     /// Certificate labels by CKA_ID, as the session sees them.
@@ -70,8 +70,8 @@ import TestSupport
         defer { renewing.session.close() }
         let session = renewing.session
         let seen = SeenLabels()
-        let record = try installer(renewing) { step, _ in
-            seen.add(step, try Self.certificateLabels(session))
+        let record = try installer(renewing) { step, record in
+            if record.begun == nil { seen.add(step, try Self.certificateLabels(session)) }
         }.install(renewing.issued, newKeyID: [0x02], replacing: renewing.old, oldID: [0x01])
         #expect(record.steps == [.certificateWritten, .oldSetAside, .newNamed])
         // After every step exactly one certificate carries the gateway number: the old one, then the new one.
@@ -112,12 +112,38 @@ import TestSupport
         #expect(throws: Stopped.self) {
             try installer(renewing) { step, record in
                 recorded.set(record)
-                if step == stop { throw Stopped() }
+                if step == stop && record.begun == nil { throw Stopped() }
             }.install(renewing.issued, newKeyID: [0x02], replacing: renewing.old, oldID: [0x01])
         }
         let labels = try Self.certificateLabels(renewing.session)
         #expect(labels.filter { $0.value == Self.gateway }.map(\.key) == (named.map { [$0] } ?? []), "\(labels)")
         let record = try #require(recorded.value)
+        try TokenCertificateInstaller.revert(record, in: renewing.session)
+        #expect(try Self.certificateLabels(renewing.session) == [[0x01]: Self.gateway])
+    }
+
+    /// Killed after a change and before its record: the record on file is the one written before the change, with
+    /// the step as begun, and taking it back restores the names from before and removes the written certificate.
+    /// (Recorded only after each change, such a kill left the change with no record: a certificate under the
+    /// pending pair that neither `undo` nor the next renewal would touch.)
+    @Test(arguments: TokenCertificateInstaller.Step.allCases.filter { $0 != .oldRemoved })
+    func killedBeforeItsRecordAStepIsStillTakenBack(_ stop: TokenCertificateInstaller.Step) throws {
+        let renewing = try renewing()
+        defer { renewing.session.close() }
+        let onRecord = SeenRecord()
+        #expect(throws: Stopped.self) {
+            try installer(renewing) { step, record in
+                if step == stop && record.begun == nil { throw Stopped() }
+                onRecord.set(record)
+            }.install(renewing.issued, newKeyID: [0x02], replacing: renewing.old, oldID: [0x01])
+        }
+        let record = try #require(onRecord.value)
+        #expect(record.begun == stop && !record.steps.contains(stop), "the record on file was written before the step")
+        try TokenCertificateInstaller.revert(record, in: renewing.session)
+        #expect(try Self.certificateLabels(renewing.session) == [[0x01]: Self.gateway])
+        #expect(try renewing.session.objects().filter { $0.id == [0x01] }.allSatisfy { $0.label == Self.gateway })
+        #expect(try renewing.session.objects().filter { $0.id == [0x02] }.map(\.label) == [Self.gateway + ".pending", Self.gateway + ".pending"])
+        // Taken back again (an undo killed midway and run once more): nothing left to do, nothing fails.
         try TokenCertificateInstaller.revert(record, in: renewing.session)
         #expect(try Self.certificateLabels(renewing.session) == [[0x01]: Self.gateway])
     }
@@ -160,8 +186,8 @@ extension TokenCertificateInstallerTests {
         let renewing = try renewing(on: "scratch-removed")
         let session = renewing.session
         do {
-            try installer(renewing) { step, _ in
-                if step == .certificateWritten { session.close() }
+            try installer(renewing) { step, record in
+                if step == .certificateWritten && record.begun == nil { session.close() }
             }.install(renewing.issued, newKeyID: [0x02], replacing: renewing.old, oldID: [0x01])
             Issue.record("the installation went on without the token")
         } catch let error as RenewalError {

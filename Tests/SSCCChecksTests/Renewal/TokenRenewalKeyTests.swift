@@ -40,6 +40,21 @@ import TestSupport
         #expect(try pendingKeys == 1)
     }
 
+    /// A generation killed between its two objects leaves a pending public key alone: it is removed and said so,
+    /// and the run makes one pair, not a second pending one beside the half.
+    @Test func aPendingPublicKeyWithoutItsPrivateKeyIsRemovedNotMultiplied() throws {
+        defer { session.close() }
+        try session.generateRSAKeyPair(bits: 2048, id: [0x0C], label: Self.gateway + ".pending")
+        try session.destroyObjects(id: [0x0C], classes: [.privateKey])
+        let key = try TokenRenewalKey.prepare(in: session, gateway: Self.gateway, oldID: [0x01])
+        #expect(key.origin == .generated)
+        #expect(key.discardedHalves == [[0x0C]])
+        let objects = try session.objects()
+        #expect(!objects.contains { $0.id == [0x0C] }, "\(objects)")
+        #expect(Set(objects.filter { $0.label == Self.gateway + ".pending" }.map(\.id)) == [key.id])
+        #expect(try pendingKeys == 1)
+    }
+
     @Test func twoPendingPairsAreReportedNotChosenBetween() throws {
         defer { session.close() }
         try session.generateRSAKeyPair(bits: 2048, id: [0x0A], label: Self.gateway + ".pending")

@@ -109,6 +109,20 @@ struct TokenCheckTests {
         #expect(result.message.en.contains(reason), "\(result.message.en)")
     }
 
+    /// A renewal killed between its two renamings leaves no certificate named by the gateway: the way back is
+    /// `undo`, and telling the person to insert the right token would send them looking for another one.
+    @Test func aRenewalStoppedBetweenItsRenamingsPointsAtUndo() async throws {
+        let results = try await TokenHostScenario.all["interrupted-renewal"]!.run(gateway: "F000504Y0007", pin: SoftHSMTokens.userPIN) {
+            try Self.run($0, only: Self.withDependencies("token.certificate"))
+        }
+        let result = try #require(results.first { $0.id == "token.certificate" })
+        #expect(result.outcome == .fail)
+        #expect(result.message.en.contains("F000504Y0007.old-0A1B, F000504Y0007.pending"), "\(result.message.en)")
+        #expect(result.remedy?.en.contains("certdoctor undo") == true, "\(result.remedy?.en ?? "no remedy")")
+        #expect(result.remedy?.zh.contains("certdoctor undo") == true)
+        #expect(result.remedy?.en.contains("Insert the token") == false)
+    }
+
     /// A key marked private (CKA_PRIVATE) with no public half on the token is invisible before login. Without a
     /// PIN that is "not checked: give --token-pin-file", never "no private key (E6)"; with the PIN the check logs
     /// in, finds the key and passes.

@@ -51,6 +51,7 @@ struct TokenHostScenario: Sendable {
         "certificate-expired": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiredLabel),
         "certificate-private-key": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.privateKeyLabel),
         "certificate-expiring": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.expiringLabel),
+        "interrupted-renewal": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.interruptedLabel),
         "token-full": .init(cards: [ePass], module: softHSM, tokenLabel: SoftHSMTokens.fullLabel),
         "unrecognised-card": .init(cards: [TestEnvironment.otherCardATR], module: TestEnvironment.openSCModule),
     ]

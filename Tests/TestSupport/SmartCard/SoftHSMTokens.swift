@@ -28,6 +28,9 @@ package struct SoftHSMTokens: Sendable {
     /// A token after a renewal: the working certificate under the gateway number, the old expired pair set aside
     /// as `<gateway>.old-<serial>`.
     package static let renewedLabel = "gateway-renewed"
+    /// A token as a hardware renewal killed between its two renamings leaves it: the old pair set aside as
+    /// `<gateway>.old-<serial>`, the new one still `<gateway>.pending`; no certificate bears the gateway's name.
+    package static let interruptedLabel = "gateway-interrupted"
     /// A token with two working certificates named by the gateway number (CKA_ID 01 and 02).
     package static let twoCandidatesLabel = "gateway-two"
 
@@ -36,7 +39,7 @@ package struct SoftHSMTokens: Sendable {
     package static let fullLabel = "gateway-full"
 
     /// Empty tokens that renewal tests write to, one per test so none sees another's keys.
-    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin", "scratch-renew-cli", "scratch-enroll-cli"]
+    package static let scratchLabels = ["scratch-session", "scratch-request", "scratch-cmp", "scratch-install", "scratch-keys", "scratch-mock", "scratch-removed", "scratch-update", "scratch-pin", "scratch-renew-cli", "scratch-enroll-cli", "scratch-renew-kill", "scratch-enroll-kill"]
 
     package static let userPIN = "1234"
 
@@ -135,6 +138,10 @@ package struct SoftHSMTokens: Sendable {
             (fullLabel, (1...7).map { index in
                 (gatewayNumber + ".old-0\(index)", "0\(index)", (certificate, keyDER, publicKeyDER))
             }),
+            (interruptedLabel, [
+                (gatewayNumber + ".old-0A1B", "01", (expiredCertificate, expiredKey, expiredPublicKey)),
+                (gatewayNumber + ".pending", "02", (certificate, keyDER, publicKeyDER)),
+            ]),
             (twoCandidatesLabel, [
                 (gatewayNumber, "01", (certificate, keyDER, publicKeyDER)),
                 (gatewayNumber, "02", (expiringCertificate, keyDER, publicKeyDER)),
