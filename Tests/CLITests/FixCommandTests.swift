@@ -114,7 +114,7 @@ import Testing
         }
         for index in delays.indices {
             try round("in the write (\(index))") { directory, state in
-                try KillRecord.killedWhileWriting(arguments, in: directory, environment: state, within: 0.002, using: &random) {
+                try KillRecord.killedWhileWriting(arguments, in: directory, environment: state, within: 0.0005, using: &random) {
                     KillLanding.ofFix(journalIn: state) == .midWrite
                 }
             }
