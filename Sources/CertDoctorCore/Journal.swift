@@ -66,14 +66,15 @@ public struct FileStamp: Sendable, Codable, Equatable {
     public var modifiedSeconds: Int64
     public var modifiedNanoseconds: Int64
 
+    /// The part of the file's identity that a journal entry can keep (the change time moves when the entry
+    /// links the inode, so it is left out).
     init?(_ path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modifiedSeconds = Int64(info.st_mtim.tv_sec)
-        modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+        guard let identity = FileIdentity(path) else { return nil }
+        device = identity.device
+        inode = identity.inode
+        size = identity.size
+        modifiedSeconds = Int64(identity.modified.tv_sec)
+        modifiedNanoseconds = Int64(identity.modified.tv_nsec)
     }
 
     func isSameInode(as other: FileStamp) -> Bool { device == other.device && inode == other.inode }
