@@ -146,18 +146,8 @@ public struct CertificateRenewal: Sendable {
             guard pendingRequest.oldSerial == working.certificate.serialNumberHex else {
                 throw RenewalError.pendingRequestStale(requestedFor: pendingRequest.oldSerial, working: working.certificate.serialNumberHex)
             }
-            let certificates: [X509Certificate]
-            do {
-                certificates = try X509Certificate.load(try readBytes(file))
-            } catch {
-                throw RenewalError.issuedFileUnreadable(path: file.path, reason: error.renewalMessage.en)
-            }
-            guard let issued = certificates.first(where: { $0.publicKeyDER == key.publicKeyDER }) else {
-                throw RenewalError.issuedForAnotherKey
-            }
-            guard issued.subject == working.certificate.subject else {
-                throw RenewalError.subjectChanged(expected: working.certificate.subject, issued: issued.subject)
-            }
+            let (issued, certificates) = try Self.issuedCertificate(
+                in: file, carrying: key.publicKeyDER, subject: working.certificate.subject)
             log.add("import", "issued", Localized(
                 zh: "已读取签发的证书（序列号 \(issued.serialNumberHex)）\(file.lastPathComponent)",
                 en: "read the issued certificate (serial \(issued.serialNumberHex)) from \(file.lastPathComponent)"))
@@ -167,6 +157,24 @@ public struct CertificateRenewal: Sendable {
             pending.remove(gateway: working.gateway)
             return finish(log, gate: gate, started: started, status: .success, outcome: .installed, message: nil, record: record)
         }
+    }
+
+    /// The certificate the CA issued for the pending key, from its file (.pem, .cer or .p7b), with every
+    /// certificate the file holds: the one that carries `publicKeyDER`, which must keep the old `subject`.
+    static func issuedCertificate(
+        in file: URL, carrying publicKeyDER: [UInt8], subject: String
+    ) throws -> (issued: X509Certificate, all: [X509Certificate]) {
+        let certificates: [X509Certificate]
+        do {
+            certificates = try X509Certificate.load(try readBytes(file))
+        } catch {
+            throw RenewalError.issuedFileUnreadable(path: file.path, reason: error.renewalMessage.en)
+        }
+        guard let issued = certificates.first(where: { $0.publicKeyDER == publicKeyDER }) else {
+            throw RenewalError.issuedForAnotherKey
+        }
+        guard issued.subject == subject else { throw RenewalError.subjectChanged(expected: subject, issued: issued.subject) }
+        return (issued, certificates)
     }
 
     /// The gate, then `body` with the renewal's log, the gate passed and the start time; a refusal or an error that
