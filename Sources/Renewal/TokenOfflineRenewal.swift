@@ -89,18 +89,8 @@ extension CertificateRenewal {
             let old = try TokenKeyUpdate.oldCertificate(in: session, gateway: target.gateway)
             let pendingID = try Self.pendingPair(in: session, gateway: target.gateway)
             let key = try TokenCertificateInstaller.tokenKey(session, id: pendingID)
-            let certificates: [X509Certificate]
-            do {
-                certificates = try X509Certificate.load(try readBytes(request.issuedFile))
-            } catch {
-                throw RenewalError.issuedFileUnreadable(path: request.issuedFile.path, reason: error.renewalMessage.en)
-            }
-            guard let issued = certificates.first(where: { $0.publicKeyDER == key.publicKeyDER }) else {
-                throw RenewalError.issuedForAnotherKey
-            }
-            guard issued.subject == old.certificate.subject else {
-                throw RenewalError.subjectChanged(expected: old.certificate.subject, issued: issued.subject)
-            }
+            let issued = try Self.issuedCertificate(
+                in: request.issuedFile, carrying: key.publicKeyDER, subject: old.certificate.subject).issued
             log.add("import", "issued", Localized(
                 zh: "已读取签发的证书（序列号 \(issued.serialNumberHex)）\(request.issuedFile.lastPathComponent)，对应令牌中的待用密钥对（CKA_ID \(PKCS11Session.hexID(pendingID))）",
                 en: "read the issued certificate (serial \(issued.serialNumberHex)) from \(request.issuedFile.lastPathComponent), for the pending key pair on the token (CKA_ID \(PKCS11Session.hexID(pendingID)))"))
@@ -116,20 +106,8 @@ extension CertificateRenewal {
 
     /// The CKA_ID of the one pair the offline request left as `<gateway>.pending`, still without a certificate.
     static func pendingPair(in session: PKCS11Session, gateway: String) throws -> [UInt8] {
-        let label = TokenLabels.pending(gateway: gateway)
-        let objects = try session.objects()
-        let ids = Set(objects.filter { $0.objectClass == .privateKey && $0.label == label }.map(\.id))
-        guard ids.count <= 1 else {
-            throw RenewalError.tokenKeyUnusable(reason: Localized(
-                zh: "令牌中有 \(ids.count) 对名为 \(label) 的待用密钥，无法确定签发的证书属于哪一对",
-                en: "the token holds \(ids.count) key pairs named \(label); certdoctor will not guess which one the certificate is for"))
-        }
-        guard let id = ids.first else { throw RenewalError.noPendingRequest(gateway: gateway) }
-        // A certificate there already means an earlier import stopped after writing it; undo takes it back first.
-        if objects.contains(where: { $0.objectClass == .certificate && $0.id == id }) {
-            throw RenewalError.tokenKeyUnusable(reason: Localized(
-                zh: "待用密钥 \(label)（CKA_ID \(PKCS11Session.hexID(id))）已有证书：上次导入写入后中断；请先运行 certdoctor undo",
-                en: "the pending key pair \(label) (CKA_ID \(PKCS11Session.hexID(id))) already has a certificate: an earlier import stopped after writing it; run certdoctor undo first"))
+        guard let id = try TokenRenewalKey.pendingID(among: try session.objects(), gateway: gateway) else {
+            throw RenewalError.noPendingRequest(gateway: gateway)
         }
         return id
     }

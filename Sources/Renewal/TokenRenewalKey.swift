@@ -38,26 +38,14 @@ public struct TokenRenewalKey: Sendable, Equatable {
         }
         let pendingLabel = TokenLabels.pending(gateway: gateway)
         var objects = try session.objects()
-        let pendingIDs = Set(objects.filter { $0.objectClass == .privateKey && $0.label == pendingLabel }.map(\.id))
         // The session is logged in, so a private key that is there is seen: a public half alone has lost its pair
         // and can sign nothing. Only public keys go, never a certificate or a private key.
+        let privateIDs = Set(objects.filter { $0.objectClass == .privateKey && $0.label == pendingLabel }.map(\.id))
         let halves = Set(objects.filter { $0.objectClass == .publicKey && $0.label == pendingLabel }.map(\.id))
-            .subtracting(pendingIDs).sorted { $0.lexicographicallyPrecedes($1) }
+            .subtracting(privateIDs).sorted { $0.lexicographicallyPrecedes($1) }
         for id in halves { try session.destroyObjects(id: id, classes: [.publicKey]) }
         if !halves.isEmpty { objects = try session.objects() }
-        if pendingIDs.count > 1 {
-            throw RenewalError.tokenKeyUnusable(reason: Localized(
-                zh: "令牌中有 \(pendingIDs.count) 对名为 \(pendingLabel) 的待用密钥；请用厂商工具删除多余的，再更新",
-                en: "the token holds \(pendingIDs.count) key pairs named \(pendingLabel); remove the extra ones with the vendor's tool, then renew"))
-        }
-        if let id = pendingIDs.first {
-            // A certificate under the pending id means the earlier run got as far as writing it: the pair is spoken
-            // for, and `renew` must not reuse it behind the certificate's back.
-            if objects.contains(where: { $0.objectClass == .certificate && $0.id == id }) {
-                throw RenewalError.tokenKeyUnusable(reason: Localized(
-                    zh: "待用密钥 \(pendingLabel)（CKA_ID \(PKCS11Session.hexID(id))）已有证书：上次更新写入后中断；请先运行 certdoctor undo",
-                    en: "the pending key pair \(pendingLabel) (CKA_ID \(PKCS11Session.hexID(id))) already has a certificate: an earlier renewal stopped after writing it; run certdoctor undo first"))
-            }
+        if let id = try pendingID(among: objects, gateway: gateway) {
             try requireRenewalKey(session, id: id)
             return TokenRenewalKey(id: id, origin: .reused, discardedHalves: halves)
         }
@@ -72,6 +60,26 @@ public struct TokenRenewalKey: Sendable, Equatable {
             throw RenewalError.keyGenerationFailed(reason: error.localizedDescription)
         }
         return TokenRenewalKey(id: id, origin: .generated, discardedHalves: halves)
+    }
+
+    /// The CKA_ID of the one key pair named `<gateway>.pending` among `objects`, nil when there is none. Several
+    /// such pairs are refused rather than chosen between, and so is one that already has a certificate: the
+    /// earlier run got as far as writing it, and the pair must not be used again behind the certificate's back.
+    static func pendingID(among objects: [PKCS11Object], gateway: String) throws -> [UInt8]? {
+        let pendingLabel = TokenLabels.pending(gateway: gateway)
+        let pendingIDs = Set(objects.filter { $0.objectClass == .privateKey && $0.label == pendingLabel }.map(\.id))
+        if pendingIDs.count > 1 {
+            throw RenewalError.tokenKeyUnusable(reason: Localized(
+                zh: "令牌中有 \(pendingIDs.count) 对名为 \(pendingLabel) 的待用密钥；请用厂商工具删除多余的，再更新",
+                en: "the token holds \(pendingIDs.count) key pairs named \(pendingLabel); remove the extra ones with the vendor's tool, then renew"))
+        }
+        guard let id = pendingIDs.first else { return nil }
+        if objects.contains(where: { $0.objectClass == .certificate && $0.id == id }) {
+            throw RenewalError.tokenKeyUnusable(reason: Localized(
+                zh: "待用密钥 \(pendingLabel)（CKA_ID \(PKCS11Session.hexID(id))）已有证书：上次更新写入后中断；请先运行 certdoctor undo",
+                en: "the pending key pair \(pendingLabel) (CKA_ID \(PKCS11Session.hexID(id))) already has a certificate: an earlier renewal stopped after writing it; run certdoctor undo first"))
+        }
+        return id
     }
 
     /// A CKA_ID no object on the token has: 20 random bytes, the size of a SHA-1 key identifier as other tools use.
