@@ -275,25 +275,13 @@ struct TokenOfflineRenewCommandTests {
             try scene.pkcs11Tool(["--write-object", path("mock-old.der"), "--type", "cert", "--id", "01", "--label", Self.gateway])
             let old = try X509Certificate(derEncoded: Array(try Data(contentsOf: scene.path("mock-old.der"))))
 
-            let port = Int.random(in: 20_000...60_000)
-            let mock = Process()
-            mock.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            mock.arguments = ["cmp", "-config", "", "-port", String(port), "-max_msgs", "0",
-                              "-srv_cert", path("mock-ca.pem"), "-srv_key", path("mock-ca.key"), "-srv_trusted", path("mock-ca.pem"),
-                              "-rsp_cert", path("mock-response.pem"), "-rsp_capubs", path("mock-ca.pem")]
-            mock.standardOutput = FileHandle.nullDevice
-            mock.standardError = FileHandle.nullDevice
-            try mock.run()
-            // The mock ignores SIGTERM while it waits for a connection.
-            defer { if mock.isRunning { kill(mock.processIdentifier, SIGKILL) }; mock.waitUntilExit() }
-            // certdoctor reports a refused connection at once, so the test waits for the mock to listen.
-            let listening = Date().addingTimeInterval(10)
-            while (try? ConnectionProbe.connect(host: "127.0.0.1", port: port, timeout: 1)) == nil, Date() < listening {
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            let mock = try OpenSSLMockCMPServer(
+                certificate: path("mock-ca.pem"), key: path("mock-ca.key"), trusted: path("mock-ca.pem"),
+                response: path("mock-response.pem"), publications: path("mock-ca.pem"))
+            defer { mock.stop() }
 
             let run = try certdoctor(scene, ["renew"] + scene.tokenArguments + [
-                "--backend", "cmp", "--ca-url", "http://127.0.0.1:\(port)/pkix/", "--ca-cert", path("mock-ca.pem"),
+                "--backend", "cmp", "--ca-url", mock.url.absoluteString, "--ca-cert", path("mock-ca.pem"),
                 "--token-new-key-id", "02",
             ])
             #expect(run.exitCode == 0, "\(run.output) \(run.errors)")

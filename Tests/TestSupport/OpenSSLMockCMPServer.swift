@@ -3,23 +3,36 @@ import Foundation
 import Glibc
 #endif
 
-/// NOT FOR PRODUCTION. OpenSSL's own CMP mock server (`openssl cmp -port`) accepting initialization requests
-/// protected by a password-based MAC with `reference` and `secret`, answering with the fixed certificate
-/// `response` and publishing `publications` as caPubs: an independent peer for the client. The secret reaches
-/// it through the environment. Ready when ``init`` returns (its port accepts connections); it serves until
-/// ``stop()``, as every client's connection probe is one more connection to it.
+/// NOT FOR PRODUCTION. OpenSSL's own CMP mock server (`openssl cmp -port`): an independent peer for the client,
+/// answering with the fixed certificate `response` and publishing `publications` as caPubs. Ready when an
+/// initializer returns (its port accepts connections); it serves until ``stop()``, as every client's connection
+/// probe is one more connection to it.
 public final class OpenSSLMockCMPServer {
     public let port: Int
     public var url: URL { URL(string: "http://127.0.0.1:\(port)/pkix/")! }
     private let process = Process()
 
-    public init(reference: String, secret: String, response: String, publications: String) throws(TestPKIError) {
+    /// Accepting initialization requests protected by a password-based MAC with `reference` and `secret`. The
+    /// secret reaches it through the environment.
+    public convenience init(reference: String, secret: String, response: String, publications: String) throws(TestPKIError) {
+        try self.init(protection: ["-srv_ref", reference, "-srv_secret", "env:MOCK_CMP_SECRET"], environment: ["MOCK_CMP_SECRET": secret],
+                      response: response, publications: publications)
+    }
+
+    /// Accepting requests signed by a certificate that chains to `trusted` (a key update signed with the old key),
+    /// signing its answers with `certificate` and `key`. It answers only a request naming the issuer and serial of
+    /// `response`'s predecessor as the old certificate's.
+    public convenience init(certificate: String, key: String, trusted: String, response: String, publications: String) throws(TestPKIError) {
+        try self.init(protection: ["-srv_cert", certificate, "-srv_key", key, "-srv_trusted", trusted], environment: [:],
+                      response: response, publications: publications)
+    }
+
+    private init(protection: [String], environment: [String: String], response: String, publications: String) throws(TestPKIError) {
         port = Int.random(in: 20_000...60_000)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["cmp", "-config", "", "-port", String(port), "-max_msgs", "0",
-                             "-srv_ref", reference, "-srv_secret", "env:MOCK_CMP_SECRET",
-                             "-rsp_cert", response, "-rsp_capubs", publications]
-        process.environment = ["MOCK_CMP_SECRET": secret, "PATH": "/usr/bin:/bin"]
+        process.arguments = ["cmp", "-config", "", "-port", String(port), "-max_msgs", "0"] + protection
+            + ["-rsp_cert", response, "-rsp_capubs", publications]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { throw TestPKIError("openssl cmp mock: \(error)") }

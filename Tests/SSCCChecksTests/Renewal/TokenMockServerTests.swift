@@ -37,22 +37,10 @@ import TestSupport
         try openssl(["x509", "-in", path("old.pem"), "-outform", "DER", "-out", path("old.der")])
         _ = try pkcs11Tool(["--write-object", path("old.der"), "--type", "cert", "--id", "01", "--label", Self.gateway])
 
-        let port = Int.random(in: 20_000...60_000)
-        let mock = Process()
-        mock.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        mock.arguments = ["cmp", "-config", "", "-port", String(port), "-max_msgs", "2",
-                          "-srv_cert", path("ca.pem"), "-srv_key", path("ca.key"), "-srv_trusted", path("ca.pem"),
-                          "-rsp_cert", path("response.pem"), "-rsp_capubs", path("ca.pem")]
-        mock.standardOutput = FileHandle.nullDevice
-        mock.standardError = FileHandle.nullDevice
-        try mock.run()
-        // The mock ignores SIGTERM while it waits for a connection.
-        defer { if mock.isRunning { kill(mock.processIdentifier, SIGKILL) }; mock.waitUntilExit() }
-        // certdoctor's client reports a refused connection at once, so the test waits for the mock to listen.
-        let listening = Date().addingTimeInterval(10)
-        while (try? ConnectionProbe.connect(host: "127.0.0.1", port: port, timeout: 1)) == nil, Date() < listening {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        let mock = try OpenSSLMockCMPServer(
+            certificate: path("ca.pem"), key: path("ca.key"), trusted: path("ca.pem"), response: path("response.pem"),
+            publications: path("ca.pem"))
+        defer { mock.stop() }
 
         let module = token.module
         let session = token.session
@@ -65,7 +53,7 @@ import TestSupport
         let ca = try #require(try X509Certificate.load(Array(try Data(contentsOf: URL(fileURLWithPath: path("ca.pem"))))).first)
 
         let result = try CMPClient.keyUpdate(
-            server: URL(string: "http://127.0.0.1:\(port)/pkix/")!, caCertificate: ca, oldCertificate: old,
+            server: mock.url, caCertificate: ca, oldCertificate: old,
             oldKey: TokenCertificateInstaller.tokenKey(session, id: oldObject.id),
             newKey: TokenCertificateInstaller.tokenKey(session, id: newKey.id), timeout: 30)
         guard case .issued(let issued, _) = result else {
