@@ -61,9 +61,19 @@ public enum WineHiveCodec {
     /// only the subkeys on the way). Lines of other keys are skipped unparsed and unchecked: a malformed line
     /// there is not reported, as it is not read. nil reads everything.
     public static func decode(_ data: Data, fileName: String, onlyBelowAny: [[String]]?) throws -> WineHive {
+        try decode(data, fileName: fileName, onlyBelowAny: onlyBelowAny, excluding: [])
+    }
+
+    /// As above, leaving out the keys below any of `excluding` that lies inside a subtree read, unless one of
+    /// `onlyBelowAny` lies at or below them: a large branch no reader needs (COM interfaces in
+    /// `Software\Classes`) is skipped like a key outside the subtrees. The branch's own key is read (with its
+    /// values), and exists whenever a key below it does, as in the whole tree: a lookup that passes it (the
+    /// 32-bit view's fallback from `Classes\Wow6432Node` to `Classes`) finds what it would find there.
+    public static func decode(_ data: Data, fileName: String, onlyBelowAny: [[String]]?, excluding: [[String]]) throws -> WineHive {
         try data.withUnsafeBytes { raw in
             var parser = WineHiveParser(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName)
             parser.filter = onlyBelowAny
+            parser.excluded = onlyBelowAny == nil ? [] : excluding
             return try parser.parse()
         }
     }
@@ -211,6 +221,29 @@ private struct WineHiveParser {
     /// The filter's paths as Wine writes them, lowercased, when all are plain ASCII: lets a key line be
     /// rejected by comparing bytes, before any String is made.
     var filterBytes: [[UInt8]]? = nil
+    /// Branches left out of the filter's subtrees: the keys below one are skipped (the key itself is read, as
+    /// the ancestor it is of anything read below it) unless a subtree of the filter lies at or below it.
+    var excluded: [[String]] = [] {
+        didSet {
+            let filter = filter ?? []
+            // Only a branch that nothing read lies below, that is inside a subtree read, and that neither holds
+            // nor lies in another branch is matched by bytes: a line below it is then skipped whatever else the
+            // filter says, and the branch's own key is read.
+            excludedBytes = excluded.compactMap { branch in
+                guard filter.contains(where: { $0.count < branch.count && Self.isPrefix($0, of: branch) }),
+                      !filter.contains(where: { $0.count >= branch.count && Self.isPrefix(branch, of: $0) }),
+                      !excluded.contains(where: { $0 != branch && (Self.isPrefix($0, of: branch) || Self.isPrefix(branch, of: $0)) })
+                else { return nil }
+                // Names Wine writes as they are (no escapes), so that the bytes split into them at `\\`.
+                guard branch.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != ASCII.backslash && $0 != ASCII.openBracket && $0 != ASCII.closeBracket } && !$0.isEmpty })
+                else { return nil }
+                return WineHiveParser.escapedLowercasePath(branch)
+            }
+        }
+    }
+    /// Those branches that can be matched by bytes, as Wine writes them, lowercased: a key line below one is
+    /// skipped before any String is made.
+    var excludedBytes: [[UInt8]] = []
     var skipping = false
     /// Set when lines were skipped without counting them; `lineNumber` is then counted when an error needs it.
     var lineNumberStale = false
@@ -226,6 +259,77 @@ private struct WineHiveParser {
             WineTextEscaper.append(component.lowercased().utf16, escaping: (ASCII.openBracket, ASCII.closeBracket), to: &bytes)
         }
         return bytes
+    }
+
+    static func isPrefix(_ prefix: [String], of path: [String]) -> Bool {
+        prefix.count <= path.count && zip(prefix, path).allSatisfy { RegistryName.equal($0, $1) }
+    }
+
+    enum Reading {
+        case read
+        case skipped
+        /// Skipped as below a branch left out: the longest of its ancestors that is read (the branch's own key)
+        /// must still exist, as in the whole tree, for lookups that pass it.
+        case leftOut(readAncestor: [String])
+    }
+
+    /// Whether a key at `path` is read: it is an ancestor or a descendant of a subtree of the filter, and no
+    /// branch left out below that subtree lies above it.
+    func reading(_ path: [String]) -> Reading {
+        guard let filter else { return .read }
+        var leftOut = false
+        for wanted in filter {
+            let shared = min(wanted.count, path.count)
+            guard zip(wanted.prefix(shared), path.prefix(shared)).allSatisfy({ RegistryName.equal($0, $1) }) else { continue }
+            if excluded.contains(where: { $0.count > wanted.count && $0.count < path.count && Self.isPrefix(wanted, of: $0) && Self.isPrefix($0, of: path) }) {
+                leftOut = true
+            } else {
+                return .read
+            }
+        }
+        guard leftOut else { return .skipped }
+        for count in stride(from: path.count - 1, to: 0, by: -1) {
+            if case .read = reading(Array(path.prefix(count))) { return .leftOut(readAncestor: Array(path.prefix(count))) }
+        }
+        return .skipped
+    }
+
+    /// When the key line's path (its bytes from `start`) lies below `branch`: the bytes are the same (ASCII
+    /// case aside) and are followed by a separator (`\\`; any other escape would continue the name). Returns
+    /// the branch's components as the line spells them.
+    func below(_ branch: [UInt8], from start: Int, to end: Int) -> [String]? {
+        let next = start + branch.count
+        guard next + 1 < end, bytes[next] == ASCII.backslash, bytes[next + 1] == ASCII.backslash else { return nil }
+        for index in 0..<branch.count {
+            var byte = bytes[start + index]
+            if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
+            if byte != branch[index] { return nil }
+        }
+        var components: [String] = []
+        var componentStart = start, index = start
+        while index <= next {
+            if index == next || bytes[index] == ASCII.backslash {
+                components.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[componentStart..<index]), as: UTF8.self))
+                index += 2
+                componentStart = index
+            } else {
+                index += 1
+            }
+        }
+        return components
+    }
+
+    /// Opens the key at `path` (and its ancestors) as the whole parse would have created it on the way to a
+    /// key below it: values and times come only from its own section.
+    mutating func openKey(_ path: [String]) {
+        var common = 0
+        while common < path.count, common < openPath.count, RegistryName.equal(path[common], openPath[common]) { common += 1 }
+        guard common < path.count else { return }
+        closeKeys(to: common)
+        for component in path[common...] {
+            openKeys.append(RegistryKey(name: component))
+            openPath.append(component)
+        }
     }
 
     /// True when the key line's path can be neither an ancestor nor a descendant of the filter:
@@ -320,11 +424,27 @@ private struct WineHiveParser {
                     skipToNextKeyLine()
                     continue
                 }
+                var leftOutBranch: [String]? = nil
+                for branch in excludedBytes {
+                    leftOutBranch = below(branch, from: index + 1, to: line.end)
+                    if leftOutBranch != nil { break }
+                }
+                if let branch = leftOutBranch {
+                    openKey(branch)
+                    skipping = true
+                    skipToNextKeyLine()
+                    continue
+                }
                 try parseKeyLine(from: index + 1, to: line.end)
-                if let filter, let path = sectionPath {
-                    skipping = !filter.contains { wanted in
-                        let shared = min(wanted.count, path.count)
-                        return zip(wanted.prefix(shared), path.prefix(shared)).allSatisfy { RegistryName.equal($0, $1) }
+                if filter != nil, let path = sectionPath {
+                    switch reading(path) {
+                    case .read:
+                        skipping = false
+                    case .skipped:
+                        skipping = true
+                    case .leftOut(let ancestor):
+                        skipping = true
+                        openKey(ancestor)
                     }
                     if skipping { sectionPath = nil }
                 }

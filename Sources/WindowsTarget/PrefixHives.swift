@@ -19,78 +19,181 @@ public final class PrefixHives: @unchecked Sendable {
         ["Software", "Wow6432Node"], ["Wow6432Node"],
     ]
 
-    /// Whether `components` (relative to a hive's root) lie in a subtree that was read whole.
-    public static func covers(_ components: [String]) -> Bool {
-        covers(components, in: subtrees)
+    /// Branches of those subtrees that no check reads, left out: the COM interface registrations are close to
+    /// half of the `system.reg` Wine makes (and parsing them a third of a check on it); R17's residue search,
+    /// which must see them, parses the whole hive.
+    public static let excluded: [[String]] = [["Software", "Classes", "Interface"], ["Software", "Classes", "Wow6432Node", "Interface"]]
+
+    /// What the first round reads of each hive: subtrees, less branches left out below them (whose own keys
+    /// are read, and exist where the whole tree has them, as the lookups that pass them need).
+    public struct Part: Sendable {
+        public var subtrees: [[String]]
+        public var excluded: [[String]]
+
+        public static let standard = Part(subtrees: PrefixHives.subtrees, excluded: PrefixHives.excluded)
+
+        /// The standard part with `CLSID` in both class views left out but for the keys of `classIDs` (the
+        /// profile's controls, which are all the ActiveX checks look up there): the other classes are a
+        /// quarter of Wine's `system.reg`. A `Wow6432Node` below `CLSID` is read too, as a 32-bit lookup would
+        /// turn into it.
+        public static func reading(classIDs: [String]) -> Part {
+            var part = standard
+            for classes in [["Software", "Classes"], ["Software", "Classes", "Wow6432Node"]] {
+                part.excluded.append(classes + ["CLSID"])
+                part.subtrees.append(classes + ["CLSID", "Wow6432Node"])
+                part.subtrees += classIDs.map { classes + ["CLSID", $0] }
+            }
+            return part
+        }
+
+        /// Whether `components` (relative to a hive's root) lie in a subtree read whole: below a subtree and
+        /// not at or below a branch left out of it.
+        public func covers(_ components: [String]) -> Bool {
+            subtrees.contains { subtree in
+                PrefixHives.isBelow(components, subtree)
+                    && !excluded.contains { $0.count > subtree.count && PrefixHives.isBelow($0, subtree) && PrefixHives.isBelow(components, $0) }
+            }
+        }
     }
 
-    static func covers(_ components: [String], in subtrees: [[String]]) -> Bool {
-        subtrees.contains { subtree in
-            components.count >= subtree.count && zip(subtree, components).allSatisfy { RegistryName.equal($0, $1) }
-        }
+    /// Whether `components` (relative to a hive's root) lie in a subtree the standard first round reads whole.
+    public static func covers(_ components: [String]) -> Bool {
+        Part.standard.covers(components)
+    }
+
+    /// `path` is `ancestor` or lies below it.
+    static func isBelow(_ path: [String], _ ancestor: [String]) -> Bool {
+        path.count >= ancestor.count && zip(ancestor, path).allSatisfy { RegistryName.equal($0, $1) }
+    }
+
+    static func isBelowAny(_ path: [String], _ ancestors: [[String]]) -> Bool {
+        ancestors.contains { isBelow(path, $0) }
+    }
+
+    /// Whether a lookup of `components` (relative to a hive's root) is answered by what was read: they lie in
+    /// a subtree read whole, and no link read leads from them into a part left out.
+    public func covers(_ components: [String]) -> Bool {
+        (part.covers(components) || Self.isBelowAny(components, linkTargetsRead)) && !Self.isBelowAny(components, branchesThroughLinks)
     }
 
     let prefix: WinePrefix
     let system: Data?
     let user: Data?
+    let part: Part
     /// The registry the checks read: the covered subtrees of system.reg and user.reg, userdef.reg whole; nil
     /// when a link points where a partial read cannot follow (another user's tree), and only the whole will do.
     public let filtered: WinePrefixRegistry?
+    /// The link targets read whole in later rounds.
+    let linkTargetsRead: [[String]]
+    /// The branches left out as a lookup reaches them through the links read (`Software\Wow6432Node\Classes`
+    /// is Wine's link to `Software\Classes\Wow6432Node`), and links into a branch left out.
+    let branchesThroughLinks: [[String]]
     private let lock = NSLock()
     private var whole: Result<WinePrefixRegistry, any Error>?
 
-    init(prefix: WinePrefix) throws {
+    init(prefix: WinePrefix, part: Part = .standard) throws {
         self.prefix = prefix
+        self.part = part
         system = try prefix.hiveData(.system)
         user = try prefix.hiveData(.user)
-        var read = Self.subtrees
         var registry = WinePrefixRegistry(
-            system: try Self.decode(system, of: prefix, .system, below: read) ?? WineHive(relativeTo: "REGISTRY\\Machine"),
-            user: try Self.decode(user, of: prefix, .user, below: read) ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
+            system: try Self.decode(system, of: prefix, .system, below: part.subtrees, excluding: part.excluded)
+                ?? WineHive(relativeTo: "REGISTRY\\Machine"),
+            user: try Self.decode(user, of: prefix, .user, below: part.subtrees, excluding: part.excluded)
+                ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
+        var targetsRead: [[String]] = []
         // Each round reads the link targets the last one found, and only those; Wine's own links need one round.
         for _ in 0..<8 {
-            guard let targets = Self.linkTargets(registry) else { break }
+            guard let links = Self.links(registry) else { break }
             var seen = Set<String>()
-            let unread = targets.filter { !Self.covers($0, in: read) && seen.insert($0.joined(separator: "\\").lowercased()).inserted }
+            let unread = links.map(\.target).filter {
+                !(part.covers($0) || Self.isBelowAny($0, targetsRead)) && seen.insert($0.joined(separator: "\\").lowercased()).inserted
+            }
             if unread.isEmpty {
                 registry.userDefault = try prefix.loadHive(.userDefault)
                 filtered = registry
+                linkTargetsRead = targetsRead
+                branchesThroughLinks = Self.branches(part.excluded.filter { !Self.isBelowAny($0, targetsRead) }, through: links)
                 return
             }
             for child in try Self.decode(system, of: prefix, .system, below: unread)?.root.subkeys ?? [] { registry.system.root.mergeSubkey(child) }
             for child in try Self.decode(user, of: prefix, .user, below: unread)?.root.subkeys ?? [] { registry.user.root.mergeSubkey(child) }
-            read += unread
+            targetsRead += unread
         }
         filtered = nil
+        linkTargetsRead = []
+        branchesThroughLinks = []
     }
 
-    private static func decode(_ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]]) throws -> WineHive? {
-        try data.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees) }
+    private static func decode(
+        _ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]], excluding: [[String]] = []
+    ) throws -> WineHive? {
+        try data.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees, excluding: excluding) }
+    }
+
+    /// The `leftOut` branches as reached through `links`: a link whose target lies above a branch leads into it
+    /// below the link, and a link whose target lies in such a reached branch (not read) leads into it at the
+    /// link itself; and so on through links to links, as a lookup walks them all.
+    static func branches(_ leftOut: [[String]], through links: [(link: [String], target: [String])]) -> [[String]] {
+        var branches = leftOut
+        var seen = Set(branches.map { $0.joined(separator: "\\").lowercased() })
+        var reached: [[String]] = []
+        var index = 0
+        while index < branches.count, branches.count < 256 {
+            let branch = branches[index]
+            index += 1
+            for (link, target) in links {
+                var alias: [String]
+                if isBelow(branch, target) {
+                    alias = link + branch.dropFirst(target.count)
+                } else if index > leftOut.count, isBelow(target, branch) {
+                    alias = link
+                } else {
+                    continue
+                }
+                if seen.insert(alias.joined(separator: "\\").lowercased()).inserted {
+                    branches.append(alias)
+                    reached.append(alias)
+                }
+            }
+        }
+        return reached
     }
 
     /// The targets of every link in `registry` (relative to the hive they are in; a link in either hive may
     /// point into either, and both are read with the same subtrees); nil when one cannot be read partly.
     static func linkTargets(_ registry: WinePrefixRegistry) -> [[String]]? {
-        var targets: [[String]] = []
+        links(registry)?.map(\.target)
+    }
+
+    /// Every link in `registry` and its target, both relative to the hive they are in; nil when a target cannot
+    /// be read partly.
+    static func links(_ registry: WinePrefixRegistry) -> [(link: [String], target: [String])]? {
+        var links: [(link: [String], target: [String])] = []
         var followable = true
         let sid = registry.userSID
+        var path: [String] = []
         func visit(_ key: RegistryKey) {
             if key.isSymbolicLink {
                 if let target = RegistrySnapshot.linkTarget(of: key) {
                     if target.isMachine {
-                        targets.append(target.components)
+                        links.append((path, target.components))
                     } else if let first = target.components.first, RegistryName.equal(first, sid) {
-                        targets.append(Array(target.components.dropFirst()))
+                        links.append((path, Array(target.components.dropFirst())))
                     } else {
                         followable = false
                     }
                 }
             }
-            key.subkeys.forEach(visit)
+            for subkey in key.subkeys {
+                path.append(subkey.name)
+                visit(subkey)
+                path.removeLast()
+            }
         }
         visit(registry.system.root)
         visit(registry.user.root)
-        return followable ? targets : nil
+        return followable ? links : nil
     }
 
     /// The whole registry, parsed on first use (once per run).

@@ -42,7 +42,7 @@ public struct WindowsSide: Sendable {
     /// This side for a reader of `paths` (relative to HKLM or HKCU) that may lie outside the keys a partly
     /// read prefix holds: then with the whole registry, read once per run (a hive that cannot be read fails here).
     public func reading(_ paths: [String]) throws -> WindowsSide {
-        guard let hives, !paths.allSatisfy({ PrefixHives.covers(RegistryKey.components(of: $0)) }) else { return self }
+        guard let hives, !paths.allSatisfy({ hives.covers(RegistryKey.components(of: $0)) }) else { return self }
         let whole = try WindowsSideError.wrapping { try hives.wholeRegistry() }
         return WindowsSide(kind: kind, snapshot: whole.snapshot, otherFiles: otherFiles, hives: nil)
     }
@@ -51,7 +51,7 @@ public struct WindowsSide: Sendable {
     /// A whole registry that cannot be read answers nothing; readers outside the covered keys ask `reading`
     /// first, which reports that.
     private func snapshot(answering path: String) -> RegistrySnapshot {
-        guard let hives, !PrefixHives.covers(RegistryKey.components(of: path)) else { return snapshot }
+        guard let hives, !hives.covers(RegistryKey.components(of: path)) else { return snapshot }
         return (try? hives.wholeRegistry().snapshot) ?? RegistrySnapshot()
     }
 
@@ -96,7 +96,8 @@ public struct WindowsSide: Sendable {
             if let pid = winePrefix.runningServerPID() {
                 throw WindowsSideError.hivesMayBeStale(prefix: winePrefix.directory.path, pid: pid)
             }
-            return try loadPrefix(winePrefix.directory)
+            // The profile's controls are all the ActiveX checks look up among the classes.
+            return try loadPrefix(winePrefix.directory, classIDs: environment.profile?.activeXControls.map(\.clsid))
         }
         guard !environment.registryFiles.isEmpty else { throw WindowsSideError.noWindowsSide }
         return try loadExports(environment.registryFiles, hive: environment.registryHive)
@@ -114,12 +115,15 @@ public struct WindowsSide: Sendable {
         return details.isEmpty ? product : "\(product) (\(details.joined(separator: ", ")))"
     }
 
-    public static func loadPrefix(_ prefix: URL) throws -> WindowsSide {
+    /// `classIDs`: the only classes read below `CLSID` (lookups of others read the whole registry); nil reads
+    /// them all.
+    public static func loadPrefix(_ prefix: URL, classIDs: [String]? = nil) throws -> WindowsSide {
         let winePrefix = WinePrefix(directory: prefix)
         guard FileManager.default.fileExists(atPath: winePrefix.url(of: .system).path) else {
             throw WindowsSideError.notAWinePrefix(path: prefix.path)
         }
-        let hives = try WindowsSideError.wrapping { try PrefixHives(prefix: winePrefix) }
+        let part = classIDs.map { PrefixHives.Part.reading(classIDs: $0) } ?? .standard
+        let hives = try WindowsSideError.wrapping { try PrefixHives(prefix: winePrefix, part: part) }
         guard let filtered = hives.filtered else {
             let registry = try WindowsSideError.wrapping { try hives.wholeRegistry() }
             return WindowsSide(kind: .winePrefix(winePrefix.directory), snapshot: registry.snapshot)

@@ -33,6 +33,9 @@ struct FilteredHiveDecodeTests {
     [Software\\\\Microsoft\\\\Internet Explorer\\\\Main] 6
     "Start Page"="about:blank"
 
+    [Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Internet Settings\\\\Other] 7
+    "v"=dword:00000005
+
     [Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Internet Settings\\\\ZoneMap\\\\Domains\\\\sscc.com] 7
     "https"=dword:00000002
 
@@ -102,6 +105,60 @@ struct FilteredHiveDecodeTests {
             #expect(filtered.root == Self.restricted(full.root, to: [subtree]), "\(subtree)")
         }
         #expect(try Self.decode(Self.oddHive, onlyBelowAny: []).root == RegistryKey(name: ""))
+    }
+
+    /// Whether the parser reads a key at `path`: it is an ancestor or a descendant of a subtree, and no branch
+    /// left out below that subtree lies above it (the branch's own key is read).
+    static func reads(_ path: [String], subtrees: [[String]], excluded: [[String]]) -> Bool {
+        func below(_ prefix: [String], _ path: [String]) -> Bool {
+            prefix.count <= path.count && zip(prefix, path).allSatisfy { RegistryName.equal($0, $1) }
+        }
+        return subtrees.contains { wanted in
+            (below(wanted, path) || below(path, wanted))
+                && !excluded.contains { $0.count > wanted.count && $0.count < path.count && below(wanted, $0) && below($0, path) }
+        }
+    }
+
+    /// The full tree with the keys the parser does not read removed.
+    static func kept(_ key: RegistryKey, subtrees: [[String]], excluded: [[String]], path: [String] = []) -> RegistryKey {
+        var kept = RegistryKey(name: key.name)
+        kept.lastWriteTime = key.lastWriteTime
+        kept.className = key.className
+        kept.isSymbolicLink = key.isSymbolicLink
+        for value in key.values { kept.insertValue(value) }
+        for subkey in key.subkeys where reads(path + [subkey.name], subtrees: subtrees, excluded: excluded) {
+            kept.setSubkey(Self.kept(subkey, subtrees: subtrees, excluded: excluded, path: path + [subkey.name]))
+        }
+        return kept
+    }
+
+    /// Branches left out of the subtrees read come out as the full parse less what lies below them: matched in
+    /// any case, by their bytes or (escaped, non-ASCII) by their names, only at a whole name (`Microsoftish` is
+    /// not `Microsoft`), read after all where a subtree lies below them; the branch's own key is there (made as
+    /// the whole parse makes it when only keys below it have sections).
+    @Test func branchesLeftOutAreLeftOutAndNothingElse() throws {
+        let full = try Self.decode(Self.oddHive, onlyBelowAny: nil)
+        let zoneMap = ["Software", "Microsoft", "Windows", "CurrentVersion", "Internet Settings", "ZoneMap"]
+        let other = "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Other"
+        let domain = zoneMap.joined(separator: "\\") + "\\Domains\\sscc.com"
+        let cases: [(subtrees: [[String]], excluded: [[String]], gone: [String], there: [String])] = [
+            (Self.subtrees, [["software", "CLASSES", "clsid"]], ["Software\\Classes\\CLSID\\{ABC}"], ["Software\\Classes\\CLSID"]),
+            ([["Software"]], [["Software", "x\u{4e2d}"], ["Software", "Wow6432Node", "Microsoft"]],
+             ["Software\\x\u{4e2d}\\Policies", "Software\\Wow6432Node\\Microsoft\\Only32"],
+             ["Software\\x\u{4e2d}", "Software\\Wow6432Node\\Microsoft", "Software\\Wow6432Node\\Classes"]),
+            ([["Software"]], [["Software", "Microsoft"]], ["Software\\Microsoft\\Internet Explorer"], ["Software\\Microsoftish", "Software\\Microsoft"]),
+            (Self.subtrees + [zoneMap], [["Software", "Microsoft", "Windows"], ["Software", "Microsoft"]], [other],
+             ["Software\\Microsoft\\Internet Explorer\\Main", domain, "Software\\Microsoft\\Windows"]),
+            ([["Software", "Microsoft"], zoneMap], [["Software", "Microsoft", "Windows"], ["Software", "Microsoft", "Windows", "CurrentVersion"]], [other],
+             ["Software\\Microsoft\\Internet Explorer\\Main", domain]),
+        ]
+        for (subtrees, excluded, gone, there) in cases {
+            let filtered = try WineHiveCodec.decode(Data(Self.oddHive.utf8), fileName: "user.reg", onlyBelowAny: subtrees, excluding: excluded)
+            #expect(filtered.root == Self.kept(full.root, subtrees: subtrees, excluded: excluded), "\(excluded)")
+            #expect(filtered.root != Self.restricted(full.root, to: subtrees), "\(excluded) leaves something out")
+            for path in gone { #expect(filtered.root.key(at: path) == nil, "\(path)") }
+            for path in there { #expect(filtered.root.key(at: path) != nil && full.root.key(at: path) != nil, "\(path)") }
+        }
     }
 
     /// Skipped lines are not counted one by one; an error after them still names its line.

@@ -51,8 +51,69 @@ import TestSupport
             #expect(targets.contains { !PrefixHives.covers($0) })
             for (file, root) in [("system.reg", filtered.system.root), ("user.reg", filtered.user.root)] {
                 let once = try WineHiveCodec.decode(
-                    try Data(contentsOf: prefix.appendingPathComponent(file)), fileName: file, onlyBelowAny: PrefixHives.subtrees + targets)
+                    try Data(contentsOf: prefix.appendingPathComponent(file)), fileName: file, onlyBelowAny: PrefixHives.subtrees + targets,
+                    excluding: PrefixHives.excluded)
                 #expect(root == once.root, "\(file)")
+            }
+        }
+    }
+
+    /// Below `CLSID` only the profile's controls are read. The branch's own key is there as in the whole tree:
+    /// a control registered in the 64-bit view only is not seen by 32-bit IE, as `Software\\Classes\\Wow6432Node\\CLSID`
+    /// (Wine's own 32-bit classes) takes the lookup, however few of its keys were read. Another class is looked
+    /// up in the whole registry.
+    @Test func belowCLSIDOnlyTheControlsAreReadAndLookupsAgree() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let systemFile = prefix.appendingPathComponent("system.reg")
+            var hive = try WineHiveCodec.decode(try Array(Data(contentsOf: systemFile)), fileName: systemFile.path)
+            hive.root.withKey(creating: ["Software", "Classes", "CLSID", Self.clsid, "InprocServer32"][...]) {
+                $0.setValue(RegistryValue(name: "", string: "C:\\windows\\system32\\xenroll.dll"))
+            }
+            try Data(WineHiveCodec.encode(hive)).write(to: systemFile)
+            try Self.expectSameReport(prefix, partial: true)
+            let side = try WindowsSide.loadPrefix(prefix, classIDs: [Self.clsid])
+            let hives = try #require(side.hives)
+            let whole = WindowsSide(kind: .winePrefix(prefix), snapshot: try WinePrefix(directory: prefix).load().snapshot)
+            let classPath = "Software\\Classes\\CLSID\\\(Self.clsid)"
+            #expect(side.snapshot.localMachine.key(at: classPath + "\\InprocServer32") != nil)
+            #expect(whole.machineKey(classPath, view: .bit64) != nil && whole.machineKey(classPath, view: .bit32) == nil)
+            for view in [WindowsSide.View.bit32, .bit64] {
+                #expect(side.machineKey(classPath, view: view) == whole.machineKey(classPath, view: view), "\(view)")
+                #expect(side.machinePath(classPath, view: view) == whole.machinePath(classPath, view: view), "\(view)")
+            }
+            #expect(side.onlyIn64BitView(classPath) == whole.onlyIn64BitView(classPath))
+            let other = "Software\\Classes\\CLSID\\{083863F1-70DE-11D0-BD40-00A0C911CE86}"
+            #expect(side.snapshot.localMachine.key(at: other) == nil, "left out")
+            #expect(!hives.covers(RegistryKey.components(of: other)) && hives.covers(RegistryKey.components(of: classPath)))
+            #expect(side.machineKey(other, view: .bit32) != nil)
+            #expect(side.machineKey(other, view: .bit32) == whole.machineKey(other, view: .bit32))
+        }
+    }
+
+    /// The COM interfaces are left out of the part read; a lookup there, also through Wine's link from
+    /// `Software\Wow6432Node\Classes` to `Software\Classes\Wow6432Node`, is answered from the whole registry.
+    @Test func aLookupInABranchLeftOutReadsTheWholeRegistry() throws {
+        try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
+        try WineTestPrefix.windows.withPrefix { prefix in
+            let side = try WindowsSide.loadPrefix(prefix)
+            let hives = try #require(side.hives)
+            let whole = WindowsSide(kind: .winePrefix(prefix), snapshot: try WinePrefix(directory: prefix).load().snapshot)
+            let unknown = "{00000000-0000-0000-C000-000000000046}"
+            for branch in ["Software\\Classes\\Interface", "Software\\Classes\\Wow6432Node\\Interface"] {
+                #expect(side.snapshot.localMachine.key(at: branch)?.subkeys.isEmpty == true, "the key is there, what is below it left out")
+                #expect(whole.snapshot.localMachine.key(at: branch)?.subkeys.isEmpty == false)
+            }
+            #expect(side.snapshot.localMachine.key(at: "Software\\Classes\\CLSID") != nil)
+            #expect(hives.covers(["Software", "Classes", "CLSID"]))
+            for path in ["Software\\Classes\\Interface\\\(unknown)", "Software\\Classes\\Wow6432Node\\Interface\\\(unknown)",
+                         "Software\\Wow6432Node\\Classes\\Interface\\\(unknown)"] {
+                #expect(!hives.covers(RegistryKey.components(of: path)), "\(path)")
+                for view in [WindowsSide.View.bit32, .bit64] {
+                    let found = side.machineKey(path, view: view)
+                    #expect(found != nil, "\(path)")
+                    #expect(found == whole.machineKey(path, view: view), "\(path)")
+                }
             }
         }
     }
