@@ -211,7 +211,12 @@ private struct WineHiveParser {
     /// Subtrees to read (with their ancestors); nil reads everything.
     var filter: [[String]]? = nil {
         didSet {
-            guard let escaped = filter?.map(WineHiveParser.escapedLowercasePath), !escaped.contains(nil) else {
+            // A subtree below another one in the filter adds nothing to what the bytes can rule out: a line that
+            // is neither an ancestor nor a descendant of the outer one is neither of the inner one.
+            let outermost = filter?.filter { subtree in
+                !(filter ?? []).contains { $0.count < subtree.count && Self.isPrefix($0, of: subtree) }
+            }
+            guard let escaped = outermost?.map(WineHiveParser.escapedLowercasePath), !escaped.contains(nil) else {
                 filterBytes = nil
                 return
             }
@@ -226,24 +231,27 @@ private struct WineHiveParser {
     var excluded: [[String]] = [] {
         didSet {
             let filter = filter ?? []
-            // Only a branch that nothing read lies below, that is inside a subtree read, and that neither holds
-            // nor lies in another branch is matched by bytes: a line below it is then skipped whatever else the
-            // filter says, and the branch's own key is read.
+            // A branch inside a subtree read that neither holds nor lies in another branch, spelled in names Wine
+            // writes as they are (so that its bytes split into them at `\\`), is matched by bytes: a line below
+            // it is skipped unless its bytes may match a subtree read below the branch, and the branch's own key
+            // is read.
             excludedBytes = excluded.compactMap { branch in
                 guard filter.contains(where: { $0.count < branch.count && Self.isPrefix($0, of: branch) }),
-                      !filter.contains(where: { $0.count >= branch.count && Self.isPrefix(branch, of: $0) }),
-                      !excluded.contains(where: { $0 != branch && (Self.isPrefix($0, of: branch) || Self.isPrefix(branch, of: $0)) })
+                      !excluded.contains(where: { $0 != branch && (Self.isPrefix($0, of: branch) || Self.isPrefix(branch, of: $0)) }),
+                      branch.allSatisfy({ name in
+                          !name.isEmpty && name.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != ASCII.backslash && $0 != ASCII.openBracket && $0 != ASCII.closeBracket }
+                      }),
+                      let bytes = WineHiveParser.escapedLowercasePath(branch)
                 else { return nil }
-                // Names Wine writes as they are (no escapes), so that the bytes split into them at `\\`.
-                guard branch.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != ASCII.backslash && $0 != ASCII.openBracket && $0 != ASCII.closeBracket } && !$0.isEmpty })
-                else { return nil }
-                return WineHiveParser.escapedLowercasePath(branch)
+                let within = filter.filter { $0.count >= branch.count && Self.isPrefix(branch, of: $0) }.map(WineHiveParser.escapedLowercasePath)
+                guard !within.contains(nil) else { return nil }
+                return (bytes, within.compactMap { $0 })
             }
         }
     }
-    /// Those branches that can be matched by bytes, as Wine writes them, lowercased: a key line below one is
-    /// skipped before any String is made.
-    var excludedBytes: [[UInt8]] = []
+    /// Those branches that can be matched by bytes, as Wine writes them, lowercased, with the subtrees read
+    /// below them: a key line below one that cannot match those is skipped before any String is made.
+    var excludedBytes: [(branch: [UInt8], within: [[UInt8]])] = []
     var skipping = false
     /// Set when lines were skipped without counting them; `lineNumber` is then counted when an error needs it.
     var lineNumberStale = false
@@ -332,19 +340,28 @@ private struct WineHiveParser {
         }
     }
 
-    /// True when the key line's path can be neither an ancestor nor a descendant of the filter:
-    /// the bytes differ (ASCII case aside) before either path ends.
-    func cannotMatch(_ filter: [UInt8], from start: Int, to end: Int) -> Bool {
-        var index = 0
-        while index < filter.count, start + index < end {
-            var byte = bytes[start + index]
-            if byte == ASCII.closeBracket && (index == 0 || bytes[start + index - 1] != ASCII.backslash) { return false }
-            if byte >= 0x80 { return false }
-            if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
-            if byte != filter[index] { return true }
-            index += 1
+    /// True when the key line's path can be neither an ancestor nor a descendant of any of `filters`: for
+    /// each, the bytes differ (ASCII case aside) before either path ends. The line's bytes are lowercased once,
+    /// up to where they stop deciding (an unescaped `]`, a byte that is not ASCII, the end of the line), and
+    /// each filter is compared with them by `memcmp`: a 40 MB hive has tens of thousands of key lines, each
+    /// asked about every filter.
+    func cannotMatchAny(_ filters: [[UInt8]], from start: Int, to end: Int) -> Bool {
+        let longest = filters.reduce(1) { max($0, $1.count) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: longest) { folded in
+            var length = 0
+            while length < longest, start + length < end {
+                var byte = bytes[start + length]
+                if byte == ASCII.closeBracket && (length == 0 || bytes[start + length - 1] != ASCII.backslash) { break }
+                if byte >= 0x80 { break }
+                if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
+                folded[length] = byte
+                length += 1
+            }
+            return filters.allSatisfy { filter in
+                let shared = min(length, filter.count)
+                return shared > 0 && filter.withUnsafeBufferPointer { memcmp(folded.baseAddress!, $0.baseAddress!, shared) != 0 }
+            }
         }
-        return false
     }
 
     init(bytes: UnsafeBufferPointer<UInt8>, fileName: String) {
@@ -419,15 +436,18 @@ private struct WineHiveParser {
                 if !sawKey { headerEnd = line.start }
                 sawKey = true
                 flushSection()
-                if let filterBytes, filterBytes.allSatisfy({ cannotMatch($0, from: index + 1, to: line.end) }) {
+                if let filterBytes, cannotMatchAny(filterBytes, from: index + 1, to: line.end) {
                     skipping = true
                     skipToNextKeyLine()
                     continue
                 }
                 var leftOutBranch: [String]? = nil
-                for branch in excludedBytes {
+                for (branch, within) in excludedBytes {
                     leftOutBranch = below(branch, from: index + 1, to: line.end)
-                    if leftOutBranch != nil { break }
+                    if leftOutBranch != nil {
+                        if !cannotMatchAny(within, from: index + 1, to: line.end) { leftOutBranch = nil }
+                        break
+                    }
                 }
                 if let branch = leftOutBranch {
                     openKey(branch)

@@ -66,7 +66,16 @@ extension ClassIDScan {
     /// As above, with what the parser decodes in that file worked out once for every class ID searched.
     func mayBeIn(hiveFile bytes: UnsafeBufferPointer<UInt8>, decoded: HiveFileText) -> Bool {
         guard let needle, !decoded.mayHoldClassIDCharacters else { return true }
-        if Self.find(needle, in: bytes) { return true }
+        if needle.first == UInt8(ascii: "{") {
+            // Where the file has an opening brace is known from the one pass: no search through it per class ID.
+            let found = decoded.braces.contains { start in
+                start + needle.count <= bytes.count
+                    && Self.occurs(needle, in: UnsafeBufferPointer(rebasing: bytes[start..<start + needle.count]), stride: 1)
+            }
+            if found { return true }
+        } else if Self.find(needle, in: bytes) {
+            return true
+        }
         return decoded.hexStrings.contains { $0.withUnsafeBufferPointer { Self.occurs(needle, in: $0, stride: 2) } }
     }
 }
@@ -75,7 +84,10 @@ extension ClassIDScan {
 /// character of a class ID), a value given as hex (whose text is UTF-16LE bytes), or a byte that is not ASCII
 /// (invalid UTF-8 is dropped, joining its neighbours). Anything else is the text itself, so a class ID in the
 /// text shows in the bytes. Wine writes non-ASCII characters as `\x` escapes and strings as text, so on its
-/// hives only the few REG_LINK values are decoded here. The same for every class ID: worked out once per file.
+/// hives only the few REG_LINK values are decoded here. The same for every class ID: worked out once per file,
+/// in one pass that looks at sixteen bytes at a time and stops only where one of them is a backslash, an
+/// opening parenthesis or brace, or not ASCII (a 40 MB `user.reg` was read four times over before, per byte
+/// where backslashes are dense).
 struct HiveFileText: Sendable {
     /// An escape stands for a character of the class-ID alphabet, a byte is not ASCII, or a hex string value
     /// cannot be read as the parser would: the text must be parsed to know.
@@ -83,18 +95,66 @@ struct HiveFileText: Sendable {
     /// The data of values written as hex whose type the search reads as text: REG_SZ, REG_EXPAND_SZ, REG_LINK,
     /// REG_MULTI_SZ.
     var hexStrings: [[UInt8]] = []
+    /// Where the file has a `{`: where a class ID written as it is may start.
+    var braces: [Int] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return }
-        if ClassIDScan.hasNonASCII(bytes) || Self.hasClassIDEscape(bytes) {
-            mayHoldClassIDCharacters = true
-            return
+        let count = bytes.count
+        let nonASCII = SIMD16<UInt8>(repeating: 0x80), backslash = SIMD16<UInt8>(repeating: 0x5c)
+        let parenthesis = SIMD16<UInt8>(repeating: 0x28), brace = SIMD16<UInt8>(repeating: 0x7b)
+        // `next`: the first byte not yet taken in by an escape or a hex value's type before it.
+        var index = 0, next = 0
+        while index + 16 <= count {
+            let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
+            let marked = (chunk .>= nonASCII) .| (chunk .== backslash) .| (chunk .== parenthesis) .| (chunk .== brace)
+            // A lane of the mask is all ones where it holds: as two words, the marked bytes are the set bytes.
+            let words = unsafeBitCast(marked, to: SIMD2<UInt64>.self)
+            for half in 0..<2 {
+                var word = words[half]
+                while word != 0 {
+                    let position = index + half * 8 + word.trailingZeroBitCount / 8
+                    word &= ~(0xff << UInt64(word.trailingZeroBitCount / 8 * 8))
+                    guard position >= next else { continue }
+                    // The separator of a key path's names, most of the backslashes in a hive: taken in here.
+                    if bytes[position] == 0x5c, position + 1 < count, bytes[position + 1] == 0x5c {
+                        next = position + 2
+                        continue
+                    }
+                    guard let after = step(bytes, at: position) else { return }
+                    next = after
+                }
+            }
+            index += 16
         }
-        var index = 0
-        while index < bytes.count, let found = memchr(base + index, 0x28, bytes.count - index) {
-            let paren = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            index = paren + 1
-            guard paren >= 3, bytes[paren - 3] == 0x68, bytes[paren - 2] == 0x65, bytes[paren - 1] == 0x78 else { continue }
+        var position = max(index, next)
+        while position < count {
+            switch bytes[position] {
+            case 0x80..., 0x5c, 0x28, 0x7b:
+                guard let after = step(bytes, at: position) else { return }
+                position = after
+            default:
+                position += 1
+            }
+        }
+    }
+
+    /// Takes in the byte at `position` (not ASCII, a backslash, an opening parenthesis or brace); returns the
+    /// index of the first byte after what it took in, or nil when the text must be parsed to know.
+    private mutating func step(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Int? {
+        switch bytes[position] {
+        case 0x80...:
+            mayHoldClassIDCharacters = true
+            return nil
+        case 0x5c:
+            guard let after = Self.afterEscape(bytes, at: position) else {
+                mayHoldClassIDCharacters = true
+                return nil
+            }
+            return after
+        case 0x28:
+            var index = position + 1
+            guard position >= 3, bytes[position - 3] == 0x68, bytes[position - 2] == 0x65, bytes[position - 1] == 0x78 else { return index }
             var type: UInt32 = 0, digits = 0
             while digits <= 8, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
                 type = type << 4 | UInt32(digit)
@@ -102,56 +162,58 @@ struct HiveFileText: Sendable {
                 index += 1
             }
             guard digits >= 1, digits <= 8, index + 1 < bytes.count, bytes[index] == 0x29, bytes[index + 1] == 0x3a,
-                  [1, 2, 6, 7].contains(type) else { continue }
+                  [1, 2, 6, 7].contains(type) else { return index }
             guard let data = ClassIDScan.hexData(bytes, from: index + 2) else {
                 mayHoldClassIDCharacters = true
-                return
+                return nil
             }
             hexStrings.append(data)
+            return index
+        default:
+            braces.append(position)
+            return position + 1
         }
     }
 
-    /// An escape whose character is in the class-ID alphabet (hex digits, braces, hyphen), in either case.
-    static func hasClassIDEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return false }
-        var index = 0
-        while index < bytes.count, let found = memchr(base + index, 0x5c, bytes.count - index) {
-            let slash = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            guard slash + 1 < bytes.count else { break }
-            let escaped = bytes[slash + 1]
-            index = slash + 2
-            var value: UInt32
-            switch escaped {
-            case 0x5c: continue
-            case UInt8(ascii: "x"):
-                value = 0
-                var digits = 0
-                while digits < 4, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
-                    value = value << 4 | UInt32(digit)
-                    digits += 1
-                    index += 1
-                }
-                if digits == 0 { continue }
-            case 0x30...0x37:
-                value = 0
-                var digits = 0
-                index = slash + 1
-                while digits < 3, index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x37 {
-                    value = value << 3 | UInt32(bytes[index] - 0x30)
-                    digits += 1
-                    index += 1
-                }
-            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "e"), UInt8(ascii: "f"), UInt8(ascii: "n"),
-                 UInt8(ascii: "r"), UInt8(ascii: "t"), UInt8(ascii: "v"):
-                continue
-            default:
-                value = UInt32(escaped)
+    /// The index after the escape at `slash`; nil when its character is in the class-ID alphabet (hex digits,
+    /// braces, hyphen, in either case) or is not ASCII.
+    static func afterEscape(_ bytes: UnsafeBufferPointer<UInt8>, at slash: Int) -> Int? {
+        guard slash + 1 < bytes.count else { return bytes.count }
+        let escaped = bytes[slash + 1]
+        var index = slash + 2
+        var value: UInt32
+        switch escaped {
+        case 0x5c: return index
+        case UInt8(ascii: "x"):
+            value = 0
+            var digits = 0
+            while digits < 4, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
+                value = value << 4 | UInt32(digit)
+                digits += 1
+                index += 1
             }
-            if value < 0x80, alphabet.contains(UInt8(value) | (UInt8(value) >= 0x41 && UInt8(value) <= 0x5a ? 0x20 : 0)) {
-                return true
+            if digits == 0 { return index }
+        case 0x30...0x37:
+            value = 0
+            var digits = 0
+            index = slash + 1
+            while digits < 3, index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x37 {
+                value = value << 3 | UInt32(bytes[index] - 0x30)
+                digits += 1
+                index += 1
             }
+        case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "e"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+             UInt8(ascii: "r"), UInt8(ascii: "t"), UInt8(ascii: "v"):
+            return index
+        case 0x80...:
+            return nil
+        default:
+            value = UInt32(escaped)
         }
-        return false
+        if value < 0x80, alphabet.contains(UInt8(value) | (UInt8(value) >= 0x41 && UInt8(value) <= 0x5a ? 0x20 : 0)) {
+            return nil
+        }
+        return index
     }
 
     private static let alphabet = Set("0123456789abcdef{}-".utf8)
@@ -181,22 +243,6 @@ extension ClassIDScan {
                 }
                 index = start + 1
             }
-        }
-        return false
-    }
-
-    /// Whether any byte is not ASCII, eight bytes at a time.
-    static func hasNonASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return false }
-        let raw = UnsafeRawPointer(base)
-        var index = 0
-        while index + 8 <= bytes.count {
-            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
-            index += 8
-        }
-        while index < bytes.count {
-            if bytes[index] >= 0x80 { return true }
-            index += 1
         }
         return false
     }

@@ -73,7 +73,7 @@ public final class PrefixHives: @unchecked Sendable {
     /// Whether a lookup of `components` (relative to a hive's root) is answered by what was read: they lie in
     /// a subtree read whole, and no link read leads from them into a part left out.
     public func covers(_ components: [String]) -> Bool {
-        (part.covers(components) || Self.isBelowAny(components, linkTargetsRead)) && !Self.isBelowAny(components, branchesThroughLinks)
+        part.covers(components) && !Self.isBelowAny(components, branchesThroughLinks)
     }
 
     let prefix: WinePrefix
@@ -83,8 +83,6 @@ public final class PrefixHives: @unchecked Sendable {
     /// The registry the checks read: the covered subtrees of system.reg and user.reg, userdef.reg whole; nil
     /// when a link points where a partial read cannot follow (another user's tree), and only the whole will do.
     public let filtered: WinePrefixRegistry?
-    /// The link targets read whole in later rounds.
-    let linkTargetsRead: [[String]]
     /// The branches left out as a lookup reaches them through the links read (`Software\Wow6432Node\Classes`
     /// is Wine's link to `Software\Classes\Wow6432Node`), and links into a branch left out.
     let branchesThroughLinks: [[String]]
@@ -101,27 +99,34 @@ public final class PrefixHives: @unchecked Sendable {
                 ?? WineHive(relativeTo: "REGISTRY\\Machine"),
             user: try Self.decode(user, of: prefix, .user, below: part.subtrees, excluding: part.excluded)
                 ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
-        var targetsRead: [[String]] = []
-        // Each round reads the link targets the last one found, and only those; Wine's own links need one round.
+        // Each round reads the link targets the last one found, and only those, in the hive they point into;
+        // Wine's own links need one round (and none into user.reg, which is then not read again).
+        var machineRead: [[String]] = [], userRead: [[String]] = []
         for _ in 0..<8 {
             guard let links = Self.links(registry) else { break }
-            var seen = Set<String>()
-            let unread = links.map(\.target).filter {
-                !(part.covers($0) || Self.isBelowAny($0, targetsRead)) && seen.insert($0.joined(separator: "\\").lowercased()).inserted
+            func unread(intoMachine: Bool, read: [[String]]) -> [[String]] {
+                var seen = Set<String>()
+                return links.filter { $0.intoMachine == intoMachine }.map(\.target).filter {
+                    !(part.covers($0) || Self.isBelowAny($0, read)) && seen.insert($0.joined(separator: "\\").lowercased()).inserted
+                }
             }
-            if unread.isEmpty {
+            let machineUnread = unread(intoMachine: true, read: machineRead), userUnread = unread(intoMachine: false, read: userRead)
+            if machineUnread.isEmpty && userUnread.isEmpty {
                 registry.userDefault = try prefix.loadHive(.userDefault)
                 filtered = registry
-                linkTargetsRead = targetsRead
-                branchesThroughLinks = Self.branches(part.excluded.filter { !Self.isBelowAny($0, targetsRead) }, through: links)
+                branchesThroughLinks = Self.branches(part.excluded, through: links.map { ($0.link, $0.target) })
                 return
             }
-            for child in try Self.decode(system, of: prefix, .system, below: unread)?.root.subkeys ?? [] { registry.system.root.mergeSubkey(child) }
-            for child in try Self.decode(user, of: prefix, .user, below: unread)?.root.subkeys ?? [] { registry.user.root.mergeSubkey(child) }
-            targetsRead += unread
+            if !machineUnread.isEmpty {
+                for child in try Self.decode(system, of: prefix, .system, below: machineUnread)?.root.subkeys ?? [] { registry.system.root.mergeSubkey(child) }
+            }
+            if !userUnread.isEmpty {
+                for child in try Self.decode(user, of: prefix, .user, below: userUnread)?.root.subkeys ?? [] { registry.user.root.mergeSubkey(child) }
+            }
+            machineRead += machineUnread
+            userRead += userUnread
         }
         filtered = nil
-        linkTargetsRead = []
         branchesThroughLinks = []
     }
 
@@ -160,16 +165,16 @@ public final class PrefixHives: @unchecked Sendable {
         return reached
     }
 
-    /// The targets of every link in `registry` (relative to the hive they are in; a link in either hive may
-    /// point into either, and both are read with the same subtrees); nil when one cannot be read partly.
+    /// The targets of every link in `registry`, relative to the hive they point into (a link in either hive
+    /// may point into either); nil when one cannot be read partly.
     static func linkTargets(_ registry: WinePrefixRegistry) -> [[String]]? {
         links(registry)?.map(\.target)
     }
 
-    /// Every link in `registry` and its target, both relative to the hive they are in; nil when a target cannot
-    /// be read partly.
-    static func links(_ registry: WinePrefixRegistry) -> [(link: [String], target: [String])]? {
-        var links: [(link: [String], target: [String])] = []
+    /// Every link in `registry`, relative to the hive it is in, and its target, relative to the hive it points
+    /// into; nil when a target cannot be read partly.
+    static func links(_ registry: WinePrefixRegistry) -> [(link: [String], target: [String], intoMachine: Bool)]? {
+        var links: [(link: [String], target: [String], intoMachine: Bool)] = []
         var followable = true
         let sid = registry.userSID
         var path: [String] = []
@@ -177,9 +182,9 @@ public final class PrefixHives: @unchecked Sendable {
             if key.isSymbolicLink {
                 if let target = RegistrySnapshot.linkTarget(of: key) {
                     if target.isMachine {
-                        links.append((path, target.components))
+                        links.append((path, target.components, true))
                     } else if let first = target.components.first, RegistryName.equal(first, sid) {
-                        links.append((path, Array(target.components.dropFirst())))
+                        links.append((path, Array(target.components.dropFirst()), false))
                     } else {
                         followable = false
                     }

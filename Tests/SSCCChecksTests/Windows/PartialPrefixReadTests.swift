@@ -44,12 +44,14 @@ import TestSupport
         try WineTestPrefix.windows.withPrefix { prefix in
             try Self.expectSameReport(prefix, partial: true)
             // Wine links Wow6432Node keys out of the subtrees (Software\Registered Applications): the second round
-            // reads their targets, and the merged trees are what one read of all of it gives.
+            // reads their targets in the hive they point into, and the merged trees are what one read of all of it
+            // gives.
             let hives = try PrefixHives(prefix: WinePrefix(directory: prefix))
             let filtered = try #require(hives.filtered)
-            let targets = try #require(PrefixHives.linkTargets(filtered))
-            #expect(targets.contains { !PrefixHives.covers($0) })
-            for (file, root) in [("system.reg", filtered.system.root), ("user.reg", filtered.user.root)] {
+            let links = try #require(PrefixHives.links(filtered))
+            #expect(links.contains { $0.intoMachine && !PrefixHives.covers($0.target) })
+            for (file, root, intoMachine) in [("system.reg", filtered.system.root, true), ("user.reg", filtered.user.root, false)] {
+                let targets = links.filter { $0.intoMachine == intoMachine }.map(\.target)
                 let once = try WineHiveCodec.decode(
                     try Data(contentsOf: prefix.appendingPathComponent(file)), fileName: file, onlyBelowAny: PrefixHives.subtrees + targets,
                     excluding: PrefixHives.excluded)
@@ -152,7 +154,8 @@ import TestSupport
 
     /// A link in the part read whose target is outside it: the target is read too (HKLM), or, where a partial
     /// read cannot follow it (another user's tree), the whole registry is read.
-    @Test(arguments: [("\\REGISTRY\\Machine\\System\\CertDoctorTarget", true), ("\\REGISTRY\\User\\.Default\\CertDoctorTarget", false)])
+    @Test(arguments: [("\\REGISTRY\\Machine\\System\\CertDoctorTarget", true), ("\\REGISTRY\\User\\.Default\\CertDoctorTarget", false),
+                      ("\\REGISTRY\\User\\S-1-5-21-0-0-0-1000\\System\\CertDoctorTarget", true)])
     func aLinkOutOfThePartReadIsFollowed(target: String, partial: Bool) throws {
         try #require(WineTestPrefix.wineIsInstalled, "needs wine (apt-get install wine wine64)")
         try WineTestPrefix.windows.withPrefix { prefix in
@@ -166,10 +169,18 @@ import TestSupport
             }
             hive.root.withKey(creating: ["System", "CertDoctorTarget", "sscc.com.cn"][...]) { $0.setValue(RegistryValue(name: "https", dword: 2)) }
             try Data(WineHiveCodec.encode(hive)).write(to: systemFile)
+            // The same key in user.reg, where only a link into the user's own tree would lead: the target is read
+            // in the hive the link points into, so this one must not answer.
+            let userFile = prefix.appendingPathComponent("user.reg")
+            var userHive = try WineHiveCodec.decode(try Array(Data(contentsOf: userFile)), fileName: userFile.path)
+            userHive.root.withKey(creating: ["System", "CertDoctorTarget", "sscc.com.cn"][...]) { $0.setValue(RegistryValue(name: "https", dword: 4)) }
+            try Data(WineHiveCodec.encode(userHive)).write(to: userFile)
             try Self.expectSameReport(prefix, partial: partial)
             if partial {
                 let side = try WindowsSide.loadPrefix(prefix)
-                #expect(side.machine.key(at: "System\\CertDoctorTarget\\sscc.com.cn") != nil)
+                let intoUser = target.contains("S-1-5-21")
+                #expect((side.machine.key(at: "System\\CertDoctorTarget\\sscc.com.cn") != nil) == !intoUser)
+                #expect((side.user.key(at: "System\\CertDoctorTarget\\sscc.com.cn") != nil) == intoUser)
             }
         }
     }

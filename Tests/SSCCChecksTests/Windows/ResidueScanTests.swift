@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import WindowsRegistry
 @testable import WindowsTarget
@@ -124,6 +127,39 @@ import WindowsRegistry
         }
     }
 
+    /// The one-pass scan of a hive file answers as the separate scans it replaced (one for bytes that are not
+    /// ASCII, one for escapes, one for hex strings, then one per class ID for the ID itself) on inputs that put
+    /// the bytes it stops at in every position of its sixteen-byte steps, and on random mixes of them.
+    @Test func theOnePassScanAnswersAsTheSeparateScans() {
+        let lowerHex = Self.clsid.lowercased().dropFirst().dropLast()
+        let pieces = [
+            "[Software\\\\X] 0\n", "\"v\"=\"", "\"\n", Self.clsid, Self.clsid.lowercased(), "{" + lowerHex.prefix(8), "}",
+            "\\x7b", "\\x4e2d", "\\173", "\\{", "\\\\", "\\n", "\\q", "\\C", "\\", "(", "hex(", "hex(7):", "hex(2):",
+            "hex(1):7b,00,33,00", ",\\\n  ", "00,00", "hex(123456789):", "str(2):\"", "x", "  ", "\n", "\u{4e2d}", "é",
+        ].map { Array($0.utf8) }
+        var inputs: [[UInt8]] = []
+        for piece in pieces {
+            for offset in 0..<20 { inputs.append(Array(repeating: UInt8(ascii: "a"), count: offset) + piece + Array("tail\n".utf8)) }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var input: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...24, using: &generator) {
+                input += pieces.randomElement(using: &generator)!
+                input += Array(repeating: UInt8(ascii: "z"), count: Int.random(in: 0...18, using: &generator))
+            }
+            if Int.random(in: 0..<50, using: &generator) == 0 { input.append(0xff) }
+            inputs.append(input)
+        }
+        for input in inputs {
+            for clsid in [Self.clsid, Self.clsid.lowercased(), String(lowerHex)] {
+                let expected = input.withUnsafeBufferPointer { SeparateScans.mayBeIn(clsid, hiveFile: $0) }
+                let actual = input.withUnsafeBufferPointer { ClassIDScan(clsid).mayBeIn(hiveFile: $0) }
+                #expect(actual == expected, "\(clsid) in \(String(decoding: input, as: UTF8.self).debugDescription)")
+            }
+        }
+    }
+
     /// UTF-16LE bytes of `text` as Wine's hex notation, wrapped with `\` continuation lines every `wrapAt` bytes.
     static func hex(_ text: String, wrapAt: Int = 1000) -> String {
         let bytes = text.utf16.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
@@ -133,5 +169,76 @@ import WindowsRegistry
             out += String(format: "%02x", byte)
         }
         return out
+    }
+}
+
+/// The scans the one-pass `HiveFileText` replaced, as they were: the reference it must answer as.
+private enum SeparateScans {
+    static func mayBeIn(_ clsid: String, hiveFile bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let needle = Array(clsid.lowercased().utf8)
+        let alphabet = Set("0123456789abcdef{}-".utf8)
+        guard !needle.isEmpty, needle.allSatisfy(alphabet.contains) else { return true }
+        guard let base = bytes.baseAddress else { return false }
+        if bytes.contains(where: { $0 >= 0x80 }) || hasClassIDEscape(bytes) { return true }
+        var hexStrings: [[UInt8]] = []
+        var index = 0
+        while index < bytes.count, let found = memchr(base + index, 0x28, bytes.count - index) {
+            let paren = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            index = paren + 1
+            guard paren >= 3, bytes[paren - 3] == 0x68, bytes[paren - 2] == 0x65, bytes[paren - 1] == 0x78 else { continue }
+            var type: UInt32 = 0, digits = 0
+            while digits <= 8, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
+                type = type << 4 | UInt32(digit)
+                digits += 1
+                index += 1
+            }
+            guard digits >= 1, digits <= 8, index + 1 < bytes.count, bytes[index] == 0x29, bytes[index + 1] == 0x3a,
+                  [1, 2, 6, 7].contains(type) else { continue }
+            guard let data = ClassIDScan.hexData(bytes, from: index + 2) else { return true }
+            hexStrings.append(data)
+        }
+        if ClassIDScan.find(needle, in: bytes) { return true }
+        return hexStrings.contains { $0.withUnsafeBufferPointer { ClassIDScan.occurs(needle, in: $0, stride: 2) } }
+    }
+
+    static func hasClassIDEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let alphabet = Set("0123456789abcdef{}-".utf8)
+        var index = 0
+        while index < bytes.count, let slash = bytes[index...].firstIndex(of: 0x5c) {
+            guard slash + 1 < bytes.count else { break }
+            let escaped = bytes[slash + 1]
+            index = slash + 2
+            var value: UInt32
+            switch escaped {
+            case 0x5c: continue
+            case UInt8(ascii: "x"):
+                value = 0
+                var digits = 0
+                while digits < 4, index < bytes.count, let digit = ClassIDScan.hexValue(bytes[index]) {
+                    value = value << 4 | UInt32(digit)
+                    digits += 1
+                    index += 1
+                }
+                if digits == 0 { continue }
+            case 0x30...0x37:
+                value = 0
+                var digits = 0
+                index = slash + 1
+                while digits < 3, index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x37 {
+                    value = value << 3 | UInt32(bytes[index] - 0x30)
+                    digits += 1
+                    index += 1
+                }
+            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "e"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                 UInt8(ascii: "r"), UInt8(ascii: "t"), UInt8(ascii: "v"):
+                continue
+            default:
+                value = UInt32(escaped)
+            }
+            if value < 0x80, alphabet.contains(UInt8(value) | (UInt8(value) >= 0x41 && UInt8(value) <= 0x5a ? 0x20 : 0)) {
+                return true
+            }
+        }
+        return false
     }
 }
