@@ -105,27 +105,18 @@ struct HiveFileText: Sendable {
         let parenthesis = SIMD16<UInt8>(repeating: 0x28), brace = SIMD16<UInt8>(repeating: 0x7b)
         // `next`: the first byte not yet taken in by an escape or a hex value's type before it.
         var index = 0, next = 0
-        while index + 16 <= count {
-            let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
-            let marked = (chunk .>= nonASCII) .| (chunk .== backslash) .| (chunk .== parenthesis) .| (chunk .== brace)
-            // A lane of the mask is all ones where it holds: as two words, the marked bytes are the set bytes.
-            let words = unsafeBitCast(marked, to: SIMD2<UInt64>.self)
-            for half in 0..<2 {
-                var word = words[half]
-                while word != 0 {
-                    let position = index + half * 8 + word.trailingZeroBitCount / 8
-                    word &= ~(0xff << UInt64(word.trailingZeroBitCount / 8 * 8))
-                    guard position >= next else { continue }
-                    // The separator of a key path's names, most of the backslashes in a hive: taken in here.
-                    if bytes[position] == 0x5c, position + 1 < count, bytes[position + 1] == 0x5c {
-                        next = position + 2
-                        continue
-                    }
-                    guard let after = step(bytes, at: position) else { return }
-                    next = after
-                }
+        while index + 32 <= count {
+            let first = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
+            let second = UnsafeRawPointer(base + index + 16).loadUnaligned(as: SIMD16<UInt8>.self)
+            // A lane of a mask is all ones where it holds: as words, the marked bytes are the set bytes.
+            let low = unsafeBitCast((first .>= nonASCII) .| (first .== backslash) .| (first .== parenthesis) .| (first .== brace), to: SIMD2<UInt64>.self)
+            let high = unsafeBitCast((second .>= nonASCII) .| (second .== backslash) .| (second .== parenthesis) .| (second .== brace), to: SIMD2<UInt64>.self)
+            if low[0] | low[1] | high[0] | high[1] != 0 {
+                guard take(low[0], at: index, in: bytes, next: &next), take(low[1], at: index + 8, in: bytes, next: &next),
+                      take(high[0], at: index + 16, in: bytes, next: &next), take(high[1], at: index + 24, in: bytes, next: &next)
+                else { return }
             }
-            index += 16
+            index += 32
         }
         var position = max(index, next)
         while position < count {
@@ -137,6 +128,27 @@ struct HiveFileText: Sendable {
                 position += 1
             }
         }
+    }
+
+    /// Takes in the marked bytes of the eight from `start` (`word` has the bytes set that are marked), those
+    /// not taken in already; false when the text must be parsed to know.
+    @inline(__always)
+    private mutating func take(_ word: UInt64, at start: Int, in bytes: UnsafeBufferPointer<UInt8>, next: inout Int) -> Bool {
+        var word = word
+        while word != 0 {
+            let lane = word.trailingZeroBitCount &>> 3
+            word &= ~(0xff &<< UInt64(lane &<< 3))
+            let position = start &+ lane
+            guard position >= next else { continue }
+            // The separator of a key path's names, most of the backslashes in a hive: taken in here.
+            if bytes[position] == 0x5c, position &+ 1 < bytes.count, bytes[position &+ 1] == 0x5c {
+                next = position &+ 2
+                continue
+            }
+            guard let after = step(bytes, at: position) else { return false }
+            next = after
+        }
+        return true
     }
 
     /// Takes in the byte at `position` (not ASCII, a backslash, an opening parenthesis or brace); returns the
