@@ -20,9 +20,15 @@ public final class PrefixHives: @unchecked Sendable {
     ]
 
     /// Branches of those subtrees that no check reads, left out: the COM interface registrations are close to
-    /// half of the `system.reg` Wine makes (and parsing them a third of a check on it); R17's residue search,
-    /// which must see them, parses the whole hive.
-    public static let excluded: [[String]] = [["Software", "Classes", "Interface"], ["Software", "Classes", "Wow6432Node", "Interface"]]
+    /// half of the `system.reg` Wine makes (and parsing them a third of a check on it), time zones and
+    /// telephony a third of what is left; R17's residue search, which must see all, parses the whole hive.
+    public static let excluded: [[String]] = [
+        ["Software", "Classes", "Interface"], ["Software", "Classes", "Wow6432Node", "Interface"],
+        // Wine links `…\Windows\CurrentVersion\Time Zones` here: a lookup through it reads the whole registry.
+        ["Software", "Microsoft", "Windows NT", "CurrentVersion", "Time Zones"],
+        ["Software", "Microsoft", "Windows", "CurrentVersion", "Telephony"],
+        ["Software", "Wow6432Node", "Microsoft", "Windows", "CurrentVersion", "Telephony"],
+    ]
 
     /// What the first round reads of each hive: subtrees, less branches left out below them (whose own keys
     /// are read, and exist where the whole tree has them, as the lookups that pass them need).
@@ -100,14 +106,21 @@ public final class PrefixHives: @unchecked Sendable {
             user: try Self.decode(user, of: prefix, .user, below: part.subtrees, excluding: part.excluded)
                 ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
         // Each round reads the link targets the last one found, and only those, in the hive they point into;
-        // Wine's own links need one round (and none into user.reg, which is then not read again).
+        // Wine's own links need one round (and none into user.reg, which is then not read again). A target in a
+        // branch left out is not read: a lookup through its link reads the whole registry.
         var machineRead: [[String]] = [], userRead: [[String]] = []
+        let userSID = registry.userSID
+        guard var links = Self.links(registry) else {
+            filtered = nil
+            branchesThroughLinks = []
+            return
+        }
         for _ in 0..<8 {
-            guard let links = Self.links(registry) else { break }
             func unread(intoMachine: Bool, read: [[String]]) -> [[String]] {
                 var seen = Set<String>()
                 return links.filter { $0.intoMachine == intoMachine }.map(\.target).filter {
-                    !(part.covers($0) || Self.isBelowAny($0, read)) && seen.insert($0.joined(separator: "\\").lowercased()).inserted
+                    !(part.covers($0) || Self.isBelowAny($0, read) || Self.isBelowAny($0, part.excluded))
+                        && seen.insert($0.joined(separator: "\\").lowercased()).inserted
                 }
             }
             let machineUnread = unread(intoMachine: true, read: machineRead), userUnread = unread(intoMachine: false, read: userRead)
@@ -117,12 +130,17 @@ public final class PrefixHives: @unchecked Sendable {
                 branchesThroughLinks = Self.branches(part.excluded, through: links.map { ($0.link, $0.target) })
                 return
             }
-            if !machineUnread.isEmpty {
-                for child in try Self.decode(system, of: prefix, .system, below: machineUnread)?.root.subkeys ?? [] { registry.system.root.mergeSubkey(child) }
+            // Only what this round read can hold links not seen yet.
+            var followable = true
+            if !machineUnread.isEmpty, let read = try Self.decode(system, of: prefix, .system, below: machineUnread) {
+                followable = Self.collectLinks(in: read.root, userSID: userSID, into: &links) && followable
+                for child in read.root.subkeys { registry.system.root.mergeSubkey(child) }
             }
-            if !userUnread.isEmpty {
-                for child in try Self.decode(user, of: prefix, .user, below: userUnread)?.root.subkeys ?? [] { registry.user.root.mergeSubkey(child) }
+            if !userUnread.isEmpty, let read = try Self.decode(user, of: prefix, .user, below: userUnread) {
+                followable = Self.collectLinks(in: read.root, userSID: userSID, into: &links) && followable
+                for child in read.root.subkeys { registry.user.root.mergeSubkey(child) }
             }
+            guard followable else { break }
             machineRead += machineUnread
             userRead += userUnread
         }
@@ -137,8 +155,8 @@ public final class PrefixHives: @unchecked Sendable {
     }
 
     /// The `leftOut` branches as reached through `links`: a link whose target lies above a branch leads into it
-    /// below the link, and a link whose target lies in such a reached branch (not read) leads into it at the
-    /// link itself; and so on through links to links, as a lookup walks them all.
+    /// below the link, and a link whose target lies in a branch (not read) leads into it at the link itself;
+    /// and so on through links to links, as a lookup walks them all.
     static func branches(_ leftOut: [[String]], through links: [(link: [String], target: [String])]) -> [[String]] {
         var branches = leftOut
         var seen = Set(branches.map { $0.joined(separator: "\\").lowercased() })
@@ -151,7 +169,7 @@ public final class PrefixHives: @unchecked Sendable {
                 var alias: [String]
                 if isBelow(branch, target) {
                     alias = link + branch.dropFirst(target.count)
-                } else if index > leftOut.count, isBelow(target, branch) {
+                } else if isBelow(target, branch) {
                     alias = link
                 } else {
                     continue
@@ -175,19 +193,25 @@ public final class PrefixHives: @unchecked Sendable {
     /// into; nil when a target cannot be read partly.
     static func links(_ registry: WinePrefixRegistry) -> [(link: [String], target: [String], intoMachine: Bool)]? {
         var links: [(link: [String], target: [String], intoMachine: Bool)] = []
+        guard collectLinks(in: registry.system.root, userSID: registry.userSID, into: &links),
+              collectLinks(in: registry.user.root, userSID: registry.userSID, into: &links)
+        else { return nil }
+        return links
+    }
+
+    /// Appends the links below `root` (a hive's root) to `links`; false when a target cannot be read partly
+    /// (another user's tree).
+    static func collectLinks(in root: RegistryKey, userSID sid: String, into links: inout [(link: [String], target: [String], intoMachine: Bool)]) -> Bool {
         var followable = true
-        let sid = registry.userSID
         var path: [String] = []
         func visit(_ key: RegistryKey) {
-            if key.isSymbolicLink {
-                if let target = RegistrySnapshot.linkTarget(of: key) {
-                    if target.isMachine {
-                        links.append((path, target.components, true))
-                    } else if let first = target.components.first, RegistryName.equal(first, sid) {
-                        links.append((path, Array(target.components.dropFirst()), false))
-                    } else {
-                        followable = false
-                    }
+            if key.isSymbolicLink, let target = RegistrySnapshot.linkTarget(of: key) {
+                if target.isMachine {
+                    links.append((path, target.components, true))
+                } else if let first = target.components.first, RegistryName.equal(first, sid) {
+                    links.append((path, Array(target.components.dropFirst()), false))
+                } else {
+                    followable = false
                 }
             }
             for subkey in key.subkeys {
@@ -196,9 +220,8 @@ public final class PrefixHives: @unchecked Sendable {
                 path.removeLast()
             }
         }
-        visit(registry.system.root)
-        visit(registry.user.root)
-        return followable ? links : nil
+        visit(root)
+        return followable
     }
 
     /// The whole registry, parsed on first use (once per run).
