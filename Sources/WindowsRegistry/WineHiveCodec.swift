@@ -340,28 +340,50 @@ private struct WineHiveParser {
         }
     }
 
-    /// True when the key line's path can be neither an ancestor nor a descendant of any of `filters`: for
-    /// each, the bytes differ (ASCII case aside) before either path ends. The line's bytes are lowercased once,
-    /// up to where they stop deciding (an unescaped `]`, a byte that is not ASCII, the end of the line), and
-    /// each filter is compared with them by `memcmp`: a 40 MB hive has tens of thousands of key lines, each
-    /// asked about every filter.
+    /// True when the key line's path can be neither an ancestor nor a descendant of any of `filters`.
     func cannotMatchAny(_ filters: [[UInt8]], from start: Int, to end: Int) -> Bool {
-        let longest = filters.reduce(1) { max($0, $1.count) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: longest) { folded in
-            var length = 0
-            while length < longest, start + length < end {
-                var byte = bytes[start + length]
-                if byte == ASCII.closeBracket && (length == 0 || bytes[start + length - 1] != ASCII.backslash) { break }
-                if byte >= 0x80 { break }
+        filters.allSatisfy { cannotMatch($0, from: start, to: end) }
+    }
+
+    /// True when the key line's path can be neither an ancestor nor a descendant of the filter: the bytes
+    /// differ (ASCII case aside) before either path ends, and the line has not stopped deciding by then (an
+    /// unescaped `]`, a byte that is not ASCII). Eight bytes at a time: a 40 MB hive has tens of thousands of
+    /// key lines, each asked about every filter.
+    func cannotMatch(_ filter: [UInt8], from start: Int, to end: Int) -> Bool {
+        let shared = min(filter.count, end - start)
+        guard shared > 0, let base = bytes.baseAddress else { return false }
+        let line = UnsafeRawPointer(base + start)
+        let first = filter.withUnsafeBytes { wanted -> Int in
+            var offset = 0
+            while offset + 8 <= shared {
+                let difference = Self.lowercased(line.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    ^ wanted.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                if difference != 0 { return offset + difference.trailingZeroBitCount / 8 }
+                offset += 8
+            }
+            while offset < shared {
+                var byte = line.load(fromByteOffset: offset, as: UInt8.self)
                 if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
-                folded[length] = byte
-                length += 1
+                if byte != wanted[offset] { return offset }
+                offset += 1
             }
-            return filters.allSatisfy { filter in
-                let shared = min(length, filter.count)
-                return shared > 0 && filter.withUnsafeBufferPointer { memcmp(folded.baseAddress!, $0.baseAddress!, shared) != 0 }
-            }
+            return shared
         }
+        guard first < shared else { return false }
+        // The filter holds neither an unescaped `]` nor a byte that is not ASCII, so where the line stops
+        // deciding is a difference itself: it can only be this first one.
+        let byte = bytes[start + first]
+        if byte >= 0x80 { return false }
+        return !(byte == ASCII.closeBracket && (first == 0 || bytes[start + first - 1] != ASCII.backslash))
+    }
+
+    /// The eight bytes with `A`–`Z` made lowercase and every other byte as it is.
+    @inline(__always)
+    static func lowercased(_ word: UInt64) -> UInt64 {
+        let low7 = word & 0x7f7f_7f7f_7f7f_7f7f
+        let aboveZ = low7 &+ 0x2525_2525_2525_2525, atLeastA = low7 &+ 0x3f3f_3f3f_3f3f_3f3f
+        let upper = atLeastA & ~aboveZ & ~word & 0x8080_8080_8080_8080
+        return word | (upper &>> 2)
     }
 
     init(bytes: UnsafeBufferPointer<UInt8>, fileName: String) {

@@ -19,6 +19,9 @@ struct FilteredHiveDecodeTests {
       1c,1d,1e,1f
     "[bracket]"="]["
 
+    [Software] 2
+    "Only"="the key itself: its line stops deciding at `]`"
+
     [Software\\\\Bench\\\\x\\x4e2d\\\\y] 2
     "\\x6587"="\\x5b57"
        [Software\\\\Blank\\\\Before] 3
@@ -38,6 +41,9 @@ struct FilteredHiveDecodeTests {
 
     [Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Internet Settings\\\\ZoneMap\\\\Domains\\\\sscc.com] 7
     "https"=dword:00000002
+
+    [SOFTWARE\\\\MICROSOFT\\\\WINDOWS\\\\UPPER CASE ACROSS EIGHT-BYTE WORDS] 7
+    "v"=dword:00000006
 
     [Software\\\\Microsoftish] 8
     "v"=dword:00000003
@@ -94,6 +100,10 @@ struct FilteredHiveDecodeTests {
         #expect(filtered.root.key(at: "Software\\Wow6432Node\\Classes")?.isSymbolicLink == true)
         #expect(filtered.root.key(at: "Software\\x\u{4e2d}\\Policies") != nil)
         #expect(filtered.root.key(at: "Software\\Microsoftish") == nil && full.root.key(at: "Software\\Microsoftish") != nil)
+        // An ancestor's own line (its path ends before the subtrees'), and a key whose case differs past the
+        // first eight bytes of its line.
+        #expect(filtered.root.key(at: "Software")?.value(named: "Only") != nil)
+        #expect(filtered.root.key(at: "Software\\Microsoft\\Windows\\Upper Case Across Eight-Byte Words") != nil)
         #expect(filtered.root.key(at: "Software\\Blank\\Before") == nil && full.root.key(at: "Software\\Blank\\Before") != nil)
         #expect(filtered.root.subkey(named: "AppEvents") == nil)
     }
