@@ -92,6 +92,8 @@ public final class PrefixHives: @unchecked Sendable {
     /// The branches left out as a lookup reaches them through the links read (`Software\Wow6432Node\Classes`
     /// is Wine's link to `Software\Classes\Wow6432Node`), and links into a branch left out.
     let branchesThroughLinks: [[String]]
+    /// R17's byte scans of both files, begun when they are mapped.
+    private let scans: HiveFileScans
     private let lock = NSLock()
     private var whole: Result<WinePrefixRegistry, any Error>?
 
@@ -100,6 +102,7 @@ public final class PrefixHives: @unchecked Sendable {
         self.part = part
         system = try prefix.hiveData(.system)
         user = try prefix.hiveData(.user)
+        scans = HiveFileScans(system: system, user: user)
         var registry = WinePrefixRegistry(
             system: try Self.decode(system, of: prefix, .system, below: part.subtrees, excluding: part.excluded)
                 ?? WineHive(relativeTo: "REGISTRY\\Machine"),
@@ -234,26 +237,43 @@ public final class PrefixHives: @unchecked Sendable {
         return try result.get()
     }
 
-    private var decodedText: [PluginResidue.Hive: HiveFileText] = [:]
-
     /// Whether anything in one hive file can mention `clsid` (`ClassIDScan`); false also when there is no file.
     func mayMention(_ clsid: String, in hive: PluginResidue.Hive) -> Bool {
-        guard let data = hive == .machine ? system : user else { return false }
-        return data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            let decoded = lock.withLock {
-                if let known = decodedText[hive] { return known }
-                let text = HiveFileText(bytes)
-                decodedText[hive] = text
-                return text
-            }
-            return ClassIDScan(clsid).mayBeIn(hiveFile: bytes, decoded: decoded)
-        }
+        guard let data = hive == .machine ? system : user, let text = scans.text(of: hive) else { return false }
+        return data.withUnsafeBytes { raw in ClassIDScan(clsid).mayBeIn(hiveFile: raw.bindMemory(to: UInt8.self), decoded: text) }
     }
 
     /// One hive's whole tree, parsed on first use.
     func wholeRoot(of hive: PluginResidue.Hive) throws -> RegistryKey {
         let registry = try wholeRegistry()
         return hive == .machine ? registry.system.root : registry.user.root
+    }
+}
+
+/// R17's byte scans (`HiveFileText`) of a prefix's two hive files, done on another thread from when the files
+/// are mapped: a failed ActiveX check asks for them when it plans its fix, by which time the scan (as long, for a
+/// 40 MB `user.reg`, as reading what the checks need of both hives) is done on the machine's other core. A run
+/// whose controls all pass does not use them.
+private final class HiveFileScans: @unchecked Sendable {
+    private let done = DispatchGroup()
+    /// Written once, before `done` is left; read only after waiting for it.
+    private var texts: [PluginResidue.Hive: HiveFileText] = [:]
+
+    init(system: Data?, user: Data?) {
+        done.enter()
+        DispatchQueue.global().async { [self] in
+            var scanned: [PluginResidue.Hive: HiveFileText] = [:]
+            for (hive, data) in [(PluginResidue.Hive.machine, system), (.user, user)] {
+                guard let data else { continue }
+                scanned[hive] = data.withUnsafeBytes { HiveFileText($0.bindMemory(to: UInt8.self)) }
+            }
+            texts = scanned
+            done.leave()
+        }
+    }
+
+    func text(of hive: PluginResidue.Hive) -> HiveFileText? {
+        done.wait()
+        return texts[hive]
     }
 }
