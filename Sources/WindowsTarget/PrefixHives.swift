@@ -9,9 +9,10 @@ import WindowsRegistry
 /// whole subtrees below `Software` (`Classes`, `Microsoft`, `Policies`, `Wine`, `Wow6432Node`) and
 /// `Wow6432Node`: every key the built-in checks and zone rules read is below one of them, and so is every
 /// key a lookup in either view walks through (the only partial keys are the root and `Software`, whose
-/// `Wow6432Node` children are kept whole). The targets of the symbolic links in what is kept are read too
-/// (Wine links `Software\Wow6432Node\…` keys to their native ones, some elsewhere): a link is followed
-/// literally, so its target's subtree is all a lookup through it needs.
+/// `Wow6432Node` children are kept whole), less the branches no check reads (`Part`), whose own keys stay as
+/// the whole tree has them. The targets of the symbolic links in what is kept are read too, in the hive they
+/// point into (Wine links `Software\Wow6432Node\…` keys to their native ones, some elsewhere): a link is
+/// followed literally, so its target's subtree is all a lookup through it needs.
 public final class PrefixHives: @unchecked Sendable {
     /// Subtrees every lookup of the checks lies in, relative to a hive's root.
     public static let subtrees: [[String]] = [
