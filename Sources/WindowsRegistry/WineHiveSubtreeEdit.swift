@@ -98,6 +98,9 @@ public struct SplicedHive: Sendable {
     private var base: Data
     /// Edited sections, by the range of `base` they replace; disjoint, in no order.
     private var splices: [(range: Range<Int>, bytes: [UInt8])] = []
+    /// Where `locate` found each path's sections in `base`: the steps of one fix often edit the same key, and
+    /// each search reads the whole file.
+    private var located: [[String]: (depth: Int, range: Range<Int>)?] = [:]
 
     public init(_ bytes: [UInt8]) {
         base = Data(bytes)
@@ -130,11 +133,17 @@ public struct SplicedHive: Sendable {
         }
     }
 
+    private mutating func locate(_ path: [String]) -> (depth: Int, range: Range<Int>)? {
+        if let known = located[path] { return known }
+        let found = base.withUnsafeBytes { WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) }
+        located[path] = found
+        return found
+    }
+
     /// Edits the keys at and below `path` as `WineHiveSubtreeEdit.edit` does; false (nothing changed) when the
     /// edit must be made on the whole hive instead.
     public mutating func edit(fileName: String, at path: [String], _ edit: (inout RegistryKey) throws -> Void) throws -> Bool {
-        guard var (depth, range) = base.withUnsafeBytes({ WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) })
-        else { return false }
+        guard var (depth, range) = locate(path) else { return false }
         var sections: ArraySlice<UInt8>
         if let earlier = splices.firstIndex(where: { $0.range == range }) {
             // An earlier step edited the same sections: this one edits what it left.
@@ -143,8 +152,8 @@ public struct SplicedHive: Sendable {
             // Subtrees inside one another: put the file together and find the sections in it again.
             base = Data(bytes)
             splices = []
-            guard let found = base.withUnsafeBytes({ WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) })
-            else { return false }
+            located = [:]
+            guard let found = locate(path) else { return false }
             (depth, range) = found
             sections = Array(base[range])[...]
         } else {
