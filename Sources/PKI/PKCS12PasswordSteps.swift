@@ -1,6 +1,6 @@
 import COpenSSL
 import COpenSSLShims
-import Dispatch
+import Foundation
 import Synchronization
 
 /// The password-based steps of opening one PKCS#12 file, taken at the same time before the reader's pass.
@@ -48,19 +48,54 @@ final class PKCS12PasswordSteps {
         if PKCS12_mac_present(p12) == 1 { steps.append(.mac(p12)) }
         // The key first: decoding it after its derivation makes it the longest step.
         steps.sort { $0.order < $1.order }
-        let outcomes = Mutex<[Int: Outcome]>([:])
-        let work = UnsafeSteps(steps)
-        DispatchQueue.concurrentPerform(iterations: steps.count) { index in
-            let outcome = work.steps[index].take(password: password)
-            ERR_clear_error()
-            outcomes.withLock { $0[index] = outcome }
-        }
-        for (index, outcome) in outcomes.withLock({ $0 }) {
+        let outcomes = Self.take(UnsafeSteps(steps), password: password)
+        for (index, outcome) in outcomes {
             switch (steps[index], outcome) {
             case (.mac, .macVerified): macVerified = true
             case (.encryptedSafe(let safeIndex, _), .bags(let bags)): decryptedBags[safeIndex] = bags.pointer
             case (.key(let bag), .key(let key)): keys[bag] = key
             default: continue
+            }
+        }
+    }
+
+    /// Takes the steps on the calling thread and as many more threads as there are other cores, each thread
+    /// taking the next step not yet taken. Plain threads, not `concurrentPerform`: libdispatch's pool woke and
+    /// parked its workers some two hundred times for three steps.
+    private static func take(_ work: UnsafeSteps, password: String) -> [Int: Outcome] {
+        let queue = StepQueue(work, password: password)
+        let helpers = max(min(work.steps.count, ProcessInfo.processInfo.activeProcessorCount) - 1, 0)
+        let finished = DispatchSemaphore(value: 0)
+        for _ in 0..<helpers {
+            Thread {
+                queue.takeSteps()
+                finished.signal()
+            }.start()
+        }
+        queue.takeSteps()
+        for _ in 0..<helpers { finished.wait() }
+        return queue.outcomes.withLock { $0 }
+    }
+
+    /// The steps and what came of them, shared by the threads that take them.
+    private final class StepQueue: Sendable {
+        let work: UnsafeSteps
+        let password: String
+        let next = Atomic<Int>(0)
+        let outcomes = Mutex<[Int: Outcome]>([:])
+
+        init(_ work: UnsafeSteps, password: String) {
+            self.work = work
+            self.password = password
+        }
+
+        func takeSteps() {
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < work.steps.count else { return }
+                let outcome = work.steps[index].take(password: password)
+                ERR_clear_error()
+                outcomes.withLock { $0[index] = outcome }
             }
         }
     }
