@@ -32,6 +32,7 @@ public enum ProfileLoader {
 
     /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
     public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
+        PatternCache.prepareEngine()
         let url: URL
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
             url = URL(fileURLWithPath: nameOrPath)
