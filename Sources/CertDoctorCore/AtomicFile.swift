@@ -31,7 +31,31 @@ public enum AtomicFile {
         public let target: URL
         private var placed = false
 
-        public init(_ bytes: [UInt8], replacing target: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil) throws(CoreError) {
+        public convenience init(_ bytes: [UInt8], replacing target: URL, newFileMode: mode_t = 0o600, forcedMode: mode_t? = nil) throws(CoreError) {
+            try self.init(replacing: target, newFileMode: newFileMode, forcedMode: forcedMode) { (fd: Int32) throws(CoreError) in
+                try AtomicFile.writeAll(fd, bytes, path: target.path)
+            }
+        }
+
+        /// As `init(_:replacing:…)`, for bytes that `pieces` gives in order (each written as it comes), so that a
+        /// large file put together from parts is never one array in memory.
+        public convenience init(
+            pieces: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void, replacing target: URL, newFileMode: mode_t = 0o600
+        ) throws(CoreError) {
+            try self.init(replacing: target, newFileMode: newFileMode, forcedMode: nil) { (fd: Int32) throws(CoreError) in
+                do {
+                    try pieces { piece in try AtomicFile.writeAll(fd, piece, path: target.path) }
+                } catch let error as CoreError {
+                    throw error
+                } catch {
+                    throw CoreError.cannotWrite(path: target.path, reason: "\(error)")
+                }
+            }
+        }
+
+        private init(
+            replacing target: URL, newFileMode: mode_t, forcedMode: mode_t?, write: (Int32) throws(CoreError) -> Void
+        ) throws(CoreError) {
             self.target = target
             let directory = target.deletingLastPathComponent().path
             var existing = stat()
@@ -47,7 +71,7 @@ public enum AtomicFile {
                 if exists && geteuid() == 0 {
                     _ = fchown(fd, existing.st_uid, existing.st_gid)
                 }
-                try AtomicFile.writeAll(fd, bytes, path: target.path)
+                try write(fd)
                 guard fsync(fd) == 0 else { throw CoreError.cannotWrite(path: target.path, reason: errnoText()) }
             } catch {
                 unlink(path)
@@ -108,11 +132,22 @@ public enum AtomicFile {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(CoreError) {
+        // Array's withUnsafeBytes rethrows untyped: the failure is carried out as a value.
+        let failure = bytes.withUnsafeBytes { buffer -> CoreError? in
+            do throws(CoreError) {
+                try writeAll(fd, buffer, path: path)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(CoreError) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw .cannotWrite(path: path, reason: errnoText())

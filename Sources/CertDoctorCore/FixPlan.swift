@@ -59,10 +59,16 @@ public struct FixStep: Sendable {
     }
 }
 
-/// A file's bytes at one moment; nil when it did not exist (or could not be read, which the backup will report).
+/// A file as a plan saw it: its bytes, or, for a regular file whose identity tells any later change, that identity
+/// alone (a 40 MB hive is then neither read nor kept to know later that it is unchanged).
 public struct SeenFile: Sendable, Equatable {
     public var path: String
+    /// The bytes seen; nil when the file did not exist (or could not be read, which the backup will report), or
+    /// when `identity` stands for them.
     public var bytes: [UInt8]?
+    /// The regular file's identity, kept instead of its bytes when it was settled (`FileIdentity.isSettled`):
+    /// every write since changes its change time, so an equal identity means equal bytes.
+    var identity: FileIdentity?
 
     public init(_ url: URL, bytes: [UInt8]?) {
         path = url.standardizedFileURL.path
@@ -74,14 +80,19 @@ public struct SeenFile: Sendable, Equatable {
         self.init(url, bytes: try? readBytes(url))
     }
 
-    /// As a plan records it: the plans of one run share a read of a file that has not changed since
-    /// (`PlanSnapshots`). The journal compares with `init(now:)`, which always reads.
+    /// As a plan records it: a settled file by its identity, any other by its bytes, which the plans of one run
+    /// share while the file has not changed (`PlanSnapshots`).
     public init(planned url: URL) {
-        self.init(url, bytes: PlanSnapshots.shared.bytes(of: url))
+        self.init(url, bytes: nil)
+        if let identity = FileIdentity(url.path), identity.isSettled() {
+            self.identity = identity
+        } else {
+            bytes = PlanSnapshots.shared.bytes(of: url)
+        }
     }
 
     public static func == (a: SeenFile, b: SeenFile) -> Bool {
-        a.path == b.path && sameBytes(a.bytes, b.bytes)
+        a.path == b.path && a.identity == b.identity && sameBytes(a.bytes, b.bytes)
     }
 }
 
@@ -104,6 +115,14 @@ public protocol FileWriter: Sendable {
     /// next step gets `model` back only as it was stored, so `encode` must give the bytes whose decoding is it.
     func replace<Model: Sendable>(
         _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8], newFileMode: mode_t) throws
+    /// As `replace(_:model:encode:newFileMode:)`, for a model that can also give its bytes in pieces, in order
+    /// (`pieces` calls its second argument with each): a 40 MB hive put together from its mapped original and a
+    /// few edited sections is then written without being copied into one array first.
+    func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8],
+        pieces: @escaping @Sendable (Model, (UnsafeRawBufferPointer) throws -> Void) throws -> Void, newFileMode: mode_t) throws
+    /// The file as `contents(of:)` gives it, as `Data`: a file the steps have not changed is mapped, not copied.
+    func mappedContents(of url: URL) throws -> Data?
 }
 
 extension FileWriter {
@@ -127,5 +146,17 @@ extension FileWriter {
 
     public func replace<Model: Sendable>(_ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8]) throws {
         try replace(url, model: model, encode: encode, newFileMode: 0o600)
+    }
+
+    /// A writer that writes at once has no use for the pieces.
+    public func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8],
+        pieces: @escaping @Sendable (Model, (UnsafeRawBufferPointer) throws -> Void) throws -> Void, newFileMode: mode_t
+    ) throws {
+        try replace(url, model: model, encode: encode, newFileMode: newFileMode)
+    }
+
+    public func mappedContents(of url: URL) throws -> Data? {
+        try contents(of: url).map { Data($0) }
     }
 }

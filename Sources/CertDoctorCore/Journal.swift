@@ -132,20 +132,30 @@ public final class Journal: Sendable {
         defer { lock.release() }
         let steps = plans.flatMap(\.steps)
         // Under the lock, so that no other certdoctor can change a file between this comparison and the write.
-        // Each file is read once for all the steps that saw it (every step editing `user.reg` records it).
-        var now: [String: SeenFile] = [:]
-        // What the comparison read is what the first step editing a file starts from, so that it is not read again
-        // (kept as the plan's copy of the same bytes), by the file a link names.
+        // A file seen by its identity is compared by it, unread; one seen by its bytes is read once for all the
+        // steps that saw those bytes (every step editing `user.reg` records it).
+        var current: [String: [UInt8]?] = [:]
+        // What the plans saw is what the first step editing a file starts from (by the file a link names): bytes
+        // kept as the plan's copy, or the identity the file must still have when a step reads it.
         var read: [String: [UInt8]] = [:]
+        var expected: [String: FileIdentity] = [:]
         for step in steps {
             for seen in step.seen {
-                let current = now[seen.path] ?? SeenFile(now: URL(fileURLWithPath: seen.path))
-                now[seen.path] = current
-                if current != seen { throw CoreError.changedSincePlanned(path: seen.path) }
-                if let bytes = seen.bytes { read[try Self.resolvingLinks(URL(fileURLWithPath: seen.path)).path] = bytes }
+                let unchanged: Bool
+                if let identity = seen.identity {
+                    unchanged = FileIdentity(seen.path) == identity
+                } else {
+                    let bytes = current[seen.path] ?? (try? readBytes(URL(fileURLWithPath: seen.path)))
+                    current[seen.path] = bytes
+                    unchanged = sameBytes(bytes, seen.bytes)
+                }
+                if !unchanged { throw CoreError.changedSincePlanned(path: seen.path) }
+                let target = try Self.resolvingLinks(URL(fileURLWithPath: seen.path)).path
+                if let bytes = seen.bytes { read[target] = bytes }
+                if let identity = seen.identity { expected[target] = identity }
             }
         }
-        now = [:]
+        current = [:]
         for step in steps {
             try step.preflight()
         }
@@ -183,7 +193,12 @@ public final class Journal: Sendable {
         try save(entry)
         FaultInjection.trigger(.afterBackup)
 
-        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)), read: read)
+        // A backup kept by a hard link moved the file's change time: a step must find the identity after it, the
+        // rest as the plans saw it (a file that differs keeps the old identity, and its steps fail as changed).
+        for (path, identity) in expected {
+            if let after = FileIdentity(path), after.hasSameContentStamp(as: identity) { expected[path] = after }
+        }
+        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)), read: read, expected: expected)
         read = [:]
         // Each file as this run placed it, to know at the end that no one has written it since without reading it.
         var placed: [String: FileIdentity] = [:]
@@ -263,37 +278,46 @@ public final class Journal: Sendable {
         _ paths: [String], staging: StagingWriter, entry: inout JournalEntry, placed: inout [String: FileIdentity],
         in entryDirectory: URL
     ) throws -> [(checkIDs: [String], error: any Error)] {
-        let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.change(for: entry.files[$0].path) != nil }
+        let indices = entry.files.indices.filter { paths.contains(entry.files[$0].path) && staging.hasChange(for: entry.files[$0].path) }
         guard !indices.isEmpty else { return [] }
         // The new file of one anyone may read is written beside it first and its inode kept as the planned
-        // record, then renamed into place: a 40 MB hive is written once, not once more into the journal.
+        // record, then renamed into place: a 40 MB hive is written once, not once more into the journal. A model
+        // that gives its bytes in pieces (a hive with a few sections edited) is written from them, never put
+        // together in memory.
         var prepared: [Int: AtomicFile.Temporary] = [:]
         for index in indices {
+            let path = entry.files[index].path
             entry.files[index].planned = nil
             entry.files[index].plannedStamp = nil
             entry.files[index].plannedRemoval = nil
-            switch staging.change(for: entry.files[index].path) {
-            case .write(let bytes, let newFileMode)?:
+            var temporary: AtomicFile.Temporary? = nil
+            if let (pieces, newFileMode) = staging.pieces(for: path) {
+                temporary = Self.worldReadableReplacement(pieces, for: path, newFileMode: newFileMode)
+            }
+            if temporary == nil, case .write(let bytes, let newFileMode)? = staging.change(for: path) {
+                temporary = Self.worldReadableReplacement({ write in try bytes.withUnsafeBytes { try write($0) } }, for: path, newFileMode: newFileMode)
+            }
+            if let temporary {
+                // A name no earlier record of this entry has (a file written again after a step changed it): the
+                // saved entry names the old one until it is saved again.
                 var name = "planned-\(index)"
-                if let temporary = Self.worldReadableReplacement(bytes, for: entry.files[index].path, newFileMode: newFileMode) {
-                    // A name no earlier record of this entry has (a file written again after a step changed it):
-                    // the saved entry names the old one until it is saved again.
-                    var round = 0
-                    while FileManager.default.fileExists(atPath: entryDirectory.appendingPathComponent(name).path) {
-                        round += 1
-                        name = "planned-\(index).\(round)"
-                    }
-                    let record = entryDirectory.appendingPathComponent(name)
-                    if (try? temporary.link(as: record)) == true, let stamp = FileStamp(record.path) {
-                        prepared[index] = temporary
-                        entry.files[index].plannedStamp = stamp
-                    } else {
-                        name = "planned-\(index)"
-                    }
+                var round = 0
+                while FileManager.default.fileExists(atPath: entryDirectory.appendingPathComponent(name).path) {
+                    round += 1
+                    name = "planned-\(index).\(round)"
                 }
-                if prepared[index] == nil {
-                    try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
+                let record = entryDirectory.appendingPathComponent(name)
+                if (try? temporary.link(as: record)) == true, let stamp = FileStamp(record.path) {
+                    prepared[index] = temporary
+                    entry.files[index].plannedStamp = stamp
+                    entry.files[index].planned = name
+                    continue
                 }
+            }
+            switch staging.change(for: path) {
+            case .write(let bytes, _)?:
+                let name = "planned-\(index)"
+                try AtomicFile.write(bytes, to: entryDirectory.appendingPathComponent(name), forcedMode: 0o600)
                 entry.files[index].planned = name
             case .remove?:
                 entry.files[index].plannedRemoval = true
@@ -305,16 +329,18 @@ public final class Journal: Sendable {
         var failures: [(checkIDs: [String], error: any Error)] = []
         for index in indices {
             let path = entry.files[index].path
-            guard let change = staging.take(path) else { continue }
             placed[path] = nil
             do {
                 if let temporary = prepared[index] {
+                    _ = staging.discard(path)
                     FaultInjection.trigger(.afterTemporaryWrite)
                     try temporary.rename()
+                    placed[path] = FileIdentity(path)
                 } else {
+                    guard let change = staging.take(path) else { continue }
                     try Self.commit(change, to: URL(fileURLWithPath: path))
+                    if case .write = change { placed[path] = FileIdentity(path) }
                 }
-                if case .write = change { placed[path] = FileIdentity(path) }
                 FaultInjection.trigger(.afterFirstReplace)
             } catch {
                 failures.append((staging.writers(of: path).sorted(), error))
@@ -325,10 +351,12 @@ public final class Journal: Sendable {
 
     /// The new bytes of an existing file anyone may read, written and flushed beside it; nil for any other file,
     /// or when that cannot be done now (the replacement then fails, or not, as it would have).
-    private static func worldReadableReplacement(_ bytes: [UInt8], for path: String, newFileMode: mode_t) -> AtomicFile.Temporary? {
+    private static func worldReadableReplacement(
+        _ pieces: StagingWriter.Pieces, for path: String, newFileMode: mode_t
+    ) -> AtomicFile.Temporary? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o004 != 0 else { return nil }
-        return try? AtomicFile.Temporary(bytes, replacing: URL(fileURLWithPath: path), newFileMode: newFileMode)
+        return try? AtomicFile.Temporary(pieces: pieces, replacing: URL(fileURLWithPath: path), newFileMode: newFileMode)
     }
 
     private static func commit(_ change: StagingWriter.Change, to url: URL) throws {
@@ -621,8 +649,11 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     /// needed (`encoded`) and kept as them from then on.
     enum Staged {
         case change(Change)
-        case model(any Sendable, encode: @Sendable () -> [UInt8], newFileMode: mode_t)
+        case model(any Sendable, encode: @Sendable () -> [UInt8], pieces: Pieces?, newFileMode: mode_t)
     }
+
+    /// Writes a staged model's bytes in pieces, in order, through its argument.
+    typealias Pieces = @Sendable ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
     private let allowed: Set<String>
     private let lock = NSLock()
@@ -632,14 +663,23 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
 
     /// Files as the journal read them under its lock, until a step or the journal writes them.
     private var read: [String: [UInt8]]
+    /// Files the plans saw by their identity, which they must still have when a step first reads them from the
+    /// disk (the journal compared them without reading them).
+    private var expected: [String: FileIdentity]
 
-    init(allowed: Set<String>, read: [String: [UInt8]] = [:]) {
+    init(allowed: Set<String>, read: [String: [UInt8]] = [:], expected: [String: FileIdentity] = [:]) {
         self.allowed = allowed
         self.read = read
+        self.expected = expected
     }
 
     func forgetRead(_ paths: [String]) {
-        lock.withLock { for path in paths { read[path] = nil } }
+        lock.withLock {
+            for path in paths {
+                read[path] = nil
+                expected[path] = nil
+            }
+        }
     }
 
     /// The check whose steps run now, to know whose fix a failed replacement spoils.
@@ -652,12 +692,30 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     func restore(_ checkpoint: [String: Staged]) { lock.withLock { changes = checkpoint } }
     /// The change, a model encoded (and kept as its bytes from then on).
     func change(for path: String) -> Change? { encoded(path) }
+    /// Whether the steps left a change for the file (nothing is encoded to say so).
+    func hasChange(for path: String) -> Bool { lock.withLock { changes[path] != nil } }
+    /// A staged model that writes itself in pieces, and the mode of a new file, without encoding it.
+    func pieces(for path: String) -> (pieces: Pieces, newFileMode: mode_t)? {
+        guard case .model(_, _, let pieces?, let newFileMode)? = lock.withLock({ changes[path] }) else { return nil }
+        return (pieces, newFileMode)
+    }
+    /// The change removed without being encoded (its replacement was written from its pieces); whether it wrote.
+    func discard(_ path: String) -> Bool {
+        lock.withLock {
+            let removed = changes.removeValue(forKey: path)
+            read[path] = nil
+            expected[path] = nil
+            if case .change(.remove)? = removed { return false }
+            return removed != nil
+        }
+    }
     /// The change, removed: once on disk, the file itself is what later steps read.
     func take(_ path: String) -> Change? {
         let change = encoded(path)
         lock.withLock {
             _ = changes.removeValue(forKey: path)
             read[path] = nil
+            expected[path] = nil
         }
         return change
     }
@@ -667,7 +725,7 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         switch lock.withLock({ changes[path] }) {
         case .change(let change)?:
             return change
-        case .model(_, let encode, let newFileMode)?:
+        case .model(_, let encode, _, let newFileMode)?:
             let change = Change.write(encode(), newFileMode: newFileMode)
             lock.withLock { changes[path] = .change(change) }
             return change
@@ -684,13 +742,36 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         case .remove?: return nil
         case nil:
             if let bytes = lock.withLock({ read[target.path] }) { return bytes }
-            return FileManager.default.fileExists(atPath: target.path) ? try readBytes(target) : nil
+            return try unchangedFile(target, readBytes)
         }
+    }
+
+    func mappedContents(of url: URL) throws -> Data? {
+        let target = try declaredTarget(url)
+        switch encoded(target.path) {
+        case .write(let bytes, _)?: return Data(bytes)
+        case .remove?: return nil
+        case nil:
+            if let bytes = lock.withLock({ read[target.path] }) { return Data(bytes) }
+            return try unchangedFile(target, mappedBytes)
+        }
+    }
+
+    /// A file no step has changed, from the disk: nil when it does not exist, and only as the plans saw it when
+    /// they recorded its identity (it keeps that identity while it is read).
+    private func unchangedFile<Bytes>(_ target: URL, _ read: (URL) throws(CoreError) -> Bytes) throws -> Bytes? {
+        guard let identity = lock.withLock({ expected[target.path] }) else {
+            return FileManager.default.fileExists(atPath: target.path) ? try read(target) : nil
+        }
+        guard FileIdentity(target.path) == identity else { throw CoreError.changedSincePlanned(path: target.path) }
+        let bytes = try read(target)
+        guard FileIdentity(target.path) == identity else { throw CoreError.changedSincePlanned(path: target.path) }
+        return bytes
     }
 
     func model<Model: Sendable>(of url: URL, as type: Model.Type) throws -> Model? {
         let target = try declaredTarget(url)
-        guard case .model(let model, _, _)? = lock.withLock({ changes[target.path] }) else { return nil }
+        guard case .model(let model, _, _, _)? = lock.withLock({ changes[target.path] }) else { return nil }
         return model as? Model
     }
 
@@ -699,7 +780,19 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     ) throws {
         let target = try declaredTarget(url)
         lock.withLock {
-            changes[target.path] = .model(model, encode: { encode(model) }, newFileMode: newFileMode)
+            changes[target.path] = .model(model, encode: { encode(model) }, pieces: nil, newFileMode: newFileMode)
+            writersByPath[target.path, default: []].insert(plan)
+        }
+    }
+
+    func replace<Model: Sendable>(
+        _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8],
+        pieces: @escaping @Sendable (Model, (UnsafeRawBufferPointer) throws -> Void) throws -> Void, newFileMode: mode_t
+    ) throws {
+        let target = try declaredTarget(url)
+        lock.withLock {
+            changes[target.path] = .model(
+                model, encode: { encode(model) }, pieces: { write in try pieces(model, write) }, newFileMode: newFileMode)
             writersByPath[target.path, default: []].insert(plan)
         }
     }
@@ -736,6 +829,21 @@ func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
     guard let a, let b else { return a == nil && b == nil }
     guard a.count == b.count else { return false }
     return a.withUnsafeBytes { a in b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+}
+
+/// A whole regular file mapped read-only (anything else, or an empty file, is read): a 40 MB hive that a fix
+/// copies mostly as it is need not be copied into memory first. The file must not be written in place while the
+/// mapping is used (Wine replaces its hives by rename; the journal compares a file's identity before and after).
+public func mappedBytes(_ url: URL) throws(CoreError) -> Data {
+    let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .cannotRead(path: url.path, reason: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var info = stat()
+    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
+       let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), address != MAP_FAILED {
+        return Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
+    }
+    return Data(try readBytes(url))
 }
 
 /// Reads a whole file; the error names the file.

@@ -65,13 +65,31 @@ public struct Doctor: Sendable {
 
     /// `context`: the run's, when the caller plans fixes in it afterwards (the inputs are then read once).
     public func check(_ environment: Environment, runner: Runner, context given: CheckContext? = nil) throws -> RunReport {
-        let started = Date()
         let context = given ?? CheckContext(environment: prepare(environment))
+        return report(of: try examine(environment, runner: runner, context: context), environment: environment, context: context)
+    }
+
+    /// A check run and the fixes planned for its failures, planned once: `check` needs them to say which failures
+    /// are fixable, `fix` to apply them.
+    public struct Examination: Sendable {
+        public var started: Date
+        /// With `fixable` kept only where a plan could be made.
+        public var results: [CheckResult]
+        public var fixes: [PlannedFix]
+    }
+
+    /// Runs the checks and plans their fixes in `context`; nothing is touched.
+    public func examine(_ environment: Environment, runner: Runner, context: CheckContext) throws -> Examination {
+        let started = Date()
         try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
-        return report(
-            confirmingFixable(results, environment: environment, context: context), environment: environment, started: started,
-            fixes: [], inputs: context)
+        let fixes = planFixes(for: results, environment: environment, context: context)
+        return Examination(started: started, results: confirmingFixable(results, planned: fixes), fixes: fixes)
+    }
+
+    /// The report of an examination (`context`: the one it ran in, so that what the checks read is not read again).
+    public func report(of examination: Examination, environment: Environment, context: CheckContext) -> RunReport {
+        report(examination.results, environment: environment, started: examination.started, fixes: [], inputs: context)
     }
 
     public func report(
@@ -183,8 +201,8 @@ public struct Doctor: Sendable {
 
     /// The results with `fixable` kept only where a fix plan can really be made in this run, so that no
     /// report promises `certdoctor fix` for a failure whose fix is a person's job.
-    public func confirmingFixable(_ results: [CheckResult], environment: Environment, context: CheckContext? = nil) -> [CheckResult] {
-        let plannable = Set(planFixes(for: results, environment: environment, context: context).filter { $0.plan != nil }.map(\.checkID))
+    func confirmingFixable(_ results: [CheckResult], planned: [PlannedFix]) -> [CheckResult] {
+        let plannable = Set(planned.filter { $0.plan != nil }.map(\.checkID))
         return results.map { result in
             var confirmed = result
             confirmed.fixable = result.fixable && plannable.contains(result.id)

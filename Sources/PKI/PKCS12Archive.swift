@@ -11,7 +11,7 @@ public enum PKCS12Archive {
         ERR_clear_error()
         defer { ERR_clear_error() }
         do throws(PKCS12Error) {
-            return try PKCS12Reader.read(bytes, password: password)
+            return try PKCS12Reader.read(bytes, password: password, stepsAhead: true).contents
         } catch {
             throw error.redacting(password)
         }
@@ -86,7 +86,7 @@ public enum PKCS12Archive {
 }
 
 /// One pass over a PKCS#12 file: MAC, then each safe and bag, noting how each is protected.
-private struct PKCS12Reader {
+struct PKCS12Reader {
     /// nil stands for OpenSSL's NULL password, which differs from "" (see `verifyMAC`).
     var password: String?
     var macVerified = false
@@ -97,8 +97,13 @@ private struct PKCS12Reader {
     var keyLocalID: [UInt8]?
     var keyFriendlyName: String?
     var certificates: [(certificate: X509Certificate, localKeyID: [UInt8]?, friendlyName: String?)] = []
+    /// The password-based steps taken at the same time before the pass; nil when they were not.
+    var ahead: PKCS12PasswordSteps?
 
-    static func read(_ bytes: [UInt8], password: String) throws(PKCS12Error) -> PKCS12Contents {
+    /// Reads the file; with `stepsAhead`, its password-based steps are taken at the same time first (the
+    /// result is the same either way; `stepsTakenAhead` says how many of them the pass took over).
+    static func read(_ bytes: [UInt8], password: String, stepsAhead: Bool)
+        throws(PKCS12Error) -> (contents: PKCS12Contents, stepsTakenAhead: Int) {
         guard !bytes.isEmpty else { throw .corrupt(detail: "the file is empty") }
         guard let (p12, consumed) = OpenSSLBytes.decode(bytes, { d2i_PKCS12(nil, $0, $1) }) else {
             let summary = OpenSSLError.summary(OpenSSLError.drain(), fallback: "not a PKCS#12 structure")
@@ -113,9 +118,17 @@ private struct PKCS12Reader {
             throw .corrupt(detail: "\(bytes.count - consumed) bytes of trailing data after the PKCS#12 structure")
         }
         var reader = PKCS12Reader(password: password)
+        // Unpacked once for the steps ahead and the pass; when it fails the pass unpacks again, after the MAC,
+        // and reports it as before.
+        let safes = PKCS12_unpack_authsafes(p12)
+        ERR_clear_error()
+        defer { if let safes { cd_sk_PKCS7_pop_free(safes) } }
+        if stepsAhead, !password.isEmpty, let safes {
+            reader.ahead = PKCS12PasswordSteps(p12, safes: safes, password: password)
+        }
         let mac = try reader.verifyMAC(p12)
-        try reader.readSafes(p12)
-        return reader.contents(mac: mac)
+        try reader.readSafes(p12, unpacked: safes)
+        return (reader.contents(mac: mac), reader.ahead?.succeeded ?? 0)
     }
 
     /// Verifies the MAC and returns its digest name and iteration count (nil, nil when absent).
@@ -141,7 +154,7 @@ private struct PKCS12Reader {
                 verified = PKCS12_verify_mac(p12, "", 0) == 1
             }
         } else {
-            verified = PKCS12_verify_mac(p12, password, -1) == 1
+            verified = ahead?.macVerified == true || PKCS12_verify_mac(p12, password, -1) == 1
         }
         guard verified else {
             let errors = OpenSSLError.drain()
@@ -154,16 +167,22 @@ private struct PKCS12Reader {
         return (digest, count)
     }
 
-    mutating func readSafes(_ p12: OpaquePointer) throws(PKCS12Error) {
-        guard let safes = PKCS12_unpack_authsafes(p12) else {
+    mutating func readSafes(_ p12: OpaquePointer, unpacked: OpaquePointer?) throws(PKCS12Error) {
+        guard let safes = unpacked ?? PKCS12_unpack_authsafes(p12) else {
             throw classify(OpenSSLError.drain(), context: "AuthenticatedSafe", decrypting: false)
         }
-        defer { cd_sk_PKCS7_pop_free(safes) }
+        defer { if unpacked == nil { cd_sk_PKCS7_pop_free(safes) } }
         for index in 0..<cd_sk_PKCS7_num(safes) {
             guard let safe = cd_sk_PKCS7_value(safes, index) else { continue }
             let type = cd_pkcs7_type_nid(safe)
+            // Bags the steps ahead unpacked or decrypted are theirs to free.
+            let bagsAhead = ahead?.bags(ofSafe: index)
             switch type {
             case NID_pkcs7_data:
+                if let bagsAhead {
+                    try readBags(bagsAhead, safeAlgorithm: PKCS12Protection.unencrypted)
+                    continue
+                }
                 guard let bags = PKCS12_unpack_p7data(safe) else {
                     throw classify(OpenSSLError.drain(), context: "data safe", decrypting: false)
                 }
@@ -171,6 +190,10 @@ private struct PKCS12Reader {
                 try readBags(bags, safeAlgorithm: PKCS12Protection.unencrypted)
             case NID_pkcs7_encrypted:
                 let algorithm = noteAlgorithm(cd_pkcs7_encrypted_algorithm(safe))
+                if let bagsAhead {
+                    try readBags(bagsAhead, safeAlgorithm: algorithm)
+                    continue
+                }
                 let bags = withPassword { PKCS12_unpack_p7encdata(safe, $0, $1) }
                 guard let bags else {
                     throw classify(OpenSSLError.drain(), context: "encrypted safe (\(algorithm))", decrypting: true)
@@ -195,6 +218,10 @@ private struct PKCS12Reader {
                 var algorithm: UnsafePointer<X509_ALGOR>?
                 X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &algorithm, nil)
                 let name = noteAlgorithm(algorithm)
+                if let keyAhead = ahead?.key(of: bag) {
+                    take(keyAhead, bag: bag, algorithm: name)
+                    continue
+                }
                 let info = withPassword { PKCS12_decrypt_skey(bag, $0, $1) }
                 guard let info else {
                     throw classify(OpenSSLError.drain(), context: "shrouded key bag (\(name))", decrypting: true)
@@ -226,11 +253,17 @@ private struct PKCS12Reader {
             throw classify(OpenSSLError.drain(), context: "private key", decrypting: false)
         }
         defer { EVP_PKEY_free(evpKey) }
+        let decoded: PrivateKey
         do {
-            key = try PrivateKey(borrowing: evpKey, decodedFrom: info)
+            decoded = try PrivateKey(borrowing: evpKey, decodedFrom: info)
         } catch {
             throw .corrupt(detail: "private key: \(error.errorDescription ?? "unreadable")")
         }
+        take(decoded, bag: bag, algorithm: algorithm)
+    }
+
+    mutating func take(_ decoded: PrivateKey, bag: OpaquePointer, algorithm: String) {
+        key = decoded
         keyBagAlgorithm = algorithm
         keyLocalID = Self.localKeyID(bag)
         keyFriendlyName = Self.friendlyName(bag)

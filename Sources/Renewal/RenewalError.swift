@@ -16,6 +16,8 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
     case requestFailed(reason: String)
     /// `renew --import` without an earlier offline `renew` for this gateway.
     case noPendingRequest(gateway: String)
+    /// `renew --token --import` without an earlier offline `renew --token`: no `<gateway>.pending` pair on the token.
+    case noPendingTokenPair(gateway: String)
     /// The pending request was made for a certificate that is no longer the working one.
     case pendingRequestStale(requestedFor: String, working: String)
     /// A request is already with the CA; a new one would make the certificate issued for it unusable.
@@ -71,6 +73,10 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
             Localized(
                 zh: "没有 \(gateway) 的待完成申请：请先运行 certdoctor renew（线下更新）生成申请书",
                 en: "no pending request for \(gateway): run certdoctor renew (offline backend) first to write one")
+        case .noPendingTokenPair(let gateway):
+            Localized(
+                zh: "令牌中没有 \(gateway) 的待用密钥对（\(gateway).pending）：请先运行 certdoctor renew --token（线下更新）生成申请书",
+                en: "the token holds no pending key pair for \(gateway) (\(gateway).pending): run certdoctor renew --token (offline backend) first to write the request")
         case .pendingRequestStale(let requestedFor, let working):
             Localized(
                 zh: "待完成申请是为序列号 \(requestedFor) 的证书生成的，而当前证书的序列号是 \(working)；请重新生成申请",
@@ -157,7 +163,7 @@ public enum RenewalError: Error, LocalizedError, LocalizedMessage, CommandEnding
         // A directory is no file to read (66), whatever its permissions say.
         case .newKeyUnreadable(let path, _), .issuedFileUnreadable(let path, _), .caCertificateUnreadable(let path, _):
             Self.isReadableRegularFile(path) ? .dataError : .noInput
-        case .noPendingRequest, .newKeyPasswordNeeded: .noInput
+        case .noPendingRequest, .noPendingTokenPair, .newKeyPasswordNeeded: .noInput
         case .keyGenerationFailed, .requestFailed: .software
         case .pendingRequestStale, .nameRule, .requestAlreadyPending: .failure
         case .issuedButNotInstalled(_, _, let status): status

@@ -35,6 +35,8 @@ public struct TokenCertificateInstaller: Sendable {
         /// The step under way: on record before it starts, so it may be made wholly, in part (one object of three
         /// renamed) or not at all. ``revert(_:in:)`` takes it back as far as it got.
         public var begun: Step? = nil
+        /// A later step failed and the run itself took every step back: nothing is left for `undo`.
+        public var takenBack: Bool? = nil
 
         public var setAsideLabel: String { TokenLabels.setAside(gateway: gateway, serial: oldSerial) }
     }
@@ -125,6 +127,12 @@ public struct TokenCertificateInstaller: Sendable {
                 try change()
             } catch {
                 let reverted = (try? Self.revert(record, in: session)) != nil
+                if reverted {
+                    // On record too, so that `undo` does not take back again what this run already did, before older
+                    // entries; a failure to say so leaves the entry as it was, which `undo` handles harmlessly.
+                    record.takenBack = true
+                    try? onRecordChange(step, record)
+                }
                 throw RenewalError.tokenChangeFailed(step: step.rawValue, reason: (error as? any LocalizedMessage)?.localizedMessage
                     ?? Localized(verbatim: "\(error)"), reverted: reverted)
             }

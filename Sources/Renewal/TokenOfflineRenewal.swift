@@ -107,7 +107,7 @@ extension CertificateRenewal {
     /// The CKA_ID of the one pair the offline request left as `<gateway>.pending`, still without a certificate.
     static func pendingPair(in session: PKCS11Session, gateway: String) throws -> [UInt8] {
         guard let id = try TokenRenewalKey.pendingID(among: try session.objects(), gateway: gateway) else {
-            throw RenewalError.noPendingRequest(gateway: gateway)
+            throw RenewalError.noPendingTokenPair(gateway: gateway)
         }
         return id
     }

@@ -66,14 +66,21 @@ final class TokenRelabelJournal: @unchecked Sendable {
 
     var entryID: String? { lock.withLock { entry?.id } }
 
-    /// The entry is `prepared` while a step is under way and `applied` once it is made.
+    /// The entry is `prepared` while a step is under way, `applied` once it is made, and `undone` when the run took
+    /// its steps back itself after a failure.
     func record(_ steps: TokenCertificateInstaller.Record) throws {
         try lock.withLock {
             var current = try entry ?? journal.begin(
                 command: command, change: change(steps, target))
-            try journal.record(
-                try TokenRelabelRecord(modulePath: target.modulePath, tokenLabel: target.tokenLabel, steps: steps).action,
-                state: steps.begun == nil ? .applied : .prepared, in: &current)
+            var action = try TokenRelabelRecord(modulePath: target.modulePath, tokenLabel: target.tokenLabel, steps: steps).action
+            let state: JournalEntry.State
+            if steps.takenBack == true {
+                action.undone = true
+                state = .undone
+            } else {
+                state = steps.begun == nil ? .applied : .prepared
+            }
+            try journal.record(action, state: state, in: &current)
             entry = current
         }
     }

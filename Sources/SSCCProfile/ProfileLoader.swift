@@ -32,6 +32,7 @@ public enum ProfileLoader {
 
     /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
     public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
+        PatternCache.prepareEngine()
         let url: URL
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
             url = URL(fileURLWithPath: nameOrPath)
@@ -47,7 +48,17 @@ public enum ProfileLoader {
     }
 
     static func decode(_ data: Data, path: String) throws(Failure) -> SSCCProfile {
-        // JSONSerialization places a syntax error; the decoder names the missing or mistyped field.
+        do {
+            return try JSONDecoder().decode(SSCCProfile.self, from: data)
+        } catch {
+            // JSONSerialization places a syntax error; the decoder names the missing or mistyped field. Asked
+            // only when decoding failed: parsing a good profile twice cost as much as decoding it.
+            try placeSyntaxError(in: data, path: path)
+            throw fieldError(error, path: path)
+        }
+    }
+
+    static func placeSyntaxError(in data: Data, path: String) throws(Failure) {
         do {
             _ = try JSONSerialization.jsonObject(with: data)
         } catch {
@@ -55,18 +66,21 @@ public enum ProfileLoader {
             let place = lineAndColumn(of: detail, in: data).map { "line \($0.line), column \($0.column): " } ?? ""
             throw .malformed(path: path, detail: place + detail)
         }
-        do {
-            return try JSONDecoder().decode(SSCCProfile.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .invalid(path: path, field: fieldPath(context.codingPath + [key]), problem: "missing")
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type)")
-        } catch let DecodingError.valueNotFound(type, context) {
-            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type), found null")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw .invalid(path: path, field: fieldPath(context.codingPath), problem: context.debugDescription)
-        } catch {
-            throw .malformed(path: path, detail: "\(error)")
+    }
+
+    /// The field a decoding error is about, named as a path through the profile (`fileCertificate.passwordPattern`).
+    static func fieldError(_ error: any Error, path: String) -> Failure {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            .invalid(path: path, field: fieldPath(context.codingPath + [key]), problem: "missing")
+        case .typeMismatch(let type, let context)?:
+            .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type)")
+        case .valueNotFound(let type, let context)?:
+            .invalid(path: path, field: fieldPath(context.codingPath), problem: "expected \(type), found null")
+        case .dataCorrupted(let context)?:
+            .invalid(path: path, field: fieldPath(context.codingPath), problem: context.debugDescription)
+        default:
+            .malformed(path: path, detail: "\(error)")
         }
     }
 

@@ -181,6 +181,20 @@ public struct ProfileNotAttached: Error, LocalizedMessage, CommandEndingProvidin
 enum PatternCache {
     private static let compiled = Mutex<[String: NSRegularExpression]>([:])
 
+    /// The first pattern ICU compiles in a process, whatever it is, first builds ICU's Unicode sets for regular
+    /// expressions (more work than decoding the profile); a compile on another thread meanwhile waits for it.
+    /// Started when a profile is about to be read, so that the sets are built on another core while it is read
+    /// and decoded; once per process.
+    static func prepareEngine() {
+        _ = engineStarted
+    }
+
+    private static let engineStarted: Bool = {
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else { return false }
+        Thread { _ = try? NSRegularExpression(pattern: "[0-9]") }.start()
+        return true
+    }()
+
     static func matches(_ pattern: String, _ candidate: String) -> Bool {
         guard let expression = expression(pattern) else { return false }
         let range = NSRange(candidate.startIndex..., in: candidate)

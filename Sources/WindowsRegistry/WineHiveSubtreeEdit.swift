@@ -23,8 +23,12 @@ public enum WineHiveSubtreeEdit {
 
     /// Where the subtree to edit for `path` lies in `bytes`: how deep its key is and its sections' bytes.
     static func locate(_ bytes: [UInt8], path: [String]) -> (depth: Int, range: Range<Int>)? {
+        bytes.withUnsafeBufferPointer { locate($0, path: path) }
+    }
+
+    static func locate(_ bytes: UnsafeBufferPointer<UInt8>, path: [String]) -> (depth: Int, range: Range<Int>)? {
         guard !path.isEmpty, let pattern = SubtreePattern(path) else { return nil }
-        return bytes.withUnsafeBufferPointer { pattern.deepestRun(in: $0) }
+        return pattern.deepestRun(in: bytes)
     }
 
     /// `sections` (a subtree's key `depth` levels down along `path`, as `locate` found them) edited and encoded
@@ -87,48 +91,73 @@ public enum WineHiveSubtreeEdit {
 }
 
 /// A hive file's bytes with edited subtrees standing in for their sections: the steps of a fix that edit one hive
-/// each add theirs, and the file is put together once, when it is written, instead of copied whole per step.
+/// each add theirs, and the file is written piece by piece (`forEachPiece`) from the original bytes, which may be
+/// the file mapped, and the edited sections, instead of put together in memory.
 public struct SplicedHive: Sendable {
     /// The bytes the edits are placed in.
-    private var base: [UInt8]
+    private var base: Data
     /// Edited sections, by the range of `base` they replace; disjoint, in no order.
     private var splices: [(range: Range<Int>, bytes: [UInt8])] = []
+    /// Where `locate` found each path's sections in `base`: the steps of one fix often edit the same key, and
+    /// each search reads the whole file.
+    private var located: [[String]: (depth: Int, range: Range<Int>)?] = [:]
 
     public init(_ bytes: [UInt8]) {
-        base = bytes
+        base = Data(bytes)
+    }
+
+    /// `data`: a whole file's bytes (a mapping is not copied).
+    public init(_ data: Data) {
+        base = data.startIndex == 0 ? data : Data(data)
     }
 
     /// The file with every edit in place.
     public var bytes: [UInt8] {
-        guard !splices.isEmpty else { return base }
-        let ordered = splices.sorted { $0.range.lowerBound < $1.range.lowerBound }
         var result = [UInt8]()
-        result.reserveCapacity(base.count + ordered.reduce(0) { $0 + $1.bytes.count - $1.range.count })
-        var copied = 0
-        for splice in ordered {
-            result += base[copied..<splice.range.lowerBound]
-            result += splice.bytes
-            copied = splice.range.upperBound
-        }
-        result += base[copied...]
+        result.reserveCapacity(base.count + splices.reduce(0) { $0 + $1.bytes.count - $1.range.count })
+        forEachPiece { result += $0 }
         return result
+    }
+
+    /// The file with every edit in place, in pieces in order: unchanged runs of the original and edited sections.
+    public func forEachPiece(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let ordered = splices.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        try base.withUnsafeBytes { original in
+            var copied = 0
+            for splice in ordered {
+                try body(UnsafeRawBufferPointer(rebasing: original[copied..<splice.range.lowerBound]))
+                try splice.bytes.withUnsafeBytes { try body($0) }
+                copied = splice.range.upperBound
+            }
+            try body(UnsafeRawBufferPointer(rebasing: original[copied...]))
+        }
+    }
+
+    private mutating func locate(_ path: [String]) -> (depth: Int, range: Range<Int>)? {
+        if let known = located[path] { return known }
+        let found = base.withUnsafeBytes { WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) }
+        located[path] = found
+        return found
     }
 
     /// Edits the keys at and below `path` as `WineHiveSubtreeEdit.edit` does; false (nothing changed) when the
     /// edit must be made on the whole hive instead.
     public mutating func edit(fileName: String, at path: [String], _ edit: (inout RegistryKey) throws -> Void) throws -> Bool {
-        guard var (depth, range) = WineHiveSubtreeEdit.locate(base, path: path) else { return false }
-        var sections = base[range]
+        guard var (depth, range) = locate(path) else { return false }
+        var sections: ArraySlice<UInt8>
         if let earlier = splices.firstIndex(where: { $0.range == range }) {
             // An earlier step edited the same sections: this one edits what it left.
             sections = splices[earlier].bytes[...]
         } else if splices.contains(where: { $0.range.overlaps(range) }) {
             // Subtrees inside one another: put the file together and find the sections in it again.
-            base = bytes
+            base = Data(bytes)
             splices = []
-            guard let found = WineHiveSubtreeEdit.locate(base, path: path) else { return false }
+            located = [:]
+            guard let found = locate(path) else { return false }
             (depth, range) = found
-            sections = base[range]
+            sections = Array(base[range])[...]
+        } else {
+            sections = Array(base[range])[...]
         }
         guard let edited = try WineHiveSubtreeEdit.edit(sections: sections, depth: depth, fileName: fileName, path: path, edit)
         else { return false }

@@ -57,13 +57,17 @@ public enum PrefixHiveEdit {
                 // edited, and the file is put together once when written; a step editing the whole hive decodes
                 // it, or takes the model an earlier such step left, so that a hive is decoded and encoded once per
                 // fix, not per step (decoding what `encode` wrote gives that model back; HiveDecodedOnceTests
-                // compare the ways). A missing hive fails with the system's reason.
+                // compare the ways). The spliced hive starts from the file mapped and is written in pieces, so
+                // that a 40 MB hive is neither copied into memory nor put together there. A missing hive fails
+                // with the system's reason.
                 if let subtree, try writer.model(of: file, as: WineHive.self) == nil {
                     var spliced = try writer.model(of: file, as: SplicedHive.self)
-                        ?? SplicedHive(try writer.contents(of: file) ?? readBytes(file))
+                        ?? SplicedHive(try writer.mappedContents(of: file) ?? mappedBytes(file))
                     let edited = try WindowsSideError.wrapping { try spliced.edit(fileName: file.path, at: subtree, edit) }
                     if edited {
-                        try writer.replace(file, model: spliced, encode: { $0.bytes })
+                        try writer.replace(
+                            file, model: spliced, encode: { $0.bytes }, pieces: { hive, write in try hive.forEachPiece(write) },
+                            newFileMode: 0o600)
                         return
                     }
                 }

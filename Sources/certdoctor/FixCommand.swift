@@ -31,25 +31,28 @@ struct FixCommand: ParsableCommand {
         try Console.run(language: language) {
             let session = try Session(targets: targets, output: output, timeout: selection.timeout)
             let runner = selection.runner
-            let started = Date()
-            // One context for the check and the plans: the plans read what the check read (hives, the PFX) once.
-            let context = CheckContext(environment: session.doctor.prepare(session.environment))
-            let before = try session.doctor.check(session.environment, runner: runner, context: context)
-            let planned = session.doctor.planFixes(for: before.results, environment: session.environment, context: context)
-            let plans = planned.compactMap(\.plan)
-            for problem in planned where problem.plan == nil {
-                Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
+            // The check and its plans in one context, which reads the inputs (hives, the PFX) once; it goes before
+            // the fix is applied, so that what it mapped is not held beside what the fix and the recheck read.
+            let before: Doctor.Examination
+            do {
+                let context = CheckContext(environment: session.doctor.prepare(session.environment))
+                before = try session.doctor.examine(session.environment, runner: runner, context: context)
+                let plans = before.fixes.compactMap(\.plan)
+                for problem in before.fixes where problem.plan == nil {
+                    Console.warn("\(problem.checkID): " + (problem.problem?.text(language) ?? ""))
+                }
+                if plans.isEmpty {
+                    Console.note(Localized(zh: "没有可自动修复的问题。", en: "Nothing to fix automatically.").text(language), machineOutput: output.format != "text")
+                } else {
+                    Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
+                }
+                if plans.isEmpty || dryRun {
+                    let report = session.doctor.report(of: before, environment: session.environment, context: context)
+                    try session.emit(report)
+                    return report.summary.ready ? .success : .failure
+                }
             }
-            guard !plans.isEmpty else {
-                Console.note(Localized(zh: "没有可自动修复的问题。", en: "Nothing to fix automatically.").text(language), machineOutput: output.format != "text")
-                try session.emit(before)
-                return before.summary.ready ? .success : .failure
-            }
-            Console.note(FixPlanText.render(plans, language: language), machineOutput: output.format != "text")
-            if dryRun {
-                try session.emit(before)
-                return before.summary.ready ? .success : .failure
-            }
+            let plans = before.fixes.compactMap(\.plan)
             guard yes || Console.confirm(Localized(zh: "执行以上修改？", en: "Apply these changes?").text(language)) else {
                 Console.warn(Localized(zh: "未修改任何内容（非交互运行时请加 --yes）", en: "nothing changed (add --yes when not running interactively)").text(language))
                 return .failure
@@ -60,7 +63,7 @@ struct FixCommand: ParsableCommand {
                 plans, results: before.results, environment: session.environment, runner: runner, journal: journal,
                 command: "fix", progress: Console.progress(for: output))
             let report = session.doctor.report(
-                applied.results, environment: session.environment, started: started, fixes: applied.fixes)
+                applied.results, environment: session.environment, started: before.started, fixes: applied.fixes)
             try session.emit(report)
             for afterword in Set(plans.compactMap { $0.afterword?.text(language) }) {
                 Console.note(afterword, machineOutput: output.format != "text")

@@ -245,7 +245,8 @@ struct TokenOfflineRenewCommandTests {
             let before = try scene.objects().map { "\($0.kind) \($0.label) \($0.id)" }
             let run = try importIssued(scene, scene.path("old.pem").path)
             #expect(run.exitCode == 66, "\(run.output) \(run.errors)")
-            #expect(run.errors.contains("no pending request for \(Self.gateway)"), "\(run.errors)")
+            #expect(run.errors.contains("the token holds no pending key pair for \(Self.gateway)"), "\(run.errors)")
+            #expect(run.errors.contains("renew --token"), "\(run.errors)")
             #expect(try scene.objects().map { "\($0.kind) \($0.label) \($0.id)" } == before)
         }
     }

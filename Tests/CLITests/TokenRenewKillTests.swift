@@ -104,9 +104,10 @@ struct TokenRenewKillTests {
         }
 
         func renew(_ server: URL, _ extra: [String] = [], killAt call: Int? = nil, when: String = "before",
-                   removedFrom removal: Int? = nil) throws -> CLI.Run {
+                   removedFrom removal: Int? = nil, failingAt failure: Int? = nil) throws -> CLI.Run {
             var proxy = call.map { ["PKCS11_PROXY_KILL_AT": String($0), "PKCS11_PROXY_KILL_WHEN": when] } ?? [:]
             if let removal { proxy["PKCS11_PROXY_REMOVED_FROM"] = String(removal) }
+            if let failure { proxy["PKCS11_PROXY_FAIL_AT"] = String(failure) }
             return try CLI.run(renewArguments(server) + extra, in: directory, environment: environment.merging(proxy) { $1 }, timeout: 120)
         }
 
@@ -297,6 +298,28 @@ struct TokenRenewKillTests {
                     // Taken back in the run only when nothing needed it (the certificate was never written); else undo.
                     #expect(run.errors.contains(call == 2 ? "were taken back" : "run certdoctor undo"), "\(moment): \(run.errors)")
                 }
+                print(try Self.recover(scene, server: server, moment: moment))
+            }
+        }
+    }
+
+    /// A passing fault at one of the renamings (that call alone answers CKR_DEVICE_ERROR): the run takes back what it
+    /// did, says so (73), and its journal entry says it too, so that `undo` has nothing of it to take back again.
+    @Test func aFailedRenamingTakenBackInTheRunLeavesNothingToUndo() async throws {
+        try await Self.withStack { scene, server in
+            for call in 3...Self.expectedCalls.count {
+                try scene.reset()
+                defer { scene.removeRound() }
+                let moment = "call \(call) (\(Self.expectedCalls[call - 1])) failing once"
+                let run = try scene.renew(server, failingAt: call)
+                #expect(run.exitCode == 73 && run.errors.contains("CKR_DEVICE_ERROR"), "\(moment): \(run.status) \(run.errors)")
+                #expect(run.errors.contains("were taken back"), "\(moment): \(run.errors)")
+                let entries = scene.journal.entries()
+                #expect(entries.count == 1 && entries.allSatisfy { $0.state == .undone }, "\(moment): \(entries.map(\.state))")
+                let undo = try scene.undo()
+                #expect(undo.exitCode == 1 && undo.errors.contains("no entry to undo"), "\(moment): \(undo.output) \(undo.errors)")
+                let left = TokenView(objects: try scene.token.objects())
+                #expect(left.isAsBefore, "\(moment): \(left.objects)")
                 print(try Self.recover(scene, server: server, moment: moment))
             }
         }

@@ -206,6 +206,51 @@ import Testing
         #expect(try readBytes(file) == Array("start".utf8))
     }
 
+    /// A model that gives its bytes in pieces (a hive with a few sections edited) is written from them into the
+    /// new file of one anyone may read, never encoded into one array; a later step that reads bytes still gets
+    /// them encoded, and undo restores the original.
+    @Test func aModelWithPiecesIsWrittenFromThemWithoutEncoding() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("user.reg")
+        try Data("start".utf8).write(to: file)
+        chmod(file.path, 0o644)
+        let journal = Journal(directory: directory.appendingPathComponent("journal"))
+        let encodings = Counter()
+        func appending(_ text: String) -> FixStep {
+            FixStep(description: Localized(verbatim: "append \(text)"), touches: [file]) { writer in
+                let pieces = try writer.model(of: file, as: [String].self)
+                    ?? [String(decoding: try writer.mappedContents(of: file) ?? Data(), as: UTF8.self)]
+                try writer.replace(
+                    file, model: pieces + [text],
+                    encode: { pieces in
+                        encodings.increment()
+                        return Array(pieces.joined().utf8)
+                    },
+                    pieces: { pieces, write in
+                        for piece in pieces { try Array(piece.utf8).withUnsafeBytes { try write($0) } }
+                    },
+                    newFileMode: 0o600)
+            }
+        }
+        let application = try journal.apply(
+            [FixPlan(checkID: "t.fix", summary: Localized(verbatim: "x"), steps: [appending("+1"), appending("+2")])], command: "fix")
+        #expect(application.errors.isEmpty)
+        #expect(try readBytes(file) == Array("start+1+2".utf8))
+        #expect(encodings.value == 0, "written from its pieces")
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o644)
+        let record = try #require(application.entry.files.first)
+        #expect(record.after == record.planned && record.plannedStamp != nil, "the new file's inode is the planned record")
+        try journal.undoLast()
+        #expect(try readBytes(file) == Array("start".utf8))
+
+        // A file only its owner may read is copied into the journal as planned: its bytes are encoded for that.
+        chmod(file.path, 0o600)
+        _ = try journal.apply(
+            [FixPlan(checkID: "t.fix", summary: Localized(verbatim: "x"), steps: [appending("+3")])], command: "fix")
+        #expect(try readBytes(file) == Array("start+3".utf8))
+        #expect(encodings.value == 1)
+    }
+
     /// A step that changes its file itself (a program run under Wine) runs on what the earlier steps left, and
     /// the journal's final write does not put older bytes back over its work.
     @Test func aStepThatChangesItsFileItselfBuildsOnEarlierStepsAndKeepsItsWork() throws {

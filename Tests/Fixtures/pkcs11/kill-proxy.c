@@ -6,6 +6,8 @@
  *   PKCS11_PROXY_KILL_WHEN=before|after  before passing that call on, or right after it returned
  *   PKCS11_PROXY_REMOVED_FROM=N from the N-th such call on, answers CKR_DEVICE_REMOVED without passing it on (a token
  *                               pulled out; SoftHSM keeps an open token in memory when its directory is moved away)
+ *   PKCS11_PROXY_FAIL_AT=N      the N-th such call alone answers CKR_DEVICE_ERROR without passing it on (a passing
+ *                               fault: the calls after it, a revert's, go through)
  * Nothing of this is in certdoctor: the process under test is killed from inside a module it loads as any other. */
 #include <p11-kit/pkcs11.h>
 
@@ -50,6 +52,7 @@ static CK_RV starting(const char *function) {
         }
     }
     if (killsWhen("before")) kill(getpid(), SIGKILL);
+    if (setting("PKCS11_PROXY_FAIL_AT") == changes) return CKR_DEVICE_ERROR;
     unsigned long removed = setting("PKCS11_PROXY_REMOVED_FROM");
     return removed != 0 && changes >= removed ? CKR_DEVICE_REMOVED : CKR_OK;
 }
