@@ -100,14 +100,15 @@ import Glibc
             let (home, prefix) = try Self.prefixWorkspace()
             let hive = prefix.appendingPathComponent("user.reg")
             let original = try readBytes(hive)
-            // Odd rounds: a random moment of the write, once the journal says it began (within 1.5 ms: a fix now
-            // decodes and encodes the hive once, and its write is over in a few milliseconds). Even rounds: most kills in
+            // Odd rounds: a random moment of the write, once the journal says it began (within 0.5 ms: a fix now
+            // writes the hive from its mapping and the edited sections, and compares identities instead of reading,
+            // so its write is over in about a millisecond). Even rounds: most kills in
             // the run's second half, where the journal writes, some anywhere, some after the end.
             let arguments = Self.zoneFix + ["--wine-prefix", prefix.path]
             let moment: String
             if round % 2 == 1 {
                 moment = "in the write"
-                try KillRecord.killedWhileWriting(arguments, in: home, environment: Self.isolated(home), within: 0.0015, using: &random) {
+                try KillRecord.killedWhileWriting(arguments, in: home, environment: Self.isolated(home), within: 0.0005, using: &random) {
                     KillLanding.ofFix(journalIn: Self.isolated(home)) == .midWrite
                 }
             } else {
