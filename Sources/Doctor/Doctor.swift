@@ -142,7 +142,7 @@ public struct Doctor: Sendable {
         if environment.winePrefix != nil, let wine = firstLine(of: "/usr/bin/wine", ["--version"]) {
             facts.versions["wine"] = wine
             if let prefix = environment.winePrefix,
-               let header = try? String(contentsOf: prefix.appendingPathComponent("system.reg"), encoding: .utf8).prefix(512),
+               let header = Self.head(of: prefix.appendingPathComponent("system.reg"), bytes: 512),
                let arch = header.split(separator: "\n").first(where: { $0.hasPrefix("#arch=") }) {
                 facts.versions["wine-prefix-arch"] = String(arch.dropFirst("#arch=".count))
             }
@@ -151,6 +151,14 @@ public struct Doctor: Sendable {
             facts.versions["pcsc-lite"] = pcscd
         }
         return facts
+    }
+
+    /// The first `bytes` of a file as text: the `#arch=` line is in a hive's header, and the whole `system.reg`
+    /// (megabytes) was read and decoded for it.
+    static func head(of file: URL, bytes: Int) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: bytes)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func firstLine(of executable: String, _ arguments: [String]) -> String? {
