@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -187,23 +188,16 @@ public struct WinePrefixRegistry: Sendable, Equatable {
 enum RegistryFileReader {
     static func read(_ path: String) throws -> [UInt8] { Array(try readData(path)) }
 
-    /// A regular file is mapped read-only and faulted in at once (`MAP_POPULATE`): Foundation's `.mappedIfSafe`
-    /// reads (copies) on Linux, and taking a 40 MB hive page by page as the parser reaches it cost a tenth of a
-    /// check. Anything else (empty, a FIFO) is read.
+    /// A regular file is mapped as the journal maps it (`mappedBytes`: read-only, faulted in at once, since
+    /// Foundation's `.mappedIfSafe` copies on Linux and taking a 40 MB hive page by page cost a tenth of a check);
+    /// anything else (empty, a FIFO) is read. Errors are the registry's (66).
     static func readData(_ path: String) throws -> Data {
         guard FileManager.default.fileExists(atPath: path) else { throw RegistryError.fileNotFound(path: path) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RegistryError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
-           let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), address != MAP_FAILED {
-            return Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
-        }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            return try mappedBytes(URL(fileURLWithPath: path))
         } catch {
-            throw RegistryError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            guard case .cannotRead(_, let reason) = error else { throw error }
+            throw RegistryError.unreadable(path: path, reason: reason)
         }
     }
 }
