@@ -86,10 +86,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["PKI", "COpenSSL", "COpenSSLShims"], path: "Tests/TestSupport"),
 
         // One test target per module, plus end-to-end tests of the executable.
-        .testTarget(name: "CertDoctorCoreTests", dependencies: ["CertDoctorCore"]),
+        .testTarget(name: "CertDoctorCoreTests", dependencies: ["CertDoctorCore", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "XMLSupportTests", dependencies: ["XMLSupport"]),
-        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry", "TestSupport"]),
+        .testTarget(name: "WindowsRegistryTests", dependencies: ["WindowsRegistry", "CertDoctorCore", "TestSupport"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "TestSupport"], exclude: ["Emulator"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "CertDoctorCore", "XMLSupport"]),
         .testTarget(

@@ -121,8 +121,9 @@ public protocol FileWriter: Sendable {
     func replace<Model: Sendable>(
         _ url: URL, model: Model, encode: @escaping @Sendable (Model) -> [UInt8],
         pieces: @escaping @Sendable (Model, (UnsafeRawBufferPointer) throws -> Void) throws -> Void, newFileMode: mode_t) throws
-    /// The file as `contents(of:)` gives it, as `Data`: a file the steps have not changed is mapped, not copied.
-    func mappedContents(of url: URL) throws -> Data?
+    /// The file as `contents(of:)` gives it: a file the steps have not changed is mapped, not copied, its pages
+    /// faulted in as they are read (a reader of a large file gives them back as it goes).
+    func mappedContents(of url: URL) throws -> MappedFile?
 }
 
 extension FileWriter {
@@ -156,7 +157,7 @@ extension FileWriter {
         try replace(url, model: model, encode: encode, newFileMode: newFileMode)
     }
 
-    public func mappedContents(of url: URL) throws -> Data? {
-        try contents(of: url).map { Data($0) }
+    public func mappedContents(of url: URL) throws -> MappedFile? {
+        try contents(of: url).map { MappedFile(copy: Data($0)) }
     }
 }

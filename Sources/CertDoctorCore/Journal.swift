@@ -746,14 +746,14 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
         }
     }
 
-    func mappedContents(of url: URL) throws -> Data? {
+    func mappedContents(of url: URL) throws -> MappedFile? {
         let target = try declaredTarget(url)
         switch encoded(target.path) {
-        case .write(let bytes, _)?: return Data(bytes)
+        case .write(let bytes, _)?: return MappedFile(copy: Data(bytes))
         case .remove?: return nil
         case nil:
-            if let bytes = lock.withLock({ read[target.path] }) { return Data(bytes) }
-            return try unchangedFile(target, mappedBytes)
+            if let bytes = lock.withLock({ read[target.path] }) { return MappedFile(copy: Data(bytes)) }
+            return try unchangedFile(target) { url throws(CoreError) in try MappedFile(url, populate: false) }
         }
     }
 
@@ -835,15 +835,54 @@ func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
 /// copies mostly as it is need not be copied into memory first. The file must not be written in place while the
 /// mapping is used (Wine replaces its hives by rename; the journal compares a file's identity before and after).
 public func mappedBytes(_ url: URL) throws(CoreError) -> Data {
-    let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .cannotRead(path: url.path, reason: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var info = stat()
-    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
-       let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), address != MAP_FAILED {
-        return Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
+    try MappedFile(url).data
+}
+
+/// A file's bytes as `mappedBytes` gives them, knowing whether they are a mapping: only a mapping's pages can be
+/// given back to the page cache while it is still used.
+public struct MappedFile: @unchecked Sendable {
+    public let data: Data
+    /// `data` is a private read-only mapping of the file, faulted in at once (`MAP_POPULATE`).
+    public let isMapping: Bool
+
+    /// Bytes in memory, as a file that is not mapped.
+    public init(copy data: Data) {
+        self.data = data
+        isMapping = false
     }
-    return Data(try readBytes(url))
+
+    /// `populate`: fault the whole mapping in at once (a reader going through all of it once is faster so);
+    /// otherwise pages are faulted in as read, and a reader that gives them back as it goes
+    /// (`releasePages(below:)`) holds only what it is reading.
+    public init(_ url: URL, populate: Bool = true) throws(CoreError) {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotRead(path: url.path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
+           let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0),
+           address != MAP_FAILED {
+            data = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
+            isMapping = true
+        } else {
+            data = Data(try readBytes(url))
+            isMapping = false
+        }
+    }
+
+    /// Takes the whole pages below `offset` out of the process's memory (they stay in the page cache): nothing
+    /// changes for a reader, as a private mapping never written reads a page touched again from the file. A
+    /// copy in memory is left alone.
+    public func releasePages(below offset: Int) {
+        guard isMapping else { return }
+        let length = min(offset, data.count) / Int(sysconf(Int32(_SC_PAGESIZE))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard length > 0 else { return }
+        data.withUnsafeBytes { raw in
+            // The mapping starts on a page; `Data` made without copying keeps its address.
+            guard let base = raw.baseAddress else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+        }
+    }
 }
 
 /// Reads a whole file; the error names the file.

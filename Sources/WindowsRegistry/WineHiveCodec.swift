@@ -69,12 +69,20 @@ public enum WineHiveCodec {
     /// `Software\Classes`) is skipped like a key outside the subtrees. The branch's own key is read (with its
     /// values), and exists whenever a key below it does, as in the whole tree: a lookup that passes it (the
     /// 32-bit view's fallback from `Classes\Wow6432Node` to `Classes`) finds what it would find there.
-    public static func decode(_ data: Data, fileName: String, onlyBelowAny: [[String]]?, excluding: [[String]]) throws -> WineHive {
+    ///
+    /// `passed` is told, every few megabytes and at the end, how far into the file the parser has gone: it reads
+    /// nothing before that offset again but for the header and an error's line number.
+    public static func decode(
+        _ data: Data, fileName: String, onlyBelowAny: [[String]]?, excluding: [[String]], passed: ((Int) -> Void)? = nil
+    ) throws -> WineHive {
         try data.withUnsafeBytes { raw in
             var parser = WineHiveParser(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName)
             parser.filter = onlyBelowAny
             parser.excluded = onlyBelowAny == nil ? [] : excluding
-            return try parser.parse()
+            parser.passed = passed
+            let hive = try parser.parse()
+            passed?(raw.count)
+            return hive
         }
     }
 
@@ -208,6 +216,10 @@ private struct WineHiveParser {
     var sectionTime: UInt64 = 0
     var sectionClass: String? = nil
     var sectionLink = false
+    /// Told how far the parser has gone, each time it passes `nextPassed`.
+    var passed: ((Int) -> Void)? = nil
+    var nextPassed = WineHiveParser.passedStep
+    static let passedStep = 4 << 20
     /// Subtrees to read (with their ancestors); nil reads everything.
     var filter: [[String]]? = nil {
         didSet {
@@ -424,6 +436,10 @@ private struct WineHiveParser {
     /// Next physical line as [start, end) without `\n` and one trailing `\r`; nil at the end.
     mutating func nextLine() throws -> (start: Int, end: Int)? {
         guard position < bytes.count else { return nil }
+        if position >= nextPassed, let passed {
+            passed(position)
+            nextPassed = position + Self.passedStep
+        }
         lineNumber += 1
         let start = position
         lineStart = start

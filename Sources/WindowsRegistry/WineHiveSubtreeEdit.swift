@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 
 /// Edits one subtree of a Wine hive in the hive's bytes: the sections of the deepest existing key on the way to
@@ -26,9 +27,12 @@ public enum WineHiveSubtreeEdit {
         bytes.withUnsafeBufferPointer { locate($0, path: path) }
     }
 
-    static func locate(_ bytes: UnsafeBufferPointer<UInt8>, path: [String]) -> (depth: Int, range: Range<Int>)? {
+    /// `passed` is told, every few megabytes, how far the search has gone: it reads nothing before that again.
+    static func locate(
+        _ bytes: UnsafeBufferPointer<UInt8>, path: [String], passed: (Int) -> Void = { _ in }
+    ) -> (depth: Int, range: Range<Int>)? {
         guard !path.isEmpty, let pattern = SubtreePattern(path) else { return nil }
-        return pattern.deepestRun(in: bytes)
+        return pattern.deepestRun(in: bytes, passed: passed)
     }
 
     /// `sections` (a subtree's key `depth` levels down along `path`, as `locate` found them) edited and encoded
@@ -94,8 +98,12 @@ public enum WineHiveSubtreeEdit {
 /// each add theirs, and the file is written piece by piece (`forEachPiece`) from the original bytes, which may be
 /// the file mapped, and the edited sections, instead of put together in memory.
 public struct SplicedHive: Sendable {
+    /// The file the edits are placed in; its pages are given back to the page cache as `locate` and
+    /// `forEachPiece` go past them, so that a 40 MB hive is not held in memory whole while it is searched and
+    /// written out.
+    private var file: MappedFile
     /// The bytes the edits are placed in.
-    private var base: Data
+    private var base: Data { file.data }
     /// Edited sections, by the range of `base` they replace; disjoint, in no order.
     private var splices: [(range: Range<Int>, bytes: [UInt8])] = []
     /// Where `locate` found each path's sections in `base`: the steps of one fix often edit the same key, and
@@ -103,12 +111,17 @@ public struct SplicedHive: Sendable {
     private var located: [[String]: (depth: Int, range: Range<Int>)?] = [:]
 
     public init(_ bytes: [UInt8]) {
-        base = Data(bytes)
+        file = MappedFile(copy: Data(bytes))
     }
 
     /// `data`: a whole file's bytes (a mapping is not copied).
     public init(_ data: Data) {
-        base = data.startIndex == 0 ? data : Data(data)
+        file = MappedFile(copy: data.startIndex == 0 ? data : Data(data))
+    }
+
+    /// A whole file as mapped (or read).
+    public init(_ file: MappedFile) {
+        self.file = file.data.startIndex == 0 ? file : MappedFile(copy: Data(file.data))
     }
 
     /// The file with every edit in place.
@@ -123,19 +136,36 @@ public struct SplicedHive: Sendable {
     public func forEachPiece(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let ordered = splices.sorted { $0.range.lowerBound < $1.range.lowerBound }
         try base.withUnsafeBytes { original in
+            // An unchanged run goes in chunks, each one's pages given back once written.
+            func copy(_ run: Range<Int>) throws {
+                var start = run.lowerBound
+                repeat {
+                    let end = min(run.upperBound, start + Self.chunk)
+                    try body(UnsafeRawBufferPointer(rebasing: original[start..<end]))
+                    file.releasePages(below: end)
+                    start = end
+                } while start < run.upperBound
+            }
             var copied = 0
             for splice in ordered {
-                try body(UnsafeRawBufferPointer(rebasing: original[copied..<splice.range.lowerBound]))
+                try copy(copied..<splice.range.lowerBound)
                 try splice.bytes.withUnsafeBytes { try body($0) }
                 copied = splice.range.upperBound
             }
-            try body(UnsafeRawBufferPointer(rebasing: original[copied...]))
+            try copy(copied..<original.count)
         }
     }
 
+    private static let chunk = 4 << 20
+
     private mutating func locate(_ path: [String]) -> (depth: Int, range: Range<Int>)? {
         if let known = located[path] { return known }
-        let found = base.withUnsafeBytes { WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) }
+        let file = file
+        let found = base.withUnsafeBytes {
+            WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) { file.releasePages(below: $0) }
+        }
+        // The search read the whole file; the edit reads only the sections found, the write goes through it again.
+        file.releasePages(below: base.count)
         located[path] = found
         return found
     }
@@ -150,7 +180,7 @@ public struct SplicedHive: Sendable {
             sections = splices[earlier].bytes[...]
         } else if splices.contains(where: { $0.range.overlaps(range) }) {
             // Subtrees inside one another: put the file together and find the sections in it again.
-            base = Data(bytes)
+            file = MappedFile(copy: Data(bytes))
             splices = []
             located = [:]
             guard let found = locate(path) else { return false }
@@ -240,17 +270,22 @@ private struct SubtreePattern {
     /// The deepest key on the path that has sections in the file, and the bytes of its sections (from the
     /// blank line before the first to the blank line before the next key outside it); nil when those sections
     /// are not one run, or the file is not laid out as Wine writes it.
-    func deepestRun(in hive: UnsafeBufferPointer<UInt8>) -> (depth: Int, range: Range<Int>)? {
+    func deepestRun(in hive: UnsafeBufferPointer<UInt8>, passed: (Int) -> Void = { _ in }) -> (depth: Int, range: Range<Int>)? {
         guard let base = hive.baseAddress else { return nil }
         // Per depth: where its run of sections starts and ends, and whether it has ended.
         var starts = [Int?](repeating: nil, count: ends.count + 1)
         var finishes = [Int?](repeating: nil, count: ends.count + 1)
         // A depth whose sections come in more than one run (not as Wine writes a hive).
         var broken = [Bool](repeating: false, count: ends.count + 1)
-        var search = 0
+        var search = 0, nextPassed = 4 << 20
         while search < hive.count, let found = memchr(base + search, Int32(ASCII.openBracket), hive.count - search) {
             let bracket = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             search = bracket + 1
+            if bracket >= nextPassed {
+                // A key line's depth is read from its own bytes, and the two bytes before the bracket.
+                passed(bracket - 2)
+                nextPassed = bracket + 4 << 20
+            }
             guard bracket == 0 || hive[bracket - 1] == ASCII.newline else { continue }
             // Wine writes a blank line before every key: the section's bytes start at that line's end.
             guard bracket >= 2, hive[bracket - 2] == ASCII.newline else { return nil }

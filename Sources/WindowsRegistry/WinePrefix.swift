@@ -95,9 +95,14 @@ public struct WinePrefix: Sendable {
 
     /// A hive file's bytes (mapped), or nil when the prefix has none.
     public func hiveData(_ file: WineHiveFile) throws -> Data? {
+        try hiveFile(file)?.data
+    }
+
+    /// A hive file as mapped, or nil when the prefix has none.
+    public func hiveFile(_ file: WineHiveFile, populate: Bool = true) throws -> MappedFile? {
         let url = url(of: file)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try RegistryFileReader.readData(url.path)
+        return try RegistryFileReader.map(url.path, populate: populate)
     }
 
     public func load() throws -> WinePrefixRegistry {
@@ -192,9 +197,13 @@ enum RegistryFileReader {
     /// Foundation's `.mappedIfSafe` copies on Linux and taking a 40 MB hive page by page cost a tenth of a check);
     /// anything else (empty, a FIFO) is read. Errors are the registry's (66).
     static func readData(_ path: String) throws -> Data {
+        try map(path).data
+    }
+
+    static func map(_ path: String, populate: Bool = true) throws -> MappedFile {
         guard FileManager.default.fileExists(atPath: path) else { throw RegistryError.fileNotFound(path: path) }
         do {
-            return try mappedBytes(URL(fileURLWithPath: path))
+            return try MappedFile(URL(fileURLWithPath: path), populate: populate)
         } catch {
             guard case .cannotRead(_, let reason) = error else { throw error }
             throw RegistryError.unreadable(path: path, reason: reason)

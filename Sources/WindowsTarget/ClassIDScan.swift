@@ -68,11 +68,18 @@ extension ClassIDScan {
         guard let needle, !decoded.mayHoldClassIDCharacters else { return true }
         if needle.first == UInt8(ascii: "{") {
             // Where the file has an opening brace is known from the one pass: no search through it per class ID.
-            let found = decoded.braces.contains { start in
-                start + needle.count <= bytes.count
-                    && Self.occurs(needle, in: UnsafeBufferPointer(rebasing: bytes[start..<start + needle.count]), stride: 1)
+            if needle.count <= HiveFileText.braceWindow {
+                // From the bytes after each brace, kept by the pass: the file (40 MB, a brace every few kilobytes)
+                // is not read again, its pages having gone back to the page cache as the pass went.
+                let found = decoded.braceWindows.withUnsafeBufferPointer { windows in
+                    Swift.stride(from: 0, to: windows.count, by: HiveFileText.braceWindow).contains { start in
+                        Self.occurs(needle, in: UnsafeBufferPointer(rebasing: windows[start..<start + needle.count]), stride: 1)
+                    }
+                }
+                if found { return true }
+            } else if Self.find(needle, in: bytes) {
+                return true
             }
-            if found { return true }
         } else if Self.find(needle, in: bytes) {
             return true
         }
@@ -95,12 +102,17 @@ struct HiveFileText: Sendable {
     /// The data of values written as hex whose type the search reads as text: REG_SZ, REG_EXPAND_SZ, REG_LINK,
     /// REG_MULTI_SZ.
     var hexStrings: [[UInt8]] = []
-    /// Where the file has a `{`: where a class ID written as it is may start.
-    var braces: [Int] = []
+    /// The `braceWindow` bytes from each `{` in the file, one after another (zeros past the file's end): where a
+    /// class ID written as it is may start.
+    var braceWindows: [UInt8] = []
+    /// A class ID in braces, `{8-4-4-4-12}`.
+    static let braceWindow = 38
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// `passed` is told, every few megabytes, how far the scan has gone (it looks back three bytes at most).
+    init(_ bytes: UnsafeBufferPointer<UInt8>, passed: (Int) -> Void = { _ in }) {
         guard let base = bytes.baseAddress else { return }
         let count = bytes.count
+        var nextPassed = 4 << 20
         let nonASCII = SIMD16<UInt8>(repeating: 0x80), backslash = SIMD16<UInt8>(repeating: 0x5c)
         let parenthesis = SIMD16<UInt8>(repeating: 0x28), brace = SIMD16<UInt8>(repeating: 0x7b)
         // `next`: the first byte not yet taken in by an escape or a hex value's type before it.
@@ -117,6 +129,10 @@ struct HiveFileText: Sendable {
                 else { return }
             }
             index += 32
+            if index >= nextPassed {
+                passed(index - 4)
+                nextPassed = index + 4 << 20
+            }
         }
         var position = max(index, next)
         while position < count {
@@ -182,7 +198,9 @@ struct HiveFileText: Sendable {
             hexStrings.append(data)
             return index
         default:
-            braces.append(position)
+            let end = min(bytes.count, position + Self.braceWindow)
+            braceWindows.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
+            braceWindows.append(contentsOf: repeatElement(0, count: position + Self.braceWindow - end))
             return position + 1
         }
     }

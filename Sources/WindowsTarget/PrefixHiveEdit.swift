@@ -62,7 +62,7 @@ public enum PrefixHiveEdit {
                 // with the system's reason.
                 if let subtree, try writer.model(of: file, as: WineHive.self) == nil {
                     var spliced = try writer.model(of: file, as: SplicedHive.self)
-                        ?? SplicedHive(try writer.mappedContents(of: file) ?? mappedBytes(file))
+                        ?? SplicedHive(try writer.mappedContents(of: file) ?? MappedFile(file, populate: false))
                     let edited = try WindowsSideError.wrapping { try spliced.edit(fileName: file.path, at: subtree, edit) }
                     if edited {
                         try writer.replace(

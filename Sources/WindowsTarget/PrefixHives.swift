@@ -102,12 +102,19 @@ public final class PrefixHives: @unchecked Sendable {
         self.prefix = prefix
         self.part = part
         system = try prefix.hiveData(.system)
-        user = try prefix.hiveData(.user)
-        scans = HiveFileScans(system: system, user: user)
+        // user.reg is faulted in as it is read, and the pages each of its two readers (the first round's parse
+        // below, R17's byte scan on another thread) has gone past are given back to the page cache: nothing else
+        // reads most of them again (a lookup outside the part read maps the file anew; R17 later looks at the bytes
+        // around braces), and a 40 MB hive kept in the process made a fix, which checks again, hold twice its size.
+        // The reader behind faults its pages in again from the page cache, as it would without the other.
+        let userFile = try prefix.hiveFile(.user, populate: false)
+        user = userFile?.data
+        let releaseUserPages: @Sendable (Int) -> Void = { userFile?.releasePages(below: $0) }
+        scans = HiveFileScans(system: system, user: user, userPassed: releaseUserPages)
         var registry = WinePrefixRegistry(
             system: try Self.decode(system, of: prefix, .system, below: part.subtrees, excluding: part.excluded)
                 ?? WineHive(relativeTo: "REGISTRY\\Machine"),
-            user: try Self.decode(user, of: prefix, .user, below: part.subtrees, excluding: part.excluded)
+            user: try Self.decode(user, of: prefix, .user, below: part.subtrees, excluding: part.excluded) { releaseUserPages($0) }
                 ?? WineHive(relativeTo: "REGISTRY\\User\\" + RegistrySnapshot.wineUserSID))
         // Each round reads the link targets the last one found, and only those, in the hive they point into;
         // Wine's own links need one round (and none into user.reg, which is then not read again). A target in a
@@ -153,9 +160,12 @@ public final class PrefixHives: @unchecked Sendable {
     }
 
     private static func decode(
-        _ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]], excluding: [[String]] = []
+        _ data: Data?, of prefix: WinePrefix, _ file: WineHiveFile, below subtrees: [[String]], excluding: [[String]] = [],
+        passed: ((Int) -> Void)? = nil
     ) throws -> WineHive? {
-        try data.map { try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees, excluding: excluding) }
+        try data.map {
+            try WineHiveCodec.decode($0, fileName: prefix.url(of: file).path, onlyBelowAny: subtrees, excluding: excluding, passed: passed)
+        }
     }
 
     /// The `leftOut` branches as reached through `links`: a link whose target lies above a branch leads into it
@@ -260,13 +270,15 @@ private final class HiveFileScans: @unchecked Sendable {
     /// Written once, before `done` is left; read only after waiting for it.
     private var texts: [PluginResidue.Hive: HiveFileText] = [:]
 
-    init(system: Data?, user: Data?) {
+    init(system: Data?, user: Data?, userPassed: @escaping @Sendable (Int) -> Void) {
         done.enter()
         DispatchQueue.global().async { [self] in
             var scanned: [PluginResidue.Hive: HiveFileText] = [:]
             for (hive, data) in [(PluginResidue.Hive.machine, system), (.user, user)] {
                 guard let data else { continue }
-                scanned[hive] = data.withUnsafeBytes { HiveFileText($0.bindMemory(to: UInt8.self)) }
+                scanned[hive] = data.withUnsafeBytes { raw in
+                    HiveFileText(raw.bindMemory(to: UInt8.self), passed: hive == .user ? userPassed : { _ in })
+                }
             }
             texts = scanned
             done.leave()
@@ -278,3 +290,5 @@ private final class HiveFileScans: @unchecked Sendable {
         return texts[hive]
     }
 }
+
+

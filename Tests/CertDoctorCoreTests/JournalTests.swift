@@ -219,7 +219,7 @@ import Testing
         func appending(_ text: String) -> FixStep {
             FixStep(description: Localized(verbatim: "append \(text)"), touches: [file]) { writer in
                 let pieces = try writer.model(of: file, as: [String].self)
-                    ?? [String(decoding: try writer.mappedContents(of: file) ?? Data(), as: UTF8.self)]
+                    ?? [String(decoding: try writer.mappedContents(of: file)?.data ?? Data(), as: UTF8.self)]
                 try writer.replace(
                     file, model: pieces + [text],
                     encode: { pieces in

@@ -1,3 +1,4 @@
+import CertDoctorCore
 import Foundation
 import Testing
 @testable import WindowsRegistry
@@ -129,5 +130,46 @@ import TestSupport
         #expect(try WineHiveCodec.decode(spliced.bytes, fileName: "hive") == WineHiveCodec.decode(whole, fileName: "hive"))
         #expect(String(decoding: spliced.bytes, as: UTF8.self).contains("\"w\"=str:\"kept as written\"") == false,
                 "A\\B\\C was written again")
+    }
+}
+
+/// A spliced hive over a file mapped page by page gives the same file as one over its bytes, and holds no more
+/// of it than it is reading: after the search for a subtree and after the write, the pages it went past are back
+/// in the page cache. (A fault may map a whole large folio of the page cache, up to 2 MB, hence the margins.)
+@Suite struct SplicedHiveMappingTests {
+    @Test func aMappedHiveIsSearchedAndWrittenWithoutBeingHeld() throws {
+        // About 24 MB of keys after the one edited, so that both the search and the write go in several steps.
+        var text = WineHiveSubtreeEditTests.hive
+        for index in 0..<250_000 {
+            text += "\n[Filler\\\\Key\(100_000 + index)] 1700000000\n#time=1da00000000000\n\"v\"=\"0123456789abcdef0123456789abcdef\"\n"
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spliced-\(UUID().uuidString).reg")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let edit = WineHiveSubtreeEditTests.setting(RegistryValue(name: "z", dword: 3), at: "E")
+
+        let file = try MappedFile(url, populate: false)
+        #expect(file.isMapping)
+        var mapped = SplicedHive(file)
+        var inMemory = SplicedHive(Array(text.utf8))
+        #expect(try mapped.edit(fileName: "hive", at: ["E"], edit))
+        #expect(try inMemory.edit(fileName: "hive", at: ["E"], edit))
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let filePages = file.data.count / pageSize, folioPages = 2 << 20 / pageSize, chunkPages = 4 << 20 / pageSize
+        #expect(filePages > chunkPages + 4 * folioPages)
+        let pages = try file.data.withUnsafeBytes { try ResidentPages.count(in: $0) }
+        #expect(pages <= folioPages + 16, "\(pages) of \(filePages) pages of the file held after the search")
+
+        var written = [UInt8]()
+        var mostHeld = 0
+        try file.data.withUnsafeBytes { raw in
+            try mapped.forEachPiece { (piece: UnsafeRawBufferPointer) throws in
+                written += piece
+                mostHeld = max(mostHeld, try ResidentPages.count(in: raw))
+            }
+        }
+        #expect(written == inMemory.bytes)
+        #expect(mostHeld <= chunkPages + 2 * folioPages, "\(mostHeld) of \(filePages) pages held while writing: more than one chunk")
+        #expect(try file.data.withUnsafeBytes { try ResidentPages.count(in: $0) } <= folioPages + 16)
     }
 }
