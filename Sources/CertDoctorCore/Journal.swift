@@ -842,13 +842,14 @@ public func mappedBytes(_ url: URL) throws(CoreError) -> Data {
 /// given back to the page cache while it is still used.
 public struct MappedFile: @unchecked Sendable {
     public let data: Data
-    /// `data` is a private read-only mapping of the file, faulted in at once (`MAP_POPULATE`).
-    public let isMapping: Bool
+    /// Where the file is mapped (private, read-only); nil for bytes in memory.
+    private let mapping: UnsafeRawPointer?
+    public var isMapping: Bool { mapping != nil }
 
     /// Bytes in memory, as a file that is not mapped.
     public init(copy data: Data) {
         self.data = data
-        isMapping = false
+        mapping = nil
     }
 
     /// `populate`: fault the whole mapping in at once (a reader going through all of it once is faster so);
@@ -863,24 +864,25 @@ public struct MappedFile: @unchecked Sendable {
            let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0),
            address != MAP_FAILED {
             data = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
-            isMapping = true
+            mapping = UnsafeRawPointer(address)
         } else {
             data = Data(try readBytes(url))
-            isMapping = false
+            mapping = nil
         }
     }
 
     /// Takes the whole pages below `offset` out of the process's memory (they stay in the page cache): nothing
-    /// changes for a reader, as a private mapping never written reads a page touched again from the file. A
-    /// copy in memory is left alone.
+    /// changes for a reader, as a private mapping never written reads a page touched again from the file.
+    /// Memory that is not the mapping is left alone: given back so, it would read as zeros.
     public func releasePages(below offset: Int) {
-        guard isMapping else { return }
-        let length = min(offset, data.count) / Int(sysconf(Int32(_SC_PAGESIZE))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let mapping else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = min(offset, data.count) / pageSize * pageSize
         guard length > 0 else { return }
         data.withUnsafeBytes { raw in
-            // The mapping starts on a page; `Data` made without copying keeps its address.
-            guard let base = raw.baseAddress else { return }
-            _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+            // Only where `data` reads the mapping itself (a `Data` too small for a page may copy its bytes inline).
+            guard raw.baseAddress == mapping else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: mapping), length, MADV_DONTNEED)
         }
     }
 }
