@@ -81,6 +81,7 @@ public struct Doctor: Sendable {
     /// Runs the checks and plans their fixes in `context`; nothing is touched.
     public func examine(_ environment: Environment, runner: Runner, context: CheckContext) throws -> Examination {
         let started = Date()
+        HostFactsProbe.shared.start(for: environment)
         try Self.readInputs(context)
         let results = try runner.run(registry, in: context)
         let fixes = planFixes(for: results, environment: environment, context: context)
@@ -104,7 +105,7 @@ public struct Doctor: Sendable {
     ) -> RunReport {
         var report = RunReport(
             version: Self.version, profile: profile.name, language: environment.language, started: started,
-            finished: Date(), host: Self.hostFacts(for: environment), targets: Self.targets(of: environment),
+            finished: Date(), host: HostFactsProbe.shared.facts(for: environment), targets: Self.targets(of: environment),
             scope: scope(of: results, environment: environment), results: results, fixes: fixes)
         report.expiry = expiry(of: results, environment: environment)
         report.references = profile.reportReferences

@@ -20,4 +20,25 @@ import Testing
         #expect(facts.versions["wine-prefix-arch"] == arch)
         #expect(facts.versions["wine"]?.hasPrefix("wine-") == true)
     }
+
+    /// A run asks for its host facts as it begins, on another thread, and its report takes them once: what the
+    /// probe found is what asking then would give, and a second report asks again (a probe found once is not kept
+    /// for runs to come, whose prefix header may have changed).
+    @Test func theFactsAskedAsARunBeginsAreTakenOnceByItsReport() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wine"), "wine is installed by the test set-up")
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-host-probe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: prefix) }
+        let system = prefix.appendingPathComponent("system.reg")
+        try Data("WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n#arch=win32\n".utf8).write(to: system)
+        let environment = Environment.targets(winePrefix: prefix)
+        let probe = HostFactsProbe()
+        probe.start(for: environment)
+        probe.start(for: environment)
+        let first = probe.facts(for: environment)
+        #expect(first.versions["wine-prefix-arch"] == "win32")
+        #expect(first.versions["wine"] == Doctor.hostFacts(for: environment).versions["wine"])
+        try Data("WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n#arch=win64\n".utf8).write(to: system)
+        #expect(probe.facts(for: environment).versions["wine-prefix-arch"] == "win64", "the first probe was taken")
+    }
 }

@@ -1,0 +1,56 @@
+import CertDoctorCore
+import Foundation
+
+/// The host facts of a run, asked for on another thread as the run begins: `wine --version` (and `pcscd
+/// --version` for a token run) is a process start, 5 ms and more, that need not wait until the checks are done to
+/// be asked. The report takes what the probe found (waiting for it if need be), once; a report with no probe
+/// begun asks there and then.
+final class HostFactsProbe: @unchecked Sendable {
+    static let shared = HostFactsProbe()
+
+    /// What the facts depend on besides the machine: which children are asked, and which prefix's header is read.
+    private struct Key: Hashable {
+        var winePrefix: String?
+        var token: Bool
+
+        init(_ environment: Environment) {
+            winePrefix = environment.winePrefix?.path
+            token = environment.tokenRequested
+        }
+    }
+
+    private final class Pending: @unchecked Sendable {
+        let done = DispatchGroup()
+        /// Written once, before `done` is left.
+        var facts: HostFacts?
+    }
+
+    private let lock = NSLock()
+    private var pending: [Key: Pending] = [:]
+
+    /// Begins asking for `environment`'s facts, unless a probe for the same is under way or waiting to be taken.
+    func start(for environment: Environment) {
+        let key = Key(environment)
+        let probe = Pending()
+        let begun: Bool = lock.withLock {
+            guard pending[key] == nil else { return false }
+            pending[key] = probe
+            return true
+        }
+        guard begun else { return }
+        probe.done.enter()
+        DispatchQueue.global().async {
+            probe.facts = Doctor.hostFacts(for: environment)
+            probe.done.leave()
+        }
+    }
+
+    /// The facts a probe found for `environment`, taken (a later run asks again); asked now when none was begun.
+    func facts(for environment: Environment) -> HostFacts {
+        guard let probe = lock.withLock({ pending.removeValue(forKey: Key(environment)) }) else {
+            return Doctor.hostFacts(for: environment)
+        }
+        probe.done.wait()
+        return probe.facts ?? Doctor.hostFacts(for: environment)
+    }
+}
