@@ -863,8 +863,10 @@ public struct MappedFile: @unchecked Sendable {
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
            let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0),
            address != MAP_FAILED {
-            data = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
-            mapping = UnsafeRawPointer(address)
+            let mapped = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
+            data = mapped
+            // A file of a few bytes is copied into the Data itself, and unmapped at once: then there is no mapping.
+            mapping = mapped.withUnsafeBytes { $0.baseAddress == UnsafeRawPointer(address) } ? UnsafeRawPointer(address) : nil
         } else {
             data = Data(try readBytes(url))
             mapping = nil
@@ -880,7 +882,7 @@ public struct MappedFile: @unchecked Sendable {
         let length = min(offset, data.count) / pageSize * pageSize
         guard length > 0 else { return }
         data.withUnsafeBytes { raw in
-            // Only where `data` reads the mapping itself (a `Data` too small for a page may copy its bytes inline).
+            // Only where `data` reads the mapping itself.
             guard raw.baseAddress == mapping else { return }
             _ = madvise(UnsafeMutableRawPointer(mutating: mapping), length, MADV_DONTNEED)
         }

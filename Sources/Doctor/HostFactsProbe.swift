@@ -28,16 +28,11 @@ final class HostFactsProbe: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Key: Pending] = [:]
 
-    /// Begins asking for `environment`'s facts, unless a probe for the same is under way or waiting to be taken.
+    /// Begins asking for `environment`'s facts, in place of any probe for the same not taken (a run that stopped
+    /// before its report, or the check before a fix: the report takes the facts of its own last examination).
     func start(for environment: Environment) {
-        let key = Key(environment)
         let probe = Pending()
-        let begun: Bool = lock.withLock {
-            guard pending[key] == nil else { return false }
-            pending[key] = probe
-            return true
-        }
-        guard begun else { return }
+        lock.withLock { pending[Key(environment)] = probe }
         probe.done.enter()
         DispatchQueue.global().async {
             probe.facts = Doctor.hostFacts(for: environment)

@@ -68,9 +68,9 @@ extension ClassIDScan {
         guard let needle, !decoded.mayHoldClassIDCharacters else { return true }
         if needle.first == UInt8(ascii: "{") {
             // Where the file has an opening brace is known from the one pass: no search through it per class ID.
-            if needle.count <= HiveFileText.braceWindow {
-                // From the bytes after each brace, kept by the pass: the file (40 MB, a brace every few kilobytes)
-                // is not read again, its pages having gone back to the page cache as the pass went.
+            if needle.count <= HiveFileText.braceWindow, needle.count >= 2, Self.hexValue(needle[1]) != nil {
+                // From the bytes after each brace that a hex digit follows, kept by the pass: the file (40 MB, a
+                // brace every few kilobytes) is not read again, its pages having gone back to the page cache.
                 let found = decoded.braceWindows.withUnsafeBufferPointer { windows in
                     Swift.stride(from: 0, to: windows.count, by: HiveFileText.braceWindow).contains { start in
                         Self.occurs(needle, in: UnsafeBufferPointer(rebasing: windows[start..<start + needle.count]), stride: 1)
@@ -102,8 +102,9 @@ struct HiveFileText: Sendable {
     /// The data of values written as hex whose type the search reads as text: REG_SZ, REG_EXPAND_SZ, REG_LINK,
     /// REG_MULTI_SZ.
     var hexStrings: [[UInt8]] = []
-    /// The `braceWindow` bytes from each `{` in the file, one after another (zeros past the file's end): where a
-    /// class ID written as it is may start.
+    /// The `braceWindow` bytes from each `{` that a hex digit follows, one after another (zeros past the file's
+    /// end): where a class ID written as it is may start. (Only those: a file of braces would keep 38 times its
+    /// size.)
     var braceWindows: [UInt8] = []
     /// A class ID in braces, `{8-4-4-4-12}`.
     static let braceWindow = 38
@@ -198,6 +199,7 @@ struct HiveFileText: Sendable {
             hexStrings.append(data)
             return index
         default:
+            guard position + 1 < bytes.count, ClassIDScan.hexValue(bytes[position + 1]) != nil else { return position + 1 }
             let end = min(bytes.count, position + Self.braceWindow)
             braceWindows.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
             braceWindows.append(contentsOf: repeatElement(0, count: position + Self.braceWindow - end))

@@ -22,8 +22,8 @@ import Testing
     }
 
     /// A run asks for its host facts as it begins, on another thread, and its report takes them once: what the
-    /// probe found is what asking then would give, and a second report asks again (a probe found once is not kept
-    /// for runs to come, whose prefix header may have changed).
+    /// probe found is what asking then would give, a second report asks again, and a probe begun anew replaces one
+    /// not taken (a probe found once is not kept for runs to come, whose prefix header may have changed).
     @Test func theFactsAskedAsARunBeginsAreTakenOnceByItsReport() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wine"), "wine is installed by the test set-up")
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-host-probe-\(UUID().uuidString)")
@@ -40,5 +40,9 @@ import Testing
         #expect(first.versions["wine"] == Doctor.hostFacts(for: environment).versions["wine"])
         try Data("WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n#arch=win64\n".utf8).write(to: system)
         #expect(probe.facts(for: environment).versions["wine-prefix-arch"] == "win64", "the first probe was taken")
+        probe.start(for: environment)
+        try Data("WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n#arch=win32\n".utf8).write(to: system)
+        probe.start(for: environment)
+        #expect(probe.facts(for: environment).versions["wine-prefix-arch"] == "win32", "a probe not taken is replaced")
     }
 }

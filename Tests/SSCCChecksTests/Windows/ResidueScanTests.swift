@@ -133,7 +133,7 @@ import WindowsRegistry
     @Test func theOnePassScanAnswersAsTheSeparateScans() {
         let lowerHex = Self.clsid.lowercased().dropFirst().dropLast()
         let pieces = [
-            "[Software\\\\X] 0\n", "\"v\"=\"", "\"\n", Self.clsid, Self.clsid.lowercased(), "{" + lowerHex.prefix(8), "}",
+            "[Software\\\\X] 0\n", "\"v\"=\"", "\"\n", Self.clsid, Self.clsid.lowercased(), "{" + lowerHex.prefix(8), "{", "}",
             "\\x7b", "\\x4e2d", "\\173", "\\{", "\\\\", "\\n", "\\q", "\\C", "\\", "(", "hex(", "hex(7):", "hex(2):",
             "hex(1):7b,00,33,00", ",\\\n  ", "00,00", "hex(123456789):", "str(2):\"", "x", "  ", "\n", "\u{4e2d}", "é",
         ].map { Array($0.utf8) }
@@ -152,7 +152,7 @@ import WindowsRegistry
             inputs.append(input)
         }
         for input in inputs {
-            for clsid in [Self.clsid, Self.clsid.lowercased(), String(lowerHex)] {
+            for clsid in [Self.clsid, Self.clsid.lowercased(), String(lowerHex), "{", "{}", "{-" + lowerHex.prefix(4)] {
                 let expected = input.withUnsafeBufferPointer { SeparateScans.mayBeIn(clsid, hiveFile: $0) }
                 let actual = input.withUnsafeBufferPointer { ClassIDScan(clsid).mayBeIn(hiveFile: $0) }
                 #expect(actual == expected, "\(clsid) in \(String(decoding: input, as: UTF8.self).debugDescription)")
