@@ -15,7 +15,9 @@ let package = Package(
     ],
     targets: [
         // C system libraries and the small shims that wrap their macros and varargs.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libcrypto only: certdoctor speaks no TLS (CMP's HTTP client is libcrypto's), and every library linked
+        // is loaded and bound at each start, a check's largest cost.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLibXSLT", pkgConfig: "libxslt", providers: [.apt(["libxslt1-dev"])]),
@@ -23,7 +25,9 @@ let package = Package(
         // No pkgConfig: libpcsclite's .pc adds -pthread, which SwiftPM warns about and drops; the one flag
         // that matters is the include directory, given to SmartCard, the only module that imports it.
         .systemLibrary(name: "CPCSCLite", providers: [.apt(["libpcsclite-dev"])]),
-        .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
+        // No pkgConfig: PKCS#11 modules are loaded with dlopen, and p11-kit-1's .pc would link libp11-kit for a
+        // header (shim.h names its directory).
+        .systemLibrary(name: "CPKCS11", providers: [.apt(["libp11-kit-dev"])]),
 
         // Swift modules.
         .target(name: "CSystemShims"),
