@@ -831,15 +831,11 @@ func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
     return a.withUnsafeBytes { a in b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
 }
 
-/// A whole regular file mapped read-only (anything else, or an empty file, is read): a 40 MB hive that a fix
-/// copies mostly as it is need not be copied into memory first. The file must not be written in place while the
-/// mapping is used (Wine replaces its hives by rename; the journal compares a file's identity before and after).
-public func mappedBytes(_ url: URL) throws(CoreError) -> Data {
-    try MappedFile(url).data
-}
-
-/// A file's bytes as `mappedBytes` gives them, knowing whether they are a mapping: only a mapping's pages can be
-/// given back to the page cache while it is still used.
+/// A whole regular file mapped read-only (anything else, or an empty file, is read), knowing whether it is a
+/// mapping: a 40 MB hive that a fix copies mostly as it is need not be copied into memory first, and only a
+/// mapping's pages can be given back to the page cache while it is still used. The file must not be written in
+/// place while the mapping is used (Wine replaces its hives by rename; the journal compares a file's identity
+/// before and after).
 public struct MappedFile: @unchecked Sendable {
     public let data: Data
     /// Where the file is mapped (private, read-only); nil for bytes in memory.

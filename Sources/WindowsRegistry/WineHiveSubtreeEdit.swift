@@ -114,11 +114,6 @@ public struct SplicedHive: Sendable {
         file = MappedFile(copy: Data(bytes))
     }
 
-    /// `data`: a whole file's bytes (a mapping is not copied).
-    public init(_ data: Data) {
-        file = MappedFile(copy: data.startIndex == 0 ? data : Data(data))
-    }
-
     /// A whole file as mapped (or read).
     public init(_ file: MappedFile) {
         self.file = file.data.startIndex == 0 ? file : MappedFile(copy: Data(file.data))

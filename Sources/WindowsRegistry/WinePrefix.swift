@@ -193,13 +193,13 @@ public struct WinePrefixRegistry: Sendable, Equatable {
 enum RegistryFileReader {
     static func read(_ path: String) throws -> [UInt8] { Array(try readData(path)) }
 
-    /// A regular file is mapped as the journal maps it (`mappedBytes`: read-only, faulted in at once, since
-    /// Foundation's `.mappedIfSafe` copies on Linux and taking a 40 MB hive page by page cost a tenth of a check);
+    /// A regular file mapped (`MappedFile`: Foundation's `.mappedIfSafe` copies on Linux), faulted in at once;
     /// anything else (empty, a FIFO) is read. Errors are the registry's (66).
     static func readData(_ path: String) throws -> Data {
         try map(path).data
     }
 
+    /// As `readData`; `populate: false` faults pages in as they are read, for a reader that gives them back.
     static func map(_ path: String, populate: Bool = true) throws -> MappedFile {
         guard FileManager.default.fileExists(atPath: path) else { throw RegistryError.fileNotFound(path: path) }
         do {

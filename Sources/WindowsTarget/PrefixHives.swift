@@ -197,12 +197,6 @@ public final class PrefixHives: @unchecked Sendable {
         return reached
     }
 
-    /// The targets of every link in `registry`, relative to the hive they point into (a link in either hive
-    /// may point into either); nil when one cannot be read partly.
-    static func linkTargets(_ registry: WinePrefixRegistry) -> [[String]]? {
-        links(registry)?.map(\.target)
-    }
-
     /// Every link in `registry`, relative to the hive it is in, and its target, relative to the hive it points
     /// into; nil when a target cannot be read partly.
     static func links(_ registry: WinePrefixRegistry) -> [(link: [String], target: [String], intoMachine: Bool)]? {
@@ -290,5 +284,3 @@ private final class HiveFileScans: @unchecked Sendable {
         return texts[hive]
     }
 }
-
-
