@@ -179,6 +179,11 @@ public enum RegistryName {
 
     public static func equal(_ lhs: String, _ rhs: String) -> Bool { compare(lhs, rhs) == 0 }
 
+    /// Whether the key path `prefix` is `path` or one of its ancestors, each name compared as the registry does.
+    public static func isPrefix(_ prefix: [String], of path: [String]) -> Bool {
+        prefix.count <= path.count && zip(prefix, path).allSatisfy { equal($0, $1) }
+    }
+
     /// nil as soon as a non-ASCII byte is met before the names differ (UTF-16 order then decides).
     @inline(__always)
     static func compareASCII(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int? {

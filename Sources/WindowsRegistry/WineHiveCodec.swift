@@ -226,7 +226,7 @@ private struct WineHiveParser {
             // A subtree below another one in the filter adds nothing to what the bytes can rule out: a line that
             // is neither an ancestor nor a descendant of the outer one is neither of the inner one.
             let outermost = filter?.filter { subtree in
-                !(filter ?? []).contains { $0.count < subtree.count && Self.isPrefix($0, of: subtree) }
+                !(filter ?? []).contains { $0.count < subtree.count && RegistryName.isPrefix($0, of: subtree) }
             }
             guard let escaped = outermost?.map(WineHiveParser.escapedLowercasePath), !escaped.contains(nil) else {
                 filterBytes = nil
@@ -248,14 +248,14 @@ private struct WineHiveParser {
             // it is skipped unless its bytes may match a subtree read below the branch, and the branch's own key
             // is read.
             excludedBytes = excluded.compactMap { branch in
-                guard filter.contains(where: { $0.count < branch.count && Self.isPrefix($0, of: branch) }),
-                      !excluded.contains(where: { $0 != branch && (Self.isPrefix($0, of: branch) || Self.isPrefix(branch, of: $0)) }),
+                guard filter.contains(where: { $0.count < branch.count && RegistryName.isPrefix($0, of: branch) }),
+                      !excluded.contains(where: { $0 != branch && (RegistryName.isPrefix($0, of: branch) || RegistryName.isPrefix(branch, of: $0)) }),
                       branch.allSatisfy({ name in
                           !name.isEmpty && name.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != ASCII.backslash && $0 != ASCII.openBracket && $0 != ASCII.closeBracket }
                       }),
                       let bytes = WineHiveParser.escapedLowercasePath(branch)
                 else { return nil }
-                let within = filter.filter { $0.count >= branch.count && Self.isPrefix(branch, of: $0) }.map(WineHiveParser.escapedLowercasePath)
+                let within = filter.filter { $0.count >= branch.count && RegistryName.isPrefix(branch, of: $0) }.map(WineHiveParser.escapedLowercasePath)
                 guard !within.contains(nil) else { return nil }
                 return (bytes, within.compactMap { $0 })
             }
@@ -281,10 +281,6 @@ private struct WineHiveParser {
         return bytes
     }
 
-    static func isPrefix(_ prefix: [String], of path: [String]) -> Bool {
-        prefix.count <= path.count && zip(prefix, path).allSatisfy { RegistryName.equal($0, $1) }
-    }
-
     enum Reading {
         case read
         case skipped
@@ -301,7 +297,7 @@ private struct WineHiveParser {
         for wanted in filter {
             let shared = min(wanted.count, path.count)
             guard zip(wanted.prefix(shared), path.prefix(shared)).allSatisfy({ RegistryName.equal($0, $1) }) else { continue }
-            if excluded.contains(where: { $0.count > wanted.count && $0.count < path.count && Self.isPrefix(wanted, of: $0) && Self.isPrefix($0, of: path) }) {
+            if excluded.contains(where: { $0.count > wanted.count && $0.count < path.count && RegistryName.isPrefix(wanted, of: $0) && RegistryName.isPrefix($0, of: path) }) {
                 leftOut = true
             } else {
                 return .read

@@ -70,7 +70,7 @@ public final class PrefixHives: @unchecked Sendable {
 
     /// `path` is `ancestor` or lies below it.
     static func isBelow(_ path: [String], _ ancestor: [String]) -> Bool {
-        path.count >= ancestor.count && zip(ancestor, path).allSatisfy { RegistryName.equal($0, $1) }
+        RegistryName.isPrefix(ancestor, of: path)
     }
 
     static func isBelowAny(_ path: [String], _ ancestors: [[String]]) -> Bool {
