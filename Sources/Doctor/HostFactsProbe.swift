@@ -19,25 +19,14 @@ final class HostFactsProbe: @unchecked Sendable {
         }
     }
 
-    private final class Pending: @unchecked Sendable {
-        let done = DispatchGroup()
-        /// Written once, before `done` is left.
-        var facts: HostFacts?
-    }
-
     private let lock = NSLock()
-    private var pending: [Key: Pending] = [:]
+    private var pending: [Key: BackgroundValue<HostFacts>] = [:]
 
     /// Begins asking for `environment`'s facts, in place of any probe for the same not taken (a run that stopped
     /// before its report, or the check before a fix: the report takes the facts of its own last examination).
     func start(for environment: Environment) {
-        let probe = Pending()
+        let probe = BackgroundValue { Doctor.hostFacts(for: environment) }
         lock.withLock { pending[Key(environment)] = probe }
-        probe.done.enter()
-        DispatchQueue.global().async {
-            probe.facts = Doctor.hostFacts(for: environment)
-            probe.done.leave()
-        }
     }
 
     /// The facts a probe found for `environment`, taken (a later run asks again); asked now when none was begun.
@@ -45,7 +34,6 @@ final class HostFactsProbe: @unchecked Sendable {
         guard let probe = lock.withLock({ pending.removeValue(forKey: Key(environment)) }) else {
             return Doctor.hostFacts(for: environment)
         }
-        probe.done.wait()
-        return probe.facts ?? Doctor.hostFacts(for: environment)
+        return probe.value
     }
 }

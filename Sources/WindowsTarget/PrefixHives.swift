@@ -93,8 +93,11 @@ public final class PrefixHives: @unchecked Sendable {
     /// The branches left out as a lookup reaches them through the links read (`Software\Wow6432Node\Classes`
     /// is Wine's link to `Software\Classes\Wow6432Node`), and links into a branch left out.
     let branchesThroughLinks: [[String]]
-    /// R17's byte scans of both files, begun when they are mapped.
-    private let scans: HiveFileScans
+    /// R17's byte scans (`HiveFileText`) of both files, begun when they are mapped: a failed ActiveX check asks
+    /// for them when it plans its fix, by which time the scan (as long, for a 40 MB `user.reg`, as reading what
+    /// the checks need of both hives) is done on the machine's other core. A run whose controls all pass does not
+    /// use them.
+    private let scans: BackgroundValue<[PluginResidue.Hive: HiveFileText]>
     private let lock = NSLock()
     private var whole: Result<WinePrefixRegistry, any Error>?
 
@@ -104,13 +107,13 @@ public final class PrefixHives: @unchecked Sendable {
         system = try prefix.hiveData(.system)
         // user.reg is faulted in as it is read, and the pages each of its two readers (the first round's parse
         // below, R17's byte scan on another thread) has gone past are given back to the page cache: nothing else
-        // reads most of them again (a lookup outside the part read maps the file anew; R17 later looks at the bytes
-        // around braces), and a 40 MB hive kept in the process made a fix, which checks again, hold twice its size.
+        // reads most of them again (a lookup outside the part read maps the file anew; R17's scan keeps the
+        // few bytes it needs), and a 40 MB hive kept in the process made a fix, which checks again, hold twice its size.
         // The reader behind faults its pages in again from the page cache, as it would without the other.
         let userFile = try prefix.hiveFile(.user, populate: false)
         user = userFile?.data
         let releaseUserPages: @Sendable (Int) -> Void = { userFile?.releasePages(below: $0) }
-        scans = HiveFileScans(system: system, user: user, userPassed: releaseUserPages)
+        scans = BackgroundValue { [system, user] in Self.scan(system: system, user: user, userPassed: releaseUserPages) }
         var registry = WinePrefixRegistry(
             system: try Self.decode(system, of: prefix, .system, below: part.subtrees, excluding: part.excluded)
                 ?? WineHive(relativeTo: "REGISTRY\\Machine"),
@@ -157,6 +160,18 @@ public final class PrefixHives: @unchecked Sendable {
         }
         filtered = nil
         branchesThroughLinks = []
+    }
+
+    /// R17's byte scan of each hive file there is; `userPassed` is told how far it has gone in `user.reg`.
+    private static func scan(system: Data?, user: Data?, userPassed: @escaping (Int) -> Void) -> [PluginResidue.Hive: HiveFileText] {
+        var scanned: [PluginResidue.Hive: HiveFileText] = [:]
+        for (hive, data) in [(PluginResidue.Hive.machine, system), (.user, user)] {
+            guard let data else { continue }
+            scanned[hive] = data.withUnsafeBytes { raw in
+                HiveFileText(raw.bindMemory(to: UInt8.self), passed: hive == .user ? userPassed : { _ in })
+            }
+        }
+        return scanned
     }
 
     private static func decode(
@@ -244,7 +259,7 @@ public final class PrefixHives: @unchecked Sendable {
 
     /// Whether anything in one hive file can mention `clsid` (`ClassIDScan`); false also when there is no file.
     func mayMention(_ clsid: String, in hive: PluginResidue.Hive) -> Bool {
-        guard let data = hive == .machine ? system : user, let text = scans.text(of: hive) else { return false }
+        guard let data = hive == .machine ? system : user, let text = scans.value[hive] else { return false }
         return data.withUnsafeBytes { raw in ClassIDScan(clsid).mayBeIn(hiveFile: raw.bindMemory(to: UInt8.self), decoded: text) }
     }
 
@@ -252,35 +267,5 @@ public final class PrefixHives: @unchecked Sendable {
     func wholeRoot(of hive: PluginResidue.Hive) throws -> RegistryKey {
         let registry = try wholeRegistry()
         return hive == .machine ? registry.system.root : registry.user.root
-    }
-}
-
-/// R17's byte scans (`HiveFileText`) of a prefix's two hive files, done on another thread from when the files
-/// are mapped: a failed ActiveX check asks for them when it plans its fix, by which time the scan (as long, for a
-/// 40 MB `user.reg`, as reading what the checks need of both hives) is done on the machine's other core. A run
-/// whose controls all pass does not use them.
-private final class HiveFileScans: @unchecked Sendable {
-    private let done = DispatchGroup()
-    /// Written once, before `done` is left; read only after waiting for it.
-    private var texts: [PluginResidue.Hive: HiveFileText] = [:]
-
-    init(system: Data?, user: Data?, userPassed: @escaping @Sendable (Int) -> Void) {
-        done.enter()
-        DispatchQueue.global().async { [self] in
-            var scanned: [PluginResidue.Hive: HiveFileText] = [:]
-            for (hive, data) in [(PluginResidue.Hive.machine, system), (.user, user)] {
-                guard let data else { continue }
-                scanned[hive] = data.withUnsafeBytes { raw in
-                    HiveFileText(raw.bindMemory(to: UInt8.self), passed: hive == .user ? userPassed : { _ in })
-                }
-            }
-            texts = scanned
-            done.leave()
-        }
-    }
-
-    func text(of hive: PluginResidue.Hive) -> HiveFileText? {
-        done.wait()
-        return texts[hive]
     }
 }
