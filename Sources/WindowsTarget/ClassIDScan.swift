@@ -66,23 +66,9 @@ extension ClassIDScan {
     /// As above, with what the parser decodes in that file worked out once for every class ID searched.
     func mayBeIn(hiveFile bytes: UnsafeBufferPointer<UInt8>, decoded: HiveFileText) -> Bool {
         guard let needle, !decoded.mayHoldClassIDCharacters else { return true }
-        if needle.first == UInt8(ascii: "{") {
-            // Where the file has an opening brace is known from the one pass: no search through it per class ID.
-            if needle.count <= HiveFileText.braceWindow, needle.count >= 2, Self.hexValue(needle[1]) != nil {
-                // From the bytes after each brace that a hex digit follows, kept by the pass: the file (40 MB, a
-                // brace every few kilobytes) is not read again, its pages having gone back to the page cache.
-                let found = decoded.braceWindows.withUnsafeBufferPointer { windows in
-                    Swift.stride(from: 0, to: windows.count, by: HiveFileText.braceWindow).contains { start in
-                        Self.occurs(needle, in: UnsafeBufferPointer(rebasing: windows[start..<start + needle.count]), stride: 1)
-                    }
-                }
-                if found { return true }
-            } else if Self.find(needle, in: bytes) {
-                return true
-            }
-        } else if Self.find(needle, in: bytes) {
-            return true
-        }
+        // A class ID in braces is looked for in the bytes the one pass kept after each brace: the file (40 MB, a
+        // brace every few kilobytes) is not read again, its pages having gone back to the page cache.
+        if HiveFileText.windowsHoldAll(needle) ? decoded.windowHolds(needle) : Self.find(needle, in: bytes) { return true }
         return decoded.hexStrings.contains { $0.withUnsafeBufferPointer { Self.occurs(needle, in: $0, stride: 2) } }
     }
 }
@@ -108,6 +94,21 @@ struct HiveFileText: Sendable {
     var braceWindows: [UInt8] = []
     /// A class ID in braces, `{8-4-4-4-12}`.
     static let braceWindow = 38
+
+    /// Whether every place `needle` (lower case) can start is a window: it opens with a brace and a hex digit, and
+    /// fits in one.
+    static func windowsHoldAll(_ needle: [UInt8]) -> Bool {
+        needle.count >= 2 && needle.count <= braceWindow && needle[0] == UInt8(ascii: "{") && ClassIDScan.hexValue(needle[1]) != nil
+    }
+
+    /// Whether a window starts with `needle`, ASCII case aside.
+    func windowHolds(_ needle: [UInt8]) -> Bool {
+        braceWindows.withUnsafeBufferPointer { windows in
+            stride(from: 0, to: windows.count, by: Self.braceWindow).contains { start in
+                ClassIDScan.occurs(needle, in: UnsafeBufferPointer(rebasing: windows[start..<start + needle.count]), stride: 1)
+            }
+        }
+    }
 
     /// `passed` is told, every few megabytes, how far the scan has gone (it looks back three bytes at most).
     init(_ bytes: UnsafeBufferPointer<UInt8>, passed: (Int) -> Void = { _ in }) {
