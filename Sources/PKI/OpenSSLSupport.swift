@@ -12,6 +12,14 @@ public enum OpenSSLProcess {
     public static func keepAliveUntilExit() {
         OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
     }
+
+    /// Reads OpenSSL's configuration, loads the providers and fills the cipher table: what opening the first
+    /// PFX of a run would do first. Safe from any thread and done once; a command that will open one calls it
+    /// on another core while its arguments are parsed.
+    public static func prepareCiphers() {
+        OpenSSLRuntime.loadProviders()
+        OpenSSLRuntime.fillCipherTable()
+    }
 }
 
 package enum OpenSSLRuntime {
@@ -27,6 +35,18 @@ package enum OpenSSLRuntime {
     /// Call at the top of every public entry point that may fetch an algorithm.
     @discardableResult
     package static func loadProviders() -> Bool { legacyProviderLoaded }
+
+    /// OpenSSL fills its table of ciphers on the first fetch of any, and two threads fetching at once each
+    /// filled it: a fetch made once, before any two can race.
+    private static let cipherTableFilled: Bool = {
+        EVP_CIPHER_free(EVP_CIPHER_fetch(nil, "AES-256-CBC", nil))
+        ERR_clear_error()
+        return true
+    }()
+
+    package static func fillCipherTable() {
+        _ = cipherTableFilled
+    }
 
     /// True when `cipherName` is only offered by the legacy provider (RC2, RC4, DES, …).
     static func cipherNeedsLegacyProvider(_ cipherName: String) -> Bool {

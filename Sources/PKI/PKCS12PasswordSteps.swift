@@ -48,9 +48,7 @@ final class PKCS12PasswordSteps {
         if PKCS12_mac_present(p12) == 1 { steps.append(.mac(p12)) }
         // The key first: decoding it after its derivation makes it the longest step.
         steps.sort { $0.order < $1.order }
-        // OpenSSL fills its table of ciphers on the first fetch of any; two steps fetching at once each filled it.
-        EVP_CIPHER_free(EVP_CIPHER_fetch(nil, "AES-256-CBC", nil))
-        ERR_clear_error()
+        OpenSSLRuntime.fillCipherTable()
         let outcomes = Self.take(UnsafeSteps(steps), password: password)
         for (index, outcome) in outcomes {
             switch (steps[index], outcome) {

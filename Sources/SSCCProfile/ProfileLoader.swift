@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import Synchronization
 
 /// Finds, reads and validates a profile, so that a broken profile stops the run at start with a clear message.
 public enum ProfileLoader {
@@ -32,13 +33,47 @@ public enum ProfileLoader {
 
     /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
     public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
-        PatternCache.prepareEngine()
-        let url: URL
-        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
-            url = URL(fileURLWithPath: nameOrPath)
-        } else {
-            url = dataDirectory.profiles.appendingPathComponent(nameOrPath + ".json")
+        let url = location(of: nameOrPath, in: dataDirectory)
+        let early = prefetched.withLock { slot in
+            defer { slot = nil }
+            return slot?.url == url ? slot?.load : nil
         }
+        if let early { return try early.value.get() }
+        return try load(url, named: nameOrPath)
+    }
+
+    /// Begins loading a profile on another core: the command's `load` of the same file, if it comes, takes what
+    /// this found (the profile, or the error it would have met itself). A command that will read the default
+    /// profile starts it before its arguments are parsed, which is most of what it does meanwhile; arguments
+    /// naming another profile leave it unused, as does a first `load` of another file. One at a time: a later
+    /// prefetch replaces one not taken. The handle waits for the load to end, for a caller that must know it has.
+    @discardableResult
+    public static func prefetch(_ nameOrPath: String, dataDirectory: DataDirectory) -> Prefetch {
+        let url = location(of: nameOrPath, in: dataDirectory)
+        let load = BackgroundValue { Result { () throws(Failure) in try Self.load(url, named: nameOrPath) } }
+        prefetched.withLock { $0 = (url, load) }
+        return Prefetch(load: load)
+    }
+
+    public struct Prefetch: Sendable {
+        fileprivate let load: BackgroundValue<Result<(SSCCProfile, URL), Failure>>
+
+        public func wait() {
+            _ = load.value
+        }
+    }
+
+    private static let prefetched = Mutex<(url: URL, load: BackgroundValue<Result<(SSCCProfile, URL), Failure>>)?>(nil)
+
+    private static func location(of nameOrPath: String, in dataDirectory: DataDirectory) -> URL {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
+            return URL(fileURLWithPath: nameOrPath)
+        }
+        return dataDirectory.profiles.appendingPathComponent(nameOrPath + ".json")
+    }
+
+    private static func load(_ url: URL, named nameOrPath: String) throws(Failure) -> (SSCCProfile, URL) {
+        PatternCache.prepareEngine()
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw .notFound(nameOrPath, searched: [url.path])
         }

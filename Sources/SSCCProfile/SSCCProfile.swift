@@ -178,14 +178,14 @@ public struct ProfileNotAttached: Error, LocalizedMessage, CommandEndingProvidin
 }
 
 /// Profile patterns compiled once: compiling a Regex costs more than the checks that use it.
-enum PatternCache {
+public enum PatternCache {
     private static let compiled = Mutex<[String: NSRegularExpression]>([:])
 
     /// The first pattern ICU compiles in a process, whatever it is, first builds ICU's Unicode sets for regular
     /// expressions (more work than decoding the profile); a compile on another thread meanwhile waits for it.
     /// Started when a profile is about to be read, so that the sets are built on another core while it is read
-    /// and decoded; once per process.
-    static func prepareEngine() {
+    /// and decoded, or earlier by a command that will read one; once per process.
+    public static func prepareEngine() {
         _ = engineStarted
     }
 

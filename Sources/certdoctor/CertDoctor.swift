@@ -30,6 +30,7 @@ struct CertDoctor: ParsableCommand {
         SecretVariables.takeFromProcessEnvironment()
         OpenSSLProcess.keepAliveUntilExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        HeadStart.begin(for: arguments)
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {
             let language = Help.language
             let near = NearestNames.suggestions(for: word, among: subcommandNames)

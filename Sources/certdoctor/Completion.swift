@@ -47,6 +47,6 @@ enum CompletionDoctor {
         }
         let plugins = values(of: "--plugins").map { URL(fileURLWithPath: $0) } + Doctor.pluginDirectories()
         guard let data = try? DataDirectory.locate() else { return nil }
-        return try? Doctor(profile: values(of: "--profile").last ?? "sscc", dataDirectory: data, pluginDirectories: plugins, pluginTimeout: 2)
+        return try? Doctor(profile: values(of: "--profile").last ?? ProfileOption.defaultName, dataDirectory: data, pluginDirectories: plugins, pluginTimeout: 2)
     }
 }

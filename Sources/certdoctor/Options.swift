@@ -82,7 +82,7 @@ struct TargetOptions: ParsableArguments {
         add("--token-label", tokenLabel)
         add("--token-pin-file", tokenPinFile)
         for name in browser { words += ["--browser", name] }
-        if profile != "sscc" { words += ["--profile", profile] }
+        if profile != ProfileOption.defaultName { words += ["--profile", profile] }
         for directory in pluginDirectories { words += ["--plugins", directory] }
         return words.map(ShellQuoting.quote).joined(separator: " ")
     }
@@ -175,7 +175,9 @@ struct LanguageOption: ParsableArguments {
 /// `--profile`, the facts of the service whose certificate is renewed.
 struct ProfileOption: ParsableArguments {
     @Option(name: .customLong("profile"), help: Help.argument(zh: "Checks/profiles 中的配置名，或配置文件路径。", en: "A profile name from Checks/profiles, or a profile file."), completion: ProfileCompletion.kind)
-    var name = "sscc"
+    var name = Self.defaultName
+
+    static let defaultName = "sscc"
 }
 
 /// Which checks to run, and for how long.

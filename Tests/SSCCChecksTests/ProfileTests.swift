@@ -162,3 +162,48 @@ import Testing
         }
     }
 }
+
+/// A profile read ahead (`ProfileLoader.prefetch`, which the commands start before parsing their arguments) is
+/// what the first load of the same file answers, error included, and nothing else is.
+@Suite struct ProfilePrefetchTests {
+    let data = DataDirectory(root: CheckExampleTests.repository)
+
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("prefetch-\(UUID().uuidString).json").path
+    }
+
+    func shippedProfile() throws -> Data {
+        try Data(contentsOf: data.profiles.appendingPathComponent("sscc.json"))
+    }
+
+    @Test func theFirstLoadOfTheSameFileTakesWhatThePrefetchFoundAndOnlyIt() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Read ahead while the file is missing: the first load answers "not found" although the file is there by then.
+        ProfileLoader.prefetch(path, dataDirectory: data).wait()
+        try shippedProfile().write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try ProfileLoader.load(path, dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.ending == .noInput
+        }
+        // Taken once: the next load reads the file.
+        let (profile, location) = try ProfileLoader.load(path, dataDirectory: data)
+        #expect(profile.knownErrors.count == 9 && location.path == path)
+    }
+
+    @Test func aLoadOfAnotherFileReadsThatFileAndDropsThePrefetch() throws {
+        let prefetchedPath = temporaryPath(), otherPath = temporaryPath()
+        defer { for path in [prefetchedPath, otherPath] { try? FileManager.default.removeItem(atPath: path) } }
+        try shippedProfile().write(to: URL(fileURLWithPath: prefetchedPath))
+        ProfileLoader.prefetch(prefetchedPath, dataDirectory: data).wait()
+        #expect(throws: ProfileLoader.Failure.self) { _ = try ProfileLoader.load(otherPath, dataDirectory: data) }
+        // The file read ahead is broken since; its next load reads it and says so.
+        try Data("{ \"schemaVersion\": 1,\n \"name\": ".utf8).write(to: URL(fileURLWithPath: prefetchedPath))
+        #expect {
+            _ = try ProfileLoader.load(prefetchedPath, dataDirectory: data)
+        } throws: { error in
+            (error as? ProfileLoader.Failure)?.ending == .dataError
+        }
+    }
+}
