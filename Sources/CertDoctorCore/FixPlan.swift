@@ -38,6 +38,11 @@ public struct FixStep: Sendable {
     /// writer: the journal writes what earlier steps left for those files first, so that the step builds on
     /// them and the journal's final write does not put the older bytes back over its work.
     public var changesFilesItself: Bool
+    /// For a step that edits its one file only within one part of it (a registry hive's key and the keys below
+    /// it), that part's path; nil when the step may change any of it. The writer tells the steps of a fix every
+    /// part planned in a file (`FileWriter.plannedParts(of:)`), so that the first step to search the file finds
+    /// them all in one pass.
+    public var part: [String]?
     /// Refuses the whole fix before any backup is taken (a running wineserver, for example).
     public var preflight: @Sendable () throws -> Void
     public var apply: @Sendable (FileWriter) throws -> Void
@@ -46,10 +51,12 @@ public struct FixStep: Sendable {
     /// after the checks read the files, so that is what the checks saw.
     public init(
         description: Localized, touches: [URL], before: String? = nil, after: String? = nil, seen: [SeenFile]? = nil,
-        changesFilesItself: Bool = false, preflight: @escaping @Sendable () throws -> Void = {}, apply: @escaping @Sendable (FileWriter) throws -> Void
+        changesFilesItself: Bool = false, part: [String]? = nil, preflight: @escaping @Sendable () throws -> Void = {},
+        apply: @escaping @Sendable (FileWriter) throws -> Void
     ) {
         self.description = description
         self.touches = touches
+        self.part = part
         self.seen = seen ?? touches.map(SeenFile.init(planned:))
         self.changesFilesItself = changesFilesItself
         self.before = before
@@ -124,6 +131,8 @@ public protocol FileWriter: Sendable {
     /// The file as `contents(of:)` gives it: a file the steps have not changed is mapped, not copied, its pages
     /// faulted in as they are read (a reader of a large file gives them back as it goes).
     func mappedContents(of url: URL) throws -> MappedFile?
+    /// The parts of the file (`FixStep.part`) that the steps of this fix edit, this one's among them.
+    func plannedParts(of url: URL) -> [[String]]
 }
 
 extension FileWriter {
@@ -160,4 +169,7 @@ extension FileWriter {
     public func mappedContents(of url: URL) throws -> MappedFile? {
         try contents(of: url).map { MappedFile(copy: Data($0)) }
     }
+
+    /// A writer that writes at once knows no plan beyond the step it runs.
+    public func plannedParts(of url: URL) -> [[String]] { [] }
 }

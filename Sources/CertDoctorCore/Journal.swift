@@ -198,7 +198,13 @@ public final class Journal: Sendable {
         for (path, identity) in expected {
             if let after = FileIdentity(path), after.hasSameContentStamp(as: identity) { expected[path] = after }
         }
-        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)), read: read, expected: expected)
+        var parts: [String: [[String]]] = [:]
+        for step in steps {
+            guard let part = step.part, step.touches.count == 1 else { continue }
+            let path = try Self.resolvingLinks(step.touches[0]).path
+            if !(parts[path]?.contains(part) ?? false) { parts[path, default: []].append(part) }
+        }
+        let staging = StagingWriter(allowed: Set(targets.map(\.target.path)), read: read, expected: expected, parts: parts)
         read = [:]
         // Each file as this run placed it, to know at the end that no one has written it since without reading it.
         var placed: [String: FileIdentity] = [:]
@@ -667,10 +673,21 @@ final class StagingWriter: FileWriter, @unchecked Sendable {
     /// disk (the journal compared them without reading them).
     private var expected: [String: FileIdentity]
 
-    init(allowed: Set<String>, read: [String: [UInt8]] = [:], expected: [String: FileIdentity] = [:]) {
+    /// The parts of each file that the fix's steps edit (`FixStep.part`), by the file's path.
+    private let parts: [String: [[String]]]
+
+    init(
+        allowed: Set<String>, read: [String: [UInt8]] = [:], expected: [String: FileIdentity] = [:],
+        parts: [String: [[String]]] = [:]
+    ) {
         self.allowed = allowed
         self.read = read
         self.expected = expected
+        self.parts = parts
+    }
+
+    func plannedParts(of url: URL) -> [[String]] {
+        (try? declaredTarget(url)).flatMap { parts[$0.path] } ?? []
     }
 
     func forgetRead(_ paths: [String]) {

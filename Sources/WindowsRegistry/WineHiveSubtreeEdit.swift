@@ -24,15 +24,23 @@ public enum WineHiveSubtreeEdit {
 
     /// Where the subtree to edit for `path` lies in `bytes`: how deep its key is and its sections' bytes.
     static func locate(_ bytes: [UInt8], path: [String]) -> (depth: Int, range: Range<Int>)? {
-        bytes.withUnsafeBufferPointer { locate($0, path: path) }
+        bytes.withUnsafeBufferPointer { locate($0, paths: [path])[path] ?? nil }
     }
 
+    /// Where the subtree of each of `paths` lies, found in one pass over the file (each search reads all of it).
     /// `passed` is told, every few megabytes, how far the search has gone: it reads nothing before that again.
     static func locate(
-        _ bytes: UnsafeBufferPointer<UInt8>, path: [String], passed: (Int) -> Void = { _ in }
-    ) -> (depth: Int, range: Range<Int>)? {
-        guard !path.isEmpty, let pattern = SubtreePattern(path) else { return nil }
-        return pattern.deepestRun(in: bytes, passed: passed)
+        _ bytes: UnsafeBufferPointer<UInt8>, paths: [[String]], passed: (Int) -> Void = { _ in }
+    ) -> [[String]: (depth: Int, range: Range<Int>)?] {
+        var found: [[String]: (depth: Int, range: Range<Int>)?] = [:]
+        var searched: [[String]] = []
+        for path in paths where found.index(forKey: path) == nil {
+            found[path] = .some(nil)
+            if !path.isEmpty, SubtreePattern(path) != nil { searched.append(path) }
+        }
+        let runs = SubtreePattern.deepestRuns(of: searched.compactMap(SubtreePattern.init), in: bytes, passed: passed)
+        for (path, run) in zip(searched, runs) { found[path] = .some(run) }
+        return found
     }
 
     /// `sections` (a subtree's key `depth` levels down along `path`, as `locate` found them) edited and encoded
@@ -153,16 +161,23 @@ public struct SplicedHive: Sendable {
 
     private static let chunk = 4 << 20
 
-    private mutating func locate(_ path: [String]) -> (depth: Int, range: Range<Int>)? {
-        if let known = located[path] { return known }
+    /// Finds the sections of every path in `paths` not found yet, in one pass over the file: a fix's steps that
+    /// edit one hive each edit their own subtree, and a search reads the whole file.
+    public mutating func locate(_ paths: [[String]]) {
+        let missing = paths.filter { located.index(forKey: $0) == nil }
+        guard !missing.isEmpty else { return }
         let file = file
         let found = base.withUnsafeBytes {
-            WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), path: path) { file.releasePages(below: $0) }
+            WineHiveSubtreeEdit.locate($0.bindMemory(to: UInt8.self), paths: missing) { file.releasePages(below: $0) }
         }
         // The search read the whole file; the edit reads only the sections found, the write goes through it again.
         file.releasePages(below: base.count)
-        located[path] = found
-        return found
+        located.merge(found) { _, new in new }
+    }
+
+    private mutating func locate(_ path: [String]) -> (depth: Int, range: Range<Int>)? {
+        locate([path])
+        return located[path] ?? nil
     }
 
     /// Edits the keys at and below `path` as `WineHiveSubtreeEdit.edit` does; false (nothing changed) when the
@@ -262,16 +277,15 @@ private struct SubtreePattern {
         return depth
     }
 
-    /// The deepest key on the path that has sections in the file, and the bytes of its sections (from the
-    /// blank line before the first to the blank line before the next key outside it); nil when those sections
-    /// are not one run, or the file is not laid out as Wine writes it.
-    func deepestRun(in hive: UnsafeBufferPointer<UInt8>, passed: (Int) -> Void = { _ in }) -> (depth: Int, range: Range<Int>)? {
-        guard let base = hive.baseAddress else { return nil }
-        // Per depth: where its run of sections starts and ends, and whether it has ended.
-        var starts = [Int?](repeating: nil, count: ends.count + 1)
-        var finishes = [Int?](repeating: nil, count: ends.count + 1)
-        // A depth whose sections come in more than one run (not as Wine writes a hive).
-        var broken = [Bool](repeating: false, count: ends.count + 1)
+    /// For each pattern, the deepest key on its path that has sections in the file, and the bytes of its sections
+    /// (from the blank line before the first to the blank line before the next key outside it), found in one pass;
+    /// nil for a path whose sections are not one run or whose key lines the bytes cannot tell apart, and for
+    /// every path when the file is not laid out as Wine writes it.
+    static func deepestRuns(
+        of patterns: [SubtreePattern], in hive: UnsafeBufferPointer<UInt8>, passed: (Int) -> Void = { _ in }
+    ) -> [(depth: Int, range: Range<Int>)?] {
+        guard let base = hive.baseAddress, !patterns.isEmpty else { return patterns.map { _ in nil } }
+        var runs = patterns.map(SectionRuns.init)
         var search = 0, nextPassed = 4 << 20
         while search < hive.count, let found = memchr(base + search, Int32(ASCII.openBracket), hive.count - search) {
             let bracket = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
@@ -283,21 +297,61 @@ private struct SubtreePattern {
             }
             guard bracket == 0 || hive[bracket - 1] == ASCII.newline else { continue }
             // Wine writes a blank line before every key: the section's bytes start at that line's end.
-            guard bracket >= 2, hive[bracket - 2] == ASCII.newline else { return nil }
-            guard let depth = depth(ofKeyLineAt: bracket + 1, in: hive) else { return nil }
-            for level in 1..<(ends.count + 1) {
-                if level <= depth {
-                    if finishes[level] != nil { broken[level] = true }
-                    if starts[level] == nil { starts[level] = bracket - 1 }
-                } else if starts[level] != nil, finishes[level] == nil {
-                    finishes[level] = bracket - 1
-                }
+            guard bracket >= 2, hive[bracket - 2] == ASCII.newline else { return patterns.map { _ in nil } }
+            var searching = false
+            for index in runs.indices where !runs[index].unknowable {
+                runs[index].see(keyLineAt: bracket, in: hive)
+                searching = searching || !runs[index].unknowable
+            }
+            // Every path met a key line the bytes cannot place: the rest of the file cannot change that.
+            if !searching { break }
+        }
+        return runs.map { $0.deepestRun(fileSize: hive.count) }
+    }
+}
+
+/// One path's runs of sections, per depth along it, as a pass over the hive meets its key lines.
+private struct SectionRuns {
+    let pattern: SubtreePattern
+    /// Per depth: where its run of sections starts and ends.
+    var starts: [Int?]
+    var finishes: [Int?]
+    /// A depth whose sections come in more than one run (not as Wine writes a hive).
+    var broken: [Bool]
+    /// A key line whose depth along the path its bytes cannot tell was met.
+    var unknowable = false
+
+    init(_ pattern: SubtreePattern) {
+        self.pattern = pattern
+        starts = [Int?](repeating: nil, count: pattern.ends.count + 1)
+        finishes = starts
+        broken = [Bool](repeating: false, count: pattern.ends.count + 1)
+    }
+
+    /// The key line whose `[` is at `bracket`, after a blank line.
+    mutating func see(keyLineAt bracket: Int, in hive: UnsafeBufferPointer<UInt8>) {
+        guard let depth = pattern.depth(ofKeyLineAt: bracket + 1, in: hive) else {
+            unknowable = true
+            return
+        }
+        for level in 1..<(pattern.ends.count + 1) {
+            if level <= depth {
+                if finishes[level] != nil { broken[level] = true }
+                if starts[level] == nil { starts[level] = bracket - 1 }
+            } else if starts[level] != nil, finishes[level] == nil {
+                finishes[level] = bracket - 1
             }
         }
-        for level in stride(from: ends.count, through: 1, by: -1) {
+    }
+
+    /// The deepest key on the path that has sections in the file, and the bytes of its sections; nil when those
+    /// are not one run, or a key line could not be placed.
+    func deepestRun(fileSize: Int) -> (depth: Int, range: Range<Int>)? {
+        guard !unknowable else { return nil }
+        for level in stride(from: pattern.ends.count, through: 1, by: -1) {
             guard let start = starts[level] else { continue }
             if broken[level] { return nil }
-            return (level, start..<(finishes[level] ?? hive.count))
+            return (level, start..<(finishes[level] ?? fileSize))
         }
         return nil
     }

@@ -49,7 +49,7 @@ public enum PrefixHiveEdit {
     ) -> FixStep {
         let file = prefix.appendingPathComponent(hive.rawValue)
         return FixStep(
-            description: description, touches: [file],
+            description: description, touches: [file], part: subtree,
             preflight: { try WineServerGuard.requireStopped(prefix: prefix) },
             apply: { writer in
                 // The hive as the earlier steps of this fix left it (the journal writes it once, at the end).
@@ -61,8 +61,14 @@ public enum PrefixHiveEdit {
                 // that a 40 MB hive is neither copied into memory nor put together there. A missing hive fails
                 // with the system's reason.
                 if let subtree, try writer.model(of: file, as: WineHive.self) == nil {
-                    var spliced = try writer.model(of: file, as: SplicedHive.self)
-                        ?? SplicedHive(try writer.mappedContents(of: file) ?? MappedFile(file, populate: false))
+                    var spliced: SplicedHive
+                    if let earlier = try writer.model(of: file, as: SplicedHive.self) {
+                        spliced = earlier
+                    } else {
+                        spliced = SplicedHive(try writer.mappedContents(of: file) ?? MappedFile(file, populate: false))
+                        // Every subtree this fix edits in the hive, found in one pass over it, not one pass each.
+                        spliced.locate(writer.plannedParts(of: file))
+                    }
                     let edited = try WindowsSideError.wrapping { try spliced.edit(fileName: file.path, at: subtree, edit) }
                     if edited {
                         try writer.replace(

@@ -1,5 +1,6 @@
 import CertDoctorCore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct JournalTests {
@@ -9,6 +10,32 @@ import Testing
                 try writer.replace(file, with: bytes)
             },
         ])
+    }
+
+    /// Every step of a fix learns the parts of its file that all the fix's steps edit (so that the first to
+    /// search the file finds them all at once), through a link to the file too, and nothing of other files.
+    @Test func eachStepIsToldThePartsOfItsFileThatTheFixsStepsEdit() throws {
+        let directory = try temporaryDirectory()
+        let hive = directory.appendingPathComponent("user.reg"), other = directory.appendingPathComponent("system.reg")
+        let link = directory.appendingPathComponent("linked.reg")
+        for file in [hive, other] { try Data("x".utf8).write(to: file) }
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: hive)
+        let told = Mutex<[[[String]]]>([])
+        func step(_ file: URL, part: [String]?) -> FixStep {
+            FixStep(description: Localized(verbatim: "edit"), touches: [file], part: part) { writer in
+                told.withLock { $0.append(writer.plannedParts(of: file)) }
+                try writer.replace(file, with: Array("y".utf8))
+            }
+        }
+        let plans = [
+            FixPlan(checkID: "t.a", summary: Localized(verbatim: "a"), steps: [step(hive, part: ["A", "B"]), step(other, part: ["S"])]),
+            FixPlan(checkID: "t.b", summary: Localized(verbatim: "b"), steps: [step(link, part: ["C"]), step(hive, part: ["A", "B"])]),
+            FixPlan(checkID: "t.c", summary: Localized(verbatim: "c"), steps: [step(hive, part: nil)]),
+        ]
+        let application = try Journal(directory: directory.appendingPathComponent("journal")).apply(plans, command: "fix")
+        #expect(application.errors.isEmpty)
+        let parts = told.withLock { $0 }
+        #expect(parts == [[["A", "B"], ["C"]], [["S"]], [["A", "B"], ["C"]], [["A", "B"], ["C"]], [["A", "B"], ["C"]]])
     }
 
     @Test func applyBacksUpReplacesAndUndoRestoresByteForByteWithMode() throws {

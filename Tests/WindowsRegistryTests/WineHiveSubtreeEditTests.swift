@@ -133,6 +133,85 @@ import TestSupport
     }
 }
 
+/// A fix's steps find their subtrees in one pass over the hive: what the pass finds for each path is what a search
+/// for that path alone finds, whatever the other paths meet (a key line the bytes cannot place for one of them, a
+/// path with no sections, one inside another).
+@Suite struct SubtreeSearchInOnePassTests {
+    static let paths: [[String]] = [
+        ["A", "D"], ["A", "B", "C"], ["A", "New"], ["E"], ["New"], ["A", "B", "C", "New"], ["a", "b"], ["A"],
+        ["名"], [],
+    ]
+
+    static func variants() -> [(name: String, text: String)] {
+        let hive = WineHiveSubtreeEditTests.hive
+        return [
+            ("as written", hive),
+            ("A in two runs", hive.replacingOccurrences(of: "[A\\\\D]", with: "[F]") + "\n[A\\\\G] 1700000000\n\"g\"=\"3\"\n"),
+            ("A spelt with an escape", hive.replacingOccurrences(of: "[A\\\\D]", with: "[\\x41\\\\D]")),
+            ("an escape no plain path holds", hive.replacingOccurrences(of: "[A\\\\B\\\\C]", with: "[A\\\\\\x7532]")),
+            ("no blank line before a key", hive.replacingOccurrences(of: "\n\n[E]", with: "\n[E]")),
+        ]
+    }
+
+    @Test(arguments: variants().map(\.name))
+    func eachPathIsFoundAsASearchForItAloneFindsIt(variant: String) throws {
+        let text = try #require(Self.variants().first { $0.name == variant }).text
+        let bytes = Array(text.utf8)
+        let together = bytes.withUnsafeBufferPointer { WineHiveSubtreeEdit.locate($0, paths: Self.paths) }
+        #expect(together.count == Self.paths.count)
+        for path in Self.paths {
+            let alone = WineHiveSubtreeEdit.locate(bytes, path: path)
+            let inPass = try #require(together[path], "\(path) has an answer")
+            #expect(inPass?.depth == alone?.depth && inPass?.range == alone?.range, "\(variant): \(path)")
+        }
+    }
+
+    @Test(.enabled(if: WineTestPrefix.wineIsInstalled, "needs wine and wine64 (apt-get install wine wine64)"))
+    func winesOwnHivesGiveTheSameSubtreesInOnePass() throws {
+        let prefix = try WineTestPrefix.registry.prepare()
+        let paths = [
+            "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Zones\\2",
+            "Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\ZoneMap\\Domains\\example.com",
+            "Software\\Microsoft\\Internet Explorer\\Main",
+            "Software\\Policies\\Microsoft\\Edge",
+            "Software\\CertDoctorSubtreeTest\\a\\b",
+            "Software\\Microsoft\\Windows\\CurrentVersion",
+        ].map(RegistryKey.components(of:))
+        for file in ["user.reg", "system.reg"] {
+            let bytes = try [UInt8](Data(contentsOf: prefix.appendingPathComponent(file)))
+            let together = bytes.withUnsafeBufferPointer { WineHiveSubtreeEdit.locate($0, paths: paths) }
+            var found = 0
+            for path in paths {
+                let alone = WineHiveSubtreeEdit.locate(bytes, path: path)
+                let inPass = try #require(together[path])
+                #expect(inPass?.depth == alone?.depth && inPass?.range == alone?.range, "\(file): \(path)")
+                if alone != nil { found += 1 }
+            }
+            #expect(found >= 3, "\(file): the paths lie in the hive")
+        }
+    }
+
+    /// Paths found ahead (`SplicedHive.locate`) edit as paths found by each step.
+    @Test func editsOfPathsFoundAheadComeOutAsEditsOfPathsFoundByEachStep() throws {
+        let bytes = Array(WineHiveSubtreeEditTests.hive.utf8)
+        let edits: [(path: [String], edit: (inout RegistryKey) -> Void)] = [
+            (["A", "D"], WineHiveSubtreeEditTests.setting(RegistryValue(name: "z", dword: 3), at: "A\\D")),
+            (["E"], WineHiveSubtreeEditTests.setting(RegistryValue(name: "e", dword: 5), at: "E")),
+            (["A", "B", "C"], WineHiveSubtreeEditTests.setting(RegistryValue(name: "c", dword: 6), at: "A\\B\\C")),
+            (["A", "B"], WineHiveSubtreeEditTests.setting(RegistryValue(name: "b", dword: 7), at: "A\\B")),
+        ]
+        var ahead = SplicedHive(bytes)
+        ahead.locate(edits.map(\.path))
+        var eachAlone = SplicedHive(bytes)
+        for (path, edit) in edits {
+            #expect(try ahead.edit(fileName: "hive", at: path, edit), "\(path)")
+            #expect(try eachAlone.edit(fileName: "hive", at: path, edit), "\(path)")
+        }
+        #expect(ahead.bytes == eachAlone.bytes)
+        #expect(ahead.bytes != bytes)
+    }
+}
+
 /// A spliced hive over a file mapped page by page gives the same file as one over its bytes, and holds no more
 /// of it than it is reading: after the search for a subtree and after the write, the pages it went past are back
 /// in the page cache. (A fault may map a whole large folio of the page cache, up to 2 MB, hence the margins.)
