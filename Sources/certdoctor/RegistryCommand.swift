@@ -27,6 +27,9 @@ struct RegistryCommand: ParsableCommand {
         @Flag(name: .customLong("wow32"), help: Help.argument(zh: "按 32 位进程的视图读取（Wow6432Node）。", en: "Read the view of a 32-bit process (Wow6432Node)."))
         var wow32 = false
 
+        /// Read before parsing by `Help.language`, which every message here follows.
+        @OptionGroup var lang: LanguageOption
+
         func validate() throws {
             if winePrefix != nil && !registryFiles.isEmpty { throw ValidationError(Help.text(zh: "--wine-prefix 与 --registry 只能用其一", en: "use --wine-prefix or --registry, not both")) }
             if let registryHive, !["HKLM", "HKCU", "HKEY_LOCAL_MACHINE", "HKEY_CURRENT_USER"].contains(registryHive.uppercased()) {

@@ -104,7 +104,10 @@ import Testing
 
     // `--lang` decides the language of help and usage errors too, whatever `LANG` says: help is printed before
     // the option has a value, so it used to follow `LANG` alone.
-    static let subcommands = ["check", "fix", "undo", "renew", "list-checks", "explain", "collect-script", "report render"]
+    static let subcommands = [
+        "check", "fix", "undo", "renew", "enroll", "list-checks", "explain", "collect-script", "report render", "registry query",
+        "registry export",
+    ]
 
     @Test(arguments: subcommands)
     func helpFollowsLangOverTheLocale(_ subcommand: String) throws {
@@ -120,6 +123,26 @@ import Testing
             #expect(!english.output.contains(chineseWords), "\(chineseWords) in: \(english.output)")
         }
         #expect(english.output.contains("Language of messages") || english.output.contains("the report's own language"), "\(english.output)")
+    }
+
+    /// `registry` says what it could not find in the `--lang` language, whatever `LANG` says.
+    @Test func registryMessagesFollowLang() throws {
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("certdoctor-lang-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: prefix) }
+        for (file, root) in [("system.reg", "\\\\Machine"), ("user.reg", "\\\\User\\\\S-1-5-21-0-0-0-1000")] {
+            try Data("WINE REGISTRY Version 2\n;; All keys relative to \(root)\n\n#arch=win64\n\n[Software\\\\Wine] 1700000000\n\"v\"=\"1\"\n".utf8)
+                .write(to: prefix.appendingPathComponent(file))
+        }
+        for command in ["query", "export"] {
+            let extra = command == "export" ? ["--format", "reg"] : []
+            let words = ["registry", command, "--wine-prefix", prefix.path, "HKCU\\Software\\CertDoctorMissing"] + extra
+            let chinese = try CLI.run(words + ["--lang", "zh"], environment: ["LANG": "en_US.UTF-8", "LC_ALL": ""])
+            #expect(chinese.exitCode == 1, "\(chinese.errors)")
+            #expect(chinese.errors.contains("找不到"), "\(command): \(chinese.errors)")
+            let english = try CLI.run(words + ["--lang", "en"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+            #expect(english.exitCode == 1 && english.errors.contains("not found"), "\(command): \(english.errors)")
+        }
     }
 
     /// The argument parser's own usage errors are said in Chinese with `--lang zh`, with the same exit status.
