@@ -852,7 +852,7 @@ func sameBytes(_ a: [UInt8]?, _ b: [UInt8]?) -> Bool {
 /// mapping: a 40 MB hive that a fix copies mostly as it is need not be copied into memory first, and only a
 /// mapping's pages can be given back to the page cache while it is still used. The file must not be written in
 /// place while the mapping is used (Wine replaces its hives by rename; the journal compares a file's identity
-/// before and after).
+/// before and after); one that is, and shrinks, ends the run with a message (`ShrunkFileGuard`).
 public struct MappedFile: @unchecked Sendable {
     public let data: Data
     /// Where the file is mapped (private, read-only); nil for bytes in memory.
@@ -876,7 +876,13 @@ public struct MappedFile: @unchecked Sendable {
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
            let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0),
            address != MAP_FAILED {
-            let mapped = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in munmap(pointer, length) })
+            // Written in place meanwhile, the file may end before the mapping does: a read there ends the run
+            // with a message instead of a crash (ShrunkFileGuard).
+            let slot = ShrunkFileGuard.guardMapping(address, length: Int(info.st_size), path: url.path)
+            let mapped = Data(bytesNoCopy: address, count: Int(info.st_size), deallocator: .custom { pointer, length in
+                ShrunkFileGuard.forget(slot)
+                munmap(pointer, length)
+            })
             data = mapped
             // A file of a few bytes is copied into the Data itself, and unmapped at once: then there is no mapping.
             mapping = mapped.withUnsafeBytes { $0.baseAddress == UnsafeRawPointer(address) } ? UnsafeRawPointer(address) : nil

@@ -29,6 +29,8 @@ struct CertDoctor: ParsableCommand {
         // Then the secrets leave the environment, before any thread or child could see it.
         SecretVariables.takeFromProcessEnvironment()
         OpenSSLProcess.keepAliveUntilExit()
+        // A mapped file shrunk by another program while it is read ends the run with a message, not a crash.
+        ShrunkFileGuard.configure(language: Help.language, exitStatus: CommandEnding.temporaryFailure.exitCode)
         let arguments = Array(CommandLine.arguments.dropFirst())
         HeadStart.begin(for: arguments)
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {

@@ -1,5 +1,6 @@
 #ifndef CERTDOCTOR_CSYSTEM_SHIMS_H
 #define CERTDOCTOR_CSYSTEM_SHIMS_H
+#include <stddef.h>
 #include <sys/types.h>
 
 /// Starts `path` as a child in a process group of its own, with `in_fd`, `out_fd` and `err_fd` as its standard
@@ -21,6 +22,17 @@ int cd_terminal_echo_off(int fd);
 
 /// Puts the terminal back as cd_terminal_echo_off found it and restores the signal dispositions.
 void cd_terminal_restore(void);
+/// A file the process maps can shrink under it (another program truncating or rewriting it in place), and
+/// reading a page past its new end raises SIGBUS. cd_mapping_guard registers the mapping [start, start +
+/// length): a SIGBUS at an address in it then writes `message` (copied here) to standard error and ends the
+/// process with `status`, where it would have crashed; a handler must be async-signal-safe C, which Swift is not.
+/// Any other SIGBUS goes to the action there was before. Returns the slot to pass to cd_mapping_forget, or -1
+/// when every slot is taken (that mapping is then not guarded).
+int cd_mapping_guard(const void *start, size_t length, const char *message, int status);
+
+/// Forgets a guarded mapping; called before it is unmapped.
+void cd_mapping_forget(int slot);
+
 /// The git commit certdoctor was built from, as scripts/package.sh writes it into the executable's
 /// `.certdoctor_commit` section, or NULL when nothing was written (a checkout's own build): no generated file
 /// has to be kept in the tree.
