@@ -34,19 +34,21 @@ public enum ProfileLoader {
     /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
     public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
         let url = location(of: nameOrPath, in: dataDirectory)
-        let early = prefetched.withLock { slot in
-            defer { slot = nil }
-            return slot?.url == url ? slot?.load : nil
+        let early = prefetched.withLock { slot -> BackgroundValue<Result<(SSCCProfile, URL), Failure>>? in
+            guard let taken = slot, taken.url == url else { return nil }
+            slot = nil
+            return taken.load
         }
         if let early { return try early.value.get() }
         return try load(url, named: nameOrPath)
     }
 
-    /// Begins loading a profile on another core: the command's `load` of the same file, if it comes, takes what
-    /// this found (the profile, or the error it would have met itself). A command that will read the default
-    /// profile starts it before its arguments are parsed, which is most of what it does meanwhile; arguments
-    /// naming another profile leave it unused, as does a first `load` of another file. One at a time: a later
-    /// prefetch replaces one not taken. The handle waits for the load to end, for a caller that must know it has.
+    /// Begins loading a profile on another core: the first `load` of the same file takes what this found (the
+    /// profile, or the error it would have met itself); a later one reads the file again. A command that will
+    /// read the default profile starts it before its arguments are parsed, which is most of what it does
+    /// meanwhile; arguments naming another profile leave it unused, and loads of other files leave it alone. One
+    /// at a time: a later prefetch replaces one not taken. The handle waits for the load to end, for a caller that
+    /// must know it has.
     @discardableResult
     public static func prefetch(_ nameOrPath: String, dataDirectory: DataDirectory) -> Prefetch {
         let url = location(of: nameOrPath, in: dataDirectory)

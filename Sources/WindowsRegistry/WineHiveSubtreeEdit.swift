@@ -117,6 +117,8 @@ public struct SplicedHive: Sendable {
     /// Where `locate` found each path's sections in `base`: the steps of one fix often edit the same key, and
     /// each search reads the whole file.
     private var located: [[String]: (depth: Int, range: Range<Int>)?] = [:]
+    /// Every path asked for, to find them all again in one pass when the file is put together anew.
+    private var wanted: [[String]] = []
 
     public init(_ bytes: [UInt8]) {
         file = MappedFile(copy: Data(bytes))
@@ -164,6 +166,7 @@ public struct SplicedHive: Sendable {
     /// Finds the sections of every path in `paths` not found yet, in one pass over the file: a fix's steps that
     /// edit one hive each edit their own subtree, and a search reads the whole file.
     public mutating func locate(_ paths: [[String]]) {
+        for path in paths where !wanted.contains(path) { wanted.append(path) }
         let missing = paths.filter { located.index(forKey: $0) == nil }
         guard !missing.isEmpty else { return }
         let file = file
@@ -193,6 +196,7 @@ public struct SplicedHive: Sendable {
             file = MappedFile(copy: Data(bytes))
             splices = []
             located = [:]
+            locate(wanted)
             guard let found = locate(path) else { return false }
             (depth, range) = found
             sections = Array(base[range])[...]

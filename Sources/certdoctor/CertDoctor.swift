@@ -30,7 +30,9 @@ struct CertDoctor: ParsableCommand {
         SecretVariables.takeFromProcessEnvironment()
         OpenSSLProcess.keepAliveUntilExit()
         // A mapped file shrunk by another program while it is read ends the run with a message, not a crash.
-        ShrunkFileGuard.configure(language: Help.language, exitStatus: CommandEnding.temporaryFailure.exitCode)
+        ShrunkFileGuard.configure(
+            language: Help.language, shrunkStatus: CommandEnding.temporaryFailure.exitCode,
+            unreadableStatus: CommandEnding.noInput.exitCode)
         let arguments = Array(CommandLine.arguments.dropFirst())
         HeadStart.begin(for: arguments)
         if let word = arguments.first, !word.hasPrefix("-"), !subcommandNames.contains(word) {

@@ -164,8 +164,9 @@ import Testing
 }
 
 /// A profile read ahead (`ProfileLoader.prefetch`, which the commands start before parsing their arguments) is
-/// what the first load of the same file answers, error included, and nothing else is.
-@Suite struct ProfilePrefetchTests {
+/// what the first load of the same file answers, error included, and nothing else is. Serialized: the prefetch is
+/// one per process; loads of other files, which other suites make meanwhile, leave it alone.
+@Suite(.serialized) struct ProfilePrefetchTests {
     let data = DataDirectory(root: CheckExampleTests.repository)
 
     func temporaryPath() -> String {
@@ -192,18 +193,22 @@ import Testing
         #expect(profile.knownErrors.count == 9 && location.path == path)
     }
 
-    @Test func aLoadOfAnotherFileReadsThatFileAndDropsThePrefetch() throws {
+    @Test func aLoadOfAnotherFileReadsThatFileAndLeavesThePrefetchToItsOwn() throws {
         let prefetchedPath = temporaryPath(), otherPath = temporaryPath()
         defer { for path in [prefetchedPath, otherPath] { try? FileManager.default.removeItem(atPath: path) } }
         try shippedProfile().write(to: URL(fileURLWithPath: prefetchedPath))
         ProfileLoader.prefetch(prefetchedPath, dataDirectory: data).wait()
-        #expect(throws: ProfileLoader.Failure.self) { _ = try ProfileLoader.load(otherPath, dataDirectory: data) }
-        // The file read ahead is broken since; its next load reads it and says so.
-        try Data("{ \"schemaVersion\": 1,\n \"name\": ".utf8).write(to: URL(fileURLWithPath: prefetchedPath))
+        let broken = Data("{ \"schemaVersion\": 1,\n \"name\": ".utf8)
+        try broken.write(to: URL(fileURLWithPath: otherPath))
+        try broken.write(to: URL(fileURLWithPath: prefetchedPath))
+        // The other file is read: broken.
         #expect {
-            _ = try ProfileLoader.load(prefetchedPath, dataDirectory: data)
+            _ = try ProfileLoader.load(otherPath, dataDirectory: data)
         } throws: { error in
             (error as? ProfileLoader.Failure)?.ending == .dataError
         }
+        // The file read ahead answers as it was then, once; then as it is now.
+        #expect(try ProfileLoader.load(prefetchedPath, dataDirectory: data).0.knownErrors.count == 9)
+        #expect(throws: ProfileLoader.Failure.self) { _ = try ProfileLoader.load(prefetchedPath, dataDirectory: data) }
     }
 }

@@ -23,12 +23,14 @@ int cd_terminal_echo_off(int fd);
 /// Puts the terminal back as cd_terminal_echo_off found it and restores the signal dispositions.
 void cd_terminal_restore(void);
 /// A file the process maps can shrink under it (another program truncating or rewriting it in place), and
-/// reading a page past its new end raises SIGBUS. cd_mapping_guard registers the mapping [start, start +
-/// length): a SIGBUS at an address in it then writes `message` (copied here) to standard error and ends the
-/// process with `status`, where it would have crashed; a handler must be async-signal-safe C, which Swift is not.
-/// Any other SIGBUS goes to the action there was before. Returns the slot to pass to cd_mapping_forget, or -1
-/// when every slot is taken (that mapping is then not guarded).
-int cd_mapping_guard(const void *start, size_t length, const char *message, int status);
+/// reading a page past its new end raises SIGBUS, as does a read the disk or file system fails. cd_mapping_guard
+/// registers the mapping [start, start + length) of `path`: such a fault in it then writes `shrunk_message` and
+/// ends the process with `shrunk_status` when the file now ends before the page read, and `failed_message` and
+/// `failed_status` otherwise, where it would have crashed; a handler must be async-signal-safe C, which Swift is
+/// not. Any other SIGBUS goes to the action there was before. The strings are copied. Returns the slot to pass to
+/// cd_mapping_forget, or -1 when every slot is taken (that mapping is then not guarded).
+int cd_mapping_guard(const void *start, size_t length, const char *path, const char *shrunk_message, int shrunk_status,
+                     const char *failed_message, int failed_status);
 
 /// Forgets a guarded mapping; called before it is unmapped.
 void cd_mapping_forget(int slot);
