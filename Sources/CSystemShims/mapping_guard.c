@@ -16,8 +16,8 @@
 enum { guard_slots = 64 };
 
 struct guarded_mapping {
-    // 0 while the slot is free. Published last (release) and cleared first, so that the handler, which reads it
-    // with acquire, sees the rest of the slot as it was set.
+    // 0 while the slot is free; set and cleared only under the lock. Published last (release) and cleared first,
+    // so that the handler, which reads it with acquire, sees the rest of the slot as it was set.
     _Atomic uintptr_t start;
     size_t length;
     // The file, to tell a file that now ends before the fault (shortened) from a read that failed.
@@ -26,8 +26,6 @@ struct guarded_mapping {
     int shrunk_status;
     char *failed_message;
     int failed_status;
-    // Taken by cd_mapping_guard under the lock, before `start` is published.
-    int reserved;
 };
 
 static struct guarded_mapping guarded[guard_slots];
@@ -109,13 +107,12 @@ int cd_mapping_guard(const void *start, size_t length, const char *path, const c
     if (path_copy != NULL && shrunk_copy != NULL && failed_copy != NULL) {
         pthread_mutex_lock(&guarded_lock);
         for (int i = 0; i < guard_slots; i++) {
-            if (!guarded[i].reserved) {
+            if (atomic_load_explicit(&guarded[i].start, memory_order_relaxed) == 0) {
                 slot = i;
                 break;
             }
         }
         if (slot >= 0) {
-            guarded[slot].reserved = 1;
             guarded[slot].length = length;
             guarded[slot].path = path_copy;
             guarded[slot].shrunk_message = shrunk_copy;
@@ -143,6 +140,5 @@ void cd_mapping_forget(int slot) {
     free(guarded[slot].shrunk_message);
     free(guarded[slot].failed_message);
     guarded[slot].path = guarded[slot].shrunk_message = guarded[slot].failed_message = NULL;
-    guarded[slot].reserved = 0;
     pthread_mutex_unlock(&guarded_lock);
 }

@@ -34,7 +34,7 @@ public enum ProfileLoader {
     /// A name (`sscc`) is looked up in `Checks/profiles/`; anything with a `/` or `.json` is a file path.
     public static func load(_ nameOrPath: String, dataDirectory: DataDirectory) throws(Failure) -> (SSCCProfile, URL) {
         let url = location(of: nameOrPath, in: dataDirectory)
-        let early = prefetched.withLock { slot -> BackgroundValue<Result<(SSCCProfile, URL), Failure>>? in
+        let early = prefetched.withLock { slot -> Loading? in
             guard let taken = slot, taken.url == url else { return nil }
             slot = nil
             return taken.load
@@ -58,14 +58,17 @@ public enum ProfileLoader {
     }
 
     public struct Prefetch: Sendable {
-        fileprivate let load: BackgroundValue<Result<(SSCCProfile, URL), Failure>>
+        fileprivate let load: Loading
 
         public func wait() {
             _ = load.value
         }
     }
 
-    private static let prefetched = Mutex<(url: URL, load: BackgroundValue<Result<(SSCCProfile, URL), Failure>>)?>(nil)
+    /// A load begun on another thread: the profile and where it was, or why not.
+    fileprivate typealias Loading = BackgroundValue<Result<(SSCCProfile, URL), Failure>>
+
+    private static let prefetched = Mutex<(url: URL, load: Loading)?>(nil)
 
     private static func location(of nameOrPath: String, in dataDirectory: DataDirectory) -> URL {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {

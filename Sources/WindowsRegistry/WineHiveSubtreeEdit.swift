@@ -33,13 +33,13 @@ public enum WineHiveSubtreeEdit {
         _ bytes: UnsafeBufferPointer<UInt8>, paths: [[String]], passed: (Int) -> Void = { _ in }
     ) -> [[String]: (depth: Int, range: Range<Int>)?] {
         var found: [[String]: (depth: Int, range: Range<Int>)?] = [:]
-        var searched: [[String]] = []
+        var searched: [(path: [String], pattern: SubtreePattern)] = []
         for path in paths where found.index(forKey: path) == nil {
             found[path] = .some(nil)
-            if !path.isEmpty, SubtreePattern(path) != nil { searched.append(path) }
+            if !path.isEmpty, let pattern = SubtreePattern(path) { searched.append((path, pattern)) }
         }
-        let runs = SubtreePattern.deepestRuns(of: searched.compactMap(SubtreePattern.init), in: bytes, passed: passed)
-        for (path, run) in zip(searched, runs) { found[path] = .some(run) }
+        let runs = SubtreePattern.deepestRuns(of: searched.map(\.pattern), in: bytes, passed: passed)
+        for (searchedPath, run) in zip(searched, runs) { found[searchedPath.path] = .some(run) }
         return found
     }
 
@@ -114,11 +114,9 @@ public struct SplicedHive: Sendable {
     private var base: Data { file.data }
     /// Edited sections, by the range of `base` they replace; disjoint, in no order.
     private var splices: [(range: Range<Int>, bytes: [UInt8])] = []
-    /// Where `locate` found each path's sections in `base`: the steps of one fix often edit the same key, and
-    /// each search reads the whole file.
+    /// Where `locate` found each path's sections in `base`, for every path asked for: the steps of one fix often
+    /// edit the same key, and each search reads the whole file.
     private var located: [[String]: (depth: Int, range: Range<Int>)?] = [:]
-    /// Every path asked for, to find them all again in one pass when the file is put together anew.
-    private var wanted: [[String]] = []
 
     public init(_ bytes: [UInt8]) {
         file = MappedFile(copy: Data(bytes))
@@ -166,7 +164,6 @@ public struct SplicedHive: Sendable {
     /// Finds the sections of every path in `paths` not found yet, in one pass over the file: a fix's steps that
     /// edit one hive each edit their own subtree, and a search reads the whole file.
     public mutating func locate(_ paths: [[String]]) {
-        for path in paths where !wanted.contains(path) { wanted.append(path) }
         let missing = paths.filter { located.index(forKey: $0) == nil }
         guard !missing.isEmpty else { return }
         let file = file
@@ -195,8 +192,10 @@ public struct SplicedHive: Sendable {
             // Subtrees inside one another: put the file together and find the sections in it again.
             file = MappedFile(copy: Data(bytes))
             splices = []
+            // Every path asked for so far, found again in the new file in one pass.
+            let asked = Array(located.keys)
             located = [:]
-            locate(wanted)
+            locate(asked)
             guard let found = locate(path) else { return false }
             (depth, range) = found
             sections = Array(base[range])[...]
